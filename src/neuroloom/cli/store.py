@@ -1,0 +1,83 @@
+"""Store commands: ``neuroloom ls`` and ``neuroloom show``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from neuroloom.cli import main
+from neuroloom.errors import NeuroloomError
+
+
+def _open(path: str) -> object:
+    from neuroloom.store import Database
+
+    folder = Path(path)
+    if not (folder / "neuroloom.json").is_file():
+        raise click.BadParameter(
+            f"{folder} is not a neuroloom database (no neuroloom.json)", param_hint="PATH"
+        )
+    return Database(folder)
+
+
+def _human(size: object) -> str:
+    if not isinstance(size, int):
+        return "-"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+@main.command("ls")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+def ls_command(path: str) -> None:
+    """List the items of the database at PATH: key, codec, size, creation time."""
+    from neuroloom.store import Database
+    from neuroloom.store.keys import key_to_text, normalize_key
+
+    db = _open(path)
+    assert isinstance(db, Database)
+    rows = []
+    for key in db:
+        meta = db.metadata(key)
+        rows.append(
+            (key_to_text(normalize_key(key)), meta["codec"], _human(meta["size_bytes"]), meta["created"])
+        )
+    if not rows:
+        click.echo(f"{db.path}: empty database")
+        return
+    width = max(len(r[0]) for r in rows)
+    for name, codec, size, created in rows:
+        click.echo(f"{name:<{width}}  {codec:<12} {size:>10}  {created}")
+    click.echo(f"{len(rows)} items in {db.path}")
+
+
+@main.command("show")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.argument("key")
+@click.option("--allow-pickle", is_flag=True, help="Load pickled items (runs code from the file).")
+@click.option("--rows", default=10, show_default=True, help="Rows or entries to preview.")
+def show_command(path: str, key: str, allow_pickle: bool, rows: int) -> None:
+    """Print the metadata and a preview of item KEY (nested keys as a/b) at PATH."""
+    from neuroloom.store import Database
+    from neuroloom.store.keys import text_to_key
+    from neuroloom.store.preview import preview
+
+    db = _open(path)
+    assert isinstance(db, Database)
+    parts = text_to_key(key)
+    meta = db.metadata(parts)
+    meta["key"] = key
+    click.echo(json.dumps(meta, indent=2, default=str))
+    click.echo("--- preview")
+    try:
+        value = db.get(parts, allow_pickle=allow_pickle)
+    except NeuroloomError as exc:
+        click.echo(f"(not loaded: {exc})")
+        return
+    click.echo(preview(value, rows=rows))

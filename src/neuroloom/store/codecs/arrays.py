@@ -1,0 +1,105 @@
+"""Array codecs: ``.npy`` (memory-mapped on read) and chunked Zarr."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuroloom.store.codecs.base import Codec
+
+ZARR_THRESHOLD = 2**30
+"""numpy arrays of at least this many bytes go to Zarr when no codec is named."""
+
+
+def _is_dask_array(obj: object) -> bool:
+    if not type(obj).__module__.startswith("dask"):
+        return False
+    import dask.array as da
+
+    return isinstance(obj, da.Array)
+
+
+def _plain_dtype(arr: np.ndarray) -> bool:
+    return not arr.dtype.hasobject
+
+
+class NpyCodec(Codec):
+    """numpy arrays (no object dtype) as ``.npy``; read memory-mapped."""
+
+    name = "npy"
+
+    def accepts(self, obj: object) -> bool:
+        return isinstance(obj, np.ndarray) and _plain_dtype(obj)
+
+    def auto(self, obj: object) -> bool:
+        return isinstance(obj, np.ndarray) and obj.nbytes < ZARR_THRESHOLD
+
+    def why_not(self, obj: object) -> str:
+        if isinstance(obj, np.ndarray):
+            return (
+                "the array has dtype object, which .npy can only hold by pickling; "
+                "convert it to a plain dtype, or name codec='pickle'"
+            )
+        return super().why_not(obj)
+
+    def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
+        np.save(directory / "data.npy", obj, allow_pickle=False)
+        return {"shape": list(obj.shape), "dtype": obj.dtype.str}
+
+    def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
+        mmap = options.get("mmap", True)
+        return np.load(directory / "data.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+
+
+def _chunks_for(shape: tuple[int, ...], itemsize: int, target: int = 16 * 2**20) -> tuple[int, ...]:
+    """Chunk shape of about ``target`` bytes, split along the first axis."""
+    if not shape:
+        return ()
+    row = max(1, itemsize * math.prod(shape[1:]))
+    first = max(1, min(shape[0], target // row))
+    return (first, *shape[1:])
+
+
+class ZarrCodec(Codec):
+    """Large numpy arrays and dask arrays as chunked Zarr, read back lazily."""
+
+    name = "zarr"
+
+    def accepts(self, obj: object) -> bool:
+        if isinstance(obj, np.ndarray):
+            return _plain_dtype(obj)
+        return _is_dask_array(obj)
+
+    def auto(self, obj: object) -> bool:
+        if isinstance(obj, np.ndarray):
+            return obj.nbytes >= ZARR_THRESHOLD and _plain_dtype(obj)
+        return _is_dask_array(obj)
+
+    def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
+        import zarr
+
+        target = str(directory / "data.zarr")
+        if _is_dask_array(obj):
+            obj.to_zarr(target)
+            return {"dask": True, "shape": list(obj.shape), "dtype": obj.dtype.str}
+        arr = zarr.create_array(
+            store=target,
+            shape=obj.shape,
+            dtype=obj.dtype,
+            chunks=_chunks_for(obj.shape, obj.dtype.itemsize),
+        )
+        arr[...] = obj
+        return {"dask": False, "shape": list(obj.shape), "dtype": obj.dtype.str}
+
+    def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
+        target = str(directory / "data.zarr")
+        if info.get("dask"):
+            import dask.array as da
+
+            return da.from_zarr(target)  # type: ignore[no-untyped-call]
+        import zarr
+
+        return zarr.open_array(target, mode="r")

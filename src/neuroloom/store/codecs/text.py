@@ -1,0 +1,110 @@
+"""JSON and raw-bytes codecs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuroloom.store.codecs.base import Codec
+
+INLINE_LIMIT = 64 * 1024
+"""JSON values encoding to fewer bytes than this live inside ``item.json``."""
+
+
+def _plain(obj: Any, *, allow_tuples: bool, where: str = "value") -> Any:
+    """Return ``obj`` with numpy scalars made plain; raise TypeError if not JSON."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (int, float)) and not isinstance(obj, np.generic):
+        return obj
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
+        return obj.item()
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"{where} has a dict key {key!r} of type {type(key).__name__}; "
+                    "JSON keys must be str (JSON would turn it into a string silently)"
+                )
+            out[key] = _plain(value, allow_tuples=allow_tuples, where=f"{where}[{key!r}]")
+        return out
+    if isinstance(obj, list) or (allow_tuples and isinstance(obj, tuple)):
+        return [_plain(v, allow_tuples=allow_tuples, where=f"{where}[{i}]") for i, v in enumerate(obj)]
+    if isinstance(obj, tuple):
+        raise TypeError(
+            f"{where} is a tuple, which JSON stores as a list; name codec='json' to accept "
+            "that, or store a list"
+        )
+    raise TypeError(f"{where} is a {type(obj).__qualname__}, which JSON cannot hold")
+
+
+class JsonCodec(Codec):
+    """dict / list / str / number / bool / None as JSON (small values inline)."""
+
+    name = "json"
+
+    def accepts(self, obj: object) -> bool:
+        try:
+            _plain(obj, allow_tuples=True)
+        except TypeError:
+            return False
+        return True
+
+    def auto(self, obj: object) -> bool:
+        try:
+            _plain(obj, allow_tuples=False)
+        except TypeError:
+            return False
+        return True
+
+    def why_not(self, obj: object) -> str:
+        try:
+            _plain(obj, allow_tuples=True)
+        except TypeError as exc:
+            return f"the 'json' codec cannot store it: {exc}"
+        return ""
+
+    @staticmethod
+    def _encode(obj: object) -> str:
+        return json.dumps(_plain(obj, allow_tuples=True), separators=(",", ":"))
+
+    def inline(self, obj: object) -> tuple[bool, Any]:
+        if isinstance(obj, (bool, int, float)) or obj is None:
+            return True, obj
+        if isinstance(obj, str) and len(obj) < INLINE_LIMIT // 4:
+            return True, obj
+        text = self._encode(obj)
+        if len(text) < INLINE_LIMIT:
+            return True, json.loads(text)
+        return False, None
+
+    def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
+        (directory / "data.json").write_text(self._encode(obj), encoding="utf-8")
+        return {}
+
+    def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
+        with open(directory / "data.json", encoding="utf-8") as fh:
+            return json.load(fh)
+
+
+class BytesCodec(Codec):
+    """bytes / bytearray / memoryview as a raw file, read back as bytes."""
+
+    name = "bytes"
+
+    def accepts(self, obj: object) -> bool:
+        return isinstance(obj, (bytes, bytearray, memoryview))
+
+    def auto(self, obj: object) -> bool:
+        return self.accepts(obj)
+
+    def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
+        (directory / "data.bin").write_bytes(bytes(obj))
+        return {}
+
+    def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
+        return (directory / "data.bin").read_bytes()

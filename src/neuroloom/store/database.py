@@ -1,0 +1,608 @@
+"""``Database``: a dict-like store on a directory; every assignment is on disk.
+
+Layout (all paths relative, so the directory can be moved or copied)::
+
+    <db>/neuroloom.json              format version, kind and id of the database
+    <db>/items/<k1>/<k2>/item.json   one item: codec, metadata, payload name
+    <db>/items/<k1>/<k2>/.v-<hex>/   the item's data files (absent if inline)
+
+A write puts the data in a fresh ``.tmp-*`` folder, renames it to ``.v-*`` and
+then atomically replaces ``item.json``; only then is the old payload removed.
+A reader therefore sees the old value or the new one, never a mix, and a
+process killed at any point leaves at worst a ``.tmp-*`` folder that the next
+writer of that key (or :meth:`Database.vacuum`) removes. Different keys live
+in different folders, so concurrent writers of different keys never meet and
+no lock (and no sqlite index) is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, MutableMapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from neuroloom.errors import (
+    CodecError,
+    CorruptItemError,
+    FormatVersionError,
+    InvalidKeyError,
+    ItemNotFoundError,
+    NeuroloomError,
+    NotADatabaseError,
+    PickleRefusedError,
+)
+from neuroloom.store import registry
+from neuroloom.store.atomic import (
+    create_exclusive,
+    remove_path,
+    remove_stale_tmp,
+    tmp_name,
+    write_json,
+)
+from neuroloom.store.codecs import choose_codec, get_codec
+from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key
+from neuroloom.store.provenance import collect
+
+FORMAT_VERSION = 1
+ITEM_FILE = "item.json"
+ITEMS_DIR = "items"
+PAYLOAD_PREFIX = ".v-"
+FOLDER = "folder"
+SUBDB = "database"
+
+T = TypeVar("T")
+_RETRIES = 8
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _tree_size(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _fsync_tree(path: Path) -> None:
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _read_marker(path: Path) -> dict[str, Any]:
+    marker = path / registry.MARKER
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CorruptItemError(
+            f"{marker} is not valid JSON ({exc}); this file identifies the database, restore it from a copy"
+        ) from exc
+    if not isinstance(info, dict) or not isinstance(info.get("id"), str):
+        raise CorruptItemError(f"{marker} has no database id; restore it from a copy")
+    version = info.get("format")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise FormatVersionError(
+            f"{path} was written in neuroloom format {version!r}, newer than this "
+            f"neuroloom reads (format {FORMAT_VERSION}); upgrade neuroloom to open it"
+        )
+    return info
+
+
+class Database(MutableMapping[Key, Any]):
+    """A dict-like store on a directory: ``db[key] = value`` writes at once.
+
+    Parameters
+    ----------
+    path
+        The database directory. It is created if missing (or empty); an
+        existing non-empty directory that is not a database is refused.
+    fsync
+        Flush every write to stable storage (survives power loss, costs about
+        a millisecond per item). Without it a write survives the death of the
+        writing process, which is what atomic renames guarantee.
+
+    Examples
+    --------
+    >>> db = Database(tmp_path / "db")                     # doctest: +SKIP
+    >>> db["rates"] = pandas.DataFrame({"rate": [1.0, 2.0]})  # doctest: +SKIP
+    >>> db["rates"].rate.sum()                              # doctest: +SKIP
+    3.0
+    """
+
+    kind = "database"
+
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False) -> None:
+        self.path = Path(path).absolute()
+        self._items = self.path / ITEMS_DIR
+        self._fsync = fsync
+        self._marker = self._open_or_create()
+        self.id: str = self._marker["id"]
+        self._uri_root: tuple[str, tuple[str, ...]] = (self.id, ())
+        registry.register(self.id, self.path)
+
+    # ------------------------------------------------------------------ setup
+    def _open_or_create(self) -> dict[str, Any]:
+        marker = self.path / registry.MARKER
+        if not marker.exists():
+            if self.path.exists():
+                if not self.path.is_dir():
+                    raise NotADatabaseError(f"{self.path} is a file, not a database directory")
+                if any(self.path.iterdir()):
+                    raise NotADatabaseError(
+                        f"{self.path} exists, is not empty and has no {registry.MARKER}: it is "
+                        "not a neuroloom database; choose an empty or new directory"
+                    )
+            self.path.mkdir(parents=True, exist_ok=True)
+            info = {
+                "format": FORMAT_VERSION,
+                "kind": self.kind,
+                "id": uuid.uuid4().hex,
+                "created": _now(),
+            }
+            create_exclusive(marker, json.dumps(info, indent=1).encode())
+        self._items.mkdir(exist_ok=True)
+        return _read_marker(self.path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Database) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    # ----------------------------------------------------------------- records
+    def _item_dir(self, parts: tuple[str, ...]) -> Path:
+        return self._items.joinpath(*parts)
+
+    def _record(self, parts: tuple[str, ...]) -> dict[str, Any] | None:
+        path = self._item_dir(parts) / ITEM_FILE
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise CorruptItemError(f"item {display_key(parts)!r}: cannot read {path}: {exc}") from exc
+        try:
+            record = json.loads(data)
+        except ValueError as exc:
+            raise CorruptItemError(
+                f"item {display_key(parts)!r}: {path} is not valid JSON ({exc}); the item is "
+                f"damaged: delete it (del db[{display_key(parts)!r}]) and store it again"
+            ) from exc
+        if not isinstance(record, dict) or not isinstance(record.get("codec"), str):
+            raise CorruptItemError(
+                f"item {display_key(parts)!r}: {path} does not describe an item (no codec); "
+                "delete it and store the item again"
+            )
+        return record
+
+    def _require(self, parts: tuple[str, ...]) -> dict[str, Any]:
+        record = self._record(parts)
+        if record is None:
+            raise ItemNotFoundError(
+                f"no item {display_key(parts)!r} in database {self.path} "
+                f"(looked for {self._item_dir(parts) / ITEM_FILE})"
+            )
+        return record
+
+    # ------------------------------------------------------------------- read
+    def _load(self, parts: tuple[str, ...], allow_pickle: bool, options: dict[str, Any]) -> Any:
+        for _ in range(_RETRIES):
+            record = self._require(parts)
+            codec_name = record["codec"]
+            if codec_name == FOLDER:
+                return self._item_dir(parts) / record["payload"]
+            if codec_name == SUBDB:
+                return self._open_sub(parts, record)
+            try:
+                codec = get_codec(codec_name)
+            except CodecError:
+                raise CorruptItemError(
+                    f"item {display_key(parts)!r} was written with codec {codec_name!r}, which "
+                    "this neuroloom does not know; upgrade neuroloom or register that codec"
+                ) from None
+            if codec.needs_opt_in and not allow_pickle:
+                raise PickleRefusedError(
+                    f"item {display_key(parts)!r} is stored with the {codec_name!r} codec; "
+                    "loading it can run arbitrary code, so neuroloom only does it when asked: "
+                    f"db.get({display_key(parts)!r}, allow_pickle=True)"
+                )
+            info = record.get("info") or {}
+            if "inline" in record:
+                return codec.load_inline(record["inline"], info)
+            payload = self._item_dir(parts) / str(record.get("payload"))
+            try:
+                return codec.load(payload, info, **options)
+            except NeuroloomError:
+                raise
+            except Exception as exc:
+                if self._record(parts) != record:
+                    continue  # overwritten while we read it: read the new value
+                raise CorruptItemError(
+                    f"item {display_key(parts)!r}: cannot read its {codec_name!r} data in "
+                    f"{payload}: {type(exc).__name__}: {exc}; the files are missing or damaged: "
+                    f"delete the item (del db[{display_key(parts)!r}]) and store it again"
+                ) from exc
+        raise CorruptItemError(
+            f"item {display_key(parts)!r} changed {_RETRIES} times while being read; try again"
+        )
+
+    def __getitem__(self, key: Key) -> Any:
+        return self._load(normalize_key(key), False, {})
+
+    def get(  # type: ignore[override]
+        self,
+        key: Key,
+        default: Any = None,
+        *,
+        allow_pickle: bool = False,
+        **options: Any,
+    ) -> Any:
+        """Return the value of ``key``, or ``default`` if there is none.
+
+        Parameters
+        ----------
+        key
+            The item's key.
+        default
+            Returned when no item has this key.
+        allow_pickle
+            Load items stored with the ``pickle``/``cloudpickle`` codecs.
+            Only pass this for databases you trust: unpickling runs code.
+        **options
+            Codec options: ``mmap=False`` reads an ``npy`` array into memory,
+            ``columns=[...]`` reads only some Parquet columns.
+        """
+        try:
+            return self._load(normalize_key(key), allow_pickle, options)
+        except ItemNotFoundError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            parts = normalize_key(key)
+        except InvalidKeyError:
+            return False
+        return (self._item_dir(parts) / ITEM_FILE).is_file()
+
+    # ------------------------------------------------------------------ write
+    def __setitem__(self, key: Key, value: Any) -> None:
+        self.set(key, value)
+
+    def set(
+        self,
+        key: Key,
+        value: Any,
+        *,
+        codec: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """Store ``value`` under ``key``, replacing any previous value atomically.
+
+        Parameters
+        ----------
+        key
+            A string or a tuple of strings.
+        value
+            The value; see :mod:`neuroloom.store.codecs` for what each codec takes.
+        codec
+            Name of the codec to use; chosen from the value's type if None.
+        meta
+            JSON-serialisable user metadata, returned by :meth:`metadata`.
+
+        Raises
+        ------
+        InvalidKeyError
+            If the key breaks the key rules.
+        CodecError
+            If the codec is unknown or cannot store the value, or ``meta`` is
+            not JSON-serialisable. Nothing is changed on disk.
+        """
+        parts = normalize_key(key)
+        chosen = get_codec(codec) if codec is not None else self._choose(parts, value)
+        if not chosen.accepts(value):
+            raise CodecError(
+                f"cannot store item {display_key(parts)!r} with codec {chosen.name!r}: "
+                f"{chosen.why_not(value)}"
+            )
+        try:
+            meta_plain = json.loads(json.dumps(meta or {}))
+        except (TypeError, ValueError) as exc:
+            raise CodecError(
+                f"metadata of item {display_key(parts)!r} is not JSON-serialisable: {exc}"
+            ) from None
+        record: dict[str, Any] = {
+            "format": FORMAT_VERSION,
+            "key": list(parts),
+            "codec": chosen.name,
+            "created": _now(),
+            "provenance": collect(),
+            "meta": meta_plain,
+        }
+        is_inline, inline_value = chosen.inline(value)
+        item_dir = self._item_dir(parts)
+        for attempt in range(_RETRIES):
+            try:
+                item_dir.mkdir(parents=True, exist_ok=True)
+                remove_stale_tmp(item_dir)
+                if is_inline:
+                    record.update(
+                        payload=None, info={}, inline=inline_value, size=len(json.dumps(inline_value))
+                    )
+                else:
+                    payload, info = self._dump(parts, chosen, value, item_dir)
+                    record.update(payload=payload, info=info, size=_tree_size(item_dir / payload))
+                old = self._quiet_record(parts)
+                write_json(item_dir / ITEM_FILE, record, fsync=self._fsync)
+                break
+            except FileNotFoundError:
+                if attempt == _RETRIES - 1:
+                    raise
+        if old is not None and old.get("payload") and old.get("payload") != record["payload"]:
+            remove_path(item_dir / str(old["payload"]))
+
+    def _choose(self, parts: tuple[str, ...], value: Any) -> Any:
+        try:
+            return choose_codec(value)
+        except CodecError as exc:
+            raise CodecError(f"cannot store item {display_key(parts)!r}: {exc}") from None
+
+    def _dump(
+        self, parts: tuple[str, ...], codec: Any, value: Any, item_dir: Path
+    ) -> tuple[str, dict[str, Any]]:
+        tmp = item_dir / tmp_name()
+        tmp.mkdir()
+        try:
+            info = codec.dump(value, tmp)
+            if self._fsync:
+                _fsync_tree(tmp)
+            payload = f"{PAYLOAD_PREFIX}{uuid.uuid4().hex}"
+            os.rename(tmp, item_dir / payload)
+        except BaseException as exc:
+            remove_path(tmp)
+            if isinstance(exc, (NeuroloomError, FileNotFoundError)) or not isinstance(exc, Exception):
+                raise
+            raise CodecError(
+                f"could not store item {display_key(parts)!r} with codec {codec.name!r}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        return payload, info
+
+    def _quiet_record(self, parts: tuple[str, ...]) -> dict[str, Any] | None:
+        try:
+            return self._record(parts)
+        except CorruptItemError:
+            return None
+
+    # ----------------------------------------------------------------- delete
+    def __delitem__(self, key: Key) -> None:
+        parts = normalize_key(key)
+        item_dir = self._item_dir(parts)
+        record = self._quiet_record(parts)
+        try:
+            (item_dir / ITEM_FILE).unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            raise ItemNotFoundError(
+                f"cannot delete {display_key(parts)!r}: no such item in database {self.path}"
+            ) from None
+        if record is not None and record.get("payload"):
+            remove_path(item_dir / str(record["payload"]))
+        else:  # damaged record: remove every finished payload of this item
+            for entry in os.scandir(item_dir):
+                if entry.name.startswith(PAYLOAD_PREFIX):
+                    remove_path(Path(entry.path))
+        self._prune(item_dir)
+
+    def _prune(self, folder: Path) -> None:
+        while folder != self._items:
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
+
+    # ------------------------------------------------------------------ list
+    def _walk(self) -> Iterator[tuple[str, ...]]:
+        stack: list[tuple[str, tuple[str, ...]]] = [(str(self._items), ())]
+        while stack:
+            folder, parts = stack.pop()
+            try:
+                with os.scandir(folder) as it:
+                    entries = sorted(
+                        (e for e in it if not e.name.startswith(".") and e.is_dir()),
+                        key=lambda e: e.name,
+                        reverse=True,
+                    )
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                stack.append((entry.path, (*parts, entry.name)))
+            if parts and os.path.isfile(os.path.join(folder, ITEM_FILE)):
+                yield parts
+
+    def __iter__(self) -> Iterator[Key]:
+        return (display_key(p) for p in self._walk())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._walk())
+
+    # --------------------------------------------------------------- metadata
+    def metadata(self, key: Key) -> dict[str, Any]:
+        """Describe the item under ``key``.
+
+        Returns
+        -------
+        dict
+            ``key``, ``codec``, ``created`` (UTC, ISO 8601), ``neuroloom``
+            (version), ``python``, ``packages``, ``git_commit``, ``git_dirty``,
+            ``git_repo``, ``host``, ``user``, ``size_bytes``, ``uri`` and
+            ``meta`` (what was passed as ``meta=``).
+        """
+        parts = normalize_key(key)
+        record = self._require(parts)
+        prov = record.get("provenance") or {}
+        git = prov.get("git") or {}
+        return {
+            "key": display_key(parts),
+            "codec": record["codec"],
+            "created": record.get("created"),
+            "neuroloom": prov.get("neuroloom"),
+            "python": prov.get("python"),
+            "packages": prov.get("packages", {}),
+            "git_commit": git.get("commit"),
+            "git_dirty": git.get("dirty"),
+            "git_repo": git.get("repo"),
+            "host": prov.get("host"),
+            "user": prov.get("user"),
+            "size_bytes": record.get("size"),
+            "info": record.get("info") or {},
+            "uri": self._make_uri(parts),
+            "meta": record.get("meta") or {},
+        }
+
+    # --------------------------------------------------- folders and sub-dbs
+    def _container(self, parts: tuple[str, ...], kind: str) -> tuple[Path, dict[str, Any]]:
+        record = self._record(parts)
+        if record is None:
+            item_dir = self._item_dir(parts)
+            item_dir.mkdir(parents=True, exist_ok=True)
+            payload = f"{PAYLOAD_PREFIX}{uuid.uuid4().hex}"
+            (item_dir / payload).mkdir()
+            record = {
+                "format": FORMAT_VERSION,
+                "key": list(parts),
+                "codec": kind,
+                "created": _now(),
+                "provenance": collect(),
+                "meta": {},
+                "payload": payload,
+                "info": {},
+                "size": None,
+            }
+            if kind == SUBDB:
+                Database(item_dir / payload)
+            if not create_exclusive(item_dir / ITEM_FILE, json.dumps(record).encode()):
+                remove_path(item_dir / payload)  # another process created it first
+                record = self._require(parts)
+        if record["codec"] != kind:
+            raise CodecError(
+                f"item {display_key(parts)!r} holds a {record['codec']!r} value, not a {kind}; "
+                f"delete it first (del db[{display_key(parts)!r}]) to reuse the key"
+            )
+        return self._item_dir(parts) / record["payload"], record
+
+    def folder(self, key: Key) -> Path:
+        """Return a managed folder for ``key``, creating it if needed.
+
+        The folder belongs to the database: files written into it move with
+        the database, and ``del db[key]`` removes it (in_silico_framework's
+        ``create_managed_folder``).
+        """
+        path, _ = self._container(normalize_key(key), FOLDER)
+        return path
+
+    def sub(self, key: Key) -> Database:
+        """Return a sub-database stored under ``key``, creating it if needed."""
+        parts = normalize_key(key)
+        _, record = self._container(parts, SUBDB)
+        return self._open_sub(parts, record)
+
+    def _open_sub(self, parts: tuple[str, ...], record: dict[str, Any]) -> Database:
+        sub = Database(self._item_dir(parts) / record["payload"], fsync=self._fsync)
+        root_id, prefix = self._uri_root
+        sub._uri_root = (root_id, (*prefix, *parts))
+        return sub
+
+    # ------------------------------------------------------------------- URIs
+    def _make_uri(self, parts: tuple[str, ...], inside: tuple[str, ...] = ()) -> str:
+        root_id, prefix = self._uri_root
+        return f"{registry.SCHEME}{root_id}/{key_to_text((*prefix, *parts, *inside))}"
+
+    def uri(self, key: Key, *inside: str) -> str:
+        """Return ``neuroloom://<db-id>/<key>`` for an existing item.
+
+        Parameters
+        ----------
+        key
+            The item's key.
+        *inside
+            For a managed folder or sub-database: path parts below it, e.g.
+            ``db.uri("morphologies", "cell.swc")``.
+        """
+        parts = normalize_key(key)
+        self._require(parts)
+        extra = normalize_key(inside) if inside else ()
+        return self._make_uri(parts, extra)
+
+    # ------------------------------------------------------------ conveniences
+    def cached(self, key: Key, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Return the value of ``key``; if absent, compute ``fn(*args, **kwargs)``,
+        store it under ``key`` and return it (ISF ``maybe_calculate``)."""
+        parts = normalize_key(key)
+        try:
+            value: T = self._load(parts, False, {})
+            return value
+        except ItemNotFoundError:
+            pass
+        value = fn(*args, **kwargs)
+        self.set(parts, value)
+        return value
+
+    def vacuum(self, min_age: float = 600.0) -> int:
+        """Remove debris of crashed writers: temporary folders of dead local
+        processes, and payloads no ``item.json`` refers to that are older than
+        ``min_age`` seconds. Returns how many entries were removed."""
+        removed = 0
+        cutoff = time.time() - min_age
+        for root, dirs, files in os.walk(self._items):
+            here = Path(root)
+            removed += remove_stale_tmp(here)
+            referenced = None
+            if ITEM_FILE in files:
+                record = self._quiet_record(here.relative_to(self._items).parts)
+                referenced = record.get("payload") if record else None
+            for name in list(dirs):
+                stale = name.startswith(PAYLOAD_PREFIX) and name != referenced
+                if stale and os.stat(here / name).st_mtime < cutoff:
+                    remove_path(here / name)
+                    removed += 1
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+        return removed
+
+    # in_silico_framework spellings, so ModelDataBase code ports line by line
+    def setitem(self, key: Key, value: Any, dumper: str | None = None, **kw: Any) -> None:
+        """ISF spelling of :meth:`set` (``dumper`` is the codec name)."""
+        self.set(key, value, codec=dumper, **kw)
+
+    def create_managed_folder(self, key: Key) -> Path:
+        """ISF spelling of :meth:`folder`."""
+        return self.folder(key)
+
+    def create_sub_mdb(self, key: Key) -> Database:
+        """ISF spelling of :meth:`sub`."""
+        return self.sub(key)
+
+    def maybe_calculate(self, key: Key, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """ISF spelling of :meth:`cached`."""
+        return self.cached(key, fn, *args, **kwargs)
+
+    def get_id(self) -> str:
+        """ISF spelling of :attr:`id`."""
+        return self.id
