@@ -44,3 +44,7 @@ class NotADatabaseError(NeuroloomError):
 
 class UnresolvedURIError(NeuroloomError, LookupError):
     """A ``neuroloom://`` URI does not point to a database that can be found."""
+
+
+class StorageError(NeuroloomError, OSError):
+    """The file system refused a read or write (permissions, full disk, ...)."""

@@ -35,9 +35,11 @@ from neuroloom.errors import (
     NeuroloomError,
     NotADatabaseError,
     PickleRefusedError,
+    StorageError,
 )
 from neuroloom.store import registry
 from neuroloom.store.atomic import (
+    TMP_PREFIX,
     create_exclusive,
     remove_path,
     remove_stale_tmp,
@@ -87,7 +89,9 @@ def _fsync_tree(path: Path) -> None:
 def _read_marker(path: Path) -> dict[str, Any]:
     marker = path / registry.MARKER
     try:
-        info = json.loads(marker.read_text(encoding="utf-8"))
+        info = json.loads(marker.read_bytes())
+    except OSError as exc:
+        raise StorageError(f"cannot read {marker}: {exc}") from exc
     except ValueError as exc:
         raise CorruptItemError(
             f"{marker} is not valid JSON ({exc}); this file identifies the database, restore it from a copy"
@@ -95,7 +99,7 @@ def _read_marker(path: Path) -> dict[str, Any]:
     if not isinstance(info, dict) or not isinstance(info.get("id"), str):
         raise CorruptItemError(f"{marker} has no database id; restore it from a copy")
     version = info.get("format")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
         raise FormatVersionError(
             f"{path} was written in neuroloom format {version!r}, newer than this "
             f"neuroloom reads (format {FORMAT_VERSION}); upgrade neuroloom to open it"
@@ -130,7 +134,12 @@ class Database(MutableMapping[Key, Any]):
         self.path = Path(path).absolute()
         self._items = self.path / ITEMS_DIR
         self._fsync = fsync
-        self._marker = self._open_or_create()
+        try:
+            self._marker = self._open_or_create()
+        except OSError as exc:
+            if isinstance(exc, NeuroloomError):
+                raise
+            raise StorageError(f"cannot open or create the database {self.path}: {exc}") from exc
         self.id: str = self._marker["id"]
         self._uri_root: tuple[str, tuple[str, ...]] = (self.id, ())
         registry.register(self.id, self.path)
@@ -142,7 +151,7 @@ class Database(MutableMapping[Key, Any]):
             if self.path.exists():
                 if not self.path.is_dir():
                     raise NotADatabaseError(f"{self.path} is a file, not a database directory")
-                if any(self.path.iterdir()):
+                if any(not p.name.startswith(TMP_PREFIX) for p in self.path.iterdir()):
                     raise NotADatabaseError(
                         f"{self.path} exists, is not empty and has no {registry.MARKER}: it is "
                         "not a neuroloom database; choose an empty or new directory"
@@ -191,6 +200,12 @@ class Database(MutableMapping[Key, Any]):
                 f"item {display_key(parts)!r}: {path} does not describe an item (no codec); "
                 "delete it and store the item again"
             )
+        version = record.get("format", FORMAT_VERSION)
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise FormatVersionError(
+                f"item {display_key(parts)!r}: {path} was written in neuroloom format {version!r}, "
+                f"newer than this neuroloom reads (format {FORMAT_VERSION}); upgrade neuroloom"
+            )
         return record
 
     def _require(self, parts: tuple[str, ...]) -> dict[str, Any]:
@@ -215,8 +230,9 @@ class Database(MutableMapping[Key, Any]):
                 codec = get_codec(codec_name)
             except CodecError:
                 raise CorruptItemError(
-                    f"item {display_key(parts)!r} was written with codec {codec_name!r}, which "
-                    "this neuroloom does not know; upgrade neuroloom or register that codec"
+                    f"item {display_key(parts)!r} was written with codec {codec_name!r} (see "
+                    f"{self._item_dir(parts) / ITEM_FILE}), which this neuroloom does not know; "
+                    "upgrade neuroloom or register that codec"
                 ) from None
             if codec.needs_opt_in and not allow_pickle:
                 raise PickleRefusedError(
@@ -323,7 +339,7 @@ class Database(MutableMapping[Key, Any]):
                 f"{chosen.why_not(value)}"
             )
         try:
-            meta_plain = json.loads(json.dumps(meta or {}))
+            meta_plain = json.loads(json.dumps(meta)) if meta else {}
         except (TypeError, ValueError) as exc:
             raise CodecError(
                 f"metadata of item {display_key(parts)!r} is not JSON-serialisable: {exc}"
@@ -338,10 +354,12 @@ class Database(MutableMapping[Key, Any]):
         }
         is_inline, inline_value = chosen.inline(value)
         item_dir = self._item_dir(parts)
+        old: dict[str, Any] | None = None
         for attempt in range(_RETRIES):
             try:
-                item_dir.mkdir(parents=True, exist_ok=True)
-                remove_stale_tmp(item_dir)
+                fresh = self._make_item_dir(item_dir)
+                if not fresh:
+                    remove_stale_tmp(item_dir)
                 if is_inline:
                     record.update(
                         payload=None, info={}, inline=inline_value, size=len(json.dumps(inline_value))
@@ -349,14 +367,45 @@ class Database(MutableMapping[Key, Any]):
                 else:
                     payload, info = self._dump(parts, chosen, value, item_dir)
                     record.update(payload=payload, info=info, size=_tree_size(item_dir / payload))
-                old = self._quiet_record(parts)
-                write_json(item_dir / ITEM_FILE, record, fsync=self._fsync)
-                break
-            except FileNotFoundError:
-                if attempt == _RETRIES - 1:
+                old = None if fresh else self._quiet_record(parts)
+                try:
+                    write_json(item_dir / ITEM_FILE, record, fsync=self._fsync)
+                except BaseException:
+                    if record.get("payload"):
+                        remove_path(item_dir / str(record["payload"]))
                     raise
+                break
+            except FileNotFoundError as exc:
+                # a concurrent ``del`` of a sibling key pruned our empty folder: retry
+                if attempt == _RETRIES - 1:
+                    raise StorageError(
+                        f"cannot store item {display_key(parts)!r} in {item_dir}: {exc}"
+                    ) from exc
+            except NeuroloomError:
+                raise
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot store item {display_key(parts)!r} in {item_dir}: {exc}; "
+                    "check the permissions and free space of the database directory"
+                ) from exc
         if old is not None and old.get("payload") and old.get("payload") != record["payload"]:
             remove_path(item_dir / str(old["payload"]))
+
+    @staticmethod
+    def _make_item_dir(item_dir: Path) -> bool:
+        """Create ``item_dir`` (and its parents); return whether this call created it."""
+        try:
+            os.mkdir(item_dir)
+            return True
+        except FileExistsError:
+            return False
+        except FileNotFoundError:
+            item_dir.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(item_dir)
+            return True
+        except FileExistsError:
+            return False
 
     def _choose(self, parts: tuple[str, ...], value: Any) -> Any:
         try:
@@ -377,7 +426,7 @@ class Database(MutableMapping[Key, Any]):
             os.rename(tmp, item_dir / payload)
         except BaseException as exc:
             remove_path(tmp)
-            if isinstance(exc, (NeuroloomError, FileNotFoundError)) or not isinstance(exc, Exception):
+            if isinstance(exc, (NeuroloomError, OSError)) or not isinstance(exc, Exception):
                 raise
             raise CodecError(
                 f"could not store item {display_key(parts)!r} with codec {codec.name!r}: "
@@ -442,6 +491,14 @@ class Database(MutableMapping[Key, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self._walk())
+
+    def clear(self) -> None:
+        """Delete every item (without loading any of them)."""
+        for parts in list(self._walk()):
+            try:
+                del self[parts]
+            except ItemNotFoundError:
+                pass  # deleted by someone else meanwhile
 
     # --------------------------------------------------------------- metadata
     def metadata(self, key: Key) -> dict[str, Any]:
@@ -580,7 +637,11 @@ class Database(MutableMapping[Key, Any]):
                 referenced = record.get("payload") if record else None
             for name in list(dirs):
                 stale = name.startswith(PAYLOAD_PREFIX) and name != referenced
-                if stale and os.stat(here / name).st_mtime < cutoff:
+                try:
+                    old_enough = stale and os.stat(here / name).st_mtime < cutoff
+                except FileNotFoundError:
+                    continue  # removed meanwhile
+                if old_enough:
                     remove_path(here / name)
                     removed += 1
             dirs[:] = [d for d in dirs if not d.startswith(".")]

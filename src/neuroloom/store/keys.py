@@ -18,12 +18,15 @@ Key = str | tuple[str, ...]
 MAX_COMPONENT_BYTES = 200
 MAX_DEPTH = 32
 _FORBIDDEN = set('/\\:*?"<>|')
+RESERVED = frozenset({"item.json"})
+"""Names neuroloom keeps for its own files inside an item folder."""
 
 RULES = (
     "a key is a non-empty string or a tuple of such strings; each part must be "
     f"at most {MAX_COMPONENT_BYTES} bytes of UTF-8, must not start with '.', "
     "must not contain '/', '\\', ':', '*', '?', '\"', '<', '>', '|', NUL or "
-    "other control characters, and must not end with a space or '.'; "
+    "other control characters, must not end with a space or '.' and must not be "
+    "'item.json'; "
     "use a tuple such as ('group', 'name') for nested keys"
 )
 
@@ -42,6 +45,8 @@ def _check_component(part: object, key: object) -> str:
         problem = f"part {part!r} contains a path separator or a reserved character"
     elif any(unicodedata.category(ch) == "Cc" for ch in part):
         problem = f"part {part!r} contains NUL or another control character"
+    elif part in RESERVED:
+        problem = f"part {part!r} is the name of neuroloom's item description file"
     elif part.endswith((" ", ".")):
         problem = f"part {part!r} ends with a space or '.'"
     elif len(part.encode("utf-8")) > MAX_COMPONENT_BYTES:

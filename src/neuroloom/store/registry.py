@@ -63,8 +63,11 @@ def _search(db_id: str, roots: Iterable[Path], depth: int = 4) -> Path | None:
         for _ in range(depth + 1):
             next_level: list[Path] = []
             for folder in frontier:
-                if read_id(folder) == db_id:
+                found_id = read_id(folder)
+                if found_id == db_id:
                     return folder
+                if found_id is not None:
+                    continue  # another database: its items are not databases
                 try:
                     next_level.extend(
                         Path(e.path)

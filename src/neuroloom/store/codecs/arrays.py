@@ -40,8 +40,9 @@ class NpyCodec(Codec):
     def why_not(self, obj: object) -> str:
         if isinstance(obj, np.ndarray):
             return (
-                "the array has dtype object, which .npy can only hold by pickling; "
-                "convert it to a plain dtype, or name codec='pickle'"
+                f"the array has dtype {obj.dtype!r}, which holds Python objects that .npy can "
+                "only store by pickling; convert it to a plain dtype (e.g. arr.astype('U')), "
+                "or name codec='pickle'"
             )
         return super().why_not(obj)
 

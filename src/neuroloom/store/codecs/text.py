@@ -77,9 +77,9 @@ class JsonCodec(Codec):
             return True, obj
         if isinstance(obj, str) and len(obj) < INLINE_LIMIT // 4:
             return True, obj
-        text = self._encode(obj)
-        if len(text) < INLINE_LIMIT:
-            return True, json.loads(text)
+        plain = _plain(obj, allow_tuples=True)
+        if len(json.dumps(plain, separators=(",", ":"))) < INLINE_LIMIT:
+            return True, plain
         return False, None
 
     def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
