@@ -1,0 +1,318 @@
+"""The spikes table contract, its validation and the map-reduce engine.
+
+A *spikes table* is a pandas (or dask) DataFrame with one row per spike and
+the columns ``run`` (int64 run index), ``population`` (str or category),
+``node_id`` (int64) and ``time`` (float64, ms), plus any parameter columns
+(``stim``, ``st_rate``, ...) that are constant within a run.
+
+Silent trains
+-------------
+A table only lists spikes, so a neuron (or a whole run) that never spiked is
+absent from it. The analysis functions therefore work on a *universe* of
+trains that may spike:
+
+- ``runs``: the runs to count. ``None`` means the runs that appear in the
+  table; an array of run indices or a DataFrame with a ``run`` column (and
+  run parameters such as ``stim``, so silent runs still fall into their group)
+  adds the runs without spikes.
+- ``neurons``: the neurons to count. ``None`` means every (population,
+  node_id) that spikes at least once somewhere in the table; a mapping
+  ``{population: size}`` (node ids ``0..size-1``), ``{population: ids}`` or a
+  DataFrame with ``population`` and ``node_id`` columns adds silent neurons.
+
+Each train of the universe (every run x every neuron) gets a row in the
+results: count 0 and rate 0 for a silent one, NaN for statistics that need
+spikes (ISI, CV).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from neuroloom.errors import AnalysisInputError, EmptyDataError
+
+SPIKE_COLUMNS: tuple[str, ...] = ("run", "population", "node_id", "time")
+TRAIN_KEYS: tuple[str, ...] = ("run", "population", "node_id")
+Per = Literal["run", "neuron"]
+RunsArg = pd.DataFrame | Sequence[int] | np.ndarray | None
+NeuronsArg = pd.DataFrame | Mapping[str, int | Sequence[int] | np.ndarray] | None
+T = TypeVar("T")
+
+
+def is_dask(table: object) -> bool:
+    """Return whether ``table`` is a dask DataFrame (without importing dask)."""
+    return type(table).__module__.split(".")[0] in {"dask", "dask_expr"} and hasattr(table, "npartitions")
+
+
+def as_list(by: str | Iterable[str] | None) -> list[str]:
+    """Normalise a ``by=`` argument to a list of column names."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def check_columns(
+    table: Any, required: Iterable[str], by: Iterable[str] = (), *, what: str = "spikes"
+) -> None:
+    """Raise :class:`AnalysisInputError` if a required or grouping column is missing."""
+    if not (isinstance(table, pd.DataFrame) or is_dask(table)):
+        raise AnalysisInputError(
+            f"the {what} table must be a pandas or dask DataFrame, got {type(table).__name__}; "
+            f"build one with the columns {', '.join(required)}"
+        )
+    columns = list(table.columns)
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise AnalysisInputError(
+            f"the {what} table lacks the column(s) {missing}; it has {columns}. "
+            f"A {what} table needs {list(required)}"
+        )
+    unknown = [c for c in by if c not in columns]
+    if unknown:
+        raise AnalysisInputError(
+            f"unknown grouping column(s) {unknown} in by=; the {what} table has the columns {columns}"
+        )
+
+
+def check_times(frame: pd.DataFrame, column: str = "time", *, what: str = "spikes") -> None:
+    """Raise :class:`AnalysisInputError` on NaN or negative times in a pandas frame."""
+    times = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    nan = np.isnan(times)
+    if nan.any():
+        raise AnalysisInputError(
+            f"{int(nan.sum())} NaN value(s) in the column {column!r} of the {what} table; "
+            f"drop them (table.dropna(subset=[{column!r}])) before the analysis"
+        )
+    negative = times < 0
+    if negative.any():
+        raise AnalysisInputError(
+            f"{int(negative.sum())} negative value(s) in the column {column!r} of the {what} table "
+            f"(first {times[negative][0]!r}); times are in ms from the start of the run"
+        )
+
+
+def check_window(t_start: float, t_stop: float) -> tuple[float, float]:
+    """Validate a ``[t_start, t_stop)`` window in ms and return it as floats."""
+    start, stop = float(t_start), float(t_stop)
+    if not (np.isfinite(start) and np.isfinite(stop)) or start < 0 or stop <= start:
+        raise AnalysisInputError(
+            f"invalid time window [{t_start!r}, {t_stop!r}) ms: need 0 <= t_start < t_stop, both finite"
+        )
+    return start, stop
+
+
+def in_window(frame: pd.DataFrame, t_start: float | None, t_stop: float | None) -> pd.DataFrame:
+    """Rows of ``frame`` whose ``time`` lies in ``[t_start, t_stop)`` (``None``: unbounded)."""
+    if t_start is None and t_stop is None:
+        return frame
+    times = frame["time"].to_numpy()
+    mask = np.ones(len(times), dtype=bool)
+    if t_start is not None:
+        mask &= times >= t_start
+    if t_stop is not None:
+        mask &= times < t_stop
+    return frame[mask]
+
+
+def keys_for(per: str, by: Iterable[str]) -> list[str]:
+    """Grouping keys: the train keys for ``per`` followed by the extra ``by`` columns."""
+    if per == "neuron":
+        base = list(TRAIN_KEYS)
+    elif per == "run":
+        base = ["run", "population"]
+    else:
+        raise AnalysisInputError(f"per= must be 'run' or 'neuron', got {per!r}")
+    return base + [c for c in by if c not in base]
+
+
+def _guarded(part: pd.DataFrame, fn: Callable[[pd.DataFrame], T], columns: list[str]) -> tuple[int, T, Any]:
+    check_times(part)
+    distinct = part[columns].drop_duplicates() if columns else None
+    return len(part), fn(part), distinct
+
+
+def map_table(
+    table: Any,
+    fn: Callable[[pd.DataFrame], T],
+    *,
+    shuffle_on: Sequence[str] | None = None,
+    distinct: Sequence[str] = (),
+) -> tuple[list[T], pd.DataFrame | None]:
+    """Apply ``fn`` to a pandas table or to every partition of a dask table.
+
+    Every partition is checked (no NaN or negative time) and the table must
+    hold at least one row. ``shuffle_on`` first moves all rows with equal
+    values of those columns into the same dask partition (needed for ISIs).
+    ``distinct`` names columns whose distinct value combinations are gathered
+    in the same pass (used to build the universe of runs and neurons).
+    Returns the list of per-partition results and the distinct frame.
+    """
+    cols = list(distinct)
+    if not is_dask(table):
+        if len(table) == 0:
+            raise EmptyDataError("the spikes table is empty: there is nothing to analyse (check the filter)")
+        check_times(table)
+        found = table[cols].drop_duplicates() if cols else None
+        return [fn(table)], found
+    dask: Any = importlib.import_module("dask")
+    if shuffle_on:
+        table = table.shuffle(on=list(shuffle_on))
+    parts = table.to_delayed()
+    outputs = dask.compute(*[dask.delayed(_guarded)(part, fn, cols) for part in parts])
+    if sum(n for n, _, _ in outputs) == 0:
+        raise EmptyDataError("the spikes table is empty: there is nothing to analyse (check the filter)")
+    found = pd.concat([d for _, _, d in outputs], ignore_index=True).drop_duplicates() if cols else None
+    return [r for _, r, _ in outputs], found
+
+
+def _runs_frame(runs: RunsArg, found: pd.DataFrame | None, run_cols: list[str]) -> pd.DataFrame:
+    if runs is None:
+        assert found is not None
+        return found[["run", *run_cols]].drop_duplicates(subset="run").reset_index(drop=True)
+    if isinstance(runs, pd.DataFrame):
+        missing = [c for c in ["run", *run_cols] if c not in runs.columns]
+        if missing:
+            raise AnalysisInputError(
+                f"runs= lacks the column(s) {missing} (it has {list(runs.columns)}); a runs table needs "
+                "'run' and every run-level grouping column named in by="
+            )
+        return runs[["run", *run_cols]].drop_duplicates(subset="run").reset_index(drop=True)
+    if run_cols:
+        raise AnalysisInputError(
+            f"by= names the run parameter(s) {run_cols}; pass runs= as a DataFrame holding them "
+            "(e.g. view.runs) so that runs without spikes get their group, or leave runs=None"
+        )
+    ids = np.unique(np.asarray(runs, dtype=np.int64))
+    return pd.DataFrame({"run": ids})
+
+
+def _neurons_frame(neurons: NeuronsArg, found: pd.DataFrame | None, neuron_cols: list[str]) -> pd.DataFrame:
+    if neurons is None:
+        assert found is not None
+        frame = found[["population", "node_id", *neuron_cols]]
+    elif isinstance(neurons, pd.DataFrame):
+        missing = [c for c in ("population", "node_id") if c not in neurons.columns]
+        if missing:
+            raise AnalysisInputError(
+                f"neurons= lacks the column(s) {missing} (it has {list(neurons.columns)}); "
+                "a neurons table needs 'population' and 'node_id'"
+            )
+        frame = neurons[["population", "node_id", *neuron_cols]]
+    elif isinstance(neurons, Mapping):
+        pieces = []
+        for name, spec in neurons.items():
+            ids = (
+                np.arange(int(spec), dtype=np.int64)
+                if isinstance(spec, (int, np.integer))
+                else np.asarray(spec, np.int64)
+            )
+            pieces.append(pd.DataFrame({"population": str(name), "node_id": ids}))
+        if not pieces:
+            raise AnalysisInputError("neurons= is an empty mapping; give {population: size or node ids}")
+        frame = pd.concat(pieces, ignore_index=True)
+    else:
+        raise AnalysisInputError(
+            "neurons= must be None, a mapping {population: size or node ids} or a DataFrame with "
+            f"'population' and 'node_id' columns, got {type(neurons).__name__}"
+        )
+    frame = frame.drop_duplicates(subset=["population", "node_id"]).reset_index(drop=True)
+    return frame.assign(population=frame["population"].astype(str), node_id=frame["node_id"].astype(np.int64))
+
+
+def universe_columns(runs: RunsArg, neurons: NeuronsArg, by: Sequence[str]) -> list[str]:
+    """Columns to gather from the table to build the universe (those not supplied by the caller)."""
+    neuron_cols = [c for c in by if isinstance(neurons, pd.DataFrame) and c in neurons.columns]
+    run_cols = [c for c in by if c not in TRAIN_KEYS and c not in neuron_cols]
+    cols: list[str] = []
+    if runs is None:
+        cols += ["run", *run_cols]
+    if neurons is None:
+        cols += ["population", "node_id", *[c for c in neuron_cols if c not in cols]]
+    return list(dict.fromkeys(cols))
+
+
+def universe(
+    runs: RunsArg, neurons: NeuronsArg, by: Sequence[str], per: str, found: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Every train (run x neuron, or run x population) that may spike, with its ``by`` columns.
+
+    ``found`` holds the distinct values of :func:`universe_columns` seen in the
+    table. By columns found in ``neurons`` are neuron-level; the others are
+    run-level and come from ``runs`` (or from the table when ``runs`` is None).
+    """
+    neuron_cols = [c for c in by if isinstance(neurons, pd.DataFrame) and c in neurons.columns]
+    run_cols = [c for c in by if c not in TRAIN_KEYS and c not in neuron_cols]
+    run_frame = _runs_frame(runs, found, run_cols)
+    neuron_frame = _neurons_frame(neurons, found, neuron_cols)
+    if per == "run":
+        neuron_frame = neuron_frame.drop(columns="node_id").drop_duplicates(subset=["population"])
+    return run_frame.merge(neuron_frame, how="cross")
+
+
+def align_keys(
+    values: pd.DataFrame, full: pd.DataFrame, keys: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give the key columns of ``values`` and of the universe ``full`` mergeable dtypes."""
+    values = values.assign(population=values["population"].astype(str))
+    for col in keys:
+        if col in full.columns and col in values.columns and full[col].dtype != values[col].dtype:
+            if pd.api.types.is_numeric_dtype(full[col]) and pd.api.types.is_numeric_dtype(values[col]):
+                continue
+            full = full.assign(**{col: full[col].astype(values[col].dtype)})
+    return values, full
+
+
+def fill_universe(
+    values: pd.DataFrame, full: pd.DataFrame, keys: list[str], fill: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Left-join ``values`` (one row per key) onto the universe ``full``; fill silent trains."""
+    values, full = align_keys(values, full, keys)
+    merged = full[keys].merge(values, on=keys, how="left", validate="one_to_one")
+    return merged.fillna(dict(fill))
+
+
+def from_wide_times(
+    wide: pd.DataFrame, *, population: str = "cell", node_id: int = 0, run_column: str = "sim_trial_index"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Convert an in_silico_framework-style wide spike-time table to the long contract.
+
+    ``wide`` has one row per trial (index: the trial name) and NaN-padded spike
+    times in its numeric columns (``0, 1, 2, ...``); other columns (e.g.
+    ``stim``) are trial parameters. Returns ``(spikes, runs)``: the long spikes
+    table (runs numbered in row order, parameter columns carried along) and
+    the runs table (``run``, ``run_column`` holding the index, parameters),
+    which keeps the trials that never spiked.
+    """
+    if len(wide) == 0:
+        raise EmptyDataError("the wide spike-time table is empty")
+    time_cols = [c for c in wide.columns if pd.api.types.is_number(c) or str(c).isdigit()]
+    if not time_cols:
+        raise AnalysisInputError(
+            f"no spike-time columns (0, 1, 2, ...) in the wide table; it has {list(wide.columns)}"
+        )
+    param_cols = [c for c in wide.columns if c not in time_cols]
+    times = wide[time_cols].to_numpy(dtype=np.float64, na_value=np.nan)
+    run_ids = np.arange(len(wide), dtype=np.int64)
+    rows, cols = np.nonzero(~np.isnan(times))
+    runs = pd.DataFrame({"run": run_ids, run_column: wide.index.to_numpy()})
+    for col in param_cols:
+        runs[col] = wide[col].to_numpy()
+    spikes = pd.DataFrame(
+        {
+            "run": run_ids[rows],
+            "population": pd.Categorical.from_codes(np.zeros(len(rows), np.int8), pd.Index([population])),
+            "node_id": np.full(len(rows), node_id, dtype=np.int64),
+            "time": times[rows, cols],
+        }
+    )
+    for col in param_cols:
+        spikes[col] = runs[col].to_numpy()[rows]
+    check_times(spikes)
+    return spikes, runs
