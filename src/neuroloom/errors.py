@@ -46,5 +46,77 @@ class UnresolvedURIError(NeuroloomError, LookupError):
     """A ``neuroloom://`` URI does not point to a database that can be found."""
 
 
+class StudyError(NeuroloomError):
+    """A study cannot do what was asked (wrong state, bad layout, bad job output)."""
+
+
+class ParameterError(StudyError, KeyError, AttributeError):
+    """A parameter is unknown, has an unsupported type, or is locked."""
+
+
+class ExplorationError(StudyError, ValueError):
+    """An exploration is malformed (unequal lengths, unknown names, bad values)."""
+
+
+class StudyLockedError(StudyError):
+    """Another coordinating process is running (or adding runs to) this study."""
+
+
+class GitDirtyError(StudyError):
+    """The user's code has uncommitted changes and ``git_fail=True`` was asked."""
+
+
+class AnalysisInputError(NeuroloomError, ValueError):
+    """A table or argument given to an analysis or plot function is invalid."""
+
+
+class EmptyDataError(AnalysisInputError):
+    """An analysis was asked of a table (or view) that holds no rows."""
+
+
 class StorageError(NeuroloomError, OSError):
     """The file system refused a read or write (permissions, full disk, ...)."""
+
+
+class RunFailedError(StudyError):
+    """One or more runs of a study failed; finished runs are kept."""
+
+
+class SonataError(NeuroloomError):
+    """A SONATA file, config or report cannot be read or written as asked."""
+
+
+class SonataFormatError(SonataError, ValueError):
+    """A SONATA file breaks the format: missing, truncated or inconsistent dataset."""
+
+
+class UnknownPopulationError(SonataError, KeyError):
+    """A population name is not in the file or circuit."""
+
+
+class NetworkBuildError(NeuroloomError, ValueError):
+    """A network description cannot be built (bad rule, selection or property)."""
+
+
+class SimulationError(NeuroloomError):
+    """A simulation cannot be set up or run as asked (circuit, inputs, recordings)."""
+
+
+class SimulatorNotInstalledError(SimulationError, ImportError):
+    """The simulator a study asked for cannot be imported here."""
+
+
+class UnsupportedModelError(SimulationError, ValueError):
+    """A population's node model is not one the chosen simulator adapter can build."""
+
+
+class DynamicsParamsError(SimulationError, ValueError):
+    """A population's dynamics parameters are missing, unreadable or invalid."""
+
+
+class MechanismCompileError(SimulationError):
+    """NEURON mechanisms (.mod files) failed to compile or load."""
+
+
+class InputSpecError(SimulationError, ValueError):
+    """An input description (rates, spike trains, PSTH, clamp) is invalid."""
