@@ -355,6 +355,7 @@ class Database(MutableMapping[Key, Any]):
         is_inline, inline_value = chosen.inline(value)
         item_dir = self._item_dir(parts)
         old: dict[str, Any] | None = None
+        fresh = False
         for attempt in range(_RETRIES):
             try:
                 fresh = self._make_item_dir(item_dir)
@@ -382,6 +383,8 @@ class Database(MutableMapping[Key, Any]):
                         f"cannot store item {display_key(parts)!r} in {item_dir}: {exc}"
                     ) from exc
             except NeuroloomError:
+                if fresh:
+                    self._prune(item_dir)  # leave no empty folder for a value never stored
                 raise
             except OSError as exc:
                 raise StorageError(

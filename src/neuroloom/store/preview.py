@@ -41,10 +41,11 @@ def preview(value: Any, rows: int = 10) -> str:
             return f"array shape {value.shape} dtype {value.dtype}\n{np.asarray(value)!s}"
     module = type(value).__module__
     if module.startswith("dask"):
-        if hasattr(value, "npartitions"):
+        if hasattr(value, "columns"):
+            first = value.partitions[0].compute().head(rows)  # one partition only: stays cheap
             return (
                 f"dask DataFrame, {value.npartitions} partitions, columns {list(value.columns)}\n"
-                f"{value.head(rows).to_string()}"
+                f"first partition:\n{first.to_string()}"
             )
         return f"dask array shape {value.shape} dtype {value.dtype}, chunks {value.chunksize}"
     if module.startswith("zarr"):

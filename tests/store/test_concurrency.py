@@ -1,0 +1,89 @@
+"""Several processes write and read different keys of one database at the same time."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neuroloom import Database
+from neuroloom.errors import ItemNotFoundError
+
+TASKS = 8
+ROUNDS = 3
+ROWS = 20_000
+
+
+def expected_frame(task: int, round_: int) -> pd.DataFrame:
+    return pd.DataFrame({"task": np.full(ROWS, task), "round": np.full(ROWS, round_), "row": np.arange(ROWS)})
+
+
+def check_item(db: Database, key: tuple[str, ...], task: int) -> int | None:
+    """Read one item of ``task`` and check it is complete; return its round (None if absent)."""
+    try:
+        value = db[key]
+    except ItemNotFoundError:
+        return None
+    if key[-1] == "frame":
+        round_ = int(value["round"].iloc[0])
+        pd.testing.assert_frame_equal(value, expected_frame(task, round_))
+    elif key[-1] == "array":
+        round_ = int(value[0]) - task * 100
+        np.testing.assert_array_equal(value, np.full(ROWS, task * 100 + round_))
+    else:
+        round_ = value["round"]
+        assert value == {"task": task, "round": round_, "pad": list(range(round_ * 10))}
+    return round_
+
+
+def write_and_read(db_path: str, task: int) -> int:
+    """Write this task's keys ``ROUNDS`` times, reading every other task's keys between rounds."""
+    db = Database(db_path)
+    seen = 0
+    for round_ in range(ROUNDS):
+        db[(f"task{task:02d}", "frame")] = expected_frame(task, round_)
+        db[(f"task{task:02d}", "array")] = np.full(ROWS, task * 100 + round_)
+        db[(f"task{task:02d}", "meta")] = {"task": task, "round": round_, "pad": list(range(round_ * 10))}
+        for other in range(TASKS):
+            for name in ("frame", "array", "meta"):
+                if check_item(db, (f"task{other:02d}", name), other) is not None:
+                    seen += 1
+    return seen
+
+
+def check_final(db: Database) -> None:
+    assert len(db) == TASKS * 3
+    for task in range(TASKS):
+        for name in ("frame", "array", "meta"):
+            assert check_item(db, (f"task{task:02d}", name), task) == ROUNDS - 1
+            folder = db.path / "items" / f"task{task:02d}" / name
+            leftovers = [p.name for p in folder.iterdir() if p.name != "item.json"]
+            assert len(leftovers) == (0 if name == "meta" else 1), leftovers  # old payloads removed
+
+
+def test_multiprocessing_pool_writers_and_readers(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db")
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        seen = pool.starmap(write_and_read, [(str(db.path), task) for task in range(TASKS)])
+    assert all(count >= 3 for count in seen)  # every task at least read back its own items
+    check_final(db)
+
+
+def test_dask_local_cluster_writers_and_readers(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    db = Database(tmp_path / "db")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        futures = client.map(write_and_read, [str(db.path)] * TASKS, range(TASKS), pure=False)
+        seen = client.gather(futures)
+        pids = client.run(lambda: __import__("os").getpid())
+    assert len(set(pids.values())) == 2  # really two worker processes
+    assert all(count >= 3 for count in seen)
+    check_final(db)
