@@ -16,11 +16,22 @@ from neuroloom.errors import NeuroloomError
 _EXPORTS: dict[str, str] = {
     "Database": "neuroloom.store.database",
     "resolve": "neuroloom.store.uri",
+    "Study": "neuroloom.study.study",
+    "grid": "neuroloom.study.explore",
+    "zip_": "neuroloom.study.explore",
+    "random": "neuroloom.study.explore",
+    "points": "neuroloom.study.explore",
+    "merge": "neuroloom.study.merge",
+    "load_params": "neuroloom.study.params",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from neuroloom.store.database import Database
     from neuroloom.store.uri import resolve
+    from neuroloom.study.explore import grid, points, random, zip_
+    from neuroloom.study.merge import merge
+    from neuroloom.study.params import load_params
+    from neuroloom.study.study import Study
 
 
 def __getattr__(name: str) -> Any:
@@ -36,4 +47,16 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
 
-__all__ = ["Database", "NeuroloomError", "__version__", "resolve"]
+__all__ = [
+    "Database",
+    "NeuroloomError",
+    "Study",
+    "__version__",
+    "grid",
+    "load_params",
+    "merge",
+    "points",
+    "random",
+    "resolve",
+    "zip_",
+]

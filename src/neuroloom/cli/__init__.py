@@ -43,6 +43,8 @@ def demo_command(out: str) -> None:
 
 # Commands of each layer register themselves on ``main`` when imported.
 from neuroloom.cli import store as _store  # noqa: E402,F401
+from neuroloom.cli import study as _study  # noqa: E402,F401
+from neuroloom.cli import sonata as _sonata  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,238 @@
+"""Where runs execute: ``serial`` (this process), ``processes`` (a local pool)
+or ``dask`` (a ``distributed.Client``: a LocalCluster, or any scheduler).
+
+Every backend takes chunks of run specs and hands back lists of
+:class:`~neuroloom.study.worker.Outcome`. A chunk whose worker died raises
+:class:`WorkerLostError` from :meth:`Backend.outcome`; the runner then reruns its
+runs one at a time to find the one that kills workers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from neuroloom.errors import StudyError
+from neuroloom.study.worker import Outcome, WorkerContext, run_chunk
+
+BACKENDS = ("serial", "processes", "dask")
+
+
+class WorkerLostError(Exception):
+    """The worker running a chunk died (killed, crashed, out of memory)."""
+
+
+class _Done:
+    """A finished 'future' of the serial backend."""
+
+    def __init__(self, value: list[Outcome]) -> None:
+        self.value = value
+
+
+class Backend:
+    """Interface of a backend (the serial backend is the reference)."""
+
+    name = "serial"
+    workers = 1
+
+    def start(self, ctx: WorkerContext) -> None:
+        self.ctx = ctx
+
+    def chunk_size(self, n_runs: int) -> int:
+        return 256
+
+    def window(self) -> int:
+        """How many chunks may be in flight at once."""
+        return 1
+
+    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
+        return _Done(run_chunk(self.ctx, specs))
+
+    def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
+        return set(futures), set()
+
+    def outcome(self, future: Any) -> list[Outcome]:
+        value: list[Outcome] = future.value
+        return value
+
+    def recover(self) -> None:
+        """Make the backend usable again after a worker died."""
+
+    def stop(self, *, cancel: bool = False) -> None:
+        """Release workers (``cancel``: stop running tasks now)."""
+
+
+class ProcessBackend(Backend):
+    """A local process pool (``concurrent.futures.ProcessPoolExecutor``)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None, mp_context: str | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.mp_context = mp_context
+        self.pool: Any = None
+
+    def start(self, ctx: WorkerContext) -> None:
+        import cloudpickle
+
+        self.ctx = ctx
+        self.payload = cloudpickle.dumps(ctx)
+        self._new_pool()
+
+    def _new_pool(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from neuroloom.study.worker import init_worker
+
+        context = multiprocessing.get_context(self.mp_context)
+        self.pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=init_worker, initargs=(self.payload,)
+        )
+
+    def chunk_size(self, n_runs: int) -> int:
+        return max(1, min(500, math.ceil(n_runs / (self.workers * 16))))
+
+    def window(self) -> int:
+        return self.workers * 3
+
+    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
+        from neuroloom.study.worker import pool_chunk
+
+        return self.pool.submit(pool_chunk, list(specs))
+
+    def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
+        from concurrent.futures import FIRST_COMPLETED
+        from concurrent.futures import wait as cf_wait
+
+        done, not_done = cf_wait(list(futures), timeout=timeout, return_when=FIRST_COMPLETED)
+        return set(done), set(not_done)
+
+    def outcome(self, future: Any) -> list[Outcome]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            value: list[Outcome] = future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerLostError(str(exc)) from None
+        return value
+
+    def recover(self) -> None:
+        self._kill()
+        self._new_pool()
+
+    def _kill(self) -> None:
+        if self.pool is None:
+            return
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in processes:
+            proc.join(5)
+
+    def stop(self, *, cancel: bool = False) -> None:
+        if self.pool is None:
+            return
+        if cancel:
+            self._kill()
+        else:
+            self.pool.shutdown(wait=True)
+        self.pool = None
+
+
+class DaskBackend(Backend):
+    """A ``distributed.Client``: a LocalCluster (``workers`` processes, one thread
+    each) when ``address`` is None, else the scheduler at ``address``; or a Client
+    the caller already has (``client=``)."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, address: str | None = None, client: Any = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.address = address
+        self.client = client
+        self._own_client = client is None
+        self._cluster: Any = None
+
+    def start(self, ctx: WorkerContext) -> None:
+        import cloudpickle
+
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise StudyError(
+                "backend='dask' needs the distributed package: pip install 'neuroloom[dask]'"
+            ) from None
+        self.ctx = ctx
+        if self.client is None:
+            if self.address is None:
+                self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self.client = Client(self._cluster)  # type: ignore[no-untyped-call]
+            else:
+                try:
+                    self.client = Client(self.address, timeout="20s")  # type: ignore[no-untyped-call]
+                except OSError as exc:
+                    raise StudyError(f"cannot reach the dask scheduler at {self.address!r}: {exc}") from None
+        info = self.client.scheduler_info()
+        self.workers = max(1, len(info.get("workers", {})) or self.workers)
+        self.payload = self.client.scatter(cloudpickle.dumps(ctx), broadcast=True)
+
+    def chunk_size(self, n_runs: int) -> int:
+        return max(1, min(2000, math.ceil(n_runs / (self.workers * 8))))
+
+    def window(self) -> int:
+        return self.workers * 3
+
+    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
+        from neuroloom.study.worker import dask_chunk
+
+        return self.client.submit(dask_chunk, self.payload, list(specs), pure=False)
+
+    def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
+        from distributed import wait as dask_wait
+
+        futures = list(futures)
+        try:
+            done, not_done = dask_wait(  # type: ignore[no-untyped-call]
+                futures, timeout=timeout, return_when="FIRST_COMPLETED"
+            )
+        except TimeoutError:
+            return set(), set(futures)
+        return set(done), set(not_done)
+
+    def outcome(self, future: Any) -> list[Outcome]:
+        from distributed.scheduler import KilledWorker
+
+        try:
+            value: list[Outcome] = future.result()
+        except KilledWorker as exc:
+            raise WorkerLostError(str(exc)) from None
+        return value
+
+    def stop(self, *, cancel: bool = False) -> None:
+        if self.client is None:
+            return
+        if self._own_client:
+            self.client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+            self.client = None
+
+
+def make_backend(backend: str | Backend, workers: int | None, address: str | None, client: Any) -> Backend:
+    """Build the backend named ``backend`` (or return a Backend instance as is)."""
+    if isinstance(backend, Backend):
+        return backend
+    if backend == "serial":
+        return Backend()
+    if backend == "processes":
+        return ProcessBackend(workers)
+    if backend == "dask":
+        return DaskBackend(workers, address, client)
+    raise StudyError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

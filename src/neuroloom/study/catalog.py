@@ -1,0 +1,254 @@
+"""``catalog.sqlite``: the runs of a study and their scalar results.
+
+Tables
+------
+``runs``      one row per run: ``idx`` (primary key), ``id`` (content hash,
+              unique), ``status`` (``pending``/``done``/``failed``), ``start``,
+              ``end`` (Unix seconds), ``host``, ``pid``, ``session``, ``attempts``,
+              ``error`` (traceback of the last failure) and one ``p:<name>``
+              column per explored parameter (SQLite scalars natively, other
+              values as canonical JSON text; NULL = the parameter's default).
+``results``   ``(name, idx)`` -> ``kind`` and ``value``: scalars live here
+              (``kind`` ``v``: native, ``b``: bool, ``j``: JSON text); ``item``
+              marks a value stored by the run's worker in its run folder.
+``sessions``  one row per coordinating session: times, host, pid, backend and
+              provenance (versions, git state) as JSON.
+``meta``      key -> JSON text (``progress`` of the running session, ...).
+
+The coordinating process is the only writer (SQLite WAL mode, many runs per
+transaction); ``neuroloom status`` and other readers open it read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from neuroloom.errors import StudyError
+
+CATALOG = "catalog.sqlite"
+PENDING, DONE, FAILED = "pending", "done", "failed"
+PARAM_PREFIX = "p:"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs(
+    idx INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'pending',
+    start REAL, "end" REAL, host TEXT, pid INTEGER, session INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS results(
+    name TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, value,
+    PRIMARY KEY(name, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions(
+    session INTEGER PRIMARY KEY, start REAL, "end" REAL, host TEXT, pid INTEGER,
+    backend TEXT, provenance TEXT
+);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+def _q(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+class Catalog:
+    """The SQLite catalog of one study.
+
+    Parameters
+    ----------
+    path
+        The study directory.
+    readonly
+        Open without write access (for status readers); never creates it.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.file = path / CATALOG
+        self.readonly = readonly
+        try:
+            if readonly:
+                self.con = sqlite3.connect(
+                    f"file:{self.file}?mode=ro", uri=True, timeout=30, isolation_level=None
+                )
+            else:
+                self.con = sqlite3.connect(self.file, timeout=60, isolation_level=None)
+                self.con.execute("PRAGMA journal_mode=WAL")
+                self.con.execute("PRAGMA synchronous=NORMAL")
+                self.con.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StudyError(f"cannot open the study catalog {self.file}: {exc}") from None
+        self._param_columns: list[str] | None = None
+
+    def close(self) -> None:
+        self.con.close()
+
+    # ------------------------------------------------------------ schema
+    def param_names(self) -> list[str]:
+        """Names of the explored parameters (the ``p:`` columns)."""
+        if self._param_columns is None:
+            rows = self.con.execute("PRAGMA table_info(runs)").fetchall()
+            self._param_columns = [r[1][len(PARAM_PREFIX) :] for r in rows if r[1].startswith(PARAM_PREFIX)]
+        return list(self._param_columns)
+
+    def ensure_params(self, names: Iterable[str]) -> None:
+        known = set(self.param_names())
+        for name in names:
+            if name not in known:
+                self.con.execute(f"ALTER TABLE runs ADD COLUMN {_q(PARAM_PREFIX + name)}")
+                known.add(name)
+        self._param_columns = None
+
+    # -------------------------------------------------------------- runs
+    def count(self, status: str | None = None) -> int:
+        if status is None:
+            return int(self.con.execute("SELECT count(*) FROM runs").fetchone()[0])
+        return int(self.con.execute("SELECT count(*) FROM runs WHERE status=?", (status,)).fetchone()[0])
+
+    def counts(self) -> dict[str, int]:
+        rows = self.con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall()
+        out = {PENDING: 0, DONE: 0, FAILED: 0}
+        out.update({s: int(n) for s, n in rows})
+        return out
+
+    def next_index(self) -> int:
+        value = self.con.execute("SELECT max(idx) FROM runs").fetchone()[0]
+        return 0 if value is None else int(value) + 1
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are already runs of the study."""
+        found: set[str] = set()
+        step = 900
+        for i in range(0, len(ids), step):
+            chunk = ids[i : i + step]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.con.execute(f"SELECT id FROM runs WHERE id IN ({marks})", chunk))
+        return found
+
+    def add_runs(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert pending runs: each row is ``(idx, id, *values of names)``."""
+        self.ensure_params(names)
+        cols = ["idx", "id", *(PARAM_PREFIX + n for n in names)]
+        sql = f"INSERT INTO runs({','.join(map(_q, cols))}) VALUES ({','.join('?' * len(cols))})"
+        with self.transaction():
+            self.con.executemany(sql, rows)
+
+    def pending(self, retry_failed: bool = False) -> list[tuple[Any, ...]]:
+        """``(idx, id, *param values)`` of the runs left to do, in index order."""
+        names = self.param_names()
+        cols = ",".join(["idx", "id", *(_q(PARAM_PREFIX + n) for n in names)])
+        where = "status IN ('pending','failed')" if retry_failed else "status='pending'"
+        return self.con.execute(f"SELECT {cols} FROM runs WHERE {where} ORDER BY idx").fetchall()
+
+    def run_rows(self, where: str = "", args: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cur = self.con.execute(f"SELECT * FROM runs {where} ORDER BY idx", args)
+        return [d[0] for d in cur.description], cur.fetchall()
+
+    # ---------------------------------------------------------- sessions
+    def begin_session(self, backend: str, host: str, pid: int, provenance: dict[str, Any]) -> int:
+        with self.transaction():
+            cur = self.con.execute(
+                "INSERT INTO sessions(start, host, pid, backend, provenance) VALUES (?,?,?,?,?)",
+                (time.time(), host, pid, backend, json.dumps(provenance, default=str)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def end_session(self, session: int) -> None:
+        with self.transaction():
+            self.con.execute('UPDATE sessions SET "end"=? WHERE session=?', (time.time(), session))
+
+    def sessions(self) -> list[dict[str, Any]]:
+        cur = self.con.execute("SELECT * FROM sessions ORDER BY session")
+        cols = [d[0] for d in cur.description]
+        out = []
+        for row in cur.fetchall():
+            rec = dict(zip(cols, row))
+            rec["provenance"] = json.loads(rec["provenance"] or "{}")
+            out.append(rec)
+        return out
+
+    # ----------------------------------------------------------- results
+    def record(self, outcomes: Sequence[Any], session: int) -> None:
+        """Record finished runs (one transaction): status, timing, error and results.
+
+        Each outcome has ``idx, ok, start, end, host, pid, error, results`` where
+        ``results`` is a list of ``(name, kind, value)``.
+        """
+        if not outcomes:
+            return
+        run_rows = []
+        result_rows: list[tuple[Any, ...]] = []
+        for o in outcomes:
+            run_rows.append(
+                (DONE if o.ok else FAILED, o.start, o.end, o.host, o.pid, session, o.error, o.idx)
+            )
+            result_rows.extend((name, o.idx, kind, value) for name, kind, value in o.results)
+        with self.transaction():
+            self.con.executemany(
+                'UPDATE runs SET status=?, start=?, "end"=?, host=?, pid=?, session=?, '
+                "attempts=attempts+1, error=? WHERE idx=?",
+                run_rows,
+            )
+            if result_rows:
+                self.con.executemany(
+                    "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)", result_rows
+                )
+
+    def clear_results(self, indices: Sequence[int]) -> None:
+        """Forget the results of runs about to be run again (``retry_failed``)."""
+        with self.transaction():
+            self.con.executemany("DELETE FROM results WHERE idx=?", [(i,) for i in indices])
+
+    def result_names(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM results ORDER BY name")]
+
+    def results(self, name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Rows ``(idx, *params, kind, value)`` of every run holding result ``name``."""
+        names = self.param_names()
+        cols = ",".join(
+            ["runs.idx", *(f"runs.{_q(PARAM_PREFIX + n)}" for n in names), "results.kind", "results.value"]
+        )
+        sql = (
+            f"SELECT {cols} FROM results JOIN runs ON runs.idx=results.idx "
+            "WHERE results.name=? ORDER BY runs.idx"
+        )
+        return names, self.con.execute(sql, (name,)).fetchall()
+
+    def run_results(self, idx: int) -> list[tuple[str, str, Any]]:
+        return self.con.execute(
+            "SELECT name, kind, value FROM results WHERE idx=? ORDER BY name", (idx,)
+        ).fetchall()
+
+    # -------------------------------------------------------------- meta
+    def set_meta(self, key: str, value: Any) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", (key, json.dumps(value)))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    # ------------------------------------------------------- transaction
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.con)
+
+
+class _Transaction:
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.con.execute("BEGIN IMMEDIATE")
+        return self.con
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.con.execute("COMMIT")
+        else:
+            self.con.execute("ROLLBACK")

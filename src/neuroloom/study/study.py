@@ -1,0 +1,462 @@
+"""``Study``: a database with a parameter tree, explorations, runs and a runner.
+
+On disk (all paths relative)::
+
+    <study>/neuroloom.json        format, kind "study", id, seed, parameter tree, explorations
+    <study>/catalog.sqlite        runs, scalar results, sessions (see catalog.py)
+    <study>/coordinator.lock      pid/host of the process running or extending the study
+    <study>/runs/<shard>/<run>/   files and items of one run (written by its worker only)
+    <study>/items/<key>/          the study's own items (``study["x"] = obj``)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from neuroloom.errors import (
+    FormatVersionError,
+    ItemNotFoundError,
+    NotADatabaseError,
+    ParameterError,
+    RunFailedError,
+    StudyError,
+)
+from neuroloom.store import registry
+from neuroloom.store.atomic import write_json
+from neuroloom.store.database import Database
+from neuroloom.store.keys import Key, normalize_key
+from neuroloom.study.backends import Backend, make_backend
+from neuroloom.study.catalog import Catalog
+from neuroloom.study.explore import Design, as_design
+from neuroloom.study.lock import StudyLock
+from neuroloom.study.params import ParamTree, _suggest
+from neuroloom.study.provenance import prepare_git, session_provenance
+from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name
+from neuroloom.study.runner import RunReport, run_rounds
+from neuroloom.study.values import canonical, catalog_form, coerce
+from neuroloom.study.views import RunTable, decode_params, decode_values, find_indices
+from neuroloom.study.worker import WorkerContext
+
+STUDY_FORMAT = 1
+ID_BYTES = 10
+
+
+class Study(Database):
+    """A parameter study stored in a directory: create it or open it.
+
+    Parameters
+    ----------
+    path
+        The study directory (created if missing).
+    seed
+        Seed of the study, from which each run's ``run.seed`` derives. Chosen at
+        random when a study is created without one; fixed afterwards.
+    fsync
+        As for :class:`~neuroloom.store.database.Database`.
+
+    Examples
+    --------
+    >>> study = Study(tmp_path / "ei")                              # doctest: +SKIP
+    >>> study.params.add("neuron.tau_m", 20.0, unit="ms")           # doctest: +SKIP
+    >>> study.explore(grid(**{"neuron.tau_m": [10.0, 20.0]}))       # doctest: +SKIP
+    >>> study.run(lambda run: run.params.neuron.tau_m * 2)          # doctest: +SKIP
+    >>> study.results("return")                                     # doctest: +SKIP
+    """
+
+    kind = "study"
+
+    def __init__(self, path: str | os.PathLike[str], *, seed: int | None = None, fsync: bool = False) -> None:
+        super().__init__(path, fsync=fsync)
+        info = self._marker
+        if info.get("kind") != self.kind:
+            raise NotADatabaseError(
+                f"{self.path} is a neuroloom {info.get('kind')!r}, not a study; open it with "
+                "neuroloom.Database, or choose a new directory for the study"
+            )
+        version = info.get("study_format", STUDY_FORMAT)
+        if not isinstance(version, int) or version > STUDY_FORMAT:
+            raise FormatVersionError(
+                f"study {self.path} was written in study format {version!r}, newer than this neuroloom "
+                f"reads (format {STUDY_FORMAT}); upgrade neuroloom to open it"
+            )
+        if "seed" not in info:
+            info["seed"] = int(seed) if seed is not None else secrets.randbits(32)
+            info["study_format"] = STUDY_FORMAT
+            info.setdefault("params", {})
+            info.setdefault("explorations", [])
+            write_json(self.path / registry.MARKER, info)
+        elif seed is not None and int(seed) != info["seed"]:
+            raise StudyError(
+                f"study {self.path} has seed {info['seed']}, not {seed}; a study's seed is fixed "
+                "when it is created (open it without seed=, or create a new study)"
+            )
+        self.seed: int = int(info["seed"])
+        self.catalog = Catalog(self.path)
+        self.params = ParamTree.from_json(info.get("params", {}), on_change=self._save_marker)
+        if info.get("locked"):
+            self.params.lock("runs have started")
+
+    # ------------------------------------------------------------ marker
+    def _save_marker(self) -> None:
+        with StudyLock(self.path, "changing the study"):
+            self._marker["params"] = self.params.to_json()
+            self._marker["derived"] = {
+                n: {"unit": u, "comment": c} for n, (_f, u, c) in self.params.derived.items()
+            }
+            write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
+
+    @property
+    def explorations(self) -> list[dict[str, Any]]:
+        """What each ``explore`` call added (kind, ranges, counts, time)."""
+        return list(self._marker.get("explorations", []))
+
+    def close(self) -> None:
+        """Close the catalog connection."""
+        self.catalog.close()
+
+    # ----------------------------------------------------------- explore
+    def explore(self, design: Design | dict[str, Any] | Sequence[dict[str, Any]]) -> int:
+        """Add the points of ``design`` as pending runs; return how many were new.
+
+        Calling it again extends the study (pypet ``f_expand``); a point that is
+        already a run (same content id) is not added twice.
+
+        Raises
+        ------
+        ParameterError
+            If the design names a parameter the tree does not have.
+        ExplorationError
+            If a value does not fit its parameter or the ranges are malformed.
+        """
+        design = as_design(design)
+        defaults = self.params.values()
+        for name in design.names:
+            if name not in defaults:
+                raise ParameterError(
+                    f"cannot explore {name!r}: the study has no such parameter{_suggest(name, defaults)}; "
+                    f"add it first with study.params.add({name!r}, default)"
+                )
+        columns = {n: _coerce_column(n, defaults[n], v) for n, v in design.columns.items()}
+        names = list(columns)
+        ids = _content_ids(defaults, columns, design.size)
+        with StudyLock(self.path, "adding runs"):
+            seen: dict[str, int] = {}
+            for pos, run_id in enumerate(ids):
+                seen.setdefault(run_id, pos)
+            existing = self.catalog.existing_ids(list(seen))
+            keep = [pos for run_id, pos in seen.items() if run_id not in existing]
+            start = self.catalog.next_index()
+            stored = [_catalog_column(columns[n]) for n in names]
+            rows = ((start + k, ids[pos], *(col[pos] for col in stored)) for k, pos in enumerate(keep))
+            self.catalog.add_runs(names, rows)
+            record = dict(design.description)
+            record.update(
+                added=len(keep),
+                skipped=design.size - len(keep),
+                first_index=start if keep else None,
+                time=time.time(),
+            )
+            self._marker.setdefault("explorations", []).append(record)
+            write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
+        return len(keep)
+
+    # -------------------------------------------------------------- runs
+    @property
+    def runs(self) -> RunTable:
+        """Table of every run: name, id, status, explored parameters, timing, host, error."""
+        names = self.catalog.param_names()
+        columns, rows = self.catalog.run_rows()
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        frame = frame.rename(columns={f"p:{n}": n for n in names}).set_index("idx")
+        frame.index.name = "index"
+        decode_params(frame, names, self.params.values())
+        frame.insert(0, "name", [run_name(i) for i in frame.index])
+        for col in ("start", "end"):
+            frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
+        frame["duration"] = (frame["end"] - frame["start"]).dt.total_seconds()
+        order = [
+            "name",
+            "id",
+            "status",
+            *names,
+            "start",
+            "end",
+            "duration",
+            "host",
+            "pid",
+            "session",
+            "attempts",
+            "error",
+        ]
+        return RunTable(frame[order])
+
+    def find(self, fn: Callable[..., Any], names: Sequence[str] | None = None) -> list[int]:
+        """Indices of runs whose explored values satisfy ``fn`` (pypet ``f_find_idx``).
+
+        ``study.find(lambda x, y: x == 2 or y == 8)``: argument names select
+        parameters (full name with ``_`` for ``.``, or the last component).
+        """
+        return find_indices(self.runs, fn, names)
+
+    def status(self) -> dict[str, Any]:
+        """Counts of pending/done/failed runs and the progress of a running session."""
+        from neuroloom.study.lock import lock_is_live, read_lock
+
+        counts = self.catalog.counts()
+        lock = read_lock(self.path)
+        return {
+            **counts,
+            "total": sum(counts.values()),
+            "running": bool(lock and lock_is_live(lock) and lock.get("purpose") == "running"),
+            "lock": lock,
+            "progress": self.catalog.get_meta("progress"),
+        }
+
+    # ----------------------------------------------------------- results
+    def results(self, name: str = "return", *, load: bool = False) -> pd.DataFrame:
+        """One row per run holding result ``name``: explored parameters and the value.
+
+        Scalars come from the catalog in one query; values stored in run folders
+        appear as :class:`~neuroloom.study.views.LazyItem` handles (``load=True``
+        reads them all).
+        """
+        names, rows = self.catalog.results(name)
+        if not rows and name not in self.catalog.result_names():
+            known = self.catalog.result_names()
+            raise ItemNotFoundError(
+                f"no run of study {self.path} has a result {name!r}; "
+                f"results: {', '.join(known) or 'none yet'}"
+            )
+        cols: list[Any] = list(zip(*rows)) if rows else [() for _ in range(len(names) + 3)]
+        idx = np.asarray(cols[0], dtype=np.int64)
+        frame = pd.DataFrame({n: pd.Series(cols[1 + i]) for i, n in enumerate(names)})
+        decode_params(frame, names, self.params.values())
+        kinds = np.asarray(cols[-2], dtype=object)
+        values = decode_values(self, name, idx, kinds, list(cols[-1]))
+        if load:
+            values = [v.load() if hasattr(v, "load") else v for v in values]
+        frame[name] = pd.Series(values) if len(values) else pd.Series([], dtype=float)
+        frame.index = pd.Index(idx, name="run")
+        return frame
+
+    def run_results(self, index: int) -> dict[str, Any]:
+        """Every result of run ``index`` (items read from its folder)."""
+        out: dict[str, Any] = {}
+        for name, kind, value in self.catalog.run_results(index):
+            out[name] = decode_values(
+                self, name, np.asarray([index]), np.asarray([kind], dtype=object), [value]
+            )[0]
+            if hasattr(out[name], "load"):
+                out[name] = out[name].load()
+        return out
+
+    # ------------------------------------------------ run items as keys
+    def _item_dir(self, parts: tuple[str, ...]) -> Path:
+        if parts and parts[0] == RUNS_DIR and len(parts) >= 3:
+            index = run_index(parts[1])
+            if index is not None:
+                return run_folder(self.path, index).joinpath("items", *parts[2:])
+        return super()._item_dir(parts)
+
+    def __getitem__(self, key: Key) -> Any:
+        parts = normalize_key(key)
+        if parts[0] == RUNS_DIR and len(parts) == 3 and run_index(parts[1]) is not None:
+            index = run_index(parts[1])
+            assert index is not None
+            row = self.catalog.con.execute(
+                "SELECT kind, value FROM results WHERE name=? AND idx=?", (parts[2], index)
+            ).fetchone()
+            if row is not None and row[0] != "item":
+                return decode_values(
+                    self, parts[2], np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
+                )[0]
+        return super().__getitem__(parts)
+
+    def set(
+        self, key: Key, value: Any, *, codec: str | None = None, meta: dict[str, Any] | None = None
+    ) -> None:
+        """Store a study item; keys under ``"runs"`` belong to runs and are refused."""
+        parts = normalize_key(key)
+        if parts[0] == RUNS_DIR:
+            raise StudyError(
+                f"key {key!r}: keys starting with 'runs' hold the runs' own results; store a run "
+                "result with run.save(name, value) inside the job, or use another key"
+            )
+        super().set(parts, value, codec=codec, meta=meta)
+
+    # --------------------------------------------------------------- run
+    def run(
+        self,
+        job: Callable[[Run], Any],
+        *,
+        backend: str | Backend = "processes",
+        workers: int | None = None,
+        address: str | None = None,
+        client: Any = None,
+        retry_failed: bool = False,
+        chunk_size: int | None = None,
+        progress: bool = True,
+        then: Callable[[Study], Any] | None = None,
+        max_rounds: int = 100,
+        git_commit: bool = False,
+        git_fail: bool = False,
+        git_repo: str | os.PathLike[str] | None = None,
+        raise_on_failure: bool = True,
+    ) -> RunReport:
+        """Call ``job(run)`` for every pending run and record what it returns.
+
+        Parameters
+        ----------
+        job
+            ``job(run) -> value``; the value is stored as result ``"return"``.
+        backend
+            ``"serial"``, ``"processes"`` (default) or ``"dask"``.
+        workers
+            Worker processes (default: CPU count; dask: LocalCluster size).
+        address, client
+            dask: a scheduler address, or an existing ``distributed.Client``.
+        retry_failed
+            Run failed runs again too.
+        chunk_size
+            Runs per task (default: chosen from the number of runs and workers).
+        progress
+            Show a progress bar (done, failed, rate, ETA).
+        then
+            ``then(study)`` after the runs; runs it adds are run, and ``then``
+            is called again (pypet's adaptive post-processing loop).
+        git_commit, git_fail, git_repo
+            Commit the user's code first / refuse a dirty tree; ``git_repo``
+            names the repository (default: the running script's directory).
+        raise_on_failure
+            Raise :class:`~neuroloom.errors.RunFailedError` after the runs if
+            any failed (finished runs are kept either way).
+
+        Returns
+        -------
+        RunReport
+            Counts, time and the names of failed runs.
+        """
+        report = RunReport()
+        t0 = time.monotonic()
+        with StudyLock(self.path, "running"):
+            git = prepare_git(
+                Path(git_repo) if git_repo is not None else None,
+                commit=git_commit,
+                fail=git_fail,
+                message=f"neuroloom: code of study {self.path.name} ({self.id})",
+            )
+            if not self.params.locked:
+                self.params.lock("runs have started")
+                self._marker["locked"] = True
+                self._save_marker()
+            chosen = make_backend(backend, workers, address, client)
+            provenance = session_provenance(git, chosen.name, chosen.workers)
+            session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
+            state: dict[str, Any] = {}
+
+            def next_specs(retry: bool) -> list[tuple[Any, ...]]:
+                specs = self.catalog.pending(retry)
+                if retry:
+                    self.catalog.clear_results([s[0] for s in specs])
+                return specs
+
+            def start_backend() -> Backend:
+                explored = self.catalog.param_names()
+                if state.get("explored") == explored:
+                    backend_now: Backend = state["backend"]
+                    return backend_now
+                if "backend" in state:
+                    state["backend"].stop()
+                derived = {n: f for n, (f, _u, _c) in self.params.derived.items()}
+                ctx = WorkerContext(
+                    self.path, self.id, self.seed, self.params.values(), explored, job, derived
+                )
+                chosen.start(ctx)
+                state.update(explored=explored, backend=chosen)
+                return chosen
+
+            try:
+                run_rounds(
+                    next_specs,
+                    start_backend,
+                    self.catalog,
+                    session,
+                    report,
+                    retry_failed=retry_failed,
+                    chunk_size=chunk_size,
+                    progress=progress,
+                    then=(lambda: then(self)) if then is not None else None,
+                    max_rounds=max_rounds,
+                )
+            finally:
+                self.catalog.end_session(session)
+                report.seconds = time.monotonic() - t0
+                report.pending = self.catalog.count("pending")
+        if report.failed and raise_on_failure:
+            shown = ", ".join(report.failures[:5]) + (" ..." if report.failed > 5 else "")
+            raise RunFailedError(
+                f"{report.failed} run(s) of study {self.path} failed ({shown}); the {report.done} finished "
+                f"runs are kept. First error:\n{report.first_error}\nSee study.runs.where(status='failed'); "
+                "fix the job and rerun with study.run(job, retry_failed=True)"
+            )
+        return report
+
+    def provenance(self) -> list[dict[str, Any]]:
+        """Every coordinating session: start/end, host, pid, backend, versions, git state."""
+        return self.catalog.sessions()
+
+
+# ------------------------------------------------------------------ helpers
+_NATIVE = (int, float, str, bool)
+
+
+def _coerce_column(name: str, default: Any, values: list[Any]) -> list[Any]:
+    kind = type(default)
+    if kind in _NATIVE and all(type(v) is kind for v in values):
+        return values
+    return [coerce(name, default, v) for v in values]
+
+
+def _canon_column(values: list[Any]) -> list[str]:
+    memo: dict[Any, str] = {}
+    out = []
+    for v in values:
+        key = (type(v), v) if isinstance(v, _NATIVE) else None
+        if key is not None:
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = canonical(v)
+        else:
+            text = canonical(v)
+        out.append(text)
+    return out
+
+
+def _content_ids(defaults: dict[str, Any], columns: dict[str, list[Any]], size: int) -> list[str]:
+    """Content id of each point: hash of every parameter's canonical value."""
+    fixed = {n: canonical(v) for n, v in defaults.items() if n not in columns}
+    order = sorted(defaults)
+    canon = {n: _canon_column(v) for n, v in columns.items()}
+    parts: list[Any] = [f"{n}={fixed[n]}" if n in fixed else canon[n] for n in order]
+    ids = []
+    blake = hashlib.blake2b
+    for i in range(size):
+        text = "\n".join(p if isinstance(p, str) else f"{order[k]}={p[i]}" for k, p in enumerate(parts))
+        ids.append(blake(text.encode(), digest_size=ID_BYTES).hexdigest())
+    return ids
+
+
+def _catalog_column(values: list[Any]) -> list[Any]:
+    if all(type(v) in (int, float, str) for v in values):
+        return values
+    return [catalog_form(v) for v in values]

@@ -1,0 +1,152 @@
+"""What a worker does with a chunk of runs: build each :class:`Run`, call the job,
+and return compact :class:`Outcome` records. Workers never open the catalog."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from neuroloom.study.params import Namespace, group_names
+from neuroloom.study.run import Run, run_name, scalar_result
+from neuroloom.study.values import decode
+
+_HOST = socket.gethostname()
+
+
+class Outcome(NamedTuple):
+    """The result of one run as sent back to the coordinator."""
+
+    idx: int
+    ok: bool
+    start: float
+    end: float
+    host: str
+    pid: int
+    error: str | None
+    results: list[tuple[str, str, Any]]
+
+
+Converter = Callable[[Any], Any] | None
+
+
+def converter_for(default: Any) -> Converter:
+    """How a catalog column value becomes a parameter value of ``default``'s type."""
+    if isinstance(default, bool):
+        return bool
+    if isinstance(default, (int, float, str)):
+        return None
+    return lambda text: decode(json.loads(text))
+
+
+@dataclass
+class WorkerContext:
+    """Everything a worker needs, shipped once per worker (cloudpickled)."""
+
+    study_path: Path
+    study_id: str
+    seed: int
+    defaults: dict[str, Any]
+    explored: list[str]
+    job: Callable[[Run], Any]
+    derived: dict[str, Callable[[Namespace], Any]] = field(default_factory=dict)
+    converters: list[Converter] = field(default_factory=list)
+    groups: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.converters = [converter_for(self.defaults[n]) for n in self.explored]
+        self.groups = group_names([*self.defaults, *self.derived])
+
+    def params_of(self, values: Sequence[Any]) -> dict[str, Any]:
+        params = dict(self.defaults)
+        for name, conv, value in zip(self.explored, self.converters, values):
+            if value is not None:
+                params[name] = conv(value) if conv is not None else value
+        return params
+
+
+def _describe(params: dict[str, Any], explored: list[str]) -> str:
+    return ", ".join(f"{n}={params[n]!r}" for n in explored)
+
+
+def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
+    """Run the job for ``spec = (idx, id, *explored values)``; never raises."""
+    idx, run_id = spec[0], spec[1]
+    start = time.time()
+    params = ctx.params_of(spec[2:])
+    ns = Namespace(params, ctx.groups)
+    run = Run(ctx.study_path, ctx.study_id, ctx.seed, idx, run_id, ns)
+    try:
+        for name, fn in ctx.derived.items():
+            value = fn(ns)
+            params[name] = value
+            run.save(name, value)
+        value = ctx.job(run)
+        if value is not None:
+            stored = scalar_result(value)
+            if stored is not None:
+                run._results["return"] = stored
+            else:
+                try:
+                    run.save("return", value)
+                except Exception as exc:
+                    raise type(exc)(
+                        f"{run.name}: the job returned a {type(value).__module__}.{type(value).__qualname__} "
+                        f"that cannot be stored: {exc}; return a number, str, dict/list, numpy array or "
+                        "DataFrame, or save it with run.save(name, value, codec='pickle')"
+                    ) from None
+        return Outcome(idx, True, start, time.time(), _HOST, os.getpid(), None, run.results())
+    except Exception as exc:
+        text = (
+            f"{run_name(idx)} ({_describe(params, ctx.explored)}) failed: {type(exc).__name__}: {exc}\n"
+            + traceback.format_exc()
+        )
+        return Outcome(idx, False, start, time.time(), _HOST, os.getpid(), text, [])
+
+
+def run_chunk(ctx: WorkerContext, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
+    """Run every spec of a chunk in order."""
+    return [run_one(ctx, spec) for spec in specs]
+
+
+# ---------------------------------------------------- process-pool plumbing
+_CONTEXT: WorkerContext | None = None
+
+
+def init_worker(payload: bytes) -> None:
+    """Pool initializer: unpickle the context once per worker process; ignore Ctrl-C
+    (the coordinator handles it and stops the pool)."""
+    import signal
+
+    import cloudpickle
+
+    global _CONTEXT
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _CONTEXT = cloudpickle.loads(payload)
+
+
+def pool_chunk(specs: Sequence[Sequence[Any]]) -> list[Outcome]:
+    """Task run in a pool worker."""
+    assert _CONTEXT is not None, "init_worker was not called"
+    return run_chunk(_CONTEXT, specs)
+
+
+_DASK_CACHE: dict[int, WorkerContext] = {}
+
+
+def dask_chunk(payload: bytes, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
+    """Task run on a dask worker (the context is unpickled once per payload)."""
+    import cloudpickle
+
+    key = hash(payload)
+    ctx = _DASK_CACHE.get(key)
+    if ctx is None:
+        _DASK_CACHE.clear()
+        ctx = _DASK_CACHE[key] = cloudpickle.loads(payload)
+    return run_chunk(ctx, specs)
