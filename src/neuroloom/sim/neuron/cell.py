@@ -1,0 +1,283 @@
+"""Simulate one detailed NEURON cell driven by presynaptic spike trains per cell type.
+
+This is in_silico_framework's single-cell experiment: a morphology with
+biophysics per section type, synapses of several presynaptic cell types on
+its dendrites, each type driven by ongoing Poisson activity and/or evoked
+activity from a PSTH (see :mod:`neuroloom.sim.inputs`), with a release
+probability. Soma and dendritic voltages and the cell's spike times come
+back as a :class:`~neuroloom.sim.result.SimulationResult`, together with the
+synapse placement and activation tables.
+
+All presynaptic events are delivered by one NEURON ``PatternStim`` (one call,
+no per-event Python); synapse objects are created per synapse, as NEURON
+requires.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from neuroloom.errors import InputSpecError, SimulationError
+from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
+from neuroloom.sim.neuron.biophysics import apply_biophysics
+from neuroloom.sim.neuron.mechanisms import load_mechanisms
+from neuroloom.sim.neuron.morphology import Morphology, load_morphology
+from neuroloom.sim.neuron.synapses import SynapseGroup, activations, make_synapse, place_synapses
+from neuroloom.sim.result import Signal, SimulationResult, spike_table
+
+__all__ = ["CellModel", "RecordSite", "simulate_cell"]
+
+
+@dataclass(frozen=True)
+class CellModel:
+    """A detailed cell: morphology, biophysics, mechanisms and simulation settings.
+
+    Parameters
+    ----------
+    morphology
+        An SWC or hoc file.
+    biophysics
+        A mapping or JSON/YAML file (see :mod:`neuroloom.sim.neuron.biophysics`).
+    mechanisms
+        Extra .mod files or folders, compiled into the cache and loaded;
+        neuroloom's own set (``nlhh``, ``NlSyn``) is always loaded.
+    name
+        The population name of the cell in results (node id 0).
+    max_segment_length
+        Longest segment in µm (``nseg`` is odd and at least 1).
+    v_init, celsius, spike_threshold
+        Initial voltage (mV), temperature (°C), somatic spike threshold (mV).
+    """
+
+    morphology: str | Path
+    biophysics: Mapping[str, Any] | str | Path
+    mechanisms: Sequence[str | Path] = ()
+    name: str = "cell"
+    max_segment_length: float = 20.0
+    v_init: float = -70.0
+    celsius: float = 34.0
+    spike_threshold: float = -20.0
+
+
+@dataclass(frozen=True)
+class RecordSite:
+    """A dendritic voltage recording: at ``distance`` µm from the soma on a section type,
+    or at ``section_index``/``x`` of that type. Recorded as variable ``v_<label>``."""
+
+    label: str
+    section_type: str = "apic"
+    distance: float | None = None
+    section_index: int | None = None
+    x: float = 0.5
+
+    def resolve(self, morph: Morphology) -> tuple[Any, float]:
+        if self.distance is not None:
+            return morph.section_at(self.section_type, float(self.distance))
+        sections = morph.sections.get(self.section_type, [])
+        i = 0 if self.section_index is None else int(self.section_index)
+        if not 0 <= i < len(sections):
+            raise SimulationError(
+                f"record site {self.label!r}: {morph.path} has {len(sections)} {self.section_type!r} "
+                f"sections, index {i} asked"
+            )
+        return sections[i], float(self.x)
+
+
+@dataclass
+class _Built:
+    """NEURON objects that must stay referenced while the simulation runs."""
+
+    morph: Morphology
+    objects: list[Any] = field(default_factory=list)
+
+
+def _sections_of(morph: Morphology, table: pd.DataFrame) -> list[Any]:
+    return [morph.sections[t][i] for t, i in zip(table["section_type"], table["section_index"])]
+
+
+def simulate_cell(
+    model: CellModel,
+    synapses: Iterable[SynapseGroup] = (),
+    inputs: Iterable[Input] | None = None,
+    duration: float = 1000.0,
+    *,
+    dt: float = 0.025,
+    record: Iterable[RecordSite] = (),
+    record_dt: float | None = None,
+    seed: int | None = None,
+) -> SimulationResult:
+    """Run one single-cell simulation and return spikes, voltages and synapse tables.
+
+    Parameters
+    ----------
+    model
+        The cell.
+    synapses
+        One :class:`SynapseGroup` per presynaptic cell type.
+    inputs
+        Spike sources whose ``population`` names a synapse group (ongoing:
+        :meth:`PoissonInput.from_interval`, evoked: :class:`PSTHInput`,
+        given: :class:`SpikeTrainInput`), and :class:`CurrentClamp` on
+        ``model.name`` (``section`` is a section type, ``x`` the position on
+        its first section).
+    duration, dt
+        Simulated time and fixed time step (ms).
+    record
+        Dendritic recording sites; the soma voltage is always recorded as ``v``.
+    record_dt
+        Sampling step of recorded voltages (default ``dt``).
+    seed
+        Seed for synapse placement, spike trains and release.
+
+    Returns
+    -------
+    SimulationResult
+        ``spikes`` of the cell (population ``model.name``) and of every
+        presynaptic cell type; ``signals[(model.name, "v")]`` and
+        ``signals[(model.name, "v_<label>")]`` in mV; ``tables["synapses"]``
+        (placement, soma distance) and ``tables["synapse_activations"]``.
+    """
+    from neuron import h
+
+    started = _time.perf_counter()
+    inputs = check_inputs(inputs)
+    groups = list(synapses)
+    names = [g.population for g in groups]
+    if len(set(names)) != len(names):
+        raise InputSpecError(f"two synapse groups share a population name: {names}")
+    if model.name in names:
+        raise InputSpecError(f"the cell's name {model.name!r} is also a presynaptic population name")
+    known = {*names, model.name}
+    for item in inputs:
+        if item.population not in known:
+            raise InputSpecError(
+                f"input {type(item).__name__} drives population {item.population!r}, which is neither the "
+                f"cell ({model.name!r}) nor a synapse group ({sorted(names)})"
+            )
+    rng = np.random.default_rng(seed)
+    load_mechanisms(None)
+    if model.mechanisms:
+        load_mechanisms(model.mechanisms)
+    h.load_file("stdrun.hoc")
+
+    built = _Built(load_morphology(model.morphology))
+    morph = built.morph
+    apply_biophysics(morph, model.biophysics)
+    morph.discretize(model.max_segment_length)
+    h.celsius = model.celsius
+    h.distance(0, morph.soma(0.5))
+
+    # synapses: placement (vectorised), then one point process + NetCon per synapse
+    pc = h.ParallelContext()
+    pc.gid_clear()
+    tables = [place_synapses(morph, g, rng) for g in groups]
+    placement = (
+        pd.concat(tables, ignore_index=True)
+        if tables
+        else pd.DataFrame(columns=["population", "section_type", "section_index", "x", "node_id"])
+    )
+    placement["distance"] = [
+        float(h.distance(morph.soma(0.5), sec(x)))
+        for sec, x in zip(_sections_of(morph, placement), placement["x"])
+    ]
+    event_syn, event_time = [], []
+    spike_parts = []
+    offset = 0
+    for group, table in zip(groups, tables):
+        where = f"synapse group {group.population!r}"
+        for k, (sec, x) in enumerate(zip(_sections_of(morph, table), table["x"])):
+            syn = make_synapse(group.mechanism, sec, float(x), group.params, where)
+            netcon = pc.gid_connect(offset + k, syn)
+            netcon.weight[0] = float(group.weight)
+            netcon.delay = float(group.delay)
+            built.objects += [syn, netcon]
+        cells = np.arange(group.n_cells, dtype=np.int64)
+        pre_ids, pre_times = merged_spikes(inputs, group.population, cells, duration, rng)
+        spike_parts.append(spike_table(group.population, pre_ids, pre_times))
+        syn_idx, syn_times = activations(
+            table["node_id"].to_numpy(np.int64),
+            pre_ids,
+            pre_times,
+            release_prob_for(inputs, group.population),
+            rng,
+        )
+        event_syn.append(syn_idx + offset)
+        event_time.append(syn_times)
+        offset += len(table)
+    all_syn = np.concatenate(event_syn) if event_syn else np.zeros(0, np.int64)
+    all_time = np.concatenate(event_time) if event_time else np.zeros(0)
+    order = np.argsort(all_time, kind="stable")
+    all_syn, all_time = all_syn[order], all_time[order]
+    tvec, gidvec = h.Vector(all_time), h.Vector(all_syn.astype(np.float64))
+    stim = h.PatternStim()
+    stim.fake_output = 1
+    stim.play(tvec, gidvec)
+    built.objects += [stim, tvec, gidvec]
+
+    for clamp in clamps_for(inputs, model.name):
+        clamp.targets(np.zeros(1, np.int64))
+        secs = morph.sections.get(clamp.section)
+        if not secs:
+            raise InputSpecError(
+                f"CurrentClamp on {model.name!r}: {morph.path} has no {clamp.section!r} section"
+            )
+        ic = h.IClamp(secs[0](clamp.x))
+        ic.amp, ic.delay, ic.dur = clamp.amplitude, clamp.delay, clamp.duration
+        built.objects.append(ic)
+
+    # recordings
+    step = float(record_dt or dt)
+    sites = [("v", morph.soma, 0.5), *[(f"v_{s.label}", *s.resolve(morph)) for s in record]]
+    vectors = []
+    for variable, sec, x in sites:
+        vec = h.Vector()
+        vec.record(sec(x)._ref_v, step)
+        vectors.append((variable, vec))
+    spikes_vec = h.Vector()
+    detector = h.NetCon(morph.soma(0.5)._ref_v, None, sec=morph.soma)
+    detector.threshold = model.spike_threshold
+    detector.record(spikes_vec)
+    built.objects += [detector, spikes_vec]
+
+    h.dt = dt
+    h.steps_per_ms = 1.0 / dt
+    build_seconds = _time.perf_counter() - started
+    started = _time.perf_counter()
+    h.finitialize(model.v_init)
+    h.continuerun(duration)
+    run_seconds = _time.perf_counter() - started
+
+    signals: dict[tuple[str, str], Signal] = {}
+    for variable, vec in vectors:
+        values = np.asarray(vec.as_numpy(), dtype=np.float64).copy()
+        times = np.arange(values.size, dtype=np.float64) * step
+        signals[(model.name, variable)] = Signal(np.zeros(1, np.int64), times, values[:, None], "mV")
+    cell_times = np.asarray(spikes_vec.as_numpy(), dtype=np.float64).copy()
+    spike_parts.append(spike_table(model.name, np.zeros(cell_times.size, np.int64), cell_times))
+    sizes = {model.name: 1, **{g.population: int(g.n_cells) for g in groups}}
+    pop_of_syn = placement["population"].to_numpy()
+    activation_table = pd.DataFrame(
+        {"synapse_id": all_syn, "population": pop_of_syn[all_syn] if all_syn.size else [], "time": all_time}
+    )
+    pc.gid_clear()
+    placement.index.name = "synapse_id"
+    return SimulationResult(
+        spikes=pd.concat(spike_parts, ignore_index=True).sort_values(
+            ["population", "time", "node_id"], ignore_index=True
+        ),
+        signals=signals,
+        sizes=sizes,
+        duration=float(duration),
+        dt=float(dt),
+        simulator="neuron",
+        tables={"synapses": placement.reset_index(), "synapse_activations": activation_table},
+        build_seconds=build_seconds,
+        run_seconds=run_seconds,
+    )
