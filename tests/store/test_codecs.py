@@ -222,3 +222,18 @@ def test_every_codec_is_covered() -> None:
         "pickle",
         "zarr",
     ]
+
+
+def test_dask_dataframe_keeps_pandas_text_dtypes(db: Database) -> None:
+    import dask
+
+    frame = pd.DataFrame(
+        {"s": ["a", "b", "c", "d"], "x": np.arange(4)}, index=pd.Index(list("wxyz"), name="i")
+    )
+    with dask.config.set({"dataframe.convert-string": False}):
+        lazy = dd.from_pandas(frame, npartitions=2)
+        db["text"] = lazy
+        back = db["text"]
+        assert back.dtypes["s"] == lazy.dtypes["s"] and back.index.dtype == lazy.index.dtype
+        pd.testing.assert_frame_equal(back.compute(), lazy.compute())
+    assert list(db.get("text", columns=["x"]).columns) == ["x"]

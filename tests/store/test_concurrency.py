@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,39 @@ def test_dask_local_cluster_writers_and_readers(tmp_path: Path) -> None:
     assert len(set(pids.values())) == 2  # really two worker processes
     assert all(count >= 3 for count in seen)
     check_final(db)
+
+
+def overwrite(db_path: str, key: str, times: int) -> int:
+    """Overwrite ``key`` ``times`` times with a frame whose every row names its round."""
+    db = Database(db_path)
+    while "reader-ready" not in db:  # start once the reader reads, so that they overlap
+        time.sleep(0.01)
+    for round_ in range(1, times):
+        db.set(key, expected_frame(0, round_), meta={"round": round_})
+    return times - 1
+
+
+def read_while_overwritten(db_path: str, key: str, stop_round: int) -> list[int]:
+    """Read ``key`` until the last round shows up; every value read must be whole."""
+    db = Database(db_path)
+    rounds: list[int] = []
+    db["reader-ready"] = True
+    while not rounds or rounds[-1] < stop_round:
+        round_ = check_item(db, (key, "frame"), 0)
+        assert round_ is not None
+        rounds.append(round_)
+    return rounds
+
+
+def test_readers_of_a_key_being_overwritten_see_whole_values(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db")
+    db[("hot", "frame")] = expected_frame(0, 0)
+    times = 40
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        reader = pool.apply_async(read_while_overwritten, (str(db.path), "hot", times - 1))
+        writer = pool.apply_async(overwrite, (str(db.path), ("hot", "frame"), times))
+        assert writer.get(timeout=120) == times - 1
+        rounds = reader.get(timeout=120)
+    assert rounds == sorted(rounds) and rounds[-1] == times - 1
+    assert len(set(rounds)) > 1  # the reader saw the value change under it
+    assert len(list((db.path / "items" / "hot" / "frame").glob(".v-*"))) == 1

@@ -81,9 +81,34 @@ class DaskParquetCodec(Codec):
     def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
         target = directory / "parts"
         obj.to_parquet(str(target), engine="pyarrow", write_index=True)
-        return {"partitions": int(obj.npartitions)}
+        meta = obj._meta
+        return {
+            "partitions": int(obj.npartitions),
+            "dtypes": {str(c): str(d) for c, d in meta.dtypes.items()},
+            "index_dtype": str(meta.index.dtype),
+        }
 
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
         import dask.dataframe as dd
 
-        return dd.read_parquet(str(directory / "parts"), engine="pyarrow")
+        frame = dd.read_parquet(str(directory / "parts"), engine="pyarrow", columns=options.get("columns"))
+        # dask reads text columns as its own string dtype: give back the dtypes that were stored
+        wanted = info.get("dtypes") or {}
+        fix = {
+            c: d
+            for c, d in wanted.items()
+            if c in frame.columns and d in _TEXT_DTYPES and str(frame.dtypes[c]) != d
+        }
+        if fix:
+            frame = frame.astype(fix)
+        index_dtype = info.get("index_dtype")
+        if index_dtype in _TEXT_DTYPES and str(frame.index.dtype) != index_dtype:
+            frame = frame.map_partitions(_cast_index, index_dtype)
+        return frame
+
+
+_TEXT_DTYPES = ("object", "str", "string")
+
+
+def _cast_index(frame: pd.DataFrame, dtype: str) -> pd.DataFrame:
+    return frame.set_axis(frame.index.astype(dtype), axis=0)
