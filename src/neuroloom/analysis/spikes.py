@@ -9,25 +9,26 @@ Times are in ms, rates in Hz (spikes per second).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from neuroloom.analysis.tables import (
     SPIKE_COLUMNS,
+    TRAIN_KEYS,
     NeuronsArg,
     Per,
     RunsArg,
     as_list,
     check_columns,
     check_window,
-    fill_universe,
     in_window,
+    is_dask,
     keys_for,
     map_table,
-    universe,
-    universe_columns,
 )
+from neuroloom.analysis.trains import TrainSet, distinct_pieces, gather_pieces, split_by, train_set
 from neuroloom.errors import AnalysisInputError
 
 __all__ = [
@@ -41,12 +42,39 @@ __all__ = [
 ]
 
 
-def _count_part(
-    frame: pd.DataFrame, keys: list[str], t_start: float | None, t_stop: float | None
-) -> pd.DataFrame:
+def _count_part(frame: pd.DataFrame, t_start: float | None, t_stop: float | None) -> pd.DataFrame:
     window = in_window(frame, t_start, t_stop)
-    counts = window.groupby(keys, observed=True, sort=False, dropna=False).size()
+    counts = window.groupby(list(TRAIN_KEYS), observed=True, sort=False).size()
     return counts.rename("count").reset_index()
+
+
+def train_counts(
+    spikes: Any,
+    t_start: float | None,
+    t_stop: float | None,
+    runs: RunsArg,
+    neurons: NeuronsArg,
+    by_cols: list[str],
+) -> tuple[TrainSet, np.ndarray]:
+    """The train set and the spike count of each of its trains (pandas: one bincount; dask: per partition)."""
+    run_cols, _ = split_by(by_cols, neurons)
+    if is_dask(spikes):
+
+        def part(frame: pd.DataFrame) -> Any:
+            pieces = distinct_pieces(frame, run_cols, runs is None, neurons is None)
+            return _count_part(frame, t_start, t_stop), pieces
+
+        outputs, _ = map_table(spikes, part)
+        trains = train_set(None, runs, neurons, by_cols, gather_pieces([p for _, p in outputs]))
+        counts = pd.concat([c for c, _ in outputs], ignore_index=True)
+        where, ok = trains.locate(counts)
+        weights = counts["count"].to_numpy(dtype=np.float64)[ok]
+        size = trains.n_runs * trains.n_neurons
+        return trains, np.bincount(where[ok], weights=weights, minlength=size).astype(np.int64)
+    map_table(spikes, lambda f: None)  # validation: not empty, no NaN or negative time
+    trains = train_set(spikes, runs, neurons, by_cols)
+    where, ok = trains.locate(in_window(spikes, t_start, t_stop))
+    return trains, np.bincount(where[ok], minlength=trains.n_runs * trains.n_neurons)
 
 
 def spike_counts(
@@ -69,38 +97,37 @@ def spike_counts(
         Window in ms; ``None`` leaves that side open.
     per
         ``"neuron"``: one row per (run, population, node_id); ``"run"``: one
-        row per (run, population), summing over its neurons.
+        row per (run, population), summing over its neurons (plus ``n_neurons``).
     by
-        Extra grouping columns (run parameters such as ``"stim"``).
+        Extra grouping columns: run parameters such as ``"stim"`` (constant
+        within a run), or neuron columns given in ``neurons=``.
     runs, neurons
         The universe of trains that may spike (silent ones get 0); see
         :mod:`neuroloom.analysis.tables`.
 
     Returns
     -------
-    DataFrame with the key columns and ``count`` (int64).
+    DataFrame with the key columns and ``count`` (int64), sorted by run,
+    population and node id; ``population`` is categorical.
     """
     by_cols = as_list(by)
     check_columns(spikes, SPIKE_COLUMNS, by_cols)
     if t_start is not None and t_stop is not None:
         check_window(t_start, t_stop)
-    keys = keys_for("neuron", by_cols)
-    parts, found = map_table(
-        spikes,
-        lambda f: _count_part(f, keys, t_start, t_stop),
-        distinct=universe_columns(runs, neurons, by_cols),
-    )
-    counts = pd.concat(parts, ignore_index=True)
-    if len(parts) > 1:
-        counts = counts.groupby(keys, observed=True, sort=False, dropna=False)["count"].sum().reset_index()
-    full = universe(runs, neurons, by_cols, "neuron", found)
-    result = fill_universe(counts, full, keys, {"count": 0})
-    result["count"] = result["count"].astype(np.int64)
+    keys_for(per, by_cols)  # validates per
+    trains, counts = train_counts(spikes, t_start, t_stop, runs, neurons, by_cols)
+    if per == "run" and not trains.neuron_cols:
+        table = trains.population_table(by_cols)
+        table.insert(len(table.columns) - 1, "count", trains.per_population(counts))
+        return table
+    table = trains.neuron_table(by_cols)
+    table["count"] = counts
     if per == "run":
-        run_keys = keys_for("run", by_cols)
-        grouped = result.groupby(run_keys, observed=True, sort=True, dropna=False)["count"]
-        return grouped.agg(count="sum", n_neurons="size").reset_index()
-    return result.sort_values(keys, kind="stable", ignore_index=True)
+        grouped = table.groupby(keys_for("run", by_cols), observed=True, sort=True)["count"]
+        return (
+            grouped.agg(["sum", "size"]).rename(columns={"sum": "count", "size": "n_neurons"}).reset_index()
+        )
+    return table
 
 
 def spike_counts_in_window(
@@ -148,13 +175,15 @@ def trials_with_spike(
     by_cols = as_list(by)
     counts = spike_counts_in_window(spikes, t_start, t_stop, per=per, by=by_cols, runs=runs, neurons=neurons)
     group = ["population", *[c for c in by_cols if c != "population"]]
-    hit = (counts["count"] >= int(min_spikes)).astype(np.int64)
-    table = (
-        counts.assign(hit=hit)
-        .groupby(group, observed=True, sort=True, dropna=False)["hit"]
-        .agg(n_trials="size", n_with_spike="sum")
-        .reset_index()
-    )
+    hit = (counts["count"].to_numpy() >= int(min_spikes)).astype(np.int64)
+    codes = np.zeros(len(counts), dtype=np.int64)
+    for col in group:
+        col_codes, uniques = pd.factorize(counts[col], sort=True, use_na_sentinel=False)
+        codes = codes * len(uniques) + col_codes
+    labels, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    table = counts[group].iloc[first].reset_index(drop=True)
+    table["n_trials"] = np.bincount(inverse, minlength=len(labels))
+    table["n_with_spike"] = np.bincount(inverse, weights=hit, minlength=len(labels)).astype(np.int64)
     table["n_without_spike"] = table["n_trials"] - table["n_with_spike"]
     table["fraction"] = table["n_with_spike"] / table["n_trials"]
     return table
@@ -278,26 +307,55 @@ def cv_isi(
     check_columns(spikes, SPIKE_COLUMNS, by_cols)
     if t_start is not None and t_stop is not None:
         check_window(t_start, t_stop)
-    keys = keys_for("neuron", by_cols)
-    parts, found = map_table(
-        spikes,
-        lambda f: _moments_part(f, keys, t_start, t_stop, ddof),
-        shuffle_on=keys,
-        distinct=universe_columns(runs, neurons, by_cols),
-    )
-    moments = pd.concat(parts, ignore_index=True)
-    full = universe(runs, neurons, by_cols, "neuron", found)
-    table = fill_universe(moments, full, keys, {"n_spikes": 0, "n_isi": 0})
-    table["n_spikes"] = table["n_spikes"].astype(np.int64)
-    table["n_isi"] = table["n_isi"].astype(np.int64)
-    enough = table["n_isi"] >= min_intervals
+    keys_for(per, by_cols)  # validates per
+    run_cols, _ = split_by(by_cols, neurons)
+    if is_dask(spikes):
+
+        def part(frame: pd.DataFrame) -> Any:
+            pieces = distinct_pieces(frame, run_cols, runs is None, neurons is None)
+            return _moments_part(frame, list(TRAIN_KEYS), t_start, t_stop, ddof), pieces
+
+        outputs, _ = map_table(spikes, part, shuffle_on=list(TRAIN_KEYS))
+        trains = train_set(None, runs, neurons, by_cols, gather_pieces([p for _, p in outputs]))
+        moments = pd.concat([m for m, _ in outputs], ignore_index=True)
+        where, ok = trains.locate(moments)
+        size = trains.n_runs * trains.n_neurons
+        columns = {"n_spikes": np.zeros(size, np.int64), "n_isi": np.zeros(size, np.int64)}
+        columns |= {"isi_mean": np.full(size, np.nan), "isi_std": np.full(size, np.nan)}
+        for name, column in columns.items():
+            column[where[ok]] = moments[name].to_numpy()[ok]
+    else:
+        map_table(spikes, lambda f: None)  # validation: not empty, no NaN or negative time
+        trains = train_set(spikes, runs, neurons, by_cols)
+        window = in_window(spikes, t_start, t_stop)
+        where, ok = trains.locate(window)
+        columns = _moments(
+            where[ok], window["time"].to_numpy(np.float64)[ok], trains.n_runs * trains.n_neurons, ddof
+        )
+    table = trains.neuron_table(by_cols)
+    for name, column in columns.items():
+        table[name] = column
+    enough = table["n_isi"].to_numpy() >= min_intervals
     table["cv"] = np.where(enough, table["isi_std"] / table["isi_mean"], np.nan)
-    table = table.sort_values(keys, kind="stable", ignore_index=True)
     if per == "neuron":
         return table
-    run_keys = keys_for(per, by_cols)
-    grouped = table.groupby(run_keys, observed=True, sort=True, dropna=False)["cv"]
-    return grouped.agg(cv="mean", n_neurons="count").reset_index()
+    grouped = table.groupby(keys_for(per, by_cols), observed=True, sort=True)["cv"]
+    return grouped.agg(["mean", "count"]).rename(columns={"mean": "cv", "count": "n_neurons"}).reset_index()
+
+
+def _moments(where: np.ndarray, times: np.ndarray, size: int, ddof: int) -> dict[str, np.ndarray]:
+    """Spike count and ISI mean/std of every train from the train position and time of each spike."""
+    order = np.lexsort((times, where))
+    position, ordered = where[order], times[order]
+    same = position[1:] == position[:-1]
+    codes, intervals = position[1:][same], np.diff(ordered)[same]
+    n = np.bincount(codes, minlength=size).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=intervals, minlength=size) / n
+        squares = np.bincount(codes, weights=(intervals - mean[codes]) ** 2, minlength=size)
+        std = np.sqrt(squares / (n - ddof))
+    n_spikes = np.bincount(where, minlength=size)
+    return {"n_spikes": n_spikes, "n_isi": n.astype(np.int64), "isi_mean": mean, "isi_std": std}
 
 
 def fano_factor(

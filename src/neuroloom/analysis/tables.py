@@ -183,7 +183,12 @@ def _runs_frame(runs: RunsArg, found: pd.DataFrame | None, run_cols: list[str]) 
                 f"runs= lacks the column(s) {missing} (it has {list(runs.columns)}); a runs table needs "
                 "'run' and every run-level grouping column named in by="
             )
-        return runs[["run", *run_cols]].drop_duplicates(subset="run").reset_index(drop=True)
+        frame = runs[["run", *run_cols]]
+        ids = frame["run"].to_numpy(dtype=np.int64)
+        if not (np.diff(ids) > 0).all():
+            _, first = np.unique(ids, return_index=True)
+            frame = frame.iloc[first]
+        return frame.reset_index(drop=True)
     if run_cols:
         raise AnalysisInputError(
             f"by= names the run parameter(s) {run_cols}; pass runs= as a DataFrame holding them "
