@@ -191,3 +191,13 @@ def test_errors_are_catchable_as_neuroloom_and_builtin_families(db: Database) ->
         db["../x"]
     with pytest.raises(TypeError):
         db["t"] = (1, 2)
+
+
+def test_sub_database_with_missing_files_is_not_silently_recreated(db: Database) -> None:
+    sub = db.sub("run")
+    sub["x"] = 1
+    (sub.path / "neuroloom.json").unlink()
+    with pytest.raises(CorruptItemError, match="item 'run' is a sub-database"):
+        db["run"]
+    with pytest.raises(CorruptItemError):
+        db.sub("run")

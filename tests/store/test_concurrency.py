@@ -124,3 +124,18 @@ def test_readers_of_a_key_being_overwritten_see_whole_values(tmp_path: Path) -> 
     assert rounds == sorted(rounds) and rounds[-1] == times - 1
     assert len(set(rounds)) > 1  # the reader saw the value change under it
     assert len(list((db.path / "items" / "hot" / "frame").glob(".v-*"))) == 1
+
+
+def open_and_write(db_path: str, task: int) -> str:
+    db = Database(db_path)
+    db[f"t{task}"] = task
+    return db.id
+
+
+def test_processes_creating_the_same_new_database_agree_on_it(tmp_path: Path) -> None:
+    path = str(tmp_path / "fresh" / "db")
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        ids = pool.starmap(open_and_write, [(path, task) for task in range(8)])
+    assert len(set(ids)) == 1
+    db = Database(path)
+    assert db.id == ids[0] and sorted(db) == sorted(f"t{task}" for task in range(8))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from neuroloom import Database
 from neuroloom.errors import InvalidKeyError
 from neuroloom.store.keys import display_key, key_to_text, normalize_key, text_to_key
 
@@ -52,3 +55,25 @@ def test_invalid_keys_are_refused_naming_key_and_rule(key: object, rule: str) ->
     assert rule in message
     assert repr(key)[:30] in message
     assert isinstance(info.value, ValueError)  # also catchable as the builtin family
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=12), min_size=1, max_size=3))
+def test_any_key_either_round_trips_inside_the_database_or_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[str]
+) -> None:
+    root = tmp_path_factory.mktemp("keys")
+    db = Database(root / "db")
+    key = tuple(parts)
+    try:
+        db[key] = {"parts": parts}
+    except InvalidKeyError as exc:
+        assert repr(key)[:20] in str(exc)
+        assert not (db.path / "items").exists() or not any((db.path / "items").iterdir())
+        return
+    assert key in db and db[key] == {"parts": parts}
+    assert list(db.keys()) == [key[0] if len(key) == 1 else key]
+    for path in root.rglob("*"):
+        assert path.resolve().is_relative_to((root / "db").resolve())
+    del db[key]
+    assert len(db) == 0

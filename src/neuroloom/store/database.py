@@ -151,7 +151,8 @@ class Database(MutableMapping[Key, Any]):
             if self.path.exists():
                 if not self.path.is_dir():
                     raise NotADatabaseError(f"{self.path} is a file, not a database directory")
-                if any(not p.name.startswith(TMP_PREFIX) for p in self.path.iterdir()):
+                others = [p for p in self.path.iterdir() if not p.name.startswith(TMP_PREFIX)]
+                if others and not marker.exists():  # (it exists if a concurrent creator won)
                     raise NotADatabaseError(
                         f"{self.path} exists, is not empty and has no {registry.MARKER}: it is "
                         "not a neuroloom database; choose an empty or new directory"
@@ -585,7 +586,13 @@ class Database(MutableMapping[Key, Any]):
         return self._open_sub(parts, record)
 
     def _open_sub(self, parts: tuple[str, ...], record: dict[str, Any]) -> Database:
-        sub = Database(self._item_dir(parts) / record["payload"], fsync=self._fsync)
+        path = self._item_dir(parts) / str(record.get("payload"))
+        if not (path / registry.MARKER).is_file():  # never silently start an empty one
+            raise CorruptItemError(
+                f"item {display_key(parts)!r} is a sub-database, but {path / registry.MARKER} is "
+                f"missing; delete the item (del db[{display_key(parts)!r}]) and create it again"
+            )
+        sub = Database(path, fsync=self._fsync)
         root_id, prefix = self._uri_root
         sub._uri_root = (root_id, (*prefix, *parts))
         return sub
