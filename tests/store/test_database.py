@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 import neuroloom
 from neuroloom import Database
 from neuroloom.errors import CodecError, InvalidKeyError, ItemNotFoundError, PickleRefusedError
+from neuroloom.store.atomic import tmp_name
 
 
 def payloads(db: Database, *parts: str) -> list[str]:
@@ -184,3 +188,32 @@ def test_isf_spellings(tmp_path: Path) -> None:
     db = Database(tmp_path / "db")
     db.setitem("x", (1, 2), dumper="json")
     assert db["x"] == [1, 2] and db.get_id() == db.id
+
+
+def test_vacuum_removes_dead_writers_debris_but_not_fresh_or_live_payloads(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db")
+    db["v"] = np.arange(3)
+    item = db.path / "items" / "v"
+    (live,) = payloads(db, "v")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_tmp = item / tmp_name().replace(f"-{os.getpid()}-", f"-{dead.stdout.strip()}-")
+    dead_tmp.mkdir()
+    own_tmp = item / tmp_name()  # this process is alive: its temporary folder stays
+    own_tmp.mkdir()
+    orphan = item / ".v-0123456789abcdef"
+    orphan.mkdir()
+    assert db.vacuum() == 1  # the dead writer's folder only; the orphan is too young
+    assert not dead_tmp.exists() and own_tmp.exists() and orphan.exists()
+    assert db.vacuum(min_age=0) == 1
+    assert not orphan.exists() and (item / live).exists()
+    np.testing.assert_array_equal(db["v"], np.arange(3))
+
+
+def test_fsync_mode_stores_and_reads(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db", fsync=True)
+    db["frame"] = pd.DataFrame({"a": [1, 2]})
+    db["small"] = {"a": 1}
+    assert Database(tmp_path / "db")["frame"]["a"].tolist() == [1, 2] and db["small"] == {"a": 1}
+    assert db.sub("s")._fsync
