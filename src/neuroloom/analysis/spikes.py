@@ -345,7 +345,8 @@ def cv_isi(
 
 def _moments(where: np.ndarray, times: np.ndarray, size: int, ddof: int) -> dict[str, np.ndarray]:
     """Spike count and ISI mean/std of every train from the train position and time of each spike."""
-    order = np.lexsort((times, where))
+    by_time = np.argsort(times)
+    order = by_time[np.argsort(where[by_time], kind="stable")]  # = lexsort((times, where)), faster
     position, ordered = where[order], times[order]
     same = position[1:] == position[:-1]
     codes, intervals = position[1:][same], np.diff(ordered)[same]
