@@ -334,7 +334,7 @@ class Database(MutableMapping[Key, Any]):
         """
         parts = normalize_key(key)
         chosen = get_codec(codec) if codec is not None else self._choose(parts, value)
-        if not chosen.accepts(value):
+        if (codec is not None or not chosen.auto_implies_accepts) and not chosen.accepts(value):
             raise CodecError(
                 f"cannot store item {display_key(parts)!r} with codec {chosen.name!r}: "
                 f"{chosen.why_not(value)}"

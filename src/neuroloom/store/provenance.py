@@ -49,8 +49,13 @@ def caller_directory() -> Path:
     main = sys.modules.get("__main__")
     main_file = getattr(main, "__file__", None)
     if main_file:
-        return Path(main_file).resolve().parent
+        return _script_directory(main_file)
     return Path.cwd()
+
+
+@functools.lru_cache(maxsize=4)
+def _script_directory(main_file: str) -> Path:
+    return Path(main_file).resolve().parent
 
 
 @functools.lru_cache(maxsize=16)

@@ -20,6 +20,8 @@ class Codec(ABC):
     name: ClassVar[str]
     needs_opt_in: ClassVar[bool] = False
     """Loading runs arbitrary code (pickle): refused unless asked for by name."""
+    auto_implies_accepts: ClassVar[bool] = False
+    """``auto(obj)`` true guarantees ``accepts(obj)``: the check is skipped (speed)."""
 
     @abstractmethod
     def accepts(self, obj: object) -> bool:

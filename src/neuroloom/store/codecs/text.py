@@ -46,6 +46,7 @@ class JsonCodec(Codec):
     """dict / list / str / number / bool / None as JSON (small values inline)."""
 
     name = "json"
+    auto_implies_accepts = True
 
     def accepts(self, obj: object) -> bool:
         try:
@@ -95,6 +96,7 @@ class BytesCodec(Codec):
     """bytes / bytearray / memoryview as a raw file, read back as bytes."""
 
     name = "bytes"
+    auto_implies_accepts = True
 
     def accepts(self, obj: object) -> bool:
         return isinstance(obj, (bytes, bytearray, memoryview))
