@@ -116,8 +116,8 @@ def test_resume_after_sigkill_of_coordinator(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_status_second_coordinator_and_ctrl_c(tmp_path: Path) -> None:
-    proc, path = start(tmp_path, "processes", 0.1)
-    wait_done(path, 4, proc)
+    proc, path = start(tmp_path, "processes", 0.3)
+    wait_done(path, 2, proc)
     time.sleep(1.2)  # let the coordinator publish its progress
     with pytest.raises(StudyLockedError, match=rf"in use by process {proc.pid}"):
         nl.Study(path).run(resume_job, backend="serial", progress=False)
@@ -132,7 +132,7 @@ def test_status_second_coordinator_and_ctrl_c(tmp_path: Path) -> None:
     assert not (path / "coordinator.lock").exists()  # released on the way out
     study = nl.Study(path)
     counts = study.catalog.counts()
-    assert counts["done"] >= 4 and counts["pending"] > 0 and counts["failed"] == 0
+    assert counts["done"] >= 2 and counts["pending"] > 0 and counts["failed"] == 0
     assert study.provenance()[0]["end"] is not None
     status = subprocess.run([NEUROLOOM, "status", str(path)], capture_output=True, text=True, timeout=60)
     assert f"{counts['done']} done" in status.stdout and "no coordinator is running" in status.stdout

@@ -94,6 +94,7 @@ def test_runs_table_where_find_and_seeds(tmp_path: Path) -> None:
     assert study.find(lambda x, y: x == 2 or y == 2.0) == [1, 3, 4, 5]
     seeds = study.results("info")["info"].map(lambda d: d["seed"])
     assert seeds.is_unique
+    assert list(runs["seed"]) == list(seeds)
     again = make(tmp_path / "t")  # same study seed and points: same run seeds
     again.run(job, backend="serial", progress=False)
     assert list(again.results("info")["info"].map(lambda d: d["seed"])) == list(seeds)

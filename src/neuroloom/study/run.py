@@ -20,6 +20,7 @@ import numpy as np
 
 from neuroloom.errors import CodecError, StudyError
 from neuroloom.store.atomic import remove_path
+from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
 from neuroloom.study.params import Namespace
@@ -163,9 +164,11 @@ class Run:
         interrupted earlier attempt are removed first)."""
         if self._folder is None:
             folder = run_folder(self._study_path, self.index)
-            if folder.exists():
+            try:
+                os.makedirs(folder)
+            except FileExistsError:
                 remove_path(folder)
-            folder.mkdir(parents=True)
+                os.makedirs(folder)
             self._folder = folder
         return self._folder
 
@@ -191,10 +194,11 @@ class Run:
                 return
         items = RunItems(self.folder, self._study_id, self.name)
         try:
-            items.set(name, value, codec=codec)
+            chosen = get_codec(codec) if codec is not None else choose_codec(value)
+            items.set(name, value, codec=chosen.name)
         except CodecError as exc:
             raise CodecError(f"{self.name}: cannot store result {name!r}: {exc}") from None
-        self._results[name] = ("item", items.metadata(name)["codec"])
+        self._results[name] = ("item", chosen.name)
 
     def derive(self, name: str, value: Any) -> None:
         """Store a parameter computed during the run (pypet's derived parameter)."""

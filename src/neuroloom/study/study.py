@@ -41,10 +41,10 @@ from neuroloom.study.explore import Design, as_design
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.params import ParamTree, _suggest
 from neuroloom.study.provenance import prepare_git, session_provenance
-from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name
+from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
 from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.values import canonical, catalog_form, coerce
-from neuroloom.study.views import RunTable, decode_params, decode_values, find_indices
+from neuroloom.study.views import LazyItem, RunTable, decode_params, decode_values, find_indices
 from neuroloom.study.worker import WorkerContext
 
 STUDY_FORMAT = 1
@@ -184,6 +184,7 @@ class Study(Database):
         for col in ("start", "end"):
             frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
         frame["duration"] = (frame["end"] - frame["start"]).dt.total_seconds()
+        frame["seed"] = [run_seed(self.seed, i) for i in frame["id"]]
         order = [
             "name",
             "id",
@@ -194,6 +195,7 @@ class Study(Database):
             "duration",
             "host",
             "pid",
+            "seed",
             "session",
             "attempts",
             "error",
@@ -244,7 +246,10 @@ class Study(Database):
         kinds = np.asarray(cols[-2], dtype=object)
         values = decode_values(self, name, idx, kinds, list(cols[-1]))
         if load:
-            values = [v.load() if hasattr(v, "load") else v for v in values]
+            values = [
+                v.load(**({"mmap": False} if v.codec == "npy" else {})) if isinstance(v, LazyItem) else v
+                for v in values
+            ]
         frame[name] = pd.Series(values) if len(values) else pd.Series([], dtype=float)
         frame.index = pd.Index(idx, name="run")
         return frame

@@ -34,7 +34,8 @@ class LazyItem:
         return self.study.get(("runs", run_name(self.index), self.name), **options)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.asarray(self.load(), dtype=dtype)
+        options = {"mmap": False} if self.codec == "npy" else {}
+        return np.asarray(self.load(**options), dtype=dtype)
 
     def __repr__(self) -> str:
         return f"<{self.codec} item {self.name!r} of {run_name(self.index)}>"
