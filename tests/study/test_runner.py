@@ -127,3 +127,19 @@ def test_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     study.run(job, backend="serial", progress=True)
     err = capsys.readouterr().err
     assert "6/6" in err and "run/s" in err and "done=6" in err and "failed=0" in err
+
+
+def test_ctrl_c_in_serial_keeps_finished_runs(tmp_path: Path) -> None:
+    study = make(tmp_path / "s", n=5)
+
+    def interrupted(run: Run) -> Any:
+        if run.index == 6:
+            raise KeyboardInterrupt
+        return job(run)
+
+    with pytest.raises(KeyboardInterrupt):
+        study.run(interrupted, backend="serial", progress=False)
+    assert study.catalog.counts() == {"pending": 4, "done": 6, "failed": 0}
+    assert not (study.path / "coordinator.lock").exists()
+    study.run(job, backend="serial", progress=False)
+    check(study, 5)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from neuroloom.study.backends import Backend, WorkerLostError
 from neuroloom.study.run import run_name
-from neuroloom.study.worker import Outcome
+from neuroloom.study.worker import ChunkInterrupted, Outcome
 
 if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
@@ -177,6 +177,9 @@ class Driver:
                     self._take(outcomes)
                 if not done and time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                     self.flush()
+        except ChunkInterrupted as stop:  # serial backend: keep the runs that finished
+            self._take(stop.finished)
+            raise
         finally:
             self.flush()
             self.bar.close()

@@ -110,9 +110,23 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
         return Outcome(idx, False, start, time.time(), _HOST, os.getpid(), text, [])
 
 
+class ChunkInterrupted(KeyboardInterrupt):
+    """Ctrl-C inside a chunk; ``finished`` holds the outcomes of the runs before it."""
+
+    def __init__(self, finished: list[Outcome]) -> None:
+        super().__init__()
+        self.finished = finished
+
+
 def run_chunk(ctx: WorkerContext, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
     """Run every spec of a chunk in order."""
-    return [run_one(ctx, spec) for spec in specs]
+    out: list[Outcome] = []
+    try:
+        for spec in specs:
+            out.append(run_one(ctx, spec))
+    except KeyboardInterrupt:
+        raise ChunkInterrupted(out) from None
+    return out
 
 
 # ---------------------------------------------------- process-pool plumbing
