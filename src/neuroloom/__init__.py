@@ -23,9 +23,13 @@ _EXPORTS: dict[str, str] = {
     "points": "neuroloom.study.explore",
     "merge": "neuroloom.study.merge",
     "load_params": "neuroloom.study.params",
+    "Network": "neuroloom.network.builder",
+    "Circuit": "neuroloom.sonata.circuit",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from neuroloom.network.builder import Network
+    from neuroloom.sonata.circuit import Circuit
     from neuroloom.store.database import Database
     from neuroloom.store.uri import resolve
     from neuroloom.study.explore import grid, points, random, zip_
@@ -48,7 +52,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Circuit",
     "Database",
+    "Network",
     "NeuroloomError",
     "Study",
     "__version__",

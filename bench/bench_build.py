@@ -1,0 +1,172 @@
+"""Build + save the reference network with neuroloom and with bmtk; print time, edges/s, RSS, ratio.
+
+Reference network: 80 % excitatory / 20 % inhibitory point neurons at 1e-4
+cells/µm³ uniform in a cube; pathways e->e (p=0.3), e->i, i->e, i->i (0.5);
+probability p * exp(-d² / 2sigma²), sigma = 60 µm (neuroloom cuts at 4sigma), no autapses;
+delay 1.5 ms from e, 0.8 ms from i; per-edge syn_weight = w0 * exp(-d² / 2(2sigma)²) * U(0.5, 1.5),
+w0 = 2, 4, -8, -8. bmtk uses its ``all_to_one`` iterator with a vectorised
+rule and a per-edge weight rule, as a bmtk user would.
+
+Each size runs in its own subprocess so peak RSS is per run::
+
+    python bench/bench_build.py                      # bmtk and neuroloom at 5,000; neuroloom at 10k, 100k
+    python bench/bench_build.py --sizes 5000,10000,100000,1000000
+    python bench/bench_build.py --no-bmtk --sizes 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SIGMA = 60.0
+DENSITY = 1e-4
+PATHWAYS = [
+    ("e", "e", 0.3, 2.0, 1.5),
+    ("e", "i", 0.5, 4.0, 1.5),
+    ("i", "e", 0.5, -8.0, 0.8),
+    ("i", "i", 0.5, -8.0, 0.8),
+]
+
+
+def positions(n: int, seed: int = 0) -> np.ndarray:
+    side = (n / DENSITY) ** (1 / 3)
+    return np.random.default_rng(seed).random((n, 3)) * side
+
+
+def build_neuroloom(n: int, out: Path) -> int:
+    from neuroloom.network import Network, rules
+
+    pos = positions(n)
+    n_e = int(0.8 * n)
+    net = Network("v1", seed=1)
+    net.add_nodes(N=n_e, positions=pos[:n_e], ei="e", model_type="point_neuron")
+    net.add_nodes(N=n - n_e, positions=pos[n_e:], ei="i", model_type="point_neuron")
+
+    def weight(sources, targets, w0, sigma, rng):  # type: ignore[no-untyped-def]
+        d = sources.positions - targets.positions
+        d2 = np.einsum("ij,ij->i", d, d)
+        return w0 * np.exp(-d2 / (2 * (2 * sigma) ** 2)) * rng.uniform(0.5, 1.5, d2.size)
+
+    for s, t, p, w0, delay in PATHWAYS:
+        cm = net.add_edges(
+            source={"ei": s},
+            target={"ei": t},
+            connection_rule=rules.GaussianDistance(p=p, sigma=SIGMA),
+            delay=delay,
+        )
+        cm.add_properties(
+            "syn_weight", rule=weight, rule_params={"w0": w0, "sigma": SIGMA}, dtypes=float, vectorized=True
+        )
+    net.build(progress=n >= 100_000)
+    net.save(out)
+    return net.nedges
+
+
+def build_bmtk(n: int, out: Path) -> int:
+    from bmtk.builder import NetworkBuilder
+
+    pos = positions(n)
+    n_e = int(0.8 * n)
+    np.random.seed(1)
+    net = NetworkBuilder("v1")
+    net.add_nodes(N=n_e, positions=pos[:n_e], ei="e", model_type="point_neuron")
+    net.add_nodes(N=n - n_e, positions=pos[n_e:], ei="i", model_type="point_neuron")
+
+    def connect(sources, target, p, sigma):  # type: ignore[no-untyped-def]
+        src = np.array([s["positions"] for s in sources])
+        d2 = ((src - target["positions"]) ** 2).sum(axis=1)
+        prob = p * np.exp(-d2 / (2 * sigma**2))
+        hit = np.random.random(len(sources)) < prob
+        ids = np.array([s.node_id for s in sources])
+        hit &= ids != target.node_id
+        return hit.astype(int)
+
+    def weight(source, target, w0, sigma):  # type: ignore[no-untyped-def]
+        d2 = float(((np.asarray(source["positions"]) - np.asarray(target["positions"])) ** 2).sum())
+        return w0 * np.exp(-d2 / (2 * (2 * sigma) ** 2)) * np.random.uniform(0.5, 1.5)
+
+    for s, t, p, w0, delay in PATHWAYS:
+        cm = net.add_edges(
+            source={"ei": s},
+            target={"ei": t},
+            connection_rule=connect,
+            connection_params={"p": p, "sigma": SIGMA},
+            iterator="all_to_one",
+            delay=delay,
+        )
+        cm.add_properties("syn_weight", rule=weight, rule_params={"w0": w0, "sigma": SIGMA}, dtypes=float)
+    net.build()
+    net.save(output_dir=str(out))
+    return int(net.nedges)
+
+
+def child(tool: str, n: int) -> None:
+    out = Path(tempfile.mkdtemp(prefix=f"bench-{tool}-{n}-"))
+    try:
+        t0 = time.perf_counter()
+        edges = (build_neuroloom if tool == "neuroloom" else build_bmtk)(n, out)
+        seconds = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in out.iterdir())
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
+    print(
+        json.dumps({"tool": tool, "n": n, "edges": edges, "seconds": seconds, "rss_gib": rss, "bytes": size})
+    )
+
+
+def run(tool: str, n: int) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", tool, str(n)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{tool} at {n} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="5000,10000,100000", help="comma-separated neuron counts")
+    parser.add_argument("--bmtk-size", type=int, default=5000, help="size also built with bmtk (0: none)")
+    parser.add_argument("--no-bmtk", action="store_true")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    rows = []
+    for n in sizes:
+        rows.append(run("neuroloom", n))
+        r = rows[-1]
+        print(
+            f"neuroloom {n:>9,} neurons: {r['edges']:>11,} edges  {r['seconds']:8.2f} s  "
+            f"{r['edges'] / r['seconds']:>12,.0f} edges/s  peak RSS {r['rss_gib']:.2f} GiB",
+            flush=True,
+        )
+    if not args.no_bmtk and args.bmtk_size:
+        b = run("bmtk", args.bmtk_size)
+        print(
+            f"bmtk      {b['n']:>9,} neurons: {b['edges']:>11,} edges  {b['seconds']:8.2f} s  "
+            f"{b['edges'] / b['seconds']:>12,.0f} edges/s  peak RSS {b['rss_gib']:.2f} GiB",
+            flush=True,
+        )
+        ours = next((r for r in rows if r["n"] == b["n"]), None) or run("neuroloom", b["n"])
+        print(
+            f"ratio at {b['n']:,} neurons: neuroloom is {b['seconds'] / ours['seconds']:.0f}x faster than "
+            f"bmtk (target >= 200x); edges {ours['edges']:,} vs {b['edges']:,}"
+        )
+
+
+if __name__ == "__main__":
+    main()

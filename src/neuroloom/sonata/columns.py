@@ -1,0 +1,128 @@
+"""Attribute-group columns: typed 1-D datasets, strings, ``@library`` enumerations.
+
+Writers turn user values into HDF5-ready arrays; readers turn datasets back into
+numpy arrays or pandas Categoricals (for ``@library`` enumerations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from neuroloom.errors import SonataFormatError
+from neuroloom.sonata._h5 import decode_strings, read_all, read_rows
+
+STR_DTYPE = h5py.string_dtype("utf-8")
+LIBRARY = "@library"
+#: SONATA numeric attribute dtypes a column may have (strings are stored separately)
+NUMERIC_KINDS = ("i", "u", "f")
+
+
+def as_column(name: str, value: Any, n: int) -> np.ndarray:
+    """Broadcast a scalar or check an array-like of length ``n``; bools become int8."""
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        arr = np.full(n, arr.item() if arr.dtype.kind != "U" else str(arr), dtype=arr.dtype)
+    if arr.shape[0] != n:
+        raise SonataFormatError(f"property {name!r} has {arr.shape[0]} values but there are {n} rows")
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.int8)
+    if arr.dtype.kind in ("U", "S", "O"):
+        arr = np.asarray([str(v) for v in arr], dtype=object) if arr.dtype.kind != "U" else arr
+    elif arr.dtype.kind not in NUMERIC_KINDS:
+        raise SonataFormatError(
+            f"property {name!r} has dtype {arr.dtype}; SONATA allows integers, floats and strings"
+        )
+    return arr
+
+
+def write_column(
+    group: h5py.Group,
+    name: str,
+    values: np.ndarray,
+    *,
+    enumerate_strings: bool | str = "auto",
+    compression: str | None = None,
+) -> None:
+    """Write one column; strings go to ``@library`` when asked (or, if ``"auto"``, when repeated)."""
+    kw: dict[str, Any] = {"compression": compression} if compression else {}
+    if values.ndim != 1:
+        raise SonataFormatError(f"property {name!r} must be 1-D (found shape {values.shape})")
+    if values.dtype.kind in ("U", "O", "S"):
+        text = values.astype(str)
+        uniques, codes = np.unique(text, return_inverse=True)
+        use_lib = enumerate_strings is True or (
+            enumerate_strings == "auto" and uniques.size <= max(1, text.size // 2)
+        )
+        if use_lib:
+            lib = group.require_group(LIBRARY)
+            lib.create_dataset(name, data=uniques.astype(object), dtype=STR_DTYPE)
+            code_dtype = (
+                np.uint8 if uniques.size < 256 else (np.uint16 if uniques.size < 65536 else np.uint32)
+            )
+            group.create_dataset(name, data=codes.astype(code_dtype), **kw)
+        else:
+            group.create_dataset(name, data=text.astype(object), dtype=STR_DTYPE, **kw)
+    else:
+        group.create_dataset(name, data=values, **kw)
+
+
+def is_enum(group: h5py.Group, name: str) -> bool:
+    return LIBRARY in group and name in group[LIBRARY]
+
+
+def read_column(group: h5py.Group, name: str, rows: np.ndarray | None) -> Any:
+    """Read column ``name`` of an attribute group for ``rows`` (``None``: all rows).
+
+    Returns a numpy array, or a pandas Categorical for ``@library`` enumerations.
+    Positions stored bmtk-style as one (N, 3) dataset are read by the caller.
+    """
+    ds = group[name]
+    values = read_all(ds) if rows is None else read_rows(ds, rows)
+    if is_enum(group, name):
+        lib_ds = group[LIBRARY][name]
+        library = decode_strings(read_all(lib_ds)).astype(str)
+        codes = values.astype(np.int64)
+        if codes.size and (codes.min() < 0 or codes.max() >= library.size):
+            raise SonataFormatError(
+                f"{group.file.filename}: {ds.name} holds code {int(codes.max())} but "
+                f"{lib_ds.name} has {library.size} values"
+            )
+        return (
+            pd.Categorical.from_codes(codes, categories=pd.Index(library).unique())
+            if pd.Index(library).is_unique
+            else library[codes]
+        )
+    if values.dtype.kind in ("S", "O"):
+        return decode_strings(values)
+    return values
+
+
+def column_names(group: h5py.Group) -> list[str]:
+    """Names of the property datasets of an attribute group (positions split into x,y,z)."""
+    names = []
+    for key, obj in group.items():
+        if key in (LIBRARY, "dynamics_params") or not isinstance(obj, h5py.Dataset):
+            continue
+        if obj.ndim == 2 and obj.shape[1] == 3 and key == "positions":
+            names.extend(["x", "y", "z"])
+        elif obj.ndim == 1:
+            names.append(key)
+    return names
+
+
+def broadcast_props(props: Mapping[str, Any], n: int) -> dict[str, np.ndarray]:
+    """Turn a mapping of scalars/arrays/(N,3) positions into 1-D columns of length ``n``."""
+    out: dict[str, np.ndarray] = {}
+    for name, value in props.items():
+        arr = np.asarray(value)
+        if name in ("positions", "position") and arr.ndim == 2 and arr.shape[1] == 3:
+            for axis, col in zip("xyz", arr.T):
+                out[axis] = as_column(axis, col, n)
+            continue
+        out[name] = as_column(name, value, n)
+    return out

@@ -1,0 +1,288 @@
+"""SONATA spike reports and frame (soma / compartment) reports.
+
+Spike report layout: ``/spikes/<pop>/timestamps`` (float64, ``units``),
+``/spikes/<pop>/node_ids`` (uint64), ``sorting`` attribute on the population
+group as an HDF5 enum ``{none: 0, by_id: 1, by_time: 2}``.
+
+Frame report layout: ``/report/<pop>/data`` (n_frames x n_elements, ``units``)
+and ``/report/<pop>/mapping/{node_ids, index_pointers, element_ids, time}``
+(``time`` = ``[tstart, tstop, dt]`` with ``units``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from neuroloom.errors import SonataFormatError, UnknownPopulationError
+from neuroloom.sonata._h5 import attr_text, dataset, open_h5, read_all
+from neuroloom.store.atomic import tmp_name
+
+SORTING = {"none": 0, "by_id": 1, "by_time": 2}
+SORTING_DTYPE = h5py.enum_dtype(SORTING, basetype=np.uint8)
+SpikeArrays = tuple[Sequence[int] | np.ndarray, Sequence[float] | np.ndarray]
+
+
+def _atomic_h5(path: Path) -> tuple[Path, h5py.File]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(tmp_name(".h5"))
+    return tmp, h5py.File(tmp, "w")
+
+
+def write_spikes(
+    path: str | Path, spikes: Mapping[str, SpikeArrays], *, sorting: str = "by_time", units: str = "ms"
+) -> Path:
+    """Write a SONATA spike report atomically.
+
+    Parameters
+    ----------
+    spikes
+        ``{population: (node_ids, timestamps)}``.
+    sorting
+        ``"by_time"`` (default), ``"by_id"`` or ``"none"``; the data are sorted accordingly.
+    """
+    if sorting not in SORTING:
+        raise SonataFormatError(f"sorting must be one of {sorted(SORTING)}, not {sorting!r}")
+    path = Path(path)
+    tmp, fh = _atomic_h5(path)
+    try:
+        with fh:
+            root = fh.create_group("spikes")
+            for pop, (ids, times) in spikes.items():
+                node_ids = np.asarray(ids, dtype=np.uint64).ravel()
+                stamps = np.asarray(times, dtype=np.float64).ravel()
+                if node_ids.size != stamps.size:
+                    raise SonataFormatError(
+                        f"{path}: population {pop!r} has {node_ids.size} node ids but {stamps.size} times"
+                    )
+                if sorting == "by_time":
+                    order = np.lexsort((node_ids, stamps))
+                elif sorting == "by_id":
+                    order = np.lexsort((stamps, node_ids))
+                else:
+                    order = None
+                if order is not None:
+                    node_ids, stamps = node_ids[order], stamps[order]
+                grp = root.create_group(pop)
+                grp.attrs.create("sorting", SORTING[sorting], dtype=SORTING_DTYPE)
+                ts = grp.create_dataset("timestamps", data=stamps)
+                ts.attrs["units"] = units
+                grp.create_dataset("node_ids", data=node_ids)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _sorting_of(grp: h5py.Group) -> str:
+    for holder in (grp, grp.get("node_ids")):
+        if holder is None or "sorting" not in holder.attrs:
+            continue
+        value = holder.attrs["sorting"]
+        if isinstance(value, (bytes, str)):
+            text = value.decode() if isinstance(value, bytes) else value
+            return text if text in SORTING else "none"
+        codes = {v: k for k, v in SORTING.items()}
+        return codes.get(int(value), "none")
+    return "none"
+
+
+def read_spikes(path: str | Path, populations: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a spike report into a DataFrame with columns ``population``, ``node_id``, ``timestamp``.
+
+    Reads neuroloom/libsonata files and bmtk's (string ``sorting``, ``gids``,
+    one population at the root) alike.
+    """
+    path = Path(path)
+    frames = []
+    with open_h5(path) as fh:
+        root = fh.get("spikes")
+        if not isinstance(root, h5py.Group):
+            raise SonataFormatError(f"{path}: missing group /spikes; not a SONATA spike report")
+        if "timestamps" in root:  # old layout: one population at /spikes
+            groups = {attr_text(root, "population", "default") or "default": root}
+        else:
+            groups = {k: v for k, v in root.items() if isinstance(v, h5py.Group)}
+        wanted = [populations] if isinstance(populations, str) else populations
+        if wanted is not None:
+            missing = [p for p in wanted if p not in groups]
+            if missing:
+                raise UnknownPopulationError(
+                    f"{path}: no spike population {missing} (found {sorted(groups)})"
+                )
+            groups = {k: groups[k] for k in wanted}
+        for pop, grp in groups.items():
+            ts = read_all(dataset(grp, "timestamps")).astype(np.float64)
+            ids_name = "node_ids" if "node_ids" in grp else "gids"
+            ids = read_all(dataset(grp, ids_name)).astype(np.int64)
+            if ts.size != ids.size:
+                raise SonataFormatError(
+                    f"{path}: {grp.name}/timestamps has {ts.size} values but {ids_name} has {ids.size}"
+                )
+            frames.append(
+                pd.DataFrame({"population": pd.Categorical([pop] * ts.size), "node_id": ids, "timestamp": ts})
+            )
+    if not frames:
+        return pd.DataFrame(
+            {"population": pd.Categorical([]), "node_id": np.zeros(0, np.int64), "timestamp": np.zeros(0)}
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["population"] = out["population"].astype("category")
+    return out
+
+
+def spike_sorting(path: str | Path, population: str) -> str:
+    """The ``sorting`` of one population of a spike report (``none``, ``by_id``, ``by_time``)."""
+    with open_h5(path) as fh:
+        grp = fh.get(f"spikes/{population}")
+        if not isinstance(grp, h5py.Group):
+            raise UnknownPopulationError(f"{path}: no spike population {population!r}")
+        return _sorting_of(grp)
+
+
+@dataclass
+class FrameReport:
+    """One population of a frame report.
+
+    ``data`` is ``(n_frames, n_elements)``; ``index_pointers[i]:index_pointers[i+1]``
+    are the columns of ``node_ids[i]``; ``times`` is ``(tstart, tstop, dt)``.
+    """
+
+    node_ids: np.ndarray
+    data: np.ndarray
+    times: tuple[float, float, float]
+    element_ids: np.ndarray | None = None
+    index_pointers: np.ndarray | None = None
+    units: str = "mV"
+    time_units: str = "ms"
+
+    def __post_init__(self) -> None:
+        self.node_ids = np.asarray(self.node_ids, dtype=np.uint64)
+        self.data = np.asarray(self.data)
+        if self.data.ndim != 2:
+            raise SonataFormatError(f"frame data must be 2-D (frames, elements), got {self.data.shape}")
+        n_el = self.data.shape[1]
+        if self.index_pointers is None:
+            if n_el != self.node_ids.size:
+                raise SonataFormatError(
+                    f"{n_el} data columns but {self.node_ids.size} node ids; give index_pointers"
+                )
+            self.index_pointers = np.arange(self.node_ids.size + 1, dtype=np.uint64)
+        self.index_pointers = np.asarray(self.index_pointers, dtype=np.uint64)
+        if self.element_ids is None:
+            self.element_ids = np.zeros(n_el, dtype=np.uint32)
+        self.element_ids = np.asarray(self.element_ids, dtype=np.uint32)
+        if self.index_pointers.size != self.node_ids.size + 1 or int(self.index_pointers[-1]) != n_el:
+            raise SonataFormatError("index_pointers must have len(node_ids)+1 entries ending at n_elements")
+        if self.element_ids.size != n_el:
+            raise SonataFormatError(f"{self.element_ids.size} element ids for {n_el} data columns")
+
+    @property
+    def time_points(self) -> np.ndarray:
+        tstart, _tstop, dt = self.times
+        return tstart + dt * np.arange(self.data.shape[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Data as a DataFrame: index ``time``, columns ``(node_id, element_id)``."""
+        assert self.index_pointers is not None and self.element_ids is not None
+        counts = np.diff(self.index_pointers.astype(np.int64))
+        cols = pd.MultiIndex.from_arrays(
+            [np.repeat(self.node_ids.astype(np.int64), counts), self.element_ids.astype(np.int64)],
+            names=["node_id", "element_id"],
+        )
+        return pd.DataFrame(self.data, index=pd.Index(self.time_points, name="time"), columns=cols)
+
+
+def write_frame_report(path: str | Path, reports: Mapping[str, FrameReport]) -> Path:
+    """Write a frame report (``{population: FrameReport}``) atomically."""
+    path = Path(path)
+    tmp, fh = _atomic_h5(path)
+    try:
+        with fh:
+            root = fh.create_group("report")
+            for pop, rep in reports.items():
+                grp = root.create_group(pop)
+                ds = grp.create_dataset("data", data=rep.data.astype(np.float32, copy=False))
+                ds.attrs["units"] = rep.units
+                mapping = grp.create_group("mapping")
+                mapping.create_dataset("node_ids", data=rep.node_ids)
+                mapping.create_dataset("index_pointers", data=rep.index_pointers)
+                mapping.create_dataset("element_ids", data=rep.element_ids)
+                t = mapping.create_dataset("time", data=np.asarray(rep.times, dtype=np.float64))
+                t.attrs["units"] = rep.time_units
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_frame_report(
+    path: str | Path, population: str | None = None, node_ids: Sequence[int] | np.ndarray | None = None
+) -> FrameReport:
+    """Read one population of a frame report (the only one if ``population`` is ``None``).
+
+    ``node_ids`` restricts the columns read to those nodes. bmtk's singular
+    ``index_pointer`` is accepted.
+    """
+    path = Path(path)
+    with open_h5(path) as fh:
+        root = fh.get("report")
+        if not isinstance(root, h5py.Group):
+            raise SonataFormatError(f"{path}: missing group /report; not a SONATA frame report")
+        names = sorted(root.keys())
+        if population is None:
+            if len(names) != 1:
+                raise UnknownPopulationError(f"{path}: several populations {names}; name one")
+            population = names[0]
+        if population not in root:
+            raise UnknownPopulationError(f"{path}: no report population {population!r} (found {names})")
+        grp = root[population]
+        mapping = grp.get("mapping")
+        if not isinstance(mapping, h5py.Group):
+            raise SonataFormatError(f"{path}: missing group {grp.name}/mapping")
+        ids = read_all(dataset(mapping, "node_ids")).astype(np.uint64)
+        ptr_name = "index_pointers" if "index_pointers" in mapping else "index_pointer"
+        ptrs = read_all(dataset(mapping, ptr_name)).astype(np.int64)
+        elements = read_all(dataset(mapping, "element_ids"))
+        time_ds = dataset(mapping, "time")
+        times = tuple(float(v) for v in read_all(time_ds)[:3])
+        data_ds = dataset(grp, "data")
+        if ptrs.size != ids.size + 1 or (ptrs.size and ptrs[-1] > data_ds.shape[1]):
+            raise SonataFormatError(f"{path}: {mapping.name}/{ptr_name} does not match node_ids and data")
+        if node_ids is not None:
+            want = np.isin(ids, np.asarray(node_ids, dtype=np.uint64))
+            cols = (
+                np.concatenate([np.arange(ptrs[i], ptrs[i + 1]) for i in np.flatnonzero(want)])
+                if want.any()
+                else np.zeros(0, np.int64)
+            )
+            data = data_ds[()][:, cols] if cols.size else np.zeros((data_ds.shape[0], 0), np.float32)
+            counts = np.diff(ptrs)[want]
+            ids = ids[want]
+            ptrs = np.concatenate(([0], np.cumsum(counts)))
+            elements = elements[cols]
+        else:
+            data = read_all(data_ds)
+        return FrameReport(
+            ids,
+            data,
+            (times[0], times[1], times[2]),
+            elements,
+            ptrs,
+            units=attr_text(data_ds, "units", "") or "",
+            time_units=attr_text(time_ds, "units", "ms") or "ms",
+        )
+
+
+def frame_populations(path: str | Path) -> list[str]:
+    """Population names of a frame report."""
+    with open_h5(path) as fh:
+        root = fh.get("report")
+        return sorted(root.keys()) if isinstance(root, h5py.Group) else []

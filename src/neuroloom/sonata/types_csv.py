@@ -1,0 +1,57 @@
+"""Node and edge types tables: space-separated CSV, ``NULL`` for missing values."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from neuroloom.errors import SonataFormatError
+from neuroloom.store.atomic import write_bytes
+
+
+def read_types(path: str | Path, id_column: str) -> pd.DataFrame:
+    """Read a node or edge types table, indexed by ``id_column``.
+
+    Parameters
+    ----------
+    path
+        The CSV file (``node_types.csv`` / ``edge_types.csv``).
+    id_column
+        ``"node_type_id"`` or ``"edge_type_id"``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SonataFormatError(f"{path}: types file not found; check the config")
+    try:
+        table = pd.read_csv(path, sep=r"\s+", na_values=["NULL"], keep_default_na=False, engine="python")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise SonataFormatError(f"{path}: cannot parse the types table ({exc})") from None
+    if id_column not in table.columns:
+        raise SonataFormatError(f"{path}: missing column {id_column!r} (columns: {list(table.columns)})")
+    if table[id_column].duplicated().any():
+        raise SonataFormatError(f"{path}: {id_column} values must be unique")
+    return table.set_index(id_column)
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "NULL"
+    text = str(value)
+    if not text or any(c.isspace() for c in text) or '"' in text:
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_types(path: str | Path, table: pd.DataFrame, id_column: str) -> None:
+    """Write a types table atomically (``id_column`` first, ``NULL`` for missing)."""
+    frame = table.reset_index() if table.index.name == id_column else table
+    if id_column not in frame.columns:
+        raise SonataFormatError(f"types table for {path} has no {id_column!r} column")
+    columns = [id_column] + [c for c in frame.columns if c != id_column]
+    out = io.StringIO()
+    out.write(" ".join(columns) + "\n")
+    for row in frame[columns].itertuples(index=False):
+        out.write(" ".join(_cell(v) for v in row) + "\n")
+    write_bytes(Path(path), out.getvalue().encode())
