@@ -130,3 +130,26 @@ def remove_path(path: Path) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def tree_size(path: Path) -> int:
+    """Total size in bytes of the files below ``path``."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def fsync_tree(path: Path) -> None:
+    """Flush every file below ``path`` to stable storage."""
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
@@ -41,12 +40,15 @@ from neuroloom.store import registry
 from neuroloom.store.atomic import (
     TMP_PREFIX,
     create_exclusive,
+    fsync_tree,
     remove_path,
     remove_stale_tmp,
     tmp_name,
+    tree_size,
     write_json,
 )
 from neuroloom.store.codecs import choose_codec, get_codec
+from neuroloom.store.isf_compat import ModelDataBaseSpellings
 from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key
 from neuroloom.store.provenance import collect
 
@@ -63,27 +65,6 @@ _RETRIES = 8
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def _tree_size(path: Path) -> int:
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.stat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
-    return total
-
-
-def _fsync_tree(path: Path) -> None:
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            fd = os.open(os.path.join(root, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
 
 
 def _read_marker(path: Path) -> dict[str, Any]:
@@ -107,7 +88,7 @@ def _read_marker(path: Path) -> dict[str, Any]:
     return info
 
 
-class Database(MutableMapping[Key, Any]):
+class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
     """A dict-like store on a directory: ``db[key] = value`` writes at once.
 
     Parameters
@@ -368,7 +349,7 @@ class Database(MutableMapping[Key, Any]):
                     )
                 else:
                     payload, info = self._dump(parts, chosen, value, item_dir)
-                    record.update(payload=payload, info=info, size=_tree_size(item_dir / payload))
+                    record.update(payload=payload, info=info, size=tree_size(item_dir / payload))
                 old = None if fresh else self._quiet_record(parts)
                 try:
                     write_json(item_dir / ITEM_FILE, record, fsync=self._fsync)
@@ -425,7 +406,7 @@ class Database(MutableMapping[Key, Any]):
         try:
             info = codec.dump(value, tmp)
             if self._fsync:
-                _fsync_tree(tmp)
+                fsync_tree(tmp)
             payload = f"{PAYLOAD_PREFIX}{uuid.uuid4().hex}"
             os.rename(tmp, item_dir / payload)
         except BaseException as exc:
@@ -636,44 +617,6 @@ class Database(MutableMapping[Key, Any]):
         """Remove debris of crashed writers: temporary folders of dead local
         processes, and payloads no ``item.json`` refers to that are older than
         ``min_age`` seconds. Returns how many entries were removed."""
-        removed = 0
-        cutoff = time.time() - min_age
-        for root, dirs, files in os.walk(self._items):
-            here = Path(root)
-            removed += remove_stale_tmp(here)
-            referenced = None
-            if ITEM_FILE in files:
-                record = self._quiet_record(here.relative_to(self._items).parts)
-                referenced = record.get("payload") if record else None
-            for name in list(dirs):
-                stale = name.startswith(PAYLOAD_PREFIX) and name != referenced
-                try:
-                    old_enough = stale and os.stat(here / name).st_mtime < cutoff
-                except FileNotFoundError:
-                    continue  # removed meanwhile
-                if old_enough:
-                    remove_path(here / name)
-                    removed += 1
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-        return removed
+        from neuroloom.store.maintenance import vacuum
 
-    # in_silico_framework spellings, so ModelDataBase code ports line by line
-    def setitem(self, key: Key, value: Any, dumper: str | None = None, **kw: Any) -> None:
-        """ISF spelling of :meth:`set` (``dumper`` is the codec name)."""
-        self.set(key, value, codec=dumper, **kw)
-
-    def create_managed_folder(self, key: Key) -> Path:
-        """ISF spelling of :meth:`folder`."""
-        return self.folder(key)
-
-    def create_sub_mdb(self, key: Key) -> Database:
-        """ISF spelling of :meth:`sub`."""
-        return self.sub(key)
-
-    def maybe_calculate(self, key: Key, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """ISF spelling of :meth:`cached`."""
-        return self.cached(key, fn, *args, **kwargs)
-
-    def get_id(self) -> str:
-        """ISF spelling of :attr:`id`."""
-        return self.id
+        return vacuum(self, min_age)
