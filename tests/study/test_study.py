@@ -189,3 +189,22 @@ def test_merge(tmp_path: Path) -> None:
         nl.merge(a, c, into=tmp_path / "m2")
     with pytest.raises(StudyError, match=r"not empty"):
         nl.merge(a, b, into=tmp_path / "m")
+
+
+def test_large_results_are_cached_as_parquet_until_runs_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import neuroloom.study.study as study_module
+
+    monkeypatch.setattr(study_module, "CACHE_MIN_ROWS", 1)
+    study = make(tmp_path / "s", n=2)
+    study.run(lambda run: run.params.x * run.params.y, backend="serial", progress=False)
+    first = study.results("return")
+    cache = study.path / "tables" / "results" / "return.parquet"
+    assert cache.is_file()
+    pd.testing.assert_frame_equal(study.results("return"), first)
+    cache.write_bytes(b"not parquet")  # a damaged cache is ignored and rebuilt
+    pd.testing.assert_frame_equal(study.results("return"), first)
+    study.explore(nl.grid(x=[5], y=[1.0]))
+    study.run(lambda run: run.params.x * run.params.y, backend="serial", progress=False)
+    assert study.results("return")["return"].tolist() == [*first["return"].tolist(), 5.0]

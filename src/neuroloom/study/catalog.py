@@ -200,20 +200,40 @@ class Catalog:
                 self.con.executemany(
                     "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)", result_rows
                 )
+            self._bump()
 
     def clear_results(self, indices: Sequence[int]) -> None:
         """Forget the results of runs about to be run again (``retry_failed``)."""
         with self.transaction():
             self.con.executemany("DELETE FROM results WHERE idx=?", [(i,) for i in indices])
+            self._bump()
+
+    def _bump(self) -> None:
+        self.con.execute(
+            "INSERT INTO meta(key, value) VALUES ('results_version', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def results_version(self) -> int:
+        """A number that changes whenever any result (or run status) is recorded."""
+        row = self.con.execute("SELECT value FROM meta WHERE key='results_version'").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def results_all_native(self, name: str) -> bool:
+        """Whether every value of result ``name`` is a plain SQLite scalar."""
+        row = self.con.execute("SELECT 1 FROM results WHERE name=? AND kind!='v' LIMIT 1", (name,)).fetchone()
+        return row is None
 
     def result_names(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM results ORDER BY name")]
 
-    def results(self, name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Rows ``(idx, *params, kind, value)`` of every run holding result ``name``."""
+    def results(self, name: str, with_kind: bool = True) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Rows ``(idx, *params, kind, value)`` of every run holding result ``name``
+        (without ``kind`` when ``with_kind`` is false)."""
         names = self.param_names()
+        kind = ["results.kind"] if with_kind else []
         cols = ",".join(
-            ["runs.idx", *(f"runs.{_q(PARAM_PREFIX + n)}" for n in names), "results.kind", "results.value"]
+            ["runs.idx", *(f"runs.{_q(PARAM_PREFIX + n)}" for n in names), *kind, "results.value"]
         )
         sql = (
             f"SELECT {cols} FROM results JOIN runs ON runs.idx=results.idx "

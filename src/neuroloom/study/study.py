@@ -44,7 +44,17 @@ from neuroloom.study.provenance import prepare_git, session_provenance
 from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
 from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.values import canonical, catalog_form, coerce
-from neuroloom.study.views import LazyItem, RunTable, decode_params, decode_values, find_indices
+from neuroloom.study.views import (
+    CACHE_MIN_ROWS,
+    TABLES_DIR,
+    LazyItem,
+    RunTable,
+    decode_params,
+    decode_values,
+    find_indices,
+    read_cached_table,
+    write_cached_table,
+)
 from neuroloom.study.worker import WorkerContext
 
 STUDY_FORMAT = 1
@@ -230,28 +240,37 @@ class Study(Database):
 
         Scalars come from the catalog in one query; values stored in run folders
         appear as :class:`~neuroloom.study.views.LazyItem` handles (``load=True``
-        reads them all).
+        reads them all). Large scalar tables are also kept as Parquet in
+        ``tables/`` and reread from there until a run records something new.
         """
-        names, rows = self.catalog.results(name)
+        (name,) = normalize_key(name)
+        version = self.catalog.results_version()
+        cache = self.path / TABLES_DIR / "results" / f"{name}.parquet"
+        cached = read_cached_table(cache, version)
+        if cached is not None:
+            return cached
+        native = self.catalog.results_all_native(name)
+        names, rows = self.catalog.results(name, with_kind=not native)
         if not rows and name not in self.catalog.result_names():
             known = self.catalog.result_names()
             raise ItemNotFoundError(
                 f"no run of study {self.path} has a result {name!r}; "
                 f"results: {', '.join(known) or 'none yet'}"
             )
-        cols: list[Any] = list(zip(*rows)) if rows else [() for _ in range(len(names) + 3)]
-        idx = np.asarray(cols[0], dtype=np.int64)
-        frame = pd.DataFrame({n: pd.Series(cols[1 + i]) for i, n in enumerate(names)})
+        columns = ["run", *names, *([] if native else [".kind"]), name]
+        frame = pd.DataFrame.from_records(rows, columns=columns, index="run")
         decode_params(frame, names, self.params.values())
-        kinds = np.asarray(cols[-2], dtype=object)
-        values = decode_values(self, name, idx, kinds, list(cols[-1]))
-        if load:
-            values = [
-                v.load(**({"mmap": False} if v.codec == "npy" else {})) if isinstance(v, LazyItem) else v
-                for v in values
-            ]
-        frame[name] = pd.Series(values) if len(values) else pd.Series([], dtype=float)
-        frame.index = pd.Index(idx, name="run")
+        if not native:
+            kinds = frame.pop(".kind").to_numpy(dtype=object)
+            values = decode_values(self, name, frame.index.to_numpy(), kinds, frame[name].tolist())
+            if load:
+                values = [
+                    v.load(**({"mmap": False} if v.codec == "npy" else {})) if isinstance(v, LazyItem) else v
+                    for v in values
+                ]
+            frame[name] = pd.Series(values, index=frame.index, dtype=object)
+        elif len(frame) >= CACHE_MIN_ROWS:
+            write_cached_table(cache, frame, version)
         return frame
 
     def run_results(self, index: int) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -137,6 +139,46 @@ def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[st
     cols = [frame[n].tolist() for n in names]
     index = frame.index.tolist()
     return [i for i, row in zip(index, zip(*cols)) if fn(*row)]
+
+
+TABLES_DIR = "tables"
+CACHE_MIN_ROWS = 50_000
+_VERSION_KEY = b"neuroloom.results_version"
+
+
+def read_cached_table(path: Path, version: int) -> pd.DataFrame | None:
+    """The Parquet copy of a results table if it was built at ``version``, else None."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (OSError, ValueError):
+        return None
+    if meta.get(_VERSION_KEY) != str(version).encode():
+        return None
+    try:
+        frame: pd.DataFrame = pq.read_table(path).to_pandas()
+    except (OSError, ValueError):
+        return None
+    return frame
+
+
+def write_cached_table(path: Path, frame: pd.DataFrame, version: int) -> None:
+    """Keep ``frame`` as Parquet (atomically); silently skipped if it cannot be."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from neuroloom.store.atomic import tmp_name
+
+    try:
+        table = pa.Table.from_pandas(frame)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _VERSION_KEY: str(version)})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(tmp_name(".parquet"))
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except (OSError, ValueError, TypeError, pa.ArrowException):
+        return
 
 
 RESERVED = ("name", "id", "status", "start", "end", "duration", "host", "pid", "session", "attempts", "error")
