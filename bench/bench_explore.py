@@ -6,7 +6,8 @@ multiprocessing); 100,000 and 1,000,000 runs with neuroloom alone (``--big``);
 and a job storing a 1,000-float array (1,000 runs, both tools). For each case
 it prints the per-run time (the job itself costs ~1 µs, so this is the
 runner's overhead), the total time, the size on disk and the time to load all
-results back (a fresh open plus one table of every run's result).
+results back (a fresh open plus one table of every run's result; "again" is a
+second load, which for large scalar tables reads the Parquet copy in tables/).
 
 pypet needs numpy < 2, so it runs in its own virtual environment
 (``bench/.pypet-venv``, created on first use with ``pip install pypet "numpy<2"
@@ -94,6 +95,9 @@ def bench_neuroloom(n: int, backend: str, workers: int, job: Any, result: str, r
         assert total > 0
     t_load = time.perf_counter() - t2
     assert len(table) == n
+    t3 = time.perf_counter()
+    assert len(again.results(result)) == n  # large scalar tables: reread from tables/results/*.parquet
+    t_reload = time.perf_counter() - t3
     again.close()
     out = {
         "tool": "neuroloom",
@@ -106,6 +110,7 @@ def bench_neuroloom(n: int, backend: str, workers: int, job: Any, result: str, r
         "total_s": t_explore + t_run,
         "disk": disk_size(path),
         "load_s": t_load,
+        "reload_s": t_reload,
     }
     shutil.rmtree(path, ignore_errors=True)
     return out
@@ -206,7 +211,8 @@ def show(row: dict[str, Any]) -> None:
     print(
         f"{row['tool']:<10} {row['backend']:<14} {row['job']:<7} {row['runs']:>9,} runs  "
         f"{row['per_run_ms']:8.3f} ms/run  run {row['run_s']:8.2f} s  explore {row['explore_s']:6.2f} s  "
-        f"disk {human(row['disk']):>10}  load {row['load_s']:6.3f} s",
+        f"disk {human(row['disk']):>10}  load {row['load_s']:6.3f} s"
+        + (f" (again {row['reload_s']:.3f} s)" if "reload_s" in row else ""),
         flush=True,
     )
 
