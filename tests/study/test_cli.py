@@ -24,6 +24,11 @@ input.rate = 5.0
 grid = { "input.rate" = [5, 10] }
 """
 
+RANDOM = """
+[[explore]]
+random = { n = 6, seed = 2, "input.rate" = { choice = [1.0, 2.0] }, "neuron.tau_m" = [10.0, 11.0] }
+"""
+
 JOBS = """
 def simulate(run):
     return run.params.input.rate * run.params.neuron.tau_m
@@ -64,3 +69,18 @@ def test_run_reports_failures(tmp_path: Path) -> None:
     assert "unknown parameter 'input.rte'" in result.output and "run_00000000" in result.output
     nojob = CliRunner().invoke(main, ["run", str(tmp_path / "jobs.py")])
     assert nojob.exit_code != 0
+
+
+def test_random_exploration_from_a_file(tmp_path: Path) -> None:
+    (tmp_path / "study.toml").write_text(
+        STUDY_TOML.replace('"input.rate" = [5, 10]', '"input.rate" = [5]') + RANDOM
+    )
+    (tmp_path / "jobs.py").write_text(JOBS)
+    result = CliRunner().invoke(
+        main, ["run", str(tmp_path / "study.toml"), "--no-progress", "--backend", "processes"]
+    )
+    assert result.exit_code == 0, result.output
+    res = nl.Study(tmp_path / "ei").results("return")
+    assert len(res) == 7
+    assert set(res["input.rate"].iloc[1:]) <= {1.0, 2.0}
+    assert res["neuron.tau_m"].iloc[1:].between(10.0, 11.0).all()

@@ -15,7 +15,9 @@ A study file (TOML, YAML or JSON) looks like::
 
     [[explore]]
     grid = { "input.rate" = [5, 10], "neuron.tau_m" = [10.0, 20.0] }
-    # or: zip = {...}; points = [{...}, ...]; random = { n = 10, seed = 1, "x" = [0.0, 1.0] }
+    # or: zip = {...}; points = [{...}, ...];
+    # random = { n = 10, seed = 1, "x" = [0.0, 1.0], "k" = { choice = [1, 2, 3] } }
+    #   ([low, high] or { uniform = [low, high] }: uniform floats; { choice = [...] }: one of the values)
 """
 
 from __future__ import annotations
@@ -58,6 +60,21 @@ def _load_job(spec: str, base: Path) -> Any:
         raise StudyError(f"job {spec!r}: {target} has no function {func!r}") from None
 
 
+def _distribution(name: str, value: Any) -> Any:
+    """``[low, high]`` / ``{uniform = [low, high]}`` -> uniform; ``{choice = [...]}`` -> choice."""
+    if isinstance(value, dict):
+        if set(value) == {"choice"} and isinstance(value["choice"], list):
+            return list(value["choice"])
+        if set(value) == {"uniform"} and isinstance(value["uniform"], list) and len(value["uniform"]) == 2:
+            return tuple(value["uniform"])
+        raise StudyError(
+            f"random: parameter {name!r}: use [low, high], {{uniform = [low, high]}} or {{choice = [...]}}"
+        )
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(x, (int, float)) for x in value):
+        return tuple(value)
+    return value
+
+
 def _design(entry: dict[str, Any]) -> Any:
     from neuroloom.study import explore
 
@@ -73,12 +90,7 @@ def _design(entry: dict[str, Any]) -> Any:
     if kind == "random":
         spec = dict(spec)
         n, seed = spec.pop("n"), spec.pop("seed", None)
-        dists = {
-            k: tuple(v)
-            if isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v)
-            else v
-            for k, v in spec.items()
-        }
+        dists = {k: _distribution(k, v) for k, v in spec.items()}
         return explore.random(n, seed, **dists)
     raise StudyError(f"unknown exploration {kind!r}; use grid, zip, points or random")
 
