@@ -120,3 +120,15 @@ class MechanismCompileError(SimulationError):
 
 class InputSpecError(SimulationError, ValueError):
     """An input description (rates, spike trains, PSTH, clamp) is invalid."""
+
+
+class RecordingError(StudyError, ValueError):
+    """A recording (spikes, signal) or a report to import is invalid."""
+
+
+class QueryError(StudyError, ValueError):
+    """A view filter names an unknown parameter, population or operator, or selects nothing to analyse."""
+
+
+class DuplicateResultError(StudyError):
+    """A result with the same name and parameters is already stored (pass replace=True)."""

@@ -1,0 +1,212 @@
+"""NEST adapter: the same ``simulate(circuit, inputs, duration, record=..., dt=...)`` as Brian2.
+
+Populations become NEST nodes of the model named in ``model_template``
+(parameters set per node from arrays in one call), edge populations become
+one ``nest.Connect`` of id arrays with ``one_to_one`` and per-edge weights and
+delays (``static_synapse``, or ``bernoulli_synapse`` with ``p_transmit`` for
+a release probability below 1); virtual populations become
+``spike_generator`` nodes fed the same grid-aligned trains Brian2 gets;
+current clamps are ``dc_generator``; spikes go to one ``spike_recorder`` per
+population and signals to ``multimeter`` devices.
+
+Why not ``nest.SonataNetwork``: it needs NEST's own simulation config and
+input files and rebuilds the circuit from the files in C++; reading the
+circuit once with :mod:`neuroloom.sonata` keeps one inputs description for
+every simulator, and ``Connect`` from arrays is already a single vectorised
+call per edge population. NEST is imported only when ``simulate`` runs
+(``PYNEST_QUIET`` is set so it does not print its banner).
+"""
+
+from __future__ import annotations
+
+import os
+import time as _time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from neuroloom.errors import SimulationError, SimulatorNotInstalledError
+from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
+from neuroloom.sim.point import (
+    PointNetwork,
+    check_input_targets,
+    grid_spikes,
+    load_point_network,
+    record_spec,
+)
+from neuroloom.sim.result import Signal, SimulationResult, spike_table
+
+__all__ = ["simulate"]
+
+_NEST_NAMES = {"v": "V_m", "I_ex": "I_syn_ex", "I_in": "I_syn_in", "g_ex": "g_ex", "g_in": "g_in"}
+
+
+def _nest() -> Any:
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    try:
+        import nest
+    except ImportError as exc:
+        raise SimulatorNotInstalledError(
+            f"NEST cannot be imported ({exc}); install it with pip install nest-simulator "
+            "(or pip install 'neuroloom[sim]')"
+        ) from exc
+    return nest
+
+
+def _reset(nest: Any, dt: float, seed: int | None, threads: int) -> None:
+    nest.ResetKernel()
+    levels = getattr(nest, "VerbosityLevel", None)
+    if levels is not None:
+        nest.verbosity = levels.ERROR
+    else:  # pragma: no cover - NEST < 3.9
+        nest.set_verbosity("M_ERROR")
+    nest.SetKernelStatus({"resolution": float(dt), "local_num_threads": int(threads), "print_time": False})
+    if seed is not None:
+        nest.SetKernelStatus({"rng_seed": int(seed) % (2**31 - 1) + 1})
+
+
+def simulate(
+    circuit: Any,
+    inputs: Iterable[Input] | None = None,
+    duration: float = 1000.0,
+    *,
+    record: Mapping[str, Any] | None = None,
+    dt: float = 0.1,
+    record_dt: float | None = None,
+    seed: int | None = None,
+    threads: int = 1,
+    network: PointNetwork | None = None,
+) -> SimulationResult:
+    """Simulate a SONATA point-neuron circuit with NEST (contract of :func:`neuroloom.sim.brian2.simulate`).
+
+    ``threads`` sets NEST's ``local_num_threads``. Signals are sampled by NEST
+    multimeters at ``record_dt, 2·record_dt, ...`` (NEST does not sample t = 0).
+    """
+    nest = _nest()
+    started = _time.perf_counter()
+    inputs = check_inputs(inputs)
+    net = network if network is not None else load_point_network(circuit)
+    signals_spec = record_spec(record, net)
+    check_input_targets(inputs, net)
+    rng = np.random.default_rng(seed)
+    _reset(nest, dt, seed, threads)
+
+    nodes: dict[str, Any] = {}
+    first: dict[str, int] = {}
+    spike_parts: list[pd.DataFrame] = []
+    for pop in net.virtual:
+        gens = nest.Create("spike_generator", pop.size)
+        ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
+        ids, times = grid_spikes(ids, times, dt)
+        order = np.argsort(ids, kind="stable")
+        bounds = np.searchsorted(ids[order], np.arange(pop.size + 1))
+        per_node = np.split(np.round(times[order], 10), bounds[1:-1])
+        spike_parts.append(spike_table(pop.name, ids, times))
+        if release_prob_for(inputs, pop.name) < 1.0:
+            # NEST devices only make static connections: relay through parrots (one step
+            # earlier, so the parrots spike at the requested times)
+            per_node = [np.maximum(t - dt, dt) for t in per_node]
+            parrots = nest.Create("parrot_neuron", pop.size)
+            gens.set([{"spike_times": np.round(t, 10)} for t in per_node])
+            nest.Connect(gens, parrots, "one_to_one", syn_spec={"delay": float(dt)})
+            nodes[pop.name] = parrots
+        else:
+            gens.set([{"spike_times": t} for t in per_node])
+            nodes[pop.name] = gens
+    for pop in net.neurons:
+        assert pop.model is not None
+        try:
+            group = nest.Create(pop.model.name, pop.size)
+        except Exception as exc:
+            raise SimulationError(
+                f"NEST cannot create {pop.model.name} for population {pop.name!r}: {exc}"
+            ) from exc
+        group.set({k: v.tolist() for k, v in pop.params.items()})
+        nodes[pop.name] = group
+        for clamp in clamps_for(inputs, pop.name):
+            targets = clamp.targets(np.arange(pop.size, dtype=np.int64))
+            dc = nest.Create(
+                "dc_generator",
+                params={
+                    "amplitude": clamp.amplitude * 1000.0,
+                    "start": clamp.delay,
+                    "stop": clamp.delay + clamp.duration,
+                },
+            )
+            nest.Connect(dc, group[targets.tolist()] if targets.size != pop.size else group)
+    for name, collection in nodes.items():
+        first[name] = int(collection.tolist()[0]) if len(collection) else 0
+    for proj in net.projections:
+        if proj.source_ids.size == 0:
+            continue
+        p = release_prob_for(inputs, proj.source)
+        syn: dict[str, Any] = {
+            "synapse_model": "static_synapse" if p >= 1.0 else "bernoulli_synapse",
+            "weight": proj.weights,
+            "delay": np.maximum(proj.delays, dt),
+        }
+        if p < 1.0:
+            syn["p_transmit"] = float(p)
+        nest.Connect(
+            proj.source_ids + first[proj.source],
+            proj.target_ids + first[proj.target],
+            conn_spec="one_to_one",
+            syn_spec=syn,
+        )
+    recorders = {}
+    for pop in net.neurons:
+        rec = nest.Create("spike_recorder")
+        nest.Connect(nodes[pop.name], rec)
+        recorders[pop.name] = rec
+    meters = {}
+    for population, variables in signals_spec.items():
+        for variable, ids in variables.items():
+            meter = nest.Create(
+                "multimeter",
+                params={"record_from": [_NEST_NAMES[variable]], "interval": float(record_dt or dt)},
+            )
+            nest.Connect(meter, nodes[population][ids.tolist()])
+            meters[(population, variable)] = (ids, meter)
+    build_seconds = _time.perf_counter() - started
+    started = _time.perf_counter()
+    try:
+        nest.Simulate(float(duration))
+    except Exception as exc:
+        raise SimulationError(f"NEST failed while running the circuit: {exc}") from exc
+    run_seconds = _time.perf_counter() - started
+
+    for name, rec in recorders.items():
+        events = rec.get("events")
+        senders = np.asarray(events["senders"], np.int64) - first[name]
+        spike_parts.append(spike_table(name, senders, np.asarray(events["times"], np.float64)))
+    signals: dict[tuple[str, str], Signal] = {}
+    for (population, variable), (ids, meter) in meters.items():
+        events = meter.get("events")
+        senders = np.asarray(events["senders"], np.int64) - first[population]
+        times = np.asarray(events["times"], np.float64)
+        values = np.asarray(events[_NEST_NAMES[variable]], np.float64)
+        grid = np.unique(times)
+        column = np.searchsorted(ids, senders) if np.all(np.diff(ids) > 0) else _positions(ids, senders)
+        table = np.full((grid.size, ids.size), np.nan)
+        table[np.searchsorted(grid, times), column] = values
+        model = net.populations[population].model
+        assert model is not None
+        signals[(population, variable)] = Signal(ids, grid, table, model.recordables[variable])
+    spikes = pd.concat(spike_parts, ignore_index=True) if spike_parts else spike_table("", [], [])
+    return SimulationResult(
+        spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
+        signals=signals,
+        sizes={p.name: p.size for p in net.populations.values()},
+        duration=float(duration),
+        dt=float(dt),
+        simulator="nest",
+        build_seconds=build_seconds,
+        run_seconds=run_seconds,
+    )
+
+
+def _positions(ids: np.ndarray, senders: np.ndarray) -> np.ndarray:
+    order = np.argsort(ids, kind="stable")
+    return order[np.searchsorted(ids[order], senders)]

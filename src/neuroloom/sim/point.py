@@ -1,0 +1,366 @@
+"""A SONATA point-neuron circuit as flat arrays, shared by the Brian2 and NEST adapters.
+
+Node populations are either *virtual* (``model_type`` ``virtual`` in the node
+types table, or ``"type": "virtual"`` in the circuit config: spike sources
+driven by inputs) or integrate-and-fire neurons named by ``model_template``
+(``nest:iaf_psc_exp``, ``nest:iaf_psc_alpha``, ``nest:iaf_cond_exp``,
+``nest:iaf_cond_alpha``; the ``nest:`` prefix is optional), with parameters
+in NEST's names and units (pF, ms, mV, pA, nS) from:
+
+1. the model's NEST defaults,
+2. the ``dynamics_params`` JSON file of each node type (resolved in the
+   config's ``components.point_neuron_models_dir``),
+3. node attributes with a parameter's name (per node, e.g. ``V_m`` or
+   ``I_e``), which win.
+
+Edge populations give ``syn_weight`` (times ``nsyns`` if present; pA for
+current synapses, nS for conductance synapses, negative = inhibitory) and
+``delay`` (ms). Everything is read with one column read per property.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from neuroloom.errors import DynamicsParamsError, InputSpecError, SimulationError, UnsupportedModelError
+from neuroloom.sim.inputs import CurrentClamp, Input, SpikeSource
+
+__all__ = ["MODELS", "PointModel", "PointNetwork", "PointPopulation", "PointProjection", "load_point_network"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class PointModel:
+    """An integrate-and-fire model: synapse type (current/conductance) and shape (exp/alpha)."""
+
+    name: str
+    synapse: str  # "current" | "conductance"
+    shape: str  # "exp" | "alpha"
+    defaults: Mapping[str, float]
+
+    @property
+    def recordables(self) -> dict[str, str]:
+        """Our variable names -> units."""
+        if self.synapse == "current":
+            return {"v": "mV", "I_ex": "pA", "I_in": "pA"}
+        return {"v": "mV", "g_ex": "nS", "g_in": "nS"}
+
+
+_PSC = {
+    "C_m": 250.0,
+    "tau_m": 10.0,
+    "E_L": -70.0,
+    "V_th": -55.0,
+    "V_reset": -70.0,
+    "t_ref": 2.0,
+    "I_e": 0.0,
+    "tau_syn_ex": 2.0,
+    "tau_syn_in": 2.0,
+    "V_m": float("nan"),
+}
+_COND = {
+    "C_m": 250.0,
+    "g_L": 16.6667,
+    "E_L": -70.0,
+    "V_th": -55.0,
+    "V_reset": -60.0,
+    "t_ref": 2.0,
+    "I_e": 0.0,
+    "E_ex": 0.0,
+    "E_in": -85.0,
+    "tau_syn_ex": 0.2,
+    "tau_syn_in": 2.0,
+    "V_m": float("nan"),
+}
+MODELS: dict[str, PointModel] = {
+    "iaf_psc_exp": PointModel("iaf_psc_exp", "current", "exp", _PSC),
+    "iaf_psc_alpha": PointModel("iaf_psc_alpha", "current", "alpha", _PSC),
+    "iaf_cond_exp": PointModel("iaf_cond_exp", "conductance", "exp", _COND),
+    "iaf_cond_alpha": PointModel("iaf_cond_alpha", "conductance", "alpha", _COND),
+}
+
+
+@dataclass
+class PointPopulation:
+    """One node population: virtual (spike source) or neurons of one model with per-node parameters."""
+
+    name: str
+    size: int
+    virtual: bool
+    model: PointModel | None = None
+    params: dict[str, FloatArray] = field(default_factory=dict)
+
+
+@dataclass
+class PointProjection:
+    """One edge population as arrays (node ids within the source/target populations)."""
+
+    name: str
+    source: str
+    target: str
+    source_ids: IntArray
+    target_ids: IntArray
+    weights: FloatArray
+    delays: FloatArray
+
+
+@dataclass
+class PointNetwork:
+    """Every population and projection of a circuit."""
+
+    populations: dict[str, PointPopulation]
+    projections: list[PointProjection]
+
+    @property
+    def neurons(self) -> list[PointPopulation]:
+        return [p for p in self.populations.values() if not p.virtual]
+
+    @property
+    def virtual(self) -> list[PointPopulation]:
+        return [p for p in self.populations.values() if p.virtual]
+
+
+def _model_name(template: Any) -> str:
+    text = str(template).strip()
+    return text.split(":", 1)[1] if ":" in text else text
+
+
+def _read_params(path: Path, population: str, model: PointModel) -> dict[str, float]:
+    if not path.is_file():
+        raise DynamicsParamsError(
+            f"population {population!r}: dynamics_params file {path} does not exist; check the node types "
+            "table and components.point_neuron_models_dir in the circuit config"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DynamicsParamsError(f"population {population!r}: {path} is not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise DynamicsParamsError(f"population {population!r}: {path} must hold a JSON object")
+    unknown = sorted(set(data) - set(model.defaults))
+    if unknown:
+        raise DynamicsParamsError(
+            f"population {population!r}: {path} sets {unknown}, which {model.name} does not have "
+            f"(parameters: {sorted(model.defaults)})"
+        )
+    try:
+        return {k: float(v) for k, v in data.items()}
+    except (TypeError, ValueError) as exc:
+        raise DynamicsParamsError(
+            f"population {population!r}: {path} holds a non-numeric value ({exc})"
+        ) from exc
+
+
+def _column(frame: pd.DataFrame, name: str) -> npt.NDArray[Any] | None:
+    return frame[name].to_numpy() if name in frame.columns else None
+
+
+def _models_dir(circuit: Any) -> Path:
+    components = circuit.config.get("components", {}) or {}
+    folder = components.get("point_neuron_models_dir")
+    return Path(folder) if folder else Path(circuit.config_path).resolve().parent
+
+
+def _population(circuit: Any, name: str) -> PointPopulation:
+    nodes = circuit.nodes[name]
+    wanted = [c for c in ("model_type", "model_template", "dynamics_params") if c in nodes.property_names]
+    frame = nodes.get(None, wanted) if wanted else pd.DataFrame(index=np.arange(nodes.size))
+    model_type = _column(frame, "model_type")
+    virtual = nodes.type == "virtual" or (model_type is not None and np.all(model_type == "virtual"))
+    if virtual:
+        return PointPopulation(name, int(nodes.size), True)
+    if model_type is not None and np.any(model_type == "virtual"):
+        raise UnsupportedModelError(
+            f"population {name!r} ({nodes.path}) mixes virtual and non-virtual node types; split it into two "
+            "populations"
+        )
+    templates = _column(frame, "model_template")
+    if templates is None:
+        raise UnsupportedModelError(
+            f"population {name!r} ({nodes.path}) has no model_template; give one of "
+            f"{['nest:' + m for m in MODELS]} in its node types table"
+        )
+    names = {_model_name(t) for t in pd.unique(pd.Series(templates))}
+    if len(names) > 1:
+        raise UnsupportedModelError(
+            f"population {name!r} ({nodes.path}) mixes models {sorted(names)}; "
+            "give each model its own population"
+        )
+    (model_name,) = names
+    if model_name not in MODELS:
+        raise UnsupportedModelError(
+            f"population {name!r} ({nodes.path}): node model {model_name!r} is not "
+            "supported by the point-neuron "
+            f"adapters; use one of {sorted(MODELS)} (or simulate it with NEURON)"
+        )
+    model = MODELS[model_name]
+    params = {k: np.full(nodes.size, v, dtype=np.float64) for k, v in model.defaults.items()}
+    files = _column(frame, "dynamics_params")
+    if files is None:
+        raise DynamicsParamsError(
+            f"population {name!r} ({nodes.path}) has no dynamics_params; add a dynamics_params column to its "
+            "node types table naming a JSON file (an empty object {} means NEST's defaults)"
+        )
+    folder = _models_dir(circuit)
+    uniques, inverse = np.unique(np.asarray(files, dtype=str), return_inverse=True)
+    for k, fname in enumerate(uniques):
+        if fname in {"", "nan", "None", "NULL"}:
+            raise DynamicsParamsError(
+                f"population {name!r} ({nodes.path}): some node types lack dynamics_params"
+            )
+        rows = inverse == k
+        for key, value in _read_params(folder / fname, name, model).items():
+            params[key][rows] = value
+    per_node = [p for p in model.defaults if p in nodes.property_names and p not in wanted]
+    if per_node:
+        attrs = nodes.get(None, per_node)
+        for key in per_node:
+            values = pd.to_numeric(attrs[key], errors="coerce").to_numpy(np.float64)
+            given = ~np.isnan(values)
+            params[key][given] = values[given]
+    missing_v = np.isnan(params["V_m"])
+    params["V_m"][missing_v] = params["E_L"][missing_v]
+    _check_params(name, model, params)
+    return PointPopulation(name, int(nodes.size), False, model, params)
+
+
+def _check_params(name: str, model: PointModel, params: Mapping[str, FloatArray]) -> None:
+    positive = ["C_m", "t_ref", "tau_syn_ex", "tau_syn_in", "tau_m" if model.synapse == "current" else "g_L"]
+    for key in positive:
+        values = params[key]
+        if not np.all(np.isfinite(values)) or np.any(values < 0) or (key != "t_ref" and np.any(values == 0)):
+            raise DynamicsParamsError(
+                f"population {name!r}: {key} must be finite and > 0 (got min {values.min()})"
+            )
+    if np.any(params["V_reset"] >= params["V_th"]):
+        raise DynamicsParamsError(f"population {name!r}: V_reset must be below V_th")
+
+
+def _projection(circuit: Any, name: str, populations: Mapping[str, PointPopulation]) -> PointProjection:
+    edges = circuit.edges[name]
+    for side in (edges.source, edges.target):
+        if side not in populations:
+            raise SimulationError(
+                f"edge population {name!r} ({edges.path}) connects node population {side!r}, "
+                "which the circuit "
+                f"does not define (node populations: {sorted(populations)})"
+            )
+    if populations[edges.target].virtual:
+        raise SimulationError(
+            f"edge population {name!r} ({edges.path}) targets the virtual population "
+            f"{edges.target!r}; virtual nodes cannot receive synapses"
+        )
+    props = edges.property_names
+    for needed in ("syn_weight", "delay"):
+        if needed not in props:
+            raise DynamicsParamsError(
+                f"edge population {name!r} ({edges.path}) has no {needed!r} (edge file or edge types table); "
+                "both syn_weight and delay are required"
+            )
+    columns = ["source_node_id", "target_node_id", "syn_weight", "delay"] + (
+        ["nsyns"] if "nsyns" in props else []
+    )
+    frame = edges.get(None, columns)
+    weights = pd.to_numeric(frame["syn_weight"], errors="coerce").to_numpy(np.float64)
+    delays = pd.to_numeric(frame["delay"], errors="coerce").to_numpy(np.float64)
+    if "nsyns" in frame.columns:
+        weights = weights * pd.to_numeric(frame["nsyns"], errors="coerce").fillna(1).to_numpy(np.float64)
+    if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(delays))) or np.any(delays < 0):
+        raise DynamicsParamsError(
+            f"edge population {name!r} ({edges.path}): syn_weight and delay must be finite and delay >= 0"
+        )
+    return PointProjection(
+        name,
+        edges.source,
+        edges.target,
+        frame["source_node_id"].to_numpy(np.int64),
+        frame["target_node_id"].to_numpy(np.int64),
+        weights,
+        delays,
+    )
+
+
+def load_point_network(circuit: Any) -> PointNetwork:
+    """Read a circuit (a :class:`neuroloom.sonata.Circuit` or a path to its config) into arrays."""
+    if isinstance(circuit, (str, Path)):
+        from neuroloom.sonata import Circuit
+
+        circuit = Circuit(circuit)
+    populations = {name: _population(circuit, name) for name in sorted(circuit.nodes)}
+    projections = [_projection(circuit, name, populations) for name in sorted(circuit.edges)]
+    return PointNetwork(populations, projections)
+
+
+def grid_spikes(ids: IntArray, times: FloatArray, dt: float) -> tuple[IntArray, FloatArray]:
+    """Spikes moved onto the simulation grid (at least one step after 0), one per node and step.
+
+    Both adapters feed sources with these, so Brian2 and NEST see identical trains.
+    """
+    steps = np.maximum(np.rint(times / dt).astype(np.int64), 1)
+    keys = np.unique(np.stack([steps, ids]), axis=1) if ids.size else np.zeros((2, 0), np.int64)
+    return keys[1].astype(np.int64), keys[0] * dt
+
+
+def record_spec(
+    record: Mapping[str, Mapping[str, Any] | Any] | None, network: PointNetwork
+) -> dict[str, dict[str, IntArray]]:
+    """Normalise ``record={"exc": {"v": [0, 1]}, "inh": ["v"]}`` to population -> variable -> ids.
+
+    A list of variables (or ``None`` as ids) records every node of the population.
+    """
+    out: dict[str, dict[str, IntArray]] = {}
+    for population, spec in (record or {}).items():
+        pop = network.populations.get(population)
+        if pop is None or pop.virtual or pop.model is None:
+            raise SimulationError(
+                f"record: {population!r} is not a simulated neuron population "
+                f"(neuron populations: {sorted(p.name for p in network.neurons)})"
+            )
+        variables = (
+            dict(spec)
+            if isinstance(spec, Mapping)
+            else dict.fromkeys([spec] if isinstance(spec, str) else spec)
+        )
+        out[population] = {}
+        for variable, ids in variables.items():
+            if variable not in pop.model.recordables:
+                raise SimulationError(
+                    f"record: {pop.model.name} population {population!r} has no variable {variable!r}; "
+                    f"recordable: {sorted(pop.model.recordables)}"
+                )
+            chosen = (
+                np.arange(pop.size, dtype=np.int64) if ids is None else np.unique(np.asarray(ids, np.int64))
+            )
+            if chosen.size and (chosen.min() < 0 or chosen.max() >= pop.size):
+                raise SimulationError(f"record: node ids of {population!r} must lie in 0..{pop.size - 1}")
+            out[population][variable] = chosen
+    return out
+
+
+def check_input_targets(inputs: list[Input], network: PointNetwork) -> None:
+    """Spike sources must drive virtual populations, clamps neuron populations."""
+
+    for item in inputs:
+        pop = network.populations.get(item.population)
+        if pop is None:
+            raise InputSpecError(
+                f"{type(item).__name__} names population {item.population!r}, which is not in the circuit "
+                f"(populations: {sorted(network.populations)})"
+            )
+        if isinstance(item, SpikeSource) and not pop.virtual:
+            raise InputSpecError(
+                f"{type(item).__name__} drives {item.population!r}, a neuron population; spike sources drive "
+                "virtual populations (add a virtual population with edges onto it)"
+            )
+        if isinstance(item, CurrentClamp) and pop.virtual:
+            raise InputSpecError(f"CurrentClamp on the virtual population {item.population!r} has no effect")

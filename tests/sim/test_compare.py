@@ -1,0 +1,62 @@
+"""The same E/I network with the same input trains in Brian2 and NEST: population rates agree.
+
+Tolerance: 5 % relative per population (observed: < 0.5 % for iaf_psc_exp, ~1.5 % for
+iaf_psc_alpha, both adapters integrating current-based models exactly).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from neuroloom.sim import brian2 as nl_brian2
+from neuroloom.sim import nest as nl_nest
+from neuroloom.sim.circuits import write_ei_circuit
+from neuroloom.sim.inputs import PoissonInput
+
+PSC = {
+    "C_m": 250.0,
+    "tau_m": 10.0,
+    "E_L": -70.0,
+    "V_th": -55.0,
+    "V_reset": -70.0,
+    "t_ref": 2.0,
+    "tau_syn_ex": 2.0,
+    "tau_syn_in": 2.0,
+}
+TOLERANCE = 0.05
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("model", "w_ex", "w_in", "w_ext", "rate"),
+    [("iaf_psc_exp", 30.0, -150.0, 100.0, 30.0), ("iaf_psc_alpha", 20.0, -100.0, 40.0, 80.0)],
+)
+def test_population_rates_agree(
+    tmp_path: Path, model: str, w_ex: float, w_in: float, w_ext: float, rate: float
+) -> None:
+    cfg = write_ei_circuit(
+        tmp_path,
+        n_exc=320,
+        n_inh=80,
+        p=0.1,
+        w_ex=w_ex,
+        w_in=w_in,
+        delay=1.5,
+        model=model,
+        params=PSC,
+        n_ext=200,
+        p_ext=0.25,
+        w_ext=w_ext,
+        seed=3,
+    )
+    inputs = [PoissonInput("ext", rate=rate)]
+    by_brian = nl_brian2.simulate(cfg, inputs, 1000.0, seed=5, target="numpy")
+    by_nest = nl_nest.simulate(cfg, inputs, 1000.0, seed=5)
+    assert by_brian.simulator == "brian2-numpy" and by_nest.simulator == "nest"
+    assert by_brian.rate("ext") == by_nest.rate("ext")  # identical input trains
+    for population in ("exc", "inh"):
+        expected = by_nest.rate(population)
+        assert expected > 5.0  # a regime where the comparison means something
+        assert by_brian.rate(population) == pytest.approx(expected, rel=TOLERANCE), population
