@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -114,7 +114,9 @@ def check_signal(
     """Validated ``(node_ids, data (frames x nodes) float32, t_start, dt)``."""
     ids = np.atleast_1d(np.asarray(node_ids))
     if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-        raise RecordingError(f"{where}: node ids must be a 1-D sequence of integers, got {ids.dtype} {ids.shape}")
+        raise RecordingError(
+            f"{where}: node ids must be a 1-D sequence of integers, got {ids.dtype} {ids.shape}"
+        )
     ids = ids.astype(np.int64)
     if ids.size and ids.min() < 0:
         raise RecordingError(f"{where}: negative node id {int(ids.min())}")
@@ -169,8 +171,12 @@ class RunRecordings:
     __slots__ = ("_recorded",)
 
     name: str
-    folder: Path
     _results: dict[str, tuple[str, Any]]
+
+    if TYPE_CHECKING:
+
+        @property
+        def folder(self) -> Path: ...
 
     def _recordings(self) -> dict[str, Any]:
         try:
@@ -190,8 +196,9 @@ class RunRecordings:
         }
         self._results[RECORDINGS] = ("j", json.dumps(summary, separators=(",", ":")))
 
-    def record_spikes(self, population: str, node_ids: Sequence[int] | np.ndarray | int,
-                      times: Sequence[float] | np.ndarray) -> None:
+    def record_spikes(
+        self, population: str, node_ids: Sequence[int] | np.ndarray | int, times: Sequence[float] | np.ndarray
+    ) -> None:
         """Record the spikes of ``population`` (one node id and one time in ms per spike).
 
         Written to ``<run folder>/spikes.h5`` as a SONATA spike report. Calling it
@@ -214,9 +221,17 @@ class RunRecordings:
         write_spikes(self.folder / SPIKES_FILE, rec, sorting="by_time", units=TIME_UNIT)
         self._note()
 
-    def record_signal(self, population: str, variable: str, node_ids: Sequence[int] | np.ndarray,
-                      times_or_dt: float | Sequence[float] | np.ndarray, values: Any, unit: str,
-                      *, t_start: float = 0.0) -> None:
+    def record_signal(
+        self,
+        population: str,
+        variable: str,
+        node_ids: Sequence[int] | np.ndarray,
+        times_or_dt: float | Sequence[float] | np.ndarray,
+        values: Any,
+        unit: str,
+        *,
+        t_start: float = 0.0,
+    ) -> None:
         """Record an analog signal (``v``, ``g_exc``, ``i_syn``, ...) of some nodes.
 
         Parameters

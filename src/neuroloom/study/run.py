@@ -24,6 +24,7 @@ from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
 from neuroloom.study.params import Namespace
+from neuroloom.study.recordings import RunRecordings
 
 RUNS_DIR = "runs"
 SHARD_SIZE = 1000
@@ -99,7 +100,7 @@ class RunItems(Database):
         self._uri_root = (study_id, (RUNS_DIR, name))
 
 
-class Run:
+class Run(RunRecordings):
     """One run of a study, as given to ``job(run)``.
 
     Attributes

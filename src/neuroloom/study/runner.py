@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from neuroloom.study.backends import Backend, WorkerLostError
+from neuroloom.study.consolidate import after_record
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import ChunkInterrupted, Outcome
 
@@ -79,6 +80,7 @@ class Driver:
     def flush(self) -> None:
         if self.buffer:
             self.catalog.record(self.buffer, self.session)
+            after_record(self.catalog, self.buffer)
             self.buffer = []
         self.last_flush = time.monotonic()
         elapsed = max(time.time() - self.t0, 1e-9)

@@ -35,6 +35,7 @@ from neuroloom.store import registry
 from neuroloom.store.atomic import write_json
 from neuroloom.store.database import Database
 from neuroloom.store.keys import Key, normalize_key
+from neuroloom.study.access import StudyViews
 from neuroloom.study.backends import Backend, make_backend
 from neuroloom.study.catalog import Catalog
 from neuroloom.study.explore import Design, as_design
@@ -61,7 +62,7 @@ STUDY_FORMAT = 1
 ID_BYTES = 10
 
 
-class Study(Database):
+class Study(StudyViews, Database):
     """A parameter study stored in a directory: create it or open it.
 
     Parameters

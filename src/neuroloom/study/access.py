@@ -1,0 +1,94 @@
+"""Study methods for recordings, views and results (mixed into :class:`~neuroloom.study.study.Study`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from neuroloom.study.query import View
+from neuroloom.study.results import Result, ResultStore, get_results
+
+if TYPE_CHECKING:
+    from neuroloom.study.catalog import Catalog
+
+
+class StudyViews:
+    """``filter``, ``consolidate``, ``add_result``, ``get_result`` and the importers."""
+
+    path: Path
+    catalog: Catalog
+
+    def filter(self, **conditions: Any) -> View:
+        """A lazy view of the study's runs, recordings and results (see :mod:`neuroloom.study.query`).
+
+        ``study.filter(population="exc", st_rate=[5, 10], st_tau__gt=10)``.
+        """
+        return View(self).filter(**conditions)  # type: ignore[arg-type]
+
+    @property
+    def view(self) -> View:
+        """A view of everything in the study."""
+        return View(self)  # type: ignore[arg-type]
+
+    def consolidate(self, *, rebuild: bool = False, progress: bool = True) -> dict[str, Any]:
+        """Bring the Parquet tables under ``tables/`` up to date with the runs' recordings.
+
+        Runs recorded since the last update are read from their folders, runs no
+        longer recorded are dropped; ``rebuild=True`` rereads every run. Returns
+        the tables' manifest.
+        """
+        from neuroloom.study.consolidate import update
+
+        return update(self.path, self.catalog, rebuild=rebuild, progress=progress)
+
+    def add_result(
+        self,
+        name: str,
+        value: Any,
+        params: Mapping[str, Any] | None = None,
+        tags: Iterable[str] = (),
+        replace: bool = False,
+    ) -> Result:
+        """Store an analysis result addressed by ``name`` and ``params`` (and labelled by ``tags``).
+
+        Raises
+        ------
+        DuplicateResultError
+            If a result with this name and exactly these parameters exists and
+            ``replace`` is False (mozaik's uniqueness rule).
+        """
+        return ResultStore(self).add(name, value, params, tags, replace)  # type: ignore[arg-type]
+
+    def get_result(self, **conditions: Any) -> list[Result]:
+        """Results matching every condition: ``name=``, ``tags=``, parameters (lists mean any of,
+        ``param__gt=`` compares)."""
+        return get_results(ResultStore(self), conditions)  # type: ignore[arg-type]
+
+    def import_spikes(
+        self,
+        path: str | Path,
+        params: Mapping[str, Any] | None = None,
+        *,
+        populations: Iterable[str] | None = None,
+    ) -> int:
+        """Import a SONATA spike report (bmtk, neurodamus, ...) as a finished run; returns its index."""
+        from neuroloom.study.importers import import_reports
+
+        return import_reports(self, [(params or {}, path, {})], populations=populations)[0]  # type: ignore[arg-type]
+
+    def import_reports(
+        self, runs: Iterable[tuple[Mapping[str, Any], str | Path | None, Mapping[str, str | Path]]]
+    ) -> list[int]:
+        """Import runs given as ``(params, spike report or None, {variable: frame report})``."""
+        from neuroloom.study.importers import import_reports
+
+        return import_reports(self, list(runs))  # type: ignore[arg-type]
+
+    def import_spike_table(
+        self, table: Any, params: Any = None, *, population: str = "cell", node_id: int = 0
+    ) -> list[int]:
+        """Import an in_silico_framework-style wide spike-time table (one row per trial)."""
+        from neuroloom.study.importers import import_wide_table
+
+        return import_wide_table(self, table, params, population=population, node_id=node_id)  # type: ignore[arg-type]

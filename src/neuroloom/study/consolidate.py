@@ -1,0 +1,451 @@
+"""Consolidated Parquet tables of a study's recordings, for questions across runs.
+
+Layout (all under ``<study>/tables/``)::
+
+    manifest.json                  which part files make up each table (replaced atomically)
+    runs-<uid>.parquet             run, status and explored parameters of every run
+    spikes/part-<uid>.parquet      run, population, node_id, time (ms); sorted in that order
+    signals/part-<uid>.parquet     one row per (run, population, variable, node): unit,
+                                   t_start, dt, n_frames, mean, std, min, max
+    recorded/part-<uid>.parquet    one row per recorded (run, kind, population, variable)
+
+New runs become new part files; the manifest naming the parts is then replaced
+atomically, and only after that are parts it no longer names removed. A reader
+therefore always sees a complete set of parts, and a crash at any point leaves
+either the old tables or the new ones. Parts are merged into one sorted file
+when there are more than :data:`MAX_PARTS` of them.
+
+The coordinating process updates the tables after recording finished runs
+(:func:`after_record`, called by the runner); ``study.consolidate()`` brings
+them up to date at any time (runs recorded but not yet in the tables are read,
+runs that are no longer recorded are dropped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from neuroloom.errors import RecordingError, StorageError
+from neuroloom.sonata.reports import read_frame_report
+from neuroloom.store.atomic import remove_path, write_json
+from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, report_file
+from neuroloom.study.run import run_folder
+
+if TYPE_CHECKING:
+    from neuroloom.study.catalog import Catalog
+
+TABLES = "tables"
+MANIFEST = "manifest.json"
+TABLES_FORMAT = 1
+MAX_PARTS = 8
+KINDS = ("spikes", "signals", "recorded")
+
+SPIKES_SCHEMA = pa.schema(
+    [
+        ("run", pa.int64()),
+        ("population", pa.dictionary(pa.int32(), pa.string())),
+        ("node_id", pa.int64()),
+        ("time", pa.float64()),
+    ]
+)
+SIGNALS_SCHEMA = pa.schema(
+    [
+        ("run", pa.int64()),
+        ("population", pa.string()),
+        ("variable", pa.string()),
+        ("node_id", pa.int64()),
+        ("unit", pa.string()),
+        ("t_start", pa.float64()),
+        ("dt", pa.float64()),
+        ("n_frames", pa.int64()),
+        ("mean", pa.float64()),
+        ("std", pa.float64()),
+        ("min", pa.float64()),
+        ("max", pa.float64()),
+    ]
+)
+RECORDED_SCHEMA = pa.schema(
+    [
+        ("run", pa.int64()),
+        ("kind", pa.string()),
+        ("population", pa.string()),
+        ("variable", pa.string()),
+        ("n", pa.int64()),
+    ]
+)
+SCHEMAS = {"spikes": SPIKES_SCHEMA, "signals": SIGNALS_SCHEMA, "recorded": RECORDED_SCHEMA}
+SORT_KEYS = {
+    "spikes": [
+        ("run", "ascending"),
+        ("population", "ascending"),
+        ("node_id", "ascending"),
+        ("time", "ascending"),
+    ],
+    "signals": [
+        ("run", "ascending"),
+        ("population", "ascending"),
+        ("variable", "ascending"),
+        ("node_id", "ascending"),
+    ],
+    "recorded": [("run", "ascending"), ("kind", "ascending"), ("population", "ascending")],
+}
+
+_FINGERPRINT_SQL = (
+    "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status='done'), "
+    f"(SELECT count(*) FROM results WHERE name='{RECORDINGS}')"
+)
+
+
+# ------------------------------------------------------------------ manifest
+def tables_dir(study_path: Path) -> Path:
+    return study_path / TABLES
+
+
+def empty_manifest() -> dict[str, Any]:
+    return {
+        "format": TABLES_FORMAT,
+        "fingerprint": None,
+        "recorded_runs": 0,
+        "runs": None,
+        "params": [],
+        "parts": {k: [] for k in KINDS},
+    }
+
+
+def read_manifest(study_path: Path) -> dict[str, Any]:
+    """The manifest of the study's tables (an empty one before the first consolidation)."""
+    path = tables_dir(study_path) / MANIFEST
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return empty_manifest()
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc}") from None
+    try:
+        data: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError:
+        raise StorageError(
+            f"{path} is not valid JSON; run study.consolidate(rebuild=True) to rebuild the tables"
+        ) from None
+    if data.get("format", 0) > TABLES_FORMAT:
+        raise StorageError(f"{path}: tables format {data.get('format')} is newer than this neuroloom reads")
+    return data
+
+
+def fingerprint(con: sqlite3.Connection) -> list[int]:
+    """``[runs, done runs, recorded runs]`` of the catalog: changes whenever the tables must."""
+    row = con.execute(_FINGERPRINT_SQL).fetchone()
+    return [int(v) for v in row]
+
+
+def is_fresh(manifest: Mapping[str, Any], current: Sequence[int]) -> bool:
+    return manifest.get("fingerprint") == list(current) and manifest.get("recorded_runs") == current[2]
+
+
+@contextlib.contextmanager
+def tables_lock(study_path: Path) -> Iterator[None]:
+    """Exclusive lock of the tables directory (one consolidating process at a time)."""
+    folder = tables_dir(study_path)
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def part_paths(study_path: Path, manifest: Mapping[str, Any], kind: str) -> list[Path]:
+    folder = tables_dir(study_path)
+    return [folder / p["file"] for p in manifest["parts"][kind]]
+
+
+def read_parts(
+    study_path: Path, manifest: Mapping[str, Any], kind: str, columns: Sequence[str] | None = None
+) -> pa.Table:
+    """One table of the manifest (selected columns), parts concatenated."""
+    schema = SCHEMAS[kind]
+    cols = list(columns) if columns is not None else schema.names
+    tables = []
+    for path in part_paths(study_path, manifest, kind):
+        try:
+            tables.append(pq.read_table(path, columns=cols, memory_map=True))
+        except FileNotFoundError:
+            raise
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise StorageError(
+                f"cannot read the consolidated table {path}: {exc}; "
+                "rebuild with study.consolidate(rebuild=True)"
+            ) from None
+    if not tables:
+        return pa.schema([schema.field(c) for c in cols]).empty_table()
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+# ------------------------------------------------------------- run folders
+def _read_spike_file(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    try:
+        import libsonata
+
+        reader = libsonata.SpikeReader(str(path))
+        out = {}
+        for pop in reader.get_population_names():
+            data = reader[pop].get_dict()
+            out[pop] = (np.asarray(data["node_ids"], np.int64), np.asarray(data["timestamps"], np.float64))
+        return out
+    except ImportError:  # pragma: no cover - libsonata is optional
+        from neuroloom.sonata.reports import read_spikes
+
+        frame = read_spikes(path)
+        return {
+            str(pop): (g["node_id"].to_numpy(np.int64), g["timestamp"].to_numpy(np.float64))
+            for pop, g in frame.groupby("population", observed=True)
+        }
+
+
+def read_run(study_path: Path, idx: int, summary: Mapping[str, Any]) -> dict[str, list[pa.Table]]:
+    """The rows a run adds to each table, read from its run folder."""
+    folder = run_folder(study_path, idx)
+    out: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+    rec_rows: dict[str, list[Any]] = {n: [] for n in RECORDED_SCHEMA.names}
+
+    def note(kind: str, pop: str, var: str, n: int) -> None:
+        for k, v in zip(RECORDED_SCHEMA.names, (idx, kind, pop, var, n)):
+            rec_rows[k].append(v)
+
+    spikes = summary.get("spikes") or {}
+    if spikes:
+        path = folder / SPIKES_FILE
+        try:
+            data = _read_spike_file(path)
+        except Exception as exc:
+            raise RecordingError(f"run {idx}: cannot read its spike report {path}: {exc}") from None
+        for pop in sorted(spikes):
+            ids, times = data.get(pop, (np.zeros(0, np.int64), np.zeros(0)))
+            note("spikes", pop, "", int(ids.size))
+            if ids.size:
+                out["spikes"].append(
+                    pa.table(
+                        {
+                            "run": np.full(ids.size, idx, np.int64),
+                            "population": pa.DictionaryArray.from_arrays(
+                                np.zeros(ids.size, np.int32), pa.array([pop])
+                            ),
+                            "node_id": ids,
+                            "time": times,
+                        },
+                        schema=SPIKES_SCHEMA,
+                    )
+                )
+    for var, pops in sorted((summary.get("signals") or {}).items()):
+        path = folder / report_file(var)
+        for pop in sorted(pops):
+            try:
+                rep = read_frame_report(path, pop)
+            except Exception as exc:
+                raise RecordingError(f"run {idx}: cannot read its frame report {path}: {exc}") from None
+            frames = np.asarray(rep.data, dtype=np.float64)
+            n = int(rep.node_ids.size)
+            note("signals", pop, var, n)
+            out["signals"].append(
+                pa.table(
+                    {
+                        "run": np.full(n, idx, np.int64),
+                        "population": [pop] * n,
+                        "variable": [var] * n,
+                        "node_id": rep.node_ids.astype(np.int64),
+                        "unit": [rep.units] * n,
+                        "t_start": np.full(n, rep.times[0]),
+                        "dt": np.full(n, rep.times[2]),
+                        "n_frames": np.full(n, frames.shape[0], np.int64),
+                        "mean": frames.mean(axis=0),
+                        "std": frames.std(axis=0),
+                        "min": frames.min(axis=0),
+                        "max": frames.max(axis=0),
+                    },
+                    schema=SIGNALS_SCHEMA,
+                )
+            )
+    if not rec_rows["run"]:
+        note("none", "", "", 0)
+    out["recorded"].append(pa.table(rec_rows, schema=RECORDED_SCHEMA))
+    return out
+
+
+# ------------------------------------------------------------------ writing
+def _write_part(folder: Path, kind: str, table: pa.Table) -> dict[str, Any]:
+    if kind == "spikes":
+        pops = table.column("population").cast(pa.string())
+        table = table.set_column(1, "population", pops).sort_by(SORT_KEYS[kind])
+        table = table.set_column(1, "population", pc.dictionary_encode(table.column("population")))
+        table = table.cast(SPIKES_SCHEMA).combine_chunks()
+    else:
+        table = table.sort_by(SORT_KEYS[kind])
+    (folder / kind).mkdir(parents=True, exist_ok=True)
+    name = f"{kind}/part-{uuid.uuid4().hex[:16]}.parquet"
+    tmp = folder / kind / f".tmp-{uuid.uuid4().hex[:12]}.parquet"
+    try:
+        pq.write_table(table, tmp, compression="snappy", row_group_size=1 << 20)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    runs = table.column("run")
+    return {
+        "file": name,
+        "rows": table.num_rows,
+        "run_min": int(pc.min(runs).as_py()) if table.num_rows else None,
+        "run_max": int(pc.max(runs).as_py()) if table.num_rows else None,
+    }
+
+
+def _runs_table(catalog: Catalog) -> tuple[pa.Table, list[str]]:
+    names = catalog.param_names()
+    cols, rows = catalog.run_rows()
+    pos = {c: i for i, c in enumerate(cols)}
+    data: dict[str, Any] = {
+        "run": np.asarray([r[pos["idx"]] for r in rows], dtype=np.int64),
+        "status": [r[pos["status"]] for r in rows],
+    }
+    for n in names:
+        values = [r[pos["p:" + n]] for r in rows]
+        try:
+            data["p:" + n] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            data["p:" + n] = pa.array([None if v is None else json.dumps(v) for v in values])
+    return pa.table(data), names
+
+
+def _recorded_in_catalog(catalog: Catalog) -> dict[int, str]:
+    rows = catalog.con.execute(
+        "SELECT results.idx, results.value FROM results JOIN runs ON runs.idx=results.idx "
+        f"WHERE results.name='{RECORDINGS}' AND runs.status='done'"
+    ).fetchall()
+    return {int(i): v for i, v in rows}
+
+
+def update(
+    study_path: Path,
+    catalog: Catalog,
+    new: Mapping[int, str] | None = None,
+    *,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Bring the tables up to date; ``new`` limits the work to those runs (the runner's hook).
+
+    Returns the new manifest.
+    """
+    from tqdm.auto import tqdm
+
+    folder = tables_dir(study_path)
+    with tables_lock(study_path):
+        manifest = empty_manifest() if rebuild else read_manifest(study_path)
+        old_files = {p["file"] for k in KINDS for p in read_manifest(study_path)["parts"][k]}
+        have = read_parts(study_path, manifest, "recorded", ["run"]).column("run").to_numpy()
+        have_set = set(np.unique(have).tolist())
+        drop: set[int] = set()
+        if new is None:
+            wanted = _recorded_in_catalog(catalog)
+            drop = have_set - set(wanted)
+            todo = {i: v for i, v in wanted.items() if i not in have_set}
+        else:
+            todo = {i: v for i, v in new.items() if i not in have_set}
+        if drop:
+            keep = pa.array(sorted(drop), pa.int64())
+            for kind in KINDS:
+                table = read_parts(study_path, manifest, kind)
+                table = table.filter(pc.invert(pc.is_in(table.column("run"), keep)))
+                manifest["parts"][kind] = [_write_part(folder, kind, table)] if table.num_rows else []
+        if todo:
+            collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+            items = sorted(todo.items())
+            for idx, text in tqdm(items, desc="consolidating", unit="run", disable=not progress):
+                summary = json.loads(text) if isinstance(text, str) else dict(text)
+                for kind, tables in read_run(study_path, idx, summary).items():
+                    collected[kind].extend(tables)
+            for kind in KINDS:
+                if collected[kind]:
+                    manifest["parts"][kind].append(
+                        _write_part(
+                            folder, kind, pa.concat_tables(collected[kind], promote_options="permissive")
+                        )
+                    )
+        for kind in KINDS:
+            if len(manifest["parts"][kind]) > MAX_PARTS:
+                table = read_parts(study_path, manifest, kind)
+                manifest["parts"][kind] = [_write_part(folder, kind, table)]
+        runs, names = _runs_table(catalog)
+        runs_name = f"runs-{uuid.uuid4().hex[:16]}.parquet"
+        tmp = folder / f".tmp-{runs_name}"
+        pq.write_table(runs, tmp)
+        os.replace(tmp, folder / runs_name)
+        old_runs = manifest.get("runs")
+        manifest["runs"] = runs_name
+        manifest["params"] = names
+        manifest["recorded_runs"] = len(have_set - drop) + len(todo)
+        manifest["fingerprint"] = fingerprint(catalog.con)
+        write_json(folder / MANIFEST, manifest)
+        now = {p["file"] for k in KINDS for p in manifest["parts"][k]}
+        for name in old_files - now:
+            remove_path(folder / name)
+        if old_runs and old_runs != runs_name:
+            remove_path(folder / old_runs)
+        _sweep(folder, now | {runs_name})
+    return manifest
+
+
+def _sweep(folder: Path, keep: Iterable[str]) -> None:
+    """Remove part files no manifest names (debris of a crash)."""
+    keep = set(keep)
+    for kind in KINDS:
+        sub = folder / kind
+        if sub.is_dir():
+            for path in sub.iterdir():
+                if f"{kind}/{path.name}" not in keep and not path.name.startswith(".tmp-"):
+                    remove_path(path)
+    for path in folder.glob("runs-*.parquet"):
+        if path.name not in keep:
+            remove_path(path)
+
+
+def after_record(catalog: Catalog, outcomes: Sequence[Any]) -> None:
+    """Runner hook (coordinating process): add the recordings of finished runs to the tables.
+
+    Never raises: a failure is reported as a warning, and ``study.consolidate()``
+    (or the next view) catches up.
+    """
+    new = {}
+    for o in outcomes:
+        if o.ok:
+            for name, _kind, value in o.results:
+                if name == RECORDINGS:
+                    new[int(o.idx)] = value
+    if not new:
+        return
+    study_path = catalog.file.parent
+    try:
+        update(study_path, catalog, new)
+    except Exception as exc:  # the runner must go on; the tables catch up later
+        warnings.warn(
+            f"could not add {len(new)} run(s) to the consolidated tables of {study_path}: {exc}; "
+            "the recordings are safe in the run folders, run study.consolidate() to retry",
+            RuntimeWarning,
+            stacklevel=2,
+        )

@@ -1,0 +1,556 @@
+"""``View``: a lazy, immutable selection of a study's runs, recordings and results.
+
+``study.filter(**conditions)`` returns a :class:`View` (mozaik's
+``param_filter_query`` on a ``DataStoreView``). Condition keys:
+
+- ``st_<param>``: a run parameter (``st_rate=5.0``; dotted names as
+  ``**{"st_input.rate": 5}`` or with ``_`` for ``.``: ``st_input_rate=5``);
+- ``population``: recordings of those populations (and results with that parameter);
+- ``run``: run indices;
+- ``name``, ``tags`` or any other key: analysis results with that name, tags
+  or parameter (recordings have none of these, so such a view holds results only).
+
+A list means "any of"; ``key__gt=5`` (also ``ge``, ``lt``, ``le``, ``ne``,
+``in``) compares. Views chain (``view.filter(...)``) and nothing is read until
+a table is asked for. Names that the study does not know are errors, not
+empty views. Recordings come from the consolidated tables (brought up to date
+first when runs finished since), results from the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from neuroloom.errors import EmptyDataError, ParameterError, QueryError
+from neuroloom.study.conditions import Condition, parse
+from neuroloom.study.consolidate import fingerprint, is_fresh, read_manifest, read_parts, tables_dir, update
+from neuroloom.study.results import Result, ResultStore, results_frame
+from neuroloom.study.run import run_name
+from neuroloom.study.worker import converter_for
+
+if TYPE_CHECKING:
+    from neuroloom.study.population import PopulationView
+    from neuroloom.study.study import Study
+
+SPIKE_COLUMNS = ("run", "population", "node_id", "time")
+Target = Literal["run", "population", "result", "index"]
+
+
+# ------------------------------------------------------------- study state
+def fresh_manifest(study: Study) -> dict[str, Any]:
+    """The tables' manifest, consolidating first if runs finished since the last update."""
+    manifest = read_manifest(study.path)
+    current = fingerprint(study.catalog.con)
+    if not is_fresh(manifest, current):
+        manifest = update(study.path, study.catalog)
+    return manifest
+
+
+def runs_frame(study: Study, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Done runs (index ``run``) with their explored parameters decoded."""
+    if not manifest.get("runs"):
+        return pd.DataFrame(index=pd.Index([], dtype=np.int64, name="run"))
+    table = pq.read_table(tables_dir(study.path) / manifest["runs"])
+    status = table.column("status")
+    table = table.filter(pc.equal(status, "done"))
+    defaults = study.params.values()
+    data: dict[str, Any] = {}
+    for name in manifest["params"]:
+        col = table.column("p:" + name)
+        default = defaults.get(name)
+        conv = converter_for(default)
+        if col.null_count == 0 and conv is None:
+            data[name] = col.to_numpy(zero_copy_only=False)
+            continue
+        values = col.to_pylist()
+        data[name] = [default if v is None else (conv(v) if conv is not None else v) for v in values]
+    frame = pd.DataFrame(data, index=pd.Index(table.column("run").to_numpy(), name="run"))
+    return frame.infer_objects()
+
+
+def resolve_param(study: Study, name: str, where: str) -> str:
+    """A parameter name from a filter key (``input.rate``, ``input_rate`` or ``rate``)."""
+    names = list(study.params.values())
+    if name in names:
+        return name
+    for candidates in (
+        [n for n in names if n.replace(".", "_") == name],
+        [n for n in names if n.rsplit(".", 1)[-1] == name],
+    ):
+        if len(candidates) == 1:
+            return candidates[0]
+    close = [n for n in names if name in n or n in name][:5]
+    raise ParameterError(
+        f"{where}: the study has no parameter {name!r}"
+        + (f" (did you mean {', '.join(close)}?)" if close else "")
+        + f"; parameters: {', '.join(sorted(names)) or 'none'}"
+    )
+
+
+def known_populations(study: Study, manifest: dict[str, Any]) -> set[str]:
+    pops = set(read_parts(study.path, manifest, "recorded", ["population"]).column("population").to_pylist())
+    pops.discard("")
+    from neuroloom.study.population import network_nodes
+
+    pops.update(network_nodes(study.path))
+    return pops
+
+
+# --------------------------------------------------------------------- View
+class View:
+    """A lazy selection of a study (see the module docstring); never modified in place."""
+
+    __slots__ = ("_conditions", "study")
+
+    def __init__(self, study: Study, conditions: tuple[tuple[Target, Condition], ...] = ()) -> None:
+        self.study = study
+        self._conditions = conditions
+
+    def __repr__(self) -> str:
+        conds = ", ".join(str(c) for _t, c in self._conditions) or "everything"
+        return f"View({self.study.path.name}: {conds})"
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        return tuple(c for _t, c in self._conditions)
+
+    # ---------------------------------------------------------- filtering
+    def filter(self, **conditions: Any) -> View:
+        """A narrower view: every condition of this view and the new ones (see module docs)."""
+        added: list[tuple[Target, Condition]] = []
+        result_conds: list[Condition] = []
+        manifest: dict[str, Any] | None = None
+        for key, value in conditions.items():
+            cond = parse(key, value)
+            if cond.key.startswith("st_"):
+                pname = resolve_param(self.study, cond.key[3:], f"filter({key}=...)")
+                added.append(("run", Condition(pname, cond.op, cond.value)))
+            elif cond.key == "population":
+                manifest = manifest or fresh_manifest(self.study)
+                known = known_populations(self.study, manifest)
+                wanted = cond.value if isinstance(cond.value, tuple) else (cond.value,)
+                unknown = [w for w in wanted if w not in known]
+                if unknown and cond.op in ("eq", "in", "ne"):
+                    raise QueryError(
+                        f"filter(population=...): no population {', '.join(map(repr, unknown))} is recorded "
+                        f"in study {self.study.path} or in its network; populations: "
+                        f"{', '.join(sorted(known)) or 'none yet'}"
+                    )
+                added.append(("population", cond))
+            elif cond.key == "run":
+                added.append(("index", cond))
+            else:
+                result_conds.append(cond)
+                added.append(("result", cond))
+        if result_conds:
+            self._store().check_keys(result_conds, "filter")
+        return View(self.study, self._conditions + tuple(added))
+
+    def _store(self) -> ResultStore:
+        return ResultStore(self.study)
+
+    def _of(self, target: Target) -> list[Condition]:
+        return [c for t, c in self._conditions if t == target]
+
+    @property
+    def results_only(self) -> bool:
+        """Whether a condition addresses results only (then the view holds no recordings)."""
+        return bool(self._of("result"))
+
+    # --------------------------------------------------------------- runs
+    def _runs(self, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
+        manifest = manifest or fresh_manifest(self.study)
+        frame = runs_frame(self.study, manifest)
+        if self.results_only:
+            return frame.iloc[:0]
+        mask = np.ones(len(frame), dtype=bool)
+        defaults = self.study.params.values()
+        for cond in self._of("run"):
+            if cond.key in frame.columns:
+                mask &= cond.mask(frame[cond.key])
+            elif not cond.test(defaults[cond.key]):
+                mask[:] = False
+        for cond in self._of("index"):
+            mask &= cond.mask(pd.Series(frame.index.to_numpy()))
+        return frame[mask]
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The view's finished runs: index ``run``, ``name`` and the explored parameters."""
+        frame = self._runs().copy()
+        frame.insert(0, "name", [run_name(i) for i in frame.index])
+        return frame
+
+    def __len__(self) -> int:
+        return len(self._runs())
+
+    def _populations(self, manifest: dict[str, Any], kind: str = "spikes") -> list[str]:
+        rec = read_parts(self.study.path, manifest, "recorded", ["kind", "population"]).to_pandas()
+        pops = sorted(set(rec.loc[rec["kind"] == kind, "population"]))
+        for cond in self._of("population"):
+            pops = [p for p in pops if cond.test(p)]
+        return pops
+
+    @property
+    def populations(self) -> list[str]:
+        """Populations with recorded spikes or signals in the view."""
+        manifest = fresh_manifest(self.study)
+        if self.results_only:
+            return []
+        return sorted(
+            set(self._populations(manifest, "spikes")) | set(self._populations(manifest, "signals"))
+        )
+
+    # ------------------------------------------------------- partitioning
+    def partition_by(self, *names: str, except_: Iterable[str] | None = None) -> list[View]:
+        """One view per distinct value (combination) of ``names`` present in the view.
+
+        ``"st_rate"`` partitions by a run parameter, ``"population"`` by
+        population, any other name by a result parameter. With ``except_``,
+        partition by every parameter that varies in the view except those
+        (mozaik's ``partition_by_stimulus_paramter_query``).
+        """
+        runs = self._runs()
+        results = self._store().select(self._result_conditions())
+        keys = list(names)
+        if except_ is not None:
+            skip = {
+                resolve_param(self.study, n[3:], "partition_by") if n.startswith("st_") else n
+                for n in except_
+            }
+            keys += [f"st_{c}" for c in runs.columns if c not in skip and runs[c].nunique(dropna=False) > 1]
+            if any(not n.startswith("st_") for n in except_):
+                varying = {k for r in results for k in r.params}
+                keys += [
+                    k
+                    for k in sorted(varying)
+                    if k not in skip and k not in keys and len({repr(r.params.get(k)) for r in results}) > 1
+                ]
+        if not keys:
+            raise QueryError("partition_by: give parameter names (st_rate, population, ...) or except_=[...]")
+        combos: dict[tuple[Any, ...], None] = {}
+        columns: list[list[Any]] = []
+        for key in keys:
+            if key.startswith("st_"):
+                pname = resolve_param(self.study, key[3:], "partition_by")
+                values = (
+                    runs[pname].tolist()
+                    if pname in runs.columns
+                    else ([self.study.params.values()[pname]] if len(runs) else [])
+                )
+                values += [r.params[key] for r in results if key in r.params]
+            elif key == "population":
+                values = self.populations + [
+                    r.params["population"] for r in results if "population" in r.params
+                ]
+            else:
+                self._store().check_keys([Condition(key, "eq", None)], "partition_by")
+                values = [r.params[key] for r in results if key in r.params]
+            columns.append(values)
+        for values in columns:
+            uniq = sorted({_hashable(v) for v in values}, key=_sort_key)
+            if not combos:
+                combos = {(v,): None for v in uniq}
+            else:
+                combos = {(*c, v): None for c in combos for v in uniq}
+        views = []
+        for combo in combos:
+            view = self.filter(**{k: list(v) if isinstance(v, tuple) else v for k, v in zip(keys, combo)})
+            views.append(view)
+        return [v for v in views if len(v) or v._store().select(v._result_conditions())]
+
+    # ------------------------------------------------------------- spikes
+    def _param_columns(self, runs: pd.DataFrame, params: bool | Sequence[str]) -> list[str]:
+        if params is True:
+            return list(runs.columns)
+        if params is False:
+            return []
+        return [
+            resolve_param(self.study, p[3:] if p.startswith("st_") else p, "spikes(params=...)")
+            for p in params
+        ]
+
+    def spike_table(
+        self,
+        columns: Sequence[str] = SPIKE_COLUMNS,
+        *,
+        params: bool | Sequence[str] = True,
+        manifest: dict[str, Any] | None = None,
+    ) -> pa.Table:
+        """The view's spikes as an Arrow table (``columns`` of the spikes table + run parameters)."""
+        manifest = manifest or fresh_manifest(self.study)
+        runs = self._runs(manifest)
+        pops = self._populations(manifest) if self._of("population") else None
+        needed = list(dict.fromkeys(["run", *columns, *(["population"] if pops is not None else [])]))
+        all_runs = len(runs) == manifest["fingerprint"][1]
+        wanted = runs.index.to_numpy()
+        lo, hi = (int(wanted.min()), int(wanted.max())) if len(wanted) else (0, -1)
+        pieces = []
+        for part in manifest["parts"]["spikes"]:
+            if not len(wanted) or part["run_max"] < lo or part["run_min"] > hi:
+                continue
+            table = pq.read_table(tables_dir(self.study.path) / part["file"], columns=needed, memory_map=True)
+            if not all_runs:
+                table = table.filter(pc.is_in(table.column("run"), pa.array(wanted)))
+            if pops is not None:
+                table = table.filter(pc.is_in(table.column("population").cast(pa.string()), pa.array(pops)))
+            pieces.append(table)
+        table = (
+            pa.concat_tables(pieces)
+            if pieces
+            else read_parts(self.study.path, {"parts": {"spikes": []}}, "spikes", needed)
+        )
+        table = table.select(list(dict.fromkeys(["run", *columns])))
+        pcols = self._param_columns(runs, params)
+        if pcols:
+            pos = np.searchsorted(runs.index.to_numpy(), table.column("run").to_numpy())
+            defaults = self.study.params.values()
+            for name in pcols:
+                label = f"st_{name}" if name in SPIKE_COLUMNS else name
+                if name in runs.columns:
+                    col = runs[name].to_numpy()[pos] if len(runs) else np.zeros(0)
+                else:
+                    col = np.full(table.num_rows, defaults[name])
+                table = table.append_column(label, pa.array(col))
+        if "run" not in columns:
+            table = table.drop_columns(["run"])
+        return table
+
+    def spikes(
+        self, *, params: bool | Sequence[str] = True, format: Literal["pandas", "arrow", "dask"] = "pandas"
+    ) -> Any:
+        """Every spike of the view: ``run, population, node_id, time`` (ms) + run parameters.
+
+        ``params=True`` adds the explored parameters as columns (a list chooses
+        them); ``format="arrow"`` returns a ``pyarrow.Table``, ``"dask"`` a lazy
+        dask DataFrame read from the Parquet parts (for selections larger than memory).
+        """
+        if format == "dask":
+            return self._dask_spikes(params)
+        table = self.spike_table(params=params)
+        if format == "arrow":
+            return table
+        frame = table.to_pandas()
+        frame["population"] = frame["population"].astype("category")
+        return frame
+
+    def _dask_spikes(self, params: bool | Sequence[str]) -> Any:
+        import dask.dataframe as dd
+
+        manifest = fresh_manifest(self.study)
+        runs = self._runs(manifest)
+        files = [str(tables_dir(self.study.path) / p["file"]) for p in manifest["parts"]["spikes"]]
+        if not files:
+            raise EmptyDataError(f"{self}: no spikes are recorded in study {self.study.path}")
+        filters = [("run", "in", runs.index.tolist())]
+        frame = dd.read_parquet(files, filters=filters, columns=list(SPIKE_COLUMNS))
+        pops = self._populations(manifest) if self._of("population") else None
+        if pops is not None:
+            frame = frame[frame["population"].astype(str).isin(pops)]
+        pcols = self._param_columns(runs, params)
+        if pcols:
+            lookup = runs[[c for c in pcols if c in runs.columns]]
+            frame = frame.merge(lookup, left_on="run", right_index=True, how="left")
+        return frame
+
+    def _require_spikes(self, table: pa.Table | pd.DataFrame, what: str) -> None:
+        if (table.num_rows if isinstance(table, pa.Table) else len(table)) == 0:
+            raise EmptyDataError(self._empty_reason(what))
+
+    def _empty_reason(self, what: str) -> str:
+        if self.results_only:
+            return (
+                f"{what}: {self} selects analysis results only (name/tags/result parameters); recordings "
+                "have no such parameters; filter recordings with st_ parameters and population="
+            )
+        return f"{what}: {self} holds no spikes (no finished run with recorded spikes matches)"
+
+    # ----------------------------------------------------- signals/results
+    def signal_summary(self, variable: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Per (run, population, variable, node): unit, t_start, dt, n_frames, mean, std, min, max."""
+        manifest = fresh_manifest(self.study)
+        runs = self._runs(manifest)
+        frame = read_parts(self.study.path, manifest, "signals").to_pandas()
+        frame = frame[frame["run"].isin(runs.index)]
+        for cond in self._of("population"):
+            frame = frame[cond.mask(frame["population"])]
+        if variable is not None:
+            wanted = [variable] if isinstance(variable, str) else list(variable)
+            known = set(
+                read_parts(self.study.path, manifest, "recorded", ["variable"]).column("variable").to_pylist()
+            )
+            unknown = [v for v in wanted if v not in known]
+            if unknown:
+                raise QueryError(
+                    f"signal_summary: no variable {unknown} is recorded; recorded: "
+                    f"{', '.join(sorted(known - {''})) or 'none'}"
+                )
+            frame = frame[frame["variable"].isin(wanted)]
+        joined: pd.DataFrame = frame.join(runs, on="run").reset_index(drop=True)
+        return joined
+
+    def signals(self, population: str, variable: str, node_ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Traces of ``variable`` in ``population``: rows ``(run, node_id)``, columns time (ms).
+
+        Read from the runs' SONATA frame reports (units in ``frame.attrs["unit"]``).
+        """
+        from neuroloom.study.population import read_signals
+
+        summary = self.signal_summary(variable)
+        summary = summary[summary["population"] == population]
+        if summary.empty:
+            raise EmptyDataError(
+                self._empty_reason(f"signals({population!r}, {variable!r})").replace(
+                    "no spikes", f"no {variable!r} of {population!r}"
+                )
+            )
+        return read_signals(self.study.path, sorted(set(summary["run"])), population, variable, node_ids)
+
+    def _result_conditions(self) -> list[Condition]:
+        out = list(self._of("result"))
+        out += [Condition(f"st_{c.key}", c.op, c.value) for c in self._of("run")]
+        out += self._of("population")
+        return out
+
+    def result_list(self) -> list[Result]:
+        """The view's analysis results (mozaik's ``get_analysis_result`` on a view)."""
+        return self._store().select(self._result_conditions())
+
+    def results(self, *, load: bool = True) -> pd.DataFrame:
+        """The view's analysis results: ``name``, parameters, ``tags``, ``value``, ``id``."""
+        return results_frame(self.result_list(), load=load)
+
+    def add_result(
+        self,
+        name: str,
+        value: Any,
+        params: dict[str, Any] | None = None,
+        tags: Iterable[str] = (),
+        replace: bool = False,
+    ) -> Result:
+        """Store a result in the study; the view's constant run parameters (``st_...``) and
+        its single population join ``params`` (as mozaik ties an ADS to its stimulus)."""
+        full: dict[str, Any] = {}
+        runs = self._runs()
+        for col in runs.columns:
+            values = runs[col].unique()
+            if len(values) == 1:
+                full[f"st_{col}"] = values[0].item() if isinstance(values[0], np.generic) else values[0]
+        pops = self.populations
+        if len(pops) == 1:
+            full["population"] = pops[0]
+        full.update(params or {})
+        return self._store().add(name, value, full, tags, replace)
+
+    # --------------------------------------------------------- accessors
+    def population(self, name: str) -> PopulationView:
+        """Per-population accessors: spike trains by id, stored ids, positions, annotations."""
+        from neuroloom.study.population import PopulationView
+
+        view = self.filter(population=name)
+        return PopulationView(view, name)
+
+    # ------------------------------------------------------------ analysis
+    def analyse(
+        self, fn: Callable[..., Any], *args: Any, by: str | Sequence[str] | None = None, **kwargs: Any
+    ) -> Any:
+        """``fn(spikes, *args, by=..., runs=<the view's runs>, **kwargs)`` on the view's spikes.
+
+        ``by`` names run parameters (``"stim"`` or ``"st_stim"``); silent runs
+        of the view count (they are passed as ``runs=``).
+        """
+        manifest = fresh_manifest(self.study)
+        runs = self._runs(manifest)
+        by_cols = [
+            resolve_param(self.study, b[3:] if b.startswith("st_") else b, "by=")
+            for b in ([by] if isinstance(by, str) else list(by or []))
+        ]
+        table = self.spike_table(params=by_cols, manifest=manifest)
+        self._require_spikes(table, getattr(fn, "__name__", "analysis"))
+        spikes = table.to_pandas()
+        spikes["population"] = spikes["population"].astype("category")
+        universe = runs[by_cols].reset_index()
+        if by_cols:
+            kwargs["by"] = by_cols
+        return fn(spikes, *args, runs=universe, **kwargs)
+
+    def mean_rates(self, t_start: float, t_stop: float, **kwargs: Any) -> pd.DataFrame:
+        """:func:`neuroloom.analysis.mean_rates` on the view (silent runs included)."""
+        from neuroloom.analysis import mean_rates
+
+        return self.analyse(mean_rates, t_start, t_stop, **kwargs)  # type: ignore[no-any-return]
+
+    def cv_isi(self, **kwargs: Any) -> pd.DataFrame:
+        """:func:`neuroloom.analysis.cv_isi` on the view."""
+        from neuroloom.analysis import cv_isi
+
+        return self.analyse(cv_isi, **kwargs)  # type: ignore[no-any-return]
+
+    def fano_factor(self, t_start: float, t_stop: float, **kwargs: Any) -> pd.DataFrame:
+        """:func:`neuroloom.analysis.fano_factor` on the view."""
+        from neuroloom.analysis import fano_factor
+
+        return self.analyse(fano_factor, t_start, t_stop, **kwargs)  # type: ignore[no-any-return]
+
+    def spike_counts(
+        self, t_start: float | None = None, t_stop: float | None = None, **kwargs: Any
+    ) -> pd.DataFrame:
+        """:func:`neuroloom.analysis.spike_counts` on the view."""
+        from neuroloom.analysis import spike_counts
+
+        return self.analyse(spike_counts, t_start, t_stop, **kwargs)  # type: ignore[no-any-return]
+
+    def trials_with_spike(
+        self, t_start: float, t_stop: float, *, by: str | Sequence[str] | None = None, min_spikes: int = 1
+    ) -> pd.DataFrame:
+        """How many runs have a spike in ``[t_start, t_stop)`` ms, per population and ``by`` group.
+
+        Same table as :func:`neuroloom.analysis.trials_with_spike` (``n_trials``,
+        ``n_with_spike``, ``n_without_spike``, ``fraction``), computed straight
+        from the consolidated columns with numpy (a few ms for 18,000 runs).
+        Runs that recorded the population without spiking count as trials.
+        """
+        from neuroloom.study.population import count_runs_with_spike
+
+        manifest = fresh_manifest(self.study)
+        by_cols = [
+            resolve_param(self.study, b[3:] if b.startswith("st_") else b, "by=")
+            for b in ([by] if isinstance(by, str) else list(by or []))
+        ]
+        runs = self._runs(manifest)
+        table = self.spike_table(("run", "population", "time"), params=False, manifest=manifest)
+        recorded = read_parts(self.study.path, manifest, "recorded", ["run", "kind", "population"])
+        out = count_runs_with_spike(
+            table,
+            recorded,
+            runs,
+            self._populations(manifest),
+            by_cols,
+            float(t_start),
+            float(t_stop),
+            int(min_spikes),
+        )
+        if out.empty:
+            raise EmptyDataError(self._empty_reason("trials_with_spike"))
+        return out
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _sort_key(value: Any) -> tuple[str, Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ("0", value)
+    return (type(value).__name__, str(value))
