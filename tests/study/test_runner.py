@@ -143,3 +143,11 @@ def test_ctrl_c_in_serial_keeps_finished_runs(tmp_path: Path) -> None:
     assert not (study.path / "coordinator.lock").exists()
     study.run(job, backend="serial", progress=False)
     check(study, 5)
+
+
+def test_job_that_cannot_be_sent_to_workers(tmp_path: Path) -> None:
+    study = make(tmp_path / "s", n=1)
+    with pytest.raises(StudyError, match=r"cannot be sent to worker processes.*must not capture the Study"):
+        study.run(lambda run: study.seed, backend="processes", workers=1, progress=False)
+    assert study.catalog.counts()["pending"] == 2
+    assert not (study.path / "coordinator.lock").exists()

@@ -75,10 +75,8 @@ class ProcessBackend(Backend):
         self.pool: Any = None
 
     def start(self, ctx: WorkerContext) -> None:
-        import cloudpickle
-
         self.ctx = ctx
-        self.payload = cloudpickle.dumps(ctx)
+        self.payload = pickle_context(ctx)
         self._new_pool()
 
     def _new_pool(self) -> None:
@@ -159,8 +157,6 @@ class DaskBackend(Backend):
         self._cluster: Any = None
 
     def start(self, ctx: WorkerContext) -> None:
-        import cloudpickle
-
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -181,7 +177,7 @@ class DaskBackend(Backend):
                     raise StudyError(f"cannot reach the dask scheduler at {self.address!r}: {exc}") from None
         info = self.client.scheduler_info()
         self.workers = max(1, len(info.get("workers", {})) or self.workers)
-        self.payload = self.client.scatter(cloudpickle.dumps(ctx), broadcast=True)
+        self.payload = self.client.scatter(pickle_context(ctx), broadcast=True)
 
     def chunk_size(self, n_runs: int) -> int:
         return max(1, min(2000, math.ceil(n_runs / (self.workers * 8))))
@@ -223,6 +219,21 @@ class DaskBackend(Backend):
             if self._cluster is not None:
                 self._cluster.close()
             self.client = None
+
+
+def pickle_context(ctx: WorkerContext) -> bytes:
+    """The job and its context as bytes for worker processes (cloudpickle)."""
+    import cloudpickle
+
+    try:
+        data: bytes = cloudpickle.dumps(ctx)
+    except Exception as exc:
+        raise StudyError(
+            f"the job {getattr(ctx.job, '__qualname__', ctx.job)!r} cannot be sent to worker processes: "
+            f"{type(exc).__name__}: {exc}; a job must not capture the Study, open files or connections "
+            "(read what it needs from run.params, or use backend='serial')"
+        ) from None
+    return data
 
 
 def make_backend(backend: str | Backend, workers: int | None, address: str | None, client: Any) -> Backend:
