@@ -111,6 +111,11 @@ def build_bmtk(n: int, out: Path) -> int:
 
 
 def child(tool: str, n: int) -> None:
+    if tool == "neuroloom":  # imports are not part of the timed work, for either tool
+        import neuroloom.network
+        import neuroloom.sonata  # noqa: F401
+    else:
+        import bmtk.builder  # noqa: F401
     out = Path(tempfile.mkdtemp(prefix=f"bench-{tool}-{n}-"))
     try:
         t0 = time.perf_counter()

@@ -7,6 +7,7 @@ file and the dataset.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +17,16 @@ import h5py
 import numpy as np
 
 from neuroloom.errors import SonataFormatError
+from neuroloom.sonata._mapped import MappedColumn, mapped
 
 #: the SONATA magic number ("SONA" in the spec) written as a root attribute
 MAGIC = 0x0A7A
 VERSION = (0, 1)
 #: neighbouring ranges closer than this many rows are read in one call
 COALESCE_GAP = 4096
+#: ... or closer than this many bytes, whichever is larger
+COALESCE_BYTES = 1 << 20
+CHUNK_CACHE = 64 << 20
 
 
 def open_h5(path: str | Path, mode: str = "r") -> h5py.File:
@@ -30,7 +35,8 @@ def open_h5(path: str | Path, mode: str = "r") -> h5py.File:
     if mode == "r" and not path.is_file():
         raise SonataFormatError(f"{path}: no such file; check the path (or the config's manifest)")
     try:
-        return h5py.File(path, mode)
+        # a chunk cache larger than our 2 MiB chunks, so neighbouring range reads reuse them
+        return h5py.File(path, mode, rdcc_nbytes=CHUNK_CACHE, rdcc_nslots=10007)
     except OSError as exc:
         raise SonataFormatError(
             f"{path}: cannot open as HDF5 ({exc}); the file is truncated or not an HDF5 file"
@@ -65,8 +71,47 @@ def reading(ds: h5py.Dataset | h5py.Group) -> Iterator[None]:
 
 def read_all(ds: h5py.Dataset) -> np.ndarray:
     """Read a whole dataset."""
+    if ds.ndim >= 1:
+        return read_slice(ds, 0, ds.shape[0])
     with reading(ds):
         return np.asarray(ds[()])
+
+
+_MAPPED: weakref.WeakKeyDictionary[h5py.Dataset, MappedColumn | None] = weakref.WeakKeyDictionary()
+
+
+def mapped_column(ds: h5py.Dataset) -> MappedColumn | None:
+    """The memory-mapped view of ``ds`` (cached per open dataset), or ``None``.
+
+    Only datasets of files opened read-only are mapped: while the file is open
+    this way HDF5 lets no one in this process write to it.
+    """
+    try:
+        return _MAPPED[ds]
+    except KeyError:
+        pass
+    col = mapped(ds) if ds.file.mode == "r" else None
+    _MAPPED[ds] = col
+    return col
+
+
+def read_slice(ds: h5py.Dataset, start: int, stop: int) -> np.ndarray:
+    """``ds[start:stop]`` through a memory map or h5py's low-level API (numeric data)."""
+    col = mapped_column(ds)
+    if col is not None:
+        return col.slice(start, stop)
+    if ds.dtype.kind not in "iuf" or h5py.check_enum_dtype(ds.dtype) is not None:
+        with reading(ds):
+            return np.asarray(ds[start:stop])
+    shape = (stop - start, *ds.shape[1:])
+    out = np.empty(shape, dtype=ds.dtype)
+    if out.size == 0:
+        return out
+    with reading(ds):
+        fspace = ds.id.get_space()
+        fspace.select_hyperslab((start,) + (0,) * (ds.ndim - 1), shape)
+        ds.id.read(h5py.h5s.create_simple(shape), fspace, out)
+    return out
 
 
 def decode_strings(values: np.ndarray) -> np.ndarray:
@@ -110,6 +155,14 @@ def read_rows(ds: h5py.Dataset, rows: np.ndarray, gap: int = COALESCE_GAP) -> np
             f"{ds.file.filename}: row {bad} is outside {ds.name} (length {n}); "
             "an index or id points past the end of the dataset"
         )
+    col = mapped_column(ds)
+    if col is not None:
+        if np.all(rows[1:] >= rows[:-1]):
+            return col.take(rows)
+        by_row = np.argsort(rows, kind="stable")
+        out = np.empty((rows.size, *ds.shape[1:]), dtype=ds.dtype)
+        out[by_row] = col.take(rows[by_row])
+        return out
     if rows.size > n // 4:  # a large share of the dataset: one read is fastest
         return np.asarray(read_all(ds)[rows])
     order = None
@@ -120,10 +173,7 @@ def read_rows(ds: h5py.Dataset, rows: np.ndarray, gap: int = COALESCE_GAP) -> np
         srt = rows
     uniq, inverse = np.unique(srt, return_inverse=True)
     starts, stops = ranges_of(uniq, gap)
-    parts = []
-    with reading(ds):
-        for a, b in zip(starts.tolist(), stops.tolist()):
-            parts.append(ds[a:b])
+    parts = [read_slice(ds, a, b) for a, b in zip(starts.tolist(), stops.tolist())]
     block = np.concatenate(parts) if len(parts) > 1 else parts[0]
     # position of each unique row inside the concatenated block
     lengths = stops - starts
@@ -138,8 +188,13 @@ def read_rows(ds: h5py.Dataset, rows: np.ndarray, gap: int = COALESCE_GAP) -> np
     return np.asarray(out)
 
 
-def read_ranges(ds: h5py.Dataset, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """Read and concatenate ``ds[start:stop]`` for sorted, disjoint ranges (coalesced)."""
+def read_ranges(
+    ds: h5py.Dataset, starts: np.ndarray, stops: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Read and concatenate ``ds[start:stop]`` for sorted, disjoint ranges (coalesced).
+
+    ``rows`` may give the expanded row numbers when the caller already has them.
+    """
     n = ds.shape[0]
     if starts.size == 0:
         return np.zeros((0, *ds.shape[1:]), dtype=ds.dtype)
@@ -148,25 +203,30 @@ def read_ranges(ds: h5py.Dataset, starts: np.ndarray, stops: np.ndarray) -> np.n
             f"{ds.file.filename}: a range ends at {int(stops.max())}, past the end of {ds.name} "
             f"(length {n}); the index is corrupt"
         )
+    if starts.size == 1:
+        return read_slice(ds, int(starts[0]), int(stops[0]))
+    col = mapped_column(ds)
+    if col is not None:
+        return col.take(np_ranges(starts, stops) if rows is None else rows)
     total = int((stops - starts).sum())
     if total > n // 2:
         data = read_all(ds)
         return np.asarray(data[np_ranges(starts, stops)])
     # merge ranges separated by small gaps into one read each
     gaps = starts[1:] - stops[:-1]
-    cut = np.flatnonzero(gaps > COALESCE_GAP) + 1
+    row_bytes = max(ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64)), 1)
+    cut = np.flatnonzero(gaps > max(COALESCE_GAP, COALESCE_BYTES // row_bytes)) + 1
     group_starts = np.concatenate(([0], cut))
     group_stops = np.concatenate((cut, [starts.size]))
     parts = []
-    with reading(ds):
-        for g0, g1 in zip(group_starts.tolist(), group_stops.tolist()):
-            a = int(starts[g0])
-            b = int(stops[g1 - 1])
-            block = ds[a:b]
-            if g1 - g0 == 1:
-                parts.append(block)
-            else:
-                parts.append(block[np_ranges(starts[g0:g1] - a, stops[g0:g1] - a)])
+    for g0, g1 in zip(group_starts.tolist(), group_stops.tolist()):
+        a = int(starts[g0])
+        b = int(stops[g1 - 1])
+        block = read_slice(ds, a, b)
+        if g1 - g0 == 1:
+            parts.append(block)
+        else:
+            parts.append(block[np_ranges(starts[g0:g1] - a, stops[g0:g1] - a)])
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 

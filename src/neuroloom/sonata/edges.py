@@ -19,7 +19,7 @@ import pandas as pd
 
 from neuroloom.errors import SonataFormatError, UnknownPopulationError
 from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, open_h5, ranges_of, read_all, read_ranges
-from neuroloom.sonata.columns import column_names, read_column
+from neuroloom.sonata.columns import column_names, is_enum, read_column
 from neuroloom.sonata.index import IndexReader, merge_ranges
 from neuroloom.sonata.types_csv import read_types
 
@@ -32,6 +32,7 @@ class EdgeSelection:
     def __init__(self, starts: np.ndarray, stops: np.ndarray) -> None:
         self.starts = np.asarray(starts, dtype=_INT)
         self.stops = np.asarray(stops, dtype=_INT)
+        self._ids: np.ndarray | None = None
 
     @classmethod
     def from_ids(cls, ids: Sequence[int] | np.ndarray) -> EdgeSelection:
@@ -44,8 +45,11 @@ class EdgeSelection:
         return np.stack([self.starts, self.stops], axis=1)
 
     def flatten(self) -> np.ndarray:
-        """The edge ids, sorted."""
-        return np_ranges(self.starts, self.stops)
+        """The edge ids, sorted (computed once)."""
+        if self._ids is None:
+            self._ids = np_ranges(self.starts, self.stops)
+            self._ids.flags.writeable = False
+        return self._ids
 
     @property
     def size(self) -> int:
@@ -107,6 +111,8 @@ class EdgePopulation:
             for col in column_names(grp):
                 self._columns.setdefault(col, gname)
         self._index: dict[str, IndexReader | None] = {}
+        self._plain: dict[str, tuple[h5py.Dataset, bool]] = {}
+        self._type_ds = self.group.get("edge_type_id")
 
     # ------------------------------------------------------------------ info
     def __len__(self) -> int:
@@ -123,7 +129,7 @@ class EdgePopulation:
         names = ["source_node_id", "target_node_id", "edge_type_id", *self._columns]
         if self.types is not None:
             names += [c for c in self.types.columns if c not in names]
-        return [n for n in names if n != "edge_type_id" or "edge_type_id" in self.group]
+        return [n for n in names if n != "edge_type_id" or self._type_ds is not None]
 
     def _reader(self, direction: str) -> IndexReader | None:
         if direction not in self._index:
@@ -200,23 +206,15 @@ class EdgePopulation:
         if name == "target_node_id":
             return read_ranges(self._trg, sel.starts, sel.stops)
         if name == "edge_type_id":
-            return read_ranges(dataset(self.group, "edge_type_id"), sel.starts, sel.stops)
+            if not isinstance(self._type_ds, h5py.Dataset):
+                dataset(self.group, "edge_type_id")  # raises the clear error
+            return read_ranges(self._type_ds, sel.starts, sel.stops)
         if name in self._columns:
             if not self._multi:
-                grp = self._groups[self._columns[name]]
-                if name in ("x", "y", "z") or grp[name].ndim != 1:
-                    raise SonataFormatError(f"{self.path}: edge property {name!r} must be 1-D")
-                if grp[name].shape[0] != self.size:
-                    raise SonataFormatError(
-                        f"{self.path}: {grp[name].name} has {grp[name].shape[0]} rows, expected {self.size}"
-                    )
-                values = read_ranges(grp[name], sel.starts, sel.stops)
-                from neuroloom.sonata.columns import is_enum
-
-                if is_enum(grp, name) or values.dtype.kind in ("S", "O"):
-                    rows = sel.flatten()
-                    return read_column(grp, name, rows)
-                return values
+                ds, enum = self._plain_dataset(name)
+                if enum or ds.dtype.kind in ("S", "O"):
+                    return read_column(self._groups[self._columns[name]], name, sel.flatten())
+                return read_ranges(ds, sel.starts, sel.stops, sel.flatten())
             values = self._multi_column(name, sel)
             if self.types is not None and name in self.types.columns and values.dtype.kind == "f":
                 missing = np.isnan(values)
@@ -231,6 +229,22 @@ class EdgePopulation:
             f"{self.path}: edge population {self.name!r} has no property {name!r} "
             f"(available: {self.property_names})"
         )
+
+    def _plain_dataset(self, name: str) -> tuple[h5py.Dataset, bool]:
+        """The dataset of a single-group column (checked once, then cached)."""
+        if name not in self._plain:
+            grp = self._groups[self._columns[name]]
+            if name in ("x", "y", "z") and name not in grp:
+                raise SonataFormatError(f"{self.path}: edge property {name!r} must be a 1-D dataset")
+            ds = grp[name]
+            if ds.ndim != 1:
+                raise SonataFormatError(f"{self.path}: edge property {ds.name} must be 1-D, found {ds.shape}")
+            if ds.shape[0] != self.size:
+                raise SonataFormatError(
+                    f"{self.path}: {ds.name} has {ds.shape[0]} rows, expected {self.size}"
+                )
+            self._plain[name] = (ds, is_enum(grp, name))
+        return self._plain[name]
 
     def _multi_column(self, name: str, sel: EdgeSelection) -> np.ndarray:
         gids = read_ranges(dataset(self.group, "edge_group_id"), sel.starts, sel.stops).astype(_INT)
@@ -266,7 +280,11 @@ class EdgePopulation:
             else ([properties] if isinstance(properties, str) else list(properties))
         )
         data = {name: self._column(name, sel) for name in names}
-        return pd.DataFrame(data, index=pd.Index(sel.flatten(), name="edge_ids"))
+        if sel.starts.size == 1:
+            index: pd.Index = pd.RangeIndex(int(sel.starts[0]), int(sel.stops[0]), name="edge_ids")
+        else:
+            index = pd.Index(sel.flatten(), name="edge_ids")
+        return pd.DataFrame(data, index=index, copy=False)
 
     def afferent_counts(self, node_ids: Any) -> pd.Series:
         """Number of edges onto each of ``node_ids`` (0 for nodes without edges)."""

@@ -189,16 +189,16 @@ class IndexReader:
                 f"{self.group.file.filename}: {self.node_to_ranges.name} points to range "
                 f"{int(rows[:, 1].max())} past the end of {self.range_to_edges.name} (length {n_r})"
             )
-        order = np.argsort(rows[:, 0], kind="stable")
-        rows = rows[order]
+        if rows.shape[0] > 1 and np.any(rows[1:, 0] < rows[:-1, 0]):
+            rows = rows[np.argsort(rows[:, 0], kind="stable")]
         ranges = read_ranges(self.range_to_edges, rows[:, 0], rows[:, 1]).astype(np.int64)
         if ranges.size and (ranges[:, 1].max() > self.n_edges or ranges.min() < 0):
             raise SonataFormatError(
                 f"{self.group.file.filename}: {self.range_to_edges.name} holds edge id "
                 f"{int(ranges[:, 1].max())} past the number of edges ({self.n_edges})"
             )
-        order = np.argsort(ranges[:, 0], kind="stable")
-        ranges = ranges[order]
+        if ranges.shape[0] > 1 and np.any(ranges[1:, 0] < ranges[:-1, 0]):
+            ranges = ranges[np.argsort(ranges[:, 0], kind="stable")]
         return merge_ranges(ranges[:, 0], ranges[:, 1])
 
 
