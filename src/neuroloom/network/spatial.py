@@ -27,6 +27,7 @@ class Grid:
     order: np.ndarray
     cell_start: np.ndarray
     sorted_pos: np.ndarray
+    sorted_pos32: np.ndarray
 
     @classmethod
     def build(cls, positions: np.ndarray, h: float) -> Grid:
@@ -38,7 +39,7 @@ class Grid:
         flat = (cell[:, 0] * dims[1] + cell[:, 1]) * dims[2] + cell[:, 2]
         order = np.argsort(flat, kind="stable")
         cell_start = np.searchsorted(flat[order], np.arange(int(np.prod(dims)) + 1))
-        return cls(origin, float(h), dims, order, cell_start, pos[order])
+        return cls(origin, float(h), dims, order, cell_start, pos[order], pos[order].astype(np.float32))
 
 
 def _segment_positions(n_draw: np.ndarray, gaps: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -128,16 +129,19 @@ def gaussian_pairs(
     flat = flat_all.reshape(tpos.shape[0], -1)[t_idx, o_idx]
     d_min2 = dmin2.reshape(tpos.shape[0], -1)[t_idx, o_idx]
     start = grid.cell_start[flat]
-    m = grid.cell_start[flat + 1] - start
-    nonempty = m > 0
-    t_idx, start, m, d_min2 = t_idx[nonempty], start[nonempty], m[nonempty], d_min2[nonempty]
-    q = p_max * np.exp(-d_min2 / (2.0 * sigma * sigma))
+    m = grid.cell_start[flat + 1] - start  # empty cells give m = 0 and no proposals
+    inv2s2 = 1.0 / (2.0 * sigma * sigma)
+    q = p_max * np.exp(-d_min2 * inv2s2)
     g, pos = bernoulli_skips(m, q, rng)
     sorted_src = start[g] + pos
     tt = t_idx[g]
-    diff = grid.sorted_pos[sorted_src] - tpos[tt]
+    diff = grid.sorted_pos32[sorted_src] - tpos.astype(np.float32)[tt]
     d2 = np.einsum("ij,ij->i", diff, diff)
-    target_p = p_max * np.exp(-d2 / (2.0 * sigma * sigma)) if prob is None else prob(d2)
-    u = rng.random(d2.size)
-    accept = (d2 <= cutoff * cutoff) & (u * q[g] < target_p)
+    if prob is None:
+        # accept with probability p(d) / q = exp(-(d^2 - dmin^2) / 2 sigma^2): an Exp(1) draw above the excess
+        excess = (d2 - d_min2[g].astype(np.float32)) * np.float32(inv2s2)
+        accept = rng.standard_exponential(d2.size, dtype=np.float32) > excess
+    else:
+        accept = rng.random(d2.size) * q[g] < prob(d2.astype(np.float64))
+    accept &= d2 <= np.float32(cutoff * cutoff)
     return tt[accept], grid.order[sorted_src[accept]], d2[accept]
