@@ -34,13 +34,14 @@ class StudyViews:
     def consolidate(self, *, rebuild: bool = False, progress: bool = True) -> dict[str, Any]:
         """Bring the Parquet tables under ``tables/`` up to date with the runs' recordings.
 
-        Runs recorded since the last update are read from their folders, runs no
+        Runs recorded since the last update are read from their folders (and the part
+        files merged into one sorted file per table), runs no
         longer recorded are dropped; ``rebuild=True`` rereads every run. Returns
         the tables' manifest.
         """
         from neuroloom.study.consolidate import update
 
-        return update(self.path, self.catalog, rebuild=rebuild, progress=progress)
+        return update(self.path, self.catalog, rebuild=rebuild, progress=progress, compact=True)
 
     def add_result(
         self,

@@ -152,6 +152,18 @@ def fingerprint(con: sqlite3.Connection) -> list[int]:
     return [int(v) for v in row]
 
 
+def catalog_stat(study_path: Path) -> list[int]:
+    """Modification time and size of the catalog and its WAL: unchanged means no commit since."""
+    out: list[int] = []
+    for suffix in ("", "-wal"):
+        try:
+            st = os.stat(study_path / f"catalog.sqlite{suffix}")
+            out += [st.st_mtime_ns, st.st_size] if st.st_size else [0, 0]
+        except FileNotFoundError:
+            out += [0, 0]
+    return out
+
+
 def is_fresh(manifest: Mapping[str, Any], current: Sequence[int]) -> bool:
     return manifest.get("fingerprint") == list(current) and manifest.get("recorded_runs") == current[2]
 
@@ -174,23 +186,39 @@ def part_paths(study_path: Path, manifest: Mapping[str, Any], kind: str) -> list
     return [folder / p["file"] for p in manifest["parts"][kind]]
 
 
+_CACHE: dict[tuple[str, tuple[str, ...]], pa.Table] = {}
+_CACHE_ROWS = 2_000_000
+
+
+def load_parquet(path: Path, columns: Sequence[str]) -> pa.Table:
+    """Columns of a table file. Part and runs files are immutable (fresh unique names),
+    so small ones are kept in memory by name."""
+    key = (str(path), tuple(columns))
+    table = _CACHE.get(key)
+    if table is not None:
+        return table
+    try:
+        table = pq.ParquetFile(path, memory_map=True).read(columns=list(columns))
+    except FileNotFoundError:
+        raise
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise StorageError(
+            f"cannot read the consolidated table {path}: {exc}; rebuild with study.consolidate(rebuild=True)"
+        ) from None
+    if table.num_rows <= _CACHE_ROWS:
+        if len(_CACHE) >= 64:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = table
+    return table
+
+
 def read_parts(
     study_path: Path, manifest: Mapping[str, Any], kind: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
     """One table of the manifest (selected columns), parts concatenated."""
     schema = SCHEMAS[kind]
     cols = list(columns) if columns is not None else schema.names
-    tables = []
-    for path in part_paths(study_path, manifest, kind):
-        try:
-            tables.append(pq.read_table(path, columns=cols, memory_map=True))
-        except FileNotFoundError:
-            raise
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise StorageError(
-                f"cannot read the consolidated table {path}: {exc}; "
-                "rebuild with study.consolidate(rebuild=True)"
-            ) from None
+    tables = [load_parquet(path, cols) for path in part_paths(study_path, manifest, kind)]
     if not tables:
         return pa.schema([schema.field(c) for c in cols]).empty_table()
     if len(tables) == 1:
@@ -347,6 +375,7 @@ def update(
     *,
     rebuild: bool = False,
     progress: bool = False,
+    compact: bool = False,
 ) -> dict[str, Any]:
     """Bring the tables up to date; ``new`` limits the work to those runs (the runner's hook).
 
@@ -388,7 +417,7 @@ def update(
                         )
                     )
         for kind in KINDS:
-            if len(manifest["parts"][kind]) > MAX_PARTS:
+            if len(manifest["parts"][kind]) > (1 if compact else MAX_PARTS):
                 table = read_parts(study_path, manifest, kind)
                 manifest["parts"][kind] = [_write_part(folder, kind, table)]
         runs, names = _runs_table(catalog)
@@ -401,6 +430,14 @@ def update(
         manifest["params"] = names
         manifest["recorded_runs"] = len(have_set - drop) + len(todo)
         manifest["fingerprint"] = fingerprint(catalog.con)
+        recorded = read_parts(study_path, manifest, "recorded", ["kind", "population", "variable"])
+        manifest["populations"] = {
+            kind: sorted(
+                set(recorded.filter(pc.equal(recorded.column("kind"), kind)).column("population").to_pylist())
+            )
+            for kind in ("spikes", "signals")
+        }
+        manifest["variables"] = sorted(set(recorded.column("variable").to_pylist()) - {""})
         write_json(folder / MANIFEST, manifest)
         now = {p["file"] for k in KINDS for p in manifest["parts"][k]}
         for name in old_files - now:

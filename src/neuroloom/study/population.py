@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from neuroloom.errors import EmptyDataError, QueryError
 from neuroloom.sonata.reports import read_frame_report
@@ -88,72 +89,67 @@ def _population_codes(table: pa.Table) -> tuple[np.ndarray, list[str]]:
 def count_runs_with_spike(
     table: pa.Table,
     recorded: pa.Table,
-    runs: pd.DataFrame,
+    run_idx: np.ndarray,
+    by_values: Mapping[str, Any],
     populations: Sequence[str],
     by: Sequence[str],
     t_start: float,
     t_stop: float,
     min_spikes: int,
 ) -> pd.DataFrame:
-    """Runs with at least ``min_spikes`` spikes in ``[t_start, t_stop)`` per population and ``by`` group."""
+    """Runs with at least ``min_spikes`` spikes in ``[t_start, t_stop)`` per population and ``by`` group.
+
+    ``run_idx`` are the runs (sorted), ``by_values[name]`` their parameter values.
+    """
     if t_stop <= t_start:
         raise QueryError(f"trials_with_spike: t_stop ({t_stop}) must be greater than t_start ({t_start})")
-    run_idx = runs.index.to_numpy()
+    codes = np.zeros(len(run_idx), np.int64)
+    label_cols: dict[str, np.ndarray] = {}
+    n_groups = 1
     if by:
-        codes, groups = (
-            pd.MultiIndex.from_frame(runs[list(by)]).factorize(sort=True)
-            if len(by) > 1
-            else pd.factorize(runs[by[0]], sort=True)
-        )
-        labels = (
-            pd.DataFrame(list(groups), columns=list(by))
-            if len(by) > 1
-            else pd.DataFrame({by[0]: np.asarray(groups)})
-        )
-    else:
-        codes, labels = np.zeros(len(runs), np.int64), pd.DataFrame(index=[0])
-    n_groups = len(labels)
-    rec_kind = recorded.column("kind").to_numpy(zero_copy_only=False)
-    rec_pop = recorded.column("population").to_numpy(zero_copy_only=False)
-    rec_run = recorded.column("run").to_numpy()
+        parts = [pd.factorize(np.asarray(by_values[b], dtype=object), sort=True) for b in by]
+        for c, u in parts:
+            codes = codes * len(u) + c
+        uniq, codes = np.unique(codes, return_inverse=True)
+        rest = uniq
+        for b, (_c, u) in reversed(list(zip(by, parts))):
+            label_cols[b] = np.asarray(u, dtype=object)[rest % len(u)]
+            rest = rest // len(u)
+        n_groups = len(uniq)
     pop_codes, dictionary = _population_codes(table)
     spike_run = table.column("run").to_numpy()
     times = table.column("time").to_numpy()
     in_window = (times >= t_start) & (times < t_stop)
-    rows = []
+    is_spikes = pc.equal(recorded.column("kind"), "spikes")
+    n = len(run_idx)
+    out: dict[str, list[Any]] = {"population": [], **{b: [] for b in by}, "n_trials": [], "n_with_spike": []}
     for pop in populations:
-        trial = np.zeros(len(run_idx), dtype=bool)
-        rr = rec_run[(rec_kind == "spikes") & (rec_pop == pop)]
+        rr = recorded.column("run").filter(pc.and_(is_spikes, pc.equal(recorded.column("population"), pop)))
+        rr = rr.to_numpy()
         pos = np.searchsorted(run_idx, rr)
-        ok = (
-            (pos < len(run_idx)) & (run_idx[np.minimum(pos, len(run_idx) - 1)] == rr)
-            if len(run_idx)
-            else pos < 0
-        )
+        ok = (pos < n) & (run_idx[np.minimum(pos, n - 1)] == rr) if n else pos < 0
+        trial = np.zeros(n, dtype=bool)
         trial[pos[ok]] = True
-        sel = in_window
         if pop in dictionary:
-            sel = in_window & (pop_codes == dictionary.index(pop))
+            sel = in_window & (pop_codes == dictionary.index(pop)) if len(dictionary) > 1 else in_window
         else:
             sel = np.zeros_like(in_window)
-        spos = np.searchsorted(run_idx, spike_run[sel])
-        counts = np.bincount(spos, minlength=len(run_idx))[: len(run_idx)]
+        counts = np.bincount(np.searchsorted(run_idx, spike_run[sel]), minlength=n)[:n]
         hit = trial & (counts >= min_spikes)
         n_trials = np.bincount(codes[trial], minlength=n_groups)
-        n_hit = np.bincount(codes[hit], minlength=n_groups)
-        block = labels.copy()
-        block.insert(0, "population", pop)
-        block["n_trials"] = n_trials
-        block["n_with_spike"] = n_hit
-        rows.append(block[block["n_trials"] > 0])
-    if not rows:
-        return pd.DataFrame(
-            columns=["population", *by, "n_trials", "n_with_spike", "n_without_spike", "fraction"]
-        )
-    out = pd.concat(rows, ignore_index=True)
-    out["n_without_spike"] = out["n_trials"] - out["n_with_spike"]
-    out["fraction"] = out["n_with_spike"] / out["n_trials"]
-    return out
+        keep = n_trials > 0
+        out["population"].append(np.full(int(keep.sum()), pop, dtype=object))
+        for b in by:
+            out[b].append(label_cols[b][keep])
+        out["n_trials"].append(n_trials[keep])
+        out["n_with_spike"].append(np.bincount(codes[hit], minlength=n_groups)[keep])
+    columns = {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
+    frame = pd.DataFrame(columns)
+    frame["n_trials"] = frame["n_trials"].astype(np.int64)
+    frame["n_with_spike"] = frame["n_with_spike"].astype(np.int64)
+    frame["n_without_spike"] = frame["n_trials"] - frame["n_with_spike"]
+    frame["fraction"] = frame["n_with_spike"] / frame["n_trials"]
+    return frame.infer_objects()
 
 
 class PopulationView:

@@ -19,6 +19,8 @@ first when runs finished since), results from the catalog.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,11 +28,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from neuroloom.errors import EmptyDataError, ParameterError, QueryError
+from neuroloom.store.atomic import write_json
 from neuroloom.study.conditions import Condition, parse
-from neuroloom.study.consolidate import fingerprint, is_fresh, read_manifest, read_parts, tables_dir, update
+from neuroloom.study.consolidate import (
+    catalog_stat,
+    fingerprint,
+    is_fresh,
+    load_parquet,
+    read_manifest,
+    read_parts,
+    tables_dir,
+    update,
+)
 from neuroloom.study.results import Result, ResultStore, results_frame
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
@@ -44,33 +55,62 @@ Target = Literal["run", "population", "result", "index"]
 
 
 # ------------------------------------------------------------- study state
+FRESH = "fresh.json"
+
+
 def fresh_manifest(study: Study) -> dict[str, Any]:
-    """The tables' manifest, consolidating first if runs finished since the last update."""
+    """The tables' manifest, consolidating first if runs finished since the last update.
+
+    The catalog's file times and sizes are compared with those last seen fresh
+    (``tables/fresh.json``), so an unchanged study costs two ``stat`` calls.
+    """
     manifest = read_manifest(study.path)
+    stat = catalog_stat(study.path)
+    seen_path = tables_dir(study.path) / FRESH
+    try:
+        seen = json.loads(seen_path.read_text())
+    except (OSError, ValueError):
+        seen = None
+    if manifest.get("runs") and seen == {"stat": stat, "runs": manifest.get("runs")}:
+        return manifest
     current = fingerprint(study.catalog.con)
     if not is_fresh(manifest, current):
         manifest = update(study.path, study.catalog)
+    with contextlib.suppress(OSError):
+        write_json(seen_path, {"stat": stat, "runs": manifest.get("runs")})
     return manifest
 
 
-def runs_frame(study: Study, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Done runs (index ``run``) with their explored parameters decoded."""
+def runs_table(study: Study, manifest: dict[str, Any]) -> pa.Table:
+    """Finished runs as an Arrow table: ``run`` and ``p:<name>`` per explored parameter."""
     if not manifest.get("runs"):
-        return pd.DataFrame(index=pd.Index([], dtype=np.int64, name="run"))
-    table = pq.read_table(tables_dir(study.path) / manifest["runs"])
-    status = table.column("status")
-    table = table.filter(pc.equal(status, "done"))
-    defaults = study.params.values()
-    data: dict[str, Any] = {}
-    for name in manifest["params"]:
-        col = table.column("p:" + name)
-        default = defaults.get(name)
-        conv = converter_for(default)
-        if col.null_count == 0 and conv is None:
-            data[name] = col.to_numpy(zero_copy_only=False)
-            continue
-        values = col.to_pylist()
-        data[name] = [default if v is None else (conv(v) if conv is not None else v) for v in values]
+        return pa.table({"run": pa.array([], pa.int64())})
+    cols = ["run", "status", *("p:" + n for n in manifest["params"])]
+    table = load_parquet(tables_dir(study.path) / manifest["runs"], cols)
+    return table.filter(pc.equal(table.column("status"), "done")).drop_columns(["status"])
+
+
+def column_values(study: Study, table: pa.Table, name: str) -> Any:
+    """Decoded values of parameter ``name`` (catalog NULL -> the default) as an array or list."""
+    col = table.column("p:" + name)
+    default = study.params.values().get(name)
+    conv = converter_for(default)
+    if conv is None and isinstance(default, (int, float, str)) and not isinstance(default, bool):
+        if col.null_count:
+            col = pc.fill_null(col, default)
+        return col.to_numpy(zero_copy_only=False)
+    values = col.to_pylist()
+    return [default if v is None else (conv(v) if conv is not None else v) for v in values]
+
+
+def runs_frame(study: Study, manifest: dict[str, Any], table: pa.Table | None = None) -> pd.DataFrame:
+    """Done runs (index ``run``) with their explored parameters decoded."""
+    table = runs_table(study, manifest) if table is None else table
+    data = {
+        n: column_values(study, table, n)
+        for n in manifest.get("params", [])
+        if "p:" + n in table.column_names
+    }
     frame = pd.DataFrame(data, index=pd.Index(table.column("run").to_numpy(), name="run"))
     return frame.infer_objects()
 
@@ -165,21 +205,29 @@ class View:
         return bool(self._of("result"))
 
     # --------------------------------------------------------------- runs
-    def _runs(self, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
-        manifest = manifest or fresh_manifest(self.study)
-        frame = runs_frame(self.study, manifest)
+    def _selection(self, manifest: dict[str, Any]) -> pa.Table:
+        """The view's finished runs as an Arrow table (``run``, ``p:<param>``), in run order."""
+        table = runs_table(self.study, manifest)
         if self.results_only:
-            return frame.iloc[:0]
-        mask = np.ones(len(frame), dtype=bool)
+            return table.slice(0, 0)
+        conds = self._of("run")
+        index_conds = self._of("index")
+        if not conds and not index_conds:
+            return table
+        mask = np.ones(table.num_rows, dtype=bool)
         defaults = self.study.params.values()
-        for cond in self._of("run"):
-            if cond.key in frame.columns:
-                mask &= cond.mask(frame[cond.key])
+        for cond in conds:
+            if "p:" + cond.key in table.column_names:
+                mask &= cond.mask(pd.Series(column_values(self.study, table, cond.key)))
             elif not cond.test(defaults[cond.key]):
                 mask[:] = False
-        for cond in self._of("index"):
-            mask &= cond.mask(pd.Series(frame.index.to_numpy()))
-        return frame[mask]
+        for cond in index_conds:
+            mask &= cond.mask(pd.Series(table.column("run").to_numpy()))
+        return table.filter(pa.array(mask))
+
+    def _runs(self, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
+        manifest = manifest or fresh_manifest(self.study)
+        return runs_frame(self.study, manifest, self._selection(manifest))
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -192,8 +240,12 @@ class View:
         return len(self._runs())
 
     def _populations(self, manifest: dict[str, Any], kind: str = "spikes") -> list[str]:
-        rec = read_parts(self.study.path, manifest, "recorded", ["kind", "population"]).to_pandas()
-        pops = sorted(set(rec.loc[rec["kind"] == kind, "population"]))
+        known = manifest.get("populations")
+        if known is None:
+            rec = read_parts(self.study.path, manifest, "recorded", ["kind", "population"]).to_pandas()
+            pops = sorted(set(rec.loc[rec["kind"] == kind, "population"]))
+        else:
+            pops = list(known.get(kind, []))
         for cond in self._of("population"):
             pops = [p for p in pops if cond.test(p)]
         return pops
@@ -267,9 +319,9 @@ class View:
         return [v for v in views if len(v) or v._store().select(v._result_conditions())]
 
     # ------------------------------------------------------------- spikes
-    def _param_columns(self, runs: pd.DataFrame, params: bool | Sequence[str]) -> list[str]:
+    def _param_columns(self, manifest: dict[str, Any], params: bool | Sequence[str]) -> list[str]:
         if params is True:
-            return list(runs.columns)
+            return list(manifest.get("params", []))
         if params is False:
             return []
         return [
@@ -286,17 +338,17 @@ class View:
     ) -> pa.Table:
         """The view's spikes as an Arrow table (``columns`` of the spikes table + run parameters)."""
         manifest = manifest or fresh_manifest(self.study)
-        runs = self._runs(manifest)
+        selection = self._selection(manifest)
         pops = self._populations(manifest) if self._of("population") else None
         needed = list(dict.fromkeys(["run", *columns, *(["population"] if pops is not None else [])]))
-        all_runs = len(runs) == manifest["fingerprint"][1]
-        wanted = runs.index.to_numpy()
+        all_runs = selection.num_rows == runs_table(self.study, manifest).num_rows
+        wanted = selection.column("run").to_numpy()
         lo, hi = (int(wanted.min()), int(wanted.max())) if len(wanted) else (0, -1)
         pieces = []
         for part in manifest["parts"]["spikes"]:
             if not len(wanted) or part["run_max"] < lo or part["run_min"] > hi:
                 continue
-            table = pq.read_table(tables_dir(self.study.path) / part["file"], columns=needed, memory_map=True)
+            table = load_parquet(tables_dir(self.study.path) / part["file"], needed)
             if not all_runs:
                 table = table.filter(pc.is_in(table.column("run"), pa.array(wanted)))
             if pops is not None:
@@ -308,14 +360,15 @@ class View:
             else read_parts(self.study.path, {"parts": {"spikes": []}}, "spikes", needed)
         )
         table = table.select(list(dict.fromkeys(["run", *columns])))
-        pcols = self._param_columns(runs, params)
+        pcols = self._param_columns(manifest, params)
         if pcols:
-            pos = np.searchsorted(runs.index.to_numpy(), table.column("run").to_numpy())
+            pos = np.searchsorted(wanted, table.column("run").to_numpy())
             defaults = self.study.params.values()
             for name in pcols:
                 label = f"st_{name}" if name in SPIKE_COLUMNS else name
-                if name in runs.columns:
-                    col = runs[name].to_numpy()[pos] if len(runs) else np.zeros(0)
+                if "p:" + name in selection.column_names:
+                    values = column_values(self.study, selection, name)
+                    col = np.asarray(values, dtype=object if isinstance(values, list) else None)[pos]
                 else:
                     col = np.full(table.num_rows, defaults[name])
                 table = table.append_column(label, pa.array(col))
@@ -354,7 +407,7 @@ class View:
         pops = self._populations(manifest) if self._of("population") else None
         if pops is not None:
             frame = frame[frame["population"].astype(str).isin(pops)]
-        pcols = self._param_columns(runs, params)
+        pcols = self._param_columns(manifest, params)
         if pcols:
             lookup = runs[[c for c in pcols if c in runs.columns]]
             frame = frame.merge(lookup, left_on="run", right_index=True, how="left")
@@ -524,13 +577,22 @@ class View:
             resolve_param(self.study, b[3:] if b.startswith("st_") else b, "by=")
             for b in ([by] if isinstance(by, str) else list(by or []))
         ]
-        runs = self._runs(manifest)
+        selection = self._selection(manifest)
+        defaults = self.study.params.values()
+        by_values = {
+            b: column_values(self.study, selection, b)
+            if "p:" + b in selection.column_names
+            else [defaults[b]] * selection.num_rows
+            for b in by_cols
+        }
+        runs = selection.column("run").to_numpy()
         table = self.spike_table(("run", "population", "time"), params=False, manifest=manifest)
         recorded = read_parts(self.study.path, manifest, "recorded", ["run", "kind", "population"])
         out = count_runs_with_spike(
             table,
             recorded,
             runs,
+            by_values,
             self._populations(manifest),
             by_cols,
             float(t_start),
