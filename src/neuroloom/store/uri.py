@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from neuroloom.errors import CodecError, InvalidKeyError, ItemNotFoundError, UnresolvedURIError
 from neuroloom.store import registry
 from neuroloom.store.database import FOLDER, SUBDB, Database
 from neuroloom.store.keys import display_key, normalize_key
+
+OPENERS: dict[str, str] = {"study": "neuroloom.study.study:Study"}
+"""Class that opens a directory, by the ``kind`` in its ``neuroloom.json``.
+
+Upper layers are named as strings so the store never imports them until a URI
+of theirs is resolved; add an entry to teach :func:`resolve` a new kind."""
+
+
+def _open_root(root: Path) -> Database:
+    try:
+        kind = json.loads((root / registry.MARKER).read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        kind = None
+    target = OPENERS.get(kind) if isinstance(kind, str) else None
+    if target is None:
+        return Database(root)
+    module, _, name = target.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    opened: Database = cls(root)
+    return opened
 
 
 def resolve(
@@ -55,14 +78,19 @@ def resolve(
             "open it once at its new place (neuroloom.Database(path)), pass search=[folder], "
             "or list the folders that hold it in NEUROLOOM_PATH"
         )
-    db = Database(root)
+    db = _open_root(root)
     while parts:
         for cut in range(len(parts), 0, -1):
             record = db._record(parts[:cut])
             if record is not None:
                 break
         else:
-            raise ItemNotFoundError(f"cannot resolve {uri!r}: no item {display_key(parts)!r} in {db.path}")
+            try:  # values a subclass keeps outside item folders (a study's scalar run results)
+                return db.get(parts, allow_pickle=allow_pickle) if allow_pickle else db[parts]
+            except ItemNotFoundError:
+                raise ItemNotFoundError(
+                    f"cannot resolve {uri!r}: no item {display_key(parts)!r} in {db.path}"
+                ) from None
         key, rest = parts[:cut], parts[cut:]
         if record["codec"] == SUBDB:
             db = db._open_sub(key, record)
