@@ -132,3 +132,11 @@ class QueryError(StudyError, ValueError):
 
 class DuplicateResultError(StudyError):
     """A result with the same name and parameters is already stored (pass replace=True)."""
+
+
+class StudyFileError(StudyError, ValueError):
+    """A study file (TOML/YAML/JSON) has an unknown section or key, or a value of the wrong kind."""
+
+
+class ReportError(StudyError):
+    """A study report cannot be built (nothing recorded, unwritable folder)."""

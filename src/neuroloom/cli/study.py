@@ -131,6 +131,11 @@ def run_command(
 
     file = Path(study_file).resolve()
     config = read_config(file)
+    if isinstance(config, dict) and "network" in config and "job" not in config.get("study", {}):
+        from neuroloom.cli.report import run_network_study  # the main job: network + simulator
+
+        args = (overrides, backend, workers, address, retry_failed, no_progress)
+        return run_network_study(file, config, *args)
     if not isinstance(config, dict) or "study" not in config:
         raise StudyError(f"{file}: a study file needs a [study] table with path and job")
     meta = config["study"]
