@@ -110,14 +110,16 @@ def configure(target: str) -> str:
     return chosen
 
 
-def equations(population: PointPopulation, n_clamps: int = 0) -> str:
+def equations(population: PointPopulation, n_clamps: int = 0, shared: frozenset[str] = frozenset()) -> str:
     """Brian2 model equations of a population (NEST semantics, NEST parameter names).
 
     Current-based models are linear: their state is advanced by NEST's exact
     propagators (:func:`propagators`, per-neuron constants computed once with
     numpy, applied by :func:`exact_update`), so Brian2 needs no symbolic
     integration and matches NEST's spike times. Conductance-based models are
-    integrated with Brian2's exponential Euler.
+    integrated with Brian2's exponential Euler. Names in ``shared`` (parameters
+    equal for every neuron) are left out: they come from the group's namespace
+    as constants compiled into the code, as in a hand-written script.
     """
     model = population.model
     assert model is not None
@@ -129,8 +131,14 @@ def equations(population: PointPopulation, n_clamps: int = 0) -> str:
         lines += ["v : volt", "I_ex : amp", "I_in : amp", f"I_drive = I_e{clamp} : amp"]
         if model.shape == "alpha":
             lines += ["x_ex : amp", "x_in : amp"]
-        lines += [f"{name} : 1 (constant)" for name in ("P22", "decay_ex", "decay_in", "h_ex", "h_in")]
-        lines += [f"{name} : ohm (constant)" for name in ("P20", "P21_ex", "P21_in", "P31_ex", "P31_in")]
+        lines += [
+            f"{n} : 1 (constant)" for n in ("P22", "decay_ex", "decay_in", "h_ex", "h_in") if n not in shared
+        ]
+        lines += [
+            f"{n} : ohm (constant)"
+            for n in ("P20", "P21_ex", "P21_in", "P31_ex", "P31_in")
+            if n not in shared
+        ]
     else:
         lines.append(
             f"dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v) + I_e{clamp}) / C_m "
@@ -143,7 +151,7 @@ def equations(population: PointPopulation, n_clamps: int = 0) -> str:
                 lines.append(f"dg_{side}/dt = (x_{side} - g_{side}) / tau_syn_{side} : siemens")
                 lines.append(f"dx_{side}/dt = -x_{side} / tau_syn_{side} : siemens")
     for name in model.defaults:
-        if name != "V_m":
+        if name != "V_m" and name not in shared:
             lines.append(f"{name} : {_brian_unit(_UNITS[name])} (constant)")
     for k in range(n_clamps):
         lines += [
@@ -219,23 +227,29 @@ def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> A
     clamps = clamps_for(inputs, pop.name)
     assert pop.model is not None
     linear = pop.model.synapse == "current"
+    values: dict[str, Any] = {}
+    for name, array in pop.params.items():
+        if name != "V_m":
+            values[name] = (array, getattr(b2, _UNITS[name]))
+    if linear:
+        for name, array in propagators(pop.params, dt).items():
+            values[name] = (array, b2.Gohm if name[0] == "P" and name != "P22" else 1.0)
+    shared = frozenset(k for k, (a, _) in values.items() if a.size and np.all(a == a[0]))
     group = b2.NeuronGroup(
         pop.size,
-        equations(pop, len(clamps)),
+        equations(pop, len(clamps), shared),
         threshold="v >= V_th",
         reset="v = V_reset",
         refractory="t_ref",
         method="exponential_euler",
         name=f"nl_{pop.name}",
+        namespace={k: float(values[k][0][0]) * values[k][1] for k in shared},
     )
-    for name, values in pop.params.items():
-        if name == "V_m":
-            group.v = values * b2.mV
-        else:
-            setattr(group, name, values * getattr(b2, _UNITS[name]))
+    group.v = pop.params["V_m"] * b2.mV
+    for name, (array, unit) in values.items():
+        if name not in shared:
+            setattr(group, name, array * unit)
     if linear:
-        for name, values in propagators(pop.params, dt).items():
-            setattr(group, name, values * (b2.Gohm if name[0] == "P" and name != "P22" else 1.0))
         group.run_regularly(exact_update(pop.model.shape), when="groups", name=f"nl_{pop.name}_update")
     ids = np.arange(pop.size, dtype=np.int64)
     for k, clamp in enumerate(clamps):

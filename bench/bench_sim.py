@@ -1,0 +1,203 @@
+"""Simulator adapter overhead: neuroloom vs hand-written Brian2 and NEST, same network, same process.
+
+The network is the 4,000-neuron current-based LIF benchmark (Vogels & Abbott 2005, Brian2's
+CUBA example): 3,200 excitatory / 800 inhibitory neurons, connection probability 0.02, 1 s of
+biological time, dt = 0.1 ms, self-sustained (E_L above threshold, no external input).
+
+It is written once as a SONATA circuit (neuroloom.sim.circuits.write_ei_circuit). Then:
+
+- neuroloom: ``neuroloom.sim.brian2.simulate(circuit, None, 1000)`` (reads the SONATA files,
+  builds, runs, collects spikes) with the target the adapter picks (cython if available);
+- hand-written Brian2 with the same target: the CUBA script as Brian2's example writes it
+  (``dv/dt = (ge + gi - (v - El)) / taum``, method "exact"), connected from the same arrays
+  (``Synapses.connect(i=..., j=...)``), timed from the first Brian2 object to the spikes;
+- the same pair for NEST (``iaf_psc_exp``, ``nest.Connect`` of arrays).
+
+Warm-up runs (not timed) fill the Cython cache first, so compile time is not counted for
+either side. Each timing is the best of ``--repeats``. Usage::
+
+    .venv/bin/python bench/bench_sim.py [--repeats 2] [--duration 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("PYNEST_QUIET", "1")
+
+N_EXC, N_INH, P, DT = 3200, 800, 0.02, 0.1
+CUBA = {
+    "taum": 20.0,
+    "taue": 5.0,
+    "taui": 10.0,
+    "Vt": -50.0,
+    "Vr": -60.0,
+    "El": -49.0,
+    "t_ref": 5.0,
+    "we": 60 * 0.27 / 10,
+    "wi": -20 * 4.5 / 10,
+}  # mV, as in Brian2's CUBA example
+
+
+def load_arrays(config: Path) -> dict[str, Any]:
+    """Connectivity and initial voltages as the hand-written scripts get them (not timed)."""
+    from neuroloom.sim.point import load_point_network
+
+    net = load_point_network(config)
+    return {
+        "v0": {p.name: p.params["V_m"] for p in net.neurons},
+        "edges": {(p.source, p.target): (p.source_ids, p.target_ids) for p in net.projections},
+    }
+
+
+def hand_brian2(arrays: dict[str, Any], duration: float, target: str) -> tuple[float, float, int]:
+    import brian2 as b2
+
+    b2.prefs.codegen.target = target
+    started = time.perf_counter()
+    c = CUBA
+    eqs = """
+    dv/dt  = (ge + gi - (v - El)) / taum : volt (unless refractory)
+    dge/dt = -ge / taue : volt
+    dgi/dt = -gi / taui : volt
+    """
+    ns = {
+        "taum": c["taum"] * b2.ms,
+        "taue": c["taue"] * b2.ms,
+        "taui": c["taui"] * b2.ms,
+        "El": c["El"] * b2.mV,
+    }
+    b2.defaultclock.dt = DT * b2.ms
+    groups = {}
+    for name, n in (("exc", N_EXC), ("inh", N_INH)):
+        g = b2.NeuronGroup(
+            n,
+            eqs,
+            threshold=f"v > {c['Vt']}*mV",
+            reset=f"v = {c['Vr']}*mV",
+            refractory=c["t_ref"] * b2.ms,
+            method="exact",
+            namespace=ns,
+        )
+        g.v = arrays["v0"][name] * b2.mV
+        groups[name] = g
+    synapses = []
+    for (src, trg), (i, j) in arrays["edges"].items():
+        var, w = ("ge", c["we"]) if src == "exc" else ("gi", c["wi"])
+        s = b2.Synapses(groups[src], groups[trg], on_pre=f"{var} += {w}*mV", delay=DT * b2.ms)
+        s.connect(i=i, j=j)
+        synapses.append(s)
+    monitors = [b2.SpikeMonitor(g) for g in groups.values()]
+    net = b2.Network(*groups.values(), *synapses, *monitors)
+    run_start = time.perf_counter()
+    net.run(duration * b2.ms)
+    count = sum(int(m.num_spikes) for m in monitors)
+    end = time.perf_counter()
+    return end - started, end - run_start, count
+
+
+def hand_nest(arrays: dict[str, Any], duration: float) -> tuple[float, float, int]:
+    import nest
+
+    from neuroloom.sim.circuits import CUBA as PARAMS
+
+    nest.ResetKernel()
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    started = time.perf_counter()
+    nest.resolution = DT
+    pops = {}
+    for name, n in (("exc", N_EXC), ("inh", N_INH)):
+        pop = nest.Create("iaf_psc_exp", n, params=dict(PARAMS))
+        pop.V_m = arrays["v0"][name].tolist()
+        pops[name] = pop
+    for (src, trg), (i, j) in arrays["edges"].items():
+        w = 20.25 if src == "exc" else -112.5
+        first_src, first_trg = pops[src][0].global_id, pops[trg][0].global_id
+        nest.Connect(
+            i + first_src,
+            j + first_trg,
+            "one_to_one",
+            {"weight": np.full(i.size, w), "delay": np.full(i.size, DT)},
+        )
+    recorder = nest.Create("spike_recorder")
+    for pop in pops.values():
+        nest.Connect(pop, recorder)
+    run_start = time.perf_counter()
+    nest.Simulate(duration)
+    count = int(recorder.n_events)
+    end = time.perf_counter()
+    return end - started, end - run_start, count
+
+
+def ours(kind: str, config: Path, duration: float, target: str) -> tuple[float, int, Any]:
+    started = time.perf_counter()
+    if kind == "brian2":
+        from neuroloom.sim import brian2 as adapter
+
+        result = adapter.simulate(config, None, duration, dt=DT, seed=1, target=target)
+    else:
+        from neuroloom.sim import nest as nest_adapter
+
+        result = nest_adapter.simulate(config, None, duration, dt=DT, seed=1)
+    return time.perf_counter() - started, len(result.spikes), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=1000.0)
+    args = parser.parse_args()
+
+    from neuroloom.sim.brian2 import configure
+    from neuroloom.sim.circuits import write_ei_circuit
+
+    target = configure("auto")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        config = write_ei_circuit(Path(tmp), n_exc=N_EXC, n_inh=N_INH, p=P, delay=DT, seed=0)
+        print(f"circuit: {N_EXC}+{N_INH} LIF, p={P}, written as SONATA in {time.perf_counter() - t0:.2f} s")
+        arrays = load_arrays(config)
+        n_edges = sum(i.size for i, _ in arrays["edges"].values())
+        print(f"edges: {n_edges:,}; duration {args.duration:.0f} ms, dt {DT} ms; Brian2 target: {target}")
+
+        print("warm-up (fills the Cython cache; not timed) ...", flush=True)
+        ours("brian2", config, 10.0, target)
+        hand_brian2(arrays, 10.0, target)
+
+        rows = []
+        for sim in ("brian2", "nest"):
+            best = [np.inf] * 4  # ours total, ours run, hand total, hand run
+            for _ in range(args.repeats):
+                t_ours, n_ours, result = ours(sim, config, args.duration, target)
+                t_hand, r_hand, n_hand = (
+                    hand_brian2(arrays, args.duration, target)
+                    if sim == "brian2"
+                    else hand_nest(arrays, args.duration)
+                )
+                best = [min(a, b) for a, b in zip(best, (t_ours, result.run_seconds, t_hand, r_hand))]
+            label = f"{sim} ({target})" if sim == "brian2" else "nest"
+            rows.append((label, *best, n_ours, n_hand, result.rates()))
+        print()
+        print(
+            f"{'simulator':16s} {'neuroloom s':>12s} {'(run)':>7s} {'hand s':>8s} {'(run)':>7s} "
+            f"{'ratio':>6s} {'overhead':>9s}  spikes ours/hand; rates"
+        )
+        for label, t_ours, r_ours, t_hand, r_hand, n_ours, n_hand, rate in rows:
+            ratio = t_ours / t_hand
+            rates = ", ".join(f"{k} {v:.2f} Hz" for k, v in rate.items())
+            print(
+                f"{label:16s} {t_ours:12.2f} {r_ours:7.2f} {t_hand:8.2f} {r_hand:7.2f} {ratio:6.3f} "
+                f"{100 * (ratio - 1):8.1f}%  {n_ours}/{n_hand}; {rates}"
+            )
+        print("target: neuroloom overhead < 10% (ratio < 1.10)")
+
+
+if __name__ == "__main__":
+    main()
