@@ -193,3 +193,16 @@ def test_errors() -> None:
         cm.add_properties("w", rule=2.0)
     with pytest.raises(NetworkBuildError, match="p must be in"):
         rules.FixedProbability(1.5)
+
+
+def test_save_unbuilt_builds_in_place_and_cleans_up(tmp_path: Path) -> None:
+    net = _net(n=200)
+    net.save(tmp_path)  # build() happens in the output folder; nothing is left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "circuit_config.json",
+        "v1_node_types.csv",
+        "v1_nodes.h5",
+        "v1_v1_edge_types.csv",
+        "v1_v1_edges.h5",
+    ]
+    assert len(net.edges(target_nodes=[3])) == int((net.edges().target_node_id == 3).sum())

@@ -151,10 +151,19 @@ class Network:
         in a bmtk script still makes it reproducible).
     chunk_edges
         Edges held in memory before they are written out (memory bound).
+    work_dir
+        Folder for the edge files written by :meth:`build` (default: the system's
+        temporary folder; :meth:`save` on an unbuilt network builds in its output
+        folder). Choose a disk, not a RAM-backed ``/tmp``, for large networks.
     """
 
     def __init__(
-        self, name: str, seed: int | None = None, chunk_edges: int = 4_000_000, **network_props: Any
+        self,
+        name: str,
+        seed: int | None = None,
+        chunk_edges: int = 4_000_000,
+        work_dir: str | Path | None = None,
+        **network_props: Any,
     ) -> None:
         if not name or any(c in name for c in "/ \\"):
             raise NetworkBuildError(f"network name {name!r} must be non-empty without '/', '\\' or spaces")
@@ -169,6 +178,7 @@ class Network:
         self._connection_maps: list[ConnectionMap] = []
         self._built: dict[str, Any] | None = None
         self._work: Path | None = None
+        self.work_dir = Path(work_dir) if work_dir is not None else None
 
     # ------------------------------------------------------------------ nodes
     @property
@@ -339,7 +349,7 @@ class Network:
     def get_connections(self) -> list[ConnectionMap]:
         return list(self._connection_maps)
 
-    def build(self, force: bool = False, progress: bool = True) -> None:
+    def build(self, force: bool = False, progress: bool = True, work_dir: str | Path | None = None) -> None:
         """Generate every edge, streaming them into indexed SONATA files in a work folder."""
         if self._built is not None and not force:
             return
@@ -347,7 +357,10 @@ class Network:
 
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
-        self._work = Path(tempfile.mkdtemp(prefix=f"neuroloom-build-{self._name}-"))
+        parent = Path(work_dir) if work_dir is not None else self.work_dir
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        self._work = Path(tempfile.mkdtemp(prefix=f".neuroloom-build-{self._name}-", dir=parent))
         self._built = generate_edge_files(self, self._work, progress=progress)
 
     def __del__(self) -> None:

@@ -149,9 +149,16 @@ def save_network(
     config: bool = True,
 ) -> None:
     if network._built is None:
-        network.build()
+        network.build(work_dir=output_dir)  # same file system: the edge files are linked, not copied
     nodes_path, node_types = save_nodes(network, output_dir, None, None, force_overwrite, compression)
     edges = save_edges(network, output_dir, force_overwrite=force_overwrite, compression=compression)
+    assert network._built is not None
+    if not compression:  # the saved files are the built ones: read them from now on, drop the work folder
+        for (s, t), info in network._built["files"].items():
+            info["path"] = output_dir / f"{s}_{t}_edges.h5"
+        if network._work is not None:
+            shutil.rmtree(network._work, ignore_errors=True)
+            network._work = None
     if config:
         update_config(output_dir, network, nodes_path, node_types, edges)
 
