@@ -108,9 +108,15 @@ def prepare_study(
     if not isinstance(designs, list):
         raise StudyFileError(f"{spec.file}: explore must be an array of tables [[explore]]")
     added = sum(study.explore(_design(entry)) for entry in designs)
-    if study.catalog.count("pending") + study.catalog.count("done") + study.catalog.count("failed") == 0:
-        study.explore([{}])  # no exploration: one run with the defaults
-        added = 1
+    if study.catalog.count() == 0:  # no exploration: one run with the default parameters
+        from neuroloom.study.explore import points
+
+        defaults = study.params.values()
+        if not defaults:
+            study.params.add("trial", 0, comment="index of the single run of a study without exploration")
+            defaults = study.params.values()
+        name = sorted(defaults)[0]
+        added = study.explore(points([{name: defaults[name]}]))
     circuit = build_network(
         spec.network, study.path, file=spec.file, locked=study.params.locked, progress=progress
     )

@@ -32,7 +32,7 @@ import pandas as pd
 
 from neuroloom.errors import EmptyDataError, ItemNotFoundError, ReportError
 from neuroloom.report.figures import phase_diagram, run_psth, run_raster
-from neuroloom.report.stats import run_statistics
+from neuroloom.report.stats import STAT_COLUMNS, run_statistics
 from neuroloom.store.atomic import write_bytes
 
 __all__ = ["REPORT_DIR", "build_report"]
@@ -233,25 +233,28 @@ def _spike_sections(
     )
     if settings.get("populations"):
         stats = stats[stats["population"].isin(settings["populations"])]
-    stats = stats.join(done[explored], on="run")
+    reserved = {"run", "population", *STAT_COLUMNS}
+    labels = {p: f"st_{p}" if p in reserved else p for p in explored}
+    axes = [labels[p] for p in params]
+    stats = stats.join(done[explored].rename(columns=labels), on="run")
     write_bytes(folder / "statistics.csv", stats.to_csv(index=False).encode())
     populations = sorted(stats["population"].unique())
-    if params:
+    if axes:
         sections.append(
             f"<h2>Phase diagrams</h2><p>Statistics in [{t_start:g}, {t_stop:g}) ms over "
-            f"{html.escape(' x '.join(params[:2]))}; rate counts silent neurons"
+            f"{html.escape(' x '.join(axes[:2]))}; rate counts silent neurons"
             f"{'' if sizes else ' (population sizes unknown: only neurons that spiked)'}; CV of inter-spike "
             "intervals and Fano factor of spike counts in "
             f"{float(settings.get('fano_window') or 50.0):g} ms windows (≈1 for Poisson firing).</p>"
         )
         for value in STATS:
             name = f"phase_{value}.png"
-            phase_diagram(stats, value, params[:2], populations, folder / name)
+            phase_diagram(stats, value, axes[:2], populations, folder / name)
             figures.append(name)
             sections.append(f"<h3>{html.escape(value)}</h3><img src='{name}' alt='{value} phase diagram'>")
     wide = stats.pivot_table(index="run", columns="population", values=list(STATS), observed=True)
     wide.columns = [f"{key[0]}_{key[1]}" for key in wide.columns.to_flat_index()]
-    summary = done[explored].join(wide)
+    summary = done[explored].rename(columns=labels).join(wide)
     sections.append("<h2>Statistics per run</h2>" + _table(summary))
     by_population = stats.groupby("population", observed=True)[list(STATS)].agg(["mean", "min", "max"])
     sections.append("<h3>Across runs</h3>" + _table(by_population))

@@ -1,0 +1,75 @@
+"""Study files of the main job: every bad section, key or value is named with its file and section."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from neuroloom.demos.ei_network import demo_config, write_toml
+from neuroloom.errors import ParameterError, StudyFileError
+from neuroloom.pipeline import parse_spec, read_spec
+from neuroloom.pipeline.spec import resolve
+
+
+def _config() -> dict[str, Any]:
+    return demo_config(neurons=100, grid=2, duration=100.0)
+
+
+def test_demo_file_round_trips_through_toml(tmp_path: Path) -> None:
+    config = _config()
+    spec = read_spec(write_toml(config, tmp_path / "ei.toml"))
+    assert [p.name for p in spec.network.populations] == ["exc", "inh", "ext"]
+    assert spec.network.populations[2].virtual
+    assert spec.network.connections[1].targets == ("exc", "inh")
+    assert spec.simulation.weight_scale == {"inh": "$syn.g"}
+    assert spec.inputs[0].kind == "poisson" and spec.inputs[0].values["rate"] == "$input.rate"
+    assert spec.path == (tmp_path / "ei-study").resolve()
+    assert spec.raw["explore"] == config["explore"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c.update(simulations={}), r"unknown section\(s\) \['simulations'\]"),
+        (
+            lambda c: c["network"]["populations"]["exc"].update(tau=3),
+            r"\[network.populations.exc\]: unknown key",
+        ),
+        (
+            lambda c: c["simulation"].update(simulator="neuron"),
+            r"\[simulation\] simulator = 'neuron'.*single cells",
+        ),
+        (lambda c: c["simulation"].update(duration=-5), r"\[simulation\] duration = -5 must be > 0"),
+        (lambda c: c["network"]["connections"][0].update(weight="$syn.w"), r"cannot be parameters"),
+        (lambda c: c["network"]["connections"][0].update(target="thalamus"), r"population 'thalamus'"),
+        (lambda c: c["network"]["connections"][0].update(rule="gaussian"), r"rule = 'gaussian'"),
+        (lambda c: c["inputs"][0].update(type="sine"), r"\[inputs #1\] type = 'sine'"),
+        (lambda c: c["inputs"][0].update(frequency=3.0), r"\[inputs #1\]: unknown key\(s\) \['frequency'\]"),
+        (lambda c: c.pop("network"), r"no \[network\] section"),
+        (lambda c: c["study"].update(backend="mpi"), r"backend = 'mpi'"),
+        (lambda c: c["analysis"].update(t_begin=3.0), r"\[analysis\]: unknown key"),
+    ],
+)
+def test_bad_study_files_name_file_section_and_fix(edit: Any, message: str, tmp_path: Path) -> None:
+    config = copy.deepcopy(_config())
+    edit(config)
+    with pytest.raises(StudyFileError, match=message) as info:
+        parse_spec(config, tmp_path / "bad.toml")
+    assert "bad.toml" in str(info.value)
+
+
+def test_missing_circuit_file_is_named(tmp_path: Path) -> None:
+    config = _config()
+    config["network"] = {"circuit": "nowhere/circuit_config.json"}
+    with pytest.raises(StudyFileError, match=r"nowhere/circuit_config\.json"):
+        parse_spec(config, tmp_path / "s.toml")
+
+
+def test_parameter_references_resolve_or_name_the_missing_parameter() -> None:
+    assert resolve("$input.rate", {"input.rate": 5.0}, "here") == 5.0
+    assert resolve(3.0, {}, "here") == 3.0
+    with pytest.raises(ParameterError, match=r"here: '\$input.rat' names no parameter"):
+        resolve("$input.rat", {"input.rate": 5.0}, "here")
