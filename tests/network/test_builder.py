@@ -129,8 +129,11 @@ def test_bmtk_style_script(tmp_path: Path) -> None:
     net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=3, syn_weight=0.5)
     net.build(progress=False)
     net.save(output_dir=str(tmp_path))
-    edges = net.edges()
-    assert len(edges) == net.nedges
+    listed = net.edges()
+    assert len(listed) == net.nedges
+    first = next(iter(listed))
+    assert first["syn_weight"] == listed.to_frame()["syn_weight"].iloc[0] and first.target_node_id >= 0
+    edges = listed.to_frame()
     e2e = edges[edges.edge_type_id == 100]
     assert (e2e.source_node_id != e2e.target_node_id).all()
     pos = net.node_table[["x", "y", "z"]].to_numpy()
@@ -205,4 +208,4 @@ def test_save_unbuilt_builds_in_place_and_cleans_up(tmp_path: Path) -> None:
         "v1_v1_edge_types.csv",
         "v1_v1_edges.h5",
     ]
-    assert len(net.edges(target_nodes=[3])) == int((net.edges().target_node_id == 3).sum())
+    assert len(net.edges(target_nodes=[3])) == int((net.edges().to_frame().target_node_id == 3).sum())

@@ -49,7 +49,7 @@ def _edges(rule: rules.ConnectionRule, n: int = 200, seed: int = 0) -> np.ndarra
     net.add_nodes(N=n, positions=np.random.default_rng(0).random((n, 3)) * 100)
     net.add_edges(connection_rule=rule)
     net.build(progress=False)
-    frame = net.edges()
+    frame = net.edges().to_frame()
     return frame[["source_node_id", "target_node_id"]].to_numpy()
 
 

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from neuroloom.network import partition, rules
-from neuroloom.network.builder import ConnectionMap, Network, NodePool
+from neuroloom.network.builder import ConnectionMap, Edge, EdgeList, Network, NodePool
 from neuroloom.network.properties import Node
 from neuroloom.network.rules import (
     AllToAll,
@@ -32,6 +32,8 @@ __all__ = [
     "AllToAll",
     "ArrayRule",
     "ConnectionMap",
+    "Edge",
+    "EdgeList",
     "FixedInDegree",
     "FixedOutDegree",
     "FixedProbability",

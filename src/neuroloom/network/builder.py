@@ -64,6 +64,55 @@ class NodePool(Sequence[Node]):
         return f"NodePool({self.network.name!r}, {self.filter_str}, {len(self)} nodes)"
 
 
+class Edge(Mapping[str, Any]):
+    """One edge as bmtk's builder shows it: ``edge["syn_weight"]``, ``edge.source_node_id``."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self._row = row
+        self.source_node_id = int(row["source_node_id"])
+        self.target_node_id = int(row["target_node_id"])
+        self.edge_type_id = int(row["edge_type_id"])
+
+    def __getitem__(self, name: str) -> Any:
+        return self._row[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def __repr__(self) -> str:
+        return f"Edge({self.source_node_id} -> {self.target_node_id}, type {self.edge_type_id})"
+
+
+class EdgeList(Sequence[Edge]):
+    """Edges returned by :meth:`Network.edges`: a sequence of :class:`Edge`, or ``.to_frame()``."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame.reset_index(drop=True) if len(frame) else frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """All edges as a DataFrame (one row per edge)."""
+        return self._frame
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        row = self._frame.iloc[int(i)]
+        return Edge({str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
+
+    def __iter__(self) -> Iterator[Edge]:
+        for row in self._frame.to_dict("records"):
+            yield Edge({str(k): v for k, v in row.items()})
+
+    def __repr__(self) -> str:
+        return f"EdgeList({len(self)} edges)"
+
+
 class ConnectionMap:
     """One ``add_edges`` call: source/target selections, a rule, edge-type properties."""
 
@@ -434,13 +483,19 @@ class Network:
         target_network: str | None = None,
         source_network: str | None = None,
         **properties: Any,
-    ) -> pd.DataFrame:
-        """Built edges as a DataFrame (one row per edge), filtered like bmtk's ``edges()``."""
+    ) -> EdgeList:
+        """Built edges, filtered like bmtk's ``edges()``.
+
+        Iterating gives dict-like :class:`Edge` objects as in bmtk;
+        ``.to_frame()`` gives them all as one DataFrame (the fast way).
+        """
         from neuroloom.network.save import built_edges
 
         if self._built is None:
             self.build()
-        return built_edges(self, target_nodes, source_nodes, target_network, source_network, properties)
+        return EdgeList(
+            built_edges(self, target_nodes, source_nodes, target_network, source_network, properties)
+        )
 
     def __repr__(self) -> str:
         return f"Network({self._name!r}, {self._n} nodes, {len(self._connection_maps)} connection maps)"
