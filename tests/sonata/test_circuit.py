@@ -106,6 +106,10 @@ def test_manifest_and_move(tmp_path: Path) -> None:
         )
     )
     assert Circuit(nested).nodes["v1"].size == 20
+    bmtk_style = tmp_path / "b" / "bmtk_style.json"
+    bmtk_style.write_text(json.dumps({"manifest": {"$BASE_DIR": "${configdir}", "$NETWORK_DIR": "$BASE_DIR"},
+                                      "networks": {"nodes": [{"nodes_file": "$NETWORK_DIR/nodes.h5"}]}}))
+    assert Circuit(bmtk_style).nodes["lgn"].size == 5
     bad = tmp_path / "b" / "bad.json"
     bad.write_text(json.dumps({"manifest": {"$A": "$B"}, "networks": {"nodes": []}}))
     with pytest.raises(SonataFormatError, match="cannot be resolved"):

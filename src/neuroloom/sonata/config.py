@@ -86,7 +86,9 @@ def read_circuit_config(path: str | Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise SonataFormatError(f"{path}: a circuit config must be a JSON object")
     base = path.parent
-    manifest = _expand_manifest(raw.get("manifest", {}), base, path)
+    # bmtk writes "${configdir}" for the config's own folder
+    manifest_raw = {k: str(v).replace("${configdir}", str(base)) for k, v in raw.get("manifest", {}).items()}
+    manifest = _expand_manifest(manifest_raw, base, path)
     config = {k: _resolve(v, manifest, base, path, k) for k, v in raw.items() if k != "manifest"}
     networks = config.get("networks")
     if not isinstance(networks, dict):
