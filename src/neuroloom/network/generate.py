@@ -157,7 +157,11 @@ def _stream(
     buffered = 0
     total = 0
     bar = tqdm(
-        total=n_blocks, desc=f"edges {writer.population}", unit="block", disable=not progress or n_blocks < 16, leave=False
+        total=n_blocks,
+        desc=f"edges {writer.population}",
+        unit="block",
+        disable=not progress or n_blocks < 16,
+        leave=False,
     )
     for b in range(n_blocks):
         lo, hi = b * RNG_BLOCK, min((b + 1) * RNG_BLOCK, trg_net.nnodes)

@@ -42,14 +42,6 @@ class Grid:
         return cls(origin, float(h), dims, order, cell_start, pos[order], pos[order].astype(np.float32))
 
 
-def _segment_positions(n_draw: np.ndarray, gaps: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """Cumulative sums of ``gaps`` restarting at each group (``n_draw`` gaps each), plus ``base``."""
-    csum = np.cumsum(gaps)
-    ends = np.cumsum(n_draw)
-    before = np.concatenate(([0], csum[ends[:-1] - 1])) if ends.size else ends
-    return np.asarray(csum - np.repeat(before - base, n_draw))
-
-
 def bernoulli_skips(m: np.ndarray, q: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Positions of successes of ``m[g]`` Bernoulli(``q[g]``) trials for every group ``g``.
 
@@ -64,22 +56,33 @@ def bernoulli_skips(m: np.ndarray, q: np.ndarray, rng: np.random.Generator) -> t
     out_p: list[np.ndarray] = []
     active = np.flatnonzero((m > 0) & (q > 0))
     base = np.full(m.size, -1, dtype=np.int64)  # last position drawn per group
+    small = m.size == 0 or int(m.max()) < (1 << 20)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_all = (1.0 / rate).astype(np.float32)
     while active.size:
-        mean = m[active] * q[active]
+        ma = m[active]
+        mean = ma * q[active]
         n_draw = np.ceil(mean + 2.0 * np.sqrt(mean) + 1.0).astype(np.int64)
-        n_draw = np.minimum(n_draw, m[active] - base[active] - 1)
-        group = np.repeat(active, n_draw)
-        e = rng.standard_exponential(group.size, dtype=np.float32)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = (1.0 / rate[active]).astype(np.float32)
-        gaps = np.minimum(e * np.repeat(inv, n_draw), np.float32(2**31)).astype(np.int64) + 1
-        pos = _segment_positions(n_draw, gaps, base[active])
-        keep = pos < m[group]
-        out_g.append(group[keep])
-        out_p.append(pos[keep])
-        last_pos = pos[np.cumsum(n_draw) - 1]
+        n_draw = np.minimum(n_draw, ma - base[active] - 1)
+        e = rng.standard_exponential(int(n_draw.sum()), dtype=np.float32)
+        e *= np.repeat(inv_all[active], n_draw)
+        if small:  # int32 arithmetic: gaps clamped to 2^20 > m, segment sums stay below 2^31
+            np.minimum(e, np.float32(1 << 20), out=e)
+            gaps32 = e.astype(np.int32)
+            gaps32 += 1
+            csum = np.cumsum(gaps32, dtype=np.int64)
+        else:
+            csum = np.cumsum(np.minimum(e, np.float32(2**31)).astype(np.int64) + 1)
+        ends = np.cumsum(n_draw)
+        before = np.concatenate(([0], csum[ends[:-1] - 1])) if ends.size else ends
+        pos = csum - np.repeat(before - base[active], n_draw)
+        keep = pos < np.repeat(ma, n_draw)
+        idx = np.flatnonzero(keep)
+        out_g.append(np.repeat(active, n_draw)[idx] if idx.size else idx)
+        out_p.append(pos[idx])
+        last_pos = pos[ends - 1]
         base[active] = last_pos
-        active = active[last_pos < m[active] - 1]
+        active = active[last_pos < ma - 1]
     if not out_g:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     if len(out_g) == 1:
@@ -113,21 +116,16 @@ def gaussian_pairs(
     inside_axis = (cells >= 0) & (cells < grid.dims)
     lo = grid.origin + cells * grid.h
     gap = np.maximum(np.maximum(lo - tpos[:, None, :], tpos[:, None, :] - (lo + grid.h)), 0.0)
-    g2 = gap * gap
+    g2 = (gap * gap).astype(np.float32)
+    g2[~inside_axis] = np.inf  # cells outside the grid are never within the cutoff
     dmin2 = g2[:, :, None, None, 0] + g2[:, None, :, None, 1] + g2[:, None, None, :, 2]
-    ok = (
-        inside_axis[:, :, None, None, 0]
-        & inside_axis[:, None, :, None, 1]
-        & inside_axis[:, None, None, :, 2]
-        & (dmin2 <= cutoff * cutoff)
-    )
+    chosen = np.flatnonzero(dmin2.ravel() <= np.float32(cutoff * cutoff))
+    t_idx = chosen // (n_off**3)
     stride = np.array([grid.dims[1] * grid.dims[2], grid.dims[2], 1], dtype=np.int64)
     fa = np.where(inside_axis, cells, 0) * stride
     flat_all = fa[:, :, None, None, 0] + fa[:, None, :, None, 1] + fa[:, None, None, :, 2]
-    ok = ok.reshape(tpos.shape[0], n_off**3)
-    t_idx, o_idx = np.nonzero(ok)
-    flat = flat_all.reshape(tpos.shape[0], -1)[t_idx, o_idx]
-    d_min2 = dmin2.reshape(tpos.shape[0], -1)[t_idx, o_idx]
+    flat = flat_all.ravel()[chosen]
+    d_min2 = dmin2.ravel()[chosen].astype(np.float64)
     start = grid.cell_start[flat]
     m = grid.cell_start[flat + 1] - start  # empty cells give m = 0 and no proposals
     inv2s2 = 1.0 / (2.0 * sigma * sigma)
