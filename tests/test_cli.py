@@ -41,7 +41,7 @@ def test_show_missing_key_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_demo_runs_and_reports(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(main, ["demo", "--tour", "store", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "moved the database" in result.output
     assert (tmp_path / "out" / "store-tour-moved" / "neuroloom.json").is_file()
