@@ -209,3 +209,26 @@ def test_save_unbuilt_builds_in_place_and_cleans_up(tmp_path: Path) -> None:
         "v1_v1_edges.h5",
     ]
     assert len(net.edges(target_nodes=[3])) == int((net.edges().to_frame().target_node_id == 3).sum())
+
+
+def test_multi_name_properties_and_constants() -> None:
+    net = Network("m", seed=0)
+    net.add_nodes(N=30, positions=np.random.default_rng(1).random((30, 3)) * 50)
+
+    def two(sources, targets, scale):  # type: ignore[no-untyped-def]
+        d = np.linalg.norm(sources.positions - targets.positions, axis=1)
+        return d * scale, (sources["node_id"] + targets["node_id"]).astype(np.int32)
+
+    cm = net.add_edges(connection_rule=rules.FixedInDegree(3), syn_weight=1.0)
+    cm.add_properties(
+        ["dist", "id_sum"], rule=two, rule_params={"scale": 2.0}, dtypes=[float, np.int32], vectorized=True
+    )
+    cm.add_properties("tag", rule=7, dtypes=np.int16)
+    net.build(progress=False)
+    frame = net.edges().to_frame()
+    pos = net.node_table[["x", "y", "z"]].to_numpy()
+    s, t = frame.source_node_id.to_numpy(), frame.target_node_id.to_numpy()
+    np.testing.assert_allclose(frame["dist"], 2.0 * np.linalg.norm(pos[s] - pos[t], axis=1))
+    np.testing.assert_array_equal(frame["id_sum"], s + t)
+    assert frame["id_sum"].dtype == np.int32 and frame["tag"].dtype == np.int16 and (frame["tag"] == 7).all()
+    assert (frame["syn_weight"] == 1.0).all()

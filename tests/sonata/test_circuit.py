@@ -107,8 +107,14 @@ def test_manifest_and_move(tmp_path: Path) -> None:
     )
     assert Circuit(nested).nodes["v1"].size == 20
     bmtk_style = tmp_path / "b" / "bmtk_style.json"
-    bmtk_style.write_text(json.dumps({"manifest": {"$BASE_DIR": "${configdir}", "$NETWORK_DIR": "$BASE_DIR"},
-                                      "networks": {"nodes": [{"nodes_file": "$NETWORK_DIR/nodes.h5"}]}}))
+    bmtk_style.write_text(
+        json.dumps(
+            {
+                "manifest": {"$BASE_DIR": "${configdir}", "$NETWORK_DIR": "$BASE_DIR"},
+                "networks": {"nodes": [{"nodes_file": "$NETWORK_DIR/nodes.h5"}]},
+            }
+        )
+    )
     assert Circuit(bmtk_style).nodes["lgn"].size == 5
     bad = tmp_path / "b" / "bad.json"
     bad.write_text(json.dumps({"manifest": {"$A": "$B"}, "networks": {"nodes": []}}))
@@ -141,3 +147,13 @@ def test_peers_open_our_config(tmp_path: Path) -> None:
         .get(ours.edges["lgn_to_v1"].afferent_edges([3]), "syn_weight")["syn_weight"]
         .to_numpy(),
     )
+
+
+def test_node_sets_match_libsonata(tmp_path: Path) -> None:
+    config = _circuit(tmp_path)
+    ours = Circuit(config)
+    sets = libsonata.NodeSets.from_file(str(tmp_path / "node_sets.json"))
+    v1 = libsonata.NodeStorage(str(tmp_path / "nodes.h5")).open_population("v1")
+    for name in ("exc", "inh", "l4", "both", "some"):
+        expected = sets.materialize(name, v1).flatten()
+        np.testing.assert_array_equal(ours.node_ids(name)["v1"], expected, err_msg=name)
