@@ -80,8 +80,9 @@ class EdgeFileWriter:
         self._datasets["target_node_id"] = make(grp, "target_node_id", np.uint64)
         self._datasets["source_node_id"].attrs["node_population"] = source
         self._datasets["target_node_id"].attrs["node_population"] = target
-        self._datasets["edge_type_id"] = make(grp, "edge_type_id", np.int64)
-        self._datasets["edge_group_id"] = make(grp, "edge_group_id", np.uint32)
+        # bmtk's dtypes for the type and group columns (readers convert as needed)
+        self._datasets["edge_type_id"] = make(grp, "edge_type_id", np.uint32)
+        self._datasets["edge_group_id"] = make(grp, "edge_group_id", np.uint16)
         self._datasets["edge_group_index"] = make(grp, "edge_group_index", np.uint64)
         g0 = grp.create_group("0")
         self._libraries: dict[str, dict[str, int]] = {}
@@ -108,11 +109,14 @@ class EdgeFileWriter:
         """Append a chunk of edges (arrays of equal length; scalars are broadcast)."""
         src = np.asarray(source_ids)
         n = src.shape[0]
+        types = as_column("edge_type_id", edge_type_id, n)
+        if n and types.min() < 0:
+            raise SonataFormatError(f"{self.path}: edge_type_id must not be negative")
         cols: dict[str, np.ndarray] = {
             "source_node_id": src.astype(np.uint64, copy=False),
             "target_node_id": as_column("target_node_id", target_ids, n).astype(np.uint64, copy=False),
-            "edge_type_id": as_column("edge_type_id", edge_type_id, n).astype(np.int64, copy=False),
-            "edge_group_id": np.zeros(n, dtype=np.uint32),
+            "edge_type_id": types.astype(np.uint32, copy=False),
+            "edge_group_id": np.zeros(n, dtype=np.uint16),
             "edge_group_index": np.arange(self.size, self.size + n, dtype=np.uint64),
         }
         if n and (
