@@ -8,20 +8,28 @@ runs are counted.
 
 from __future__ import annotations
 
-from neuroloom.analysis.binning import bin_edges, population_rate, psth, temporal_binning
-from neuroloom.analysis.correlation import pairwise_correlation, sample_neurons
+from neuroloom.analysis import binning as _binning
+from neuroloom.analysis import correlation as _correlation
+from neuroloom.analysis import spikes as _spikes
+from neuroloom.analysis.binning import bin_edges
+from neuroloom.analysis.correlation import sample_neurons
 from neuroloom.analysis.signals import signal_times, trace_mean_std, window_summary
-from neuroloom.analysis.spikes import (
-    cv_isi,
-    fano_factor,
-    isi,
-    mean_rates,
-    spike_counts,
-    spike_counts_in_window,
-    trials_with_spike,
-)
 from neuroloom.analysis.synapses import activations_from_wide, synapse_activation_binning
 from neuroloom.analysis.tables import SPIKE_COLUMNS, from_wide_times
+from neuroloom.analysis.views import on_views
+
+# Spike analyses accept a spikes table or a study View (see neuroloom.analysis.views).
+cv_isi = on_views(_spikes.cv_isi)
+fano_factor = on_views(_spikes.fano_factor)
+isi = on_views(_spikes.isi)
+mean_rates = on_views(_spikes.mean_rates)
+spike_counts = on_views(_spikes.spike_counts)
+spike_counts_in_window = on_views(_spikes.spike_counts_in_window)
+trials_with_spike = on_views(_spikes.trials_with_spike)
+population_rate = on_views(_binning.population_rate)
+psth = on_views(_binning.psth)
+temporal_binning = on_views(_binning.temporal_binning)
+pairwise_correlation = on_views(_correlation.pairwise_correlation)
 
 __all__ = [
     "SPIKE_COLUMNS",
