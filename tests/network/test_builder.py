@@ -14,12 +14,12 @@ from neuroloom.network import Network, rules
 from neuroloom.sonata import Circuit, validate
 
 
-def _net(seed: int = 1, chunk_edges: int = 4_000_000, n: int = 600) -> Network:
+def _net(seed: int = 1, chunk_edges: int = 4_000_000, n: int = 600, threads: int = 2) -> Network:
     rng = np.random.default_rng(0)
     side = (n / 1e-4) ** (1 / 3)
     pos = rng.random((n, 3)) * side
     n_e = int(0.8 * n)
-    net = Network("v1", seed=seed, chunk_edges=chunk_edges)
+    net = Network("v1", seed=seed, chunk_edges=chunk_edges, threads=threads)
     net.add_nodes(N=n_e, positions=pos[:n_e], ei="e", model_type="point_neuron", tuning=rng.random(n_e))
     net.add_nodes(N=n - n_e, positions=pos[n_e:], ei="i", model_type="point_neuron")
 
@@ -78,7 +78,7 @@ def test_build_save_and_read_back(tmp_path: Path) -> None:
 
 
 def test_same_seed_same_network_whatever_the_chunk_size(tmp_path: Path) -> None:
-    a, b, c = _net(seed=4), _net(seed=4, chunk_edges=1000), _net(seed=5)
+    a, b, c = _net(seed=4, n=2500), _net(seed=4, n=2500, chunk_edges=1000, threads=1), _net(seed=5, n=2500)
     for net, name in ((a, "a"), (b, "b"), (c, "c")):
         net.build(progress=False)
         net.save(tmp_path / name)

@@ -13,6 +13,7 @@ target ids and written to disk as they come (see :mod:`neuroloom.network.generat
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -204,6 +205,10 @@ class Network:
         Folder for the edge files written by :meth:`build` (default: the system's
         temporary folder; :meth:`save` on an unbuilt network builds in its output
         folder). Choose a disk, not a RAM-backed ``/tmp``, for large networks.
+    threads
+        Threads generating blocks of edges (default: up to 2). Used only when
+        every rule is built in or draws from the ``rng`` it is given, so the
+        network is the same for any number of threads.
     """
 
     def __init__(
@@ -212,6 +217,7 @@ class Network:
         seed: int | None = None,
         chunk_edges: int = 4_000_000,
         work_dir: str | Path | None = None,
+        threads: int | None = None,
         **network_props: Any,
     ) -> None:
         if not name or any(c in name for c in "/ \\"):
@@ -228,6 +234,7 @@ class Network:
         self._built: dict[str, Any] | None = None
         self._work: Path | None = None
         self.work_dir = Path(work_dir) if work_dir is not None else None
+        self.threads = int(threads) if threads is not None else min(2, os.cpu_count() or 1)
 
     # ------------------------------------------------------------------ nodes
     @property

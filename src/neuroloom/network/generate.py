@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.errors import NetworkBuildError
-from neuroloom.network.rules import Block, NodeArrays
+from neuroloom.network.rules import Block, NodeArrays, NodeColumns
 from neuroloom.sonata.edges_write import EdgeFileWriter
 
 if TYPE_CHECKING:
@@ -130,6 +130,20 @@ def generate_edge_files(network: Network, work: Path, *, progress: bool = True) 
     return {"files": files, "counts": counts}
 
 
+def _thread_safe(cm: ConnectionMap) -> bool:
+    """Whether a map's blocks may run in parallel and stay reproducible.
+
+    True for built-in rules and for user functions that draw only from the
+    ``rng`` they are given (numpy's global random state would be shared).
+    """
+    from neuroloom.network.properties import CallbackRule
+    from neuroloom.network.rules import ArrayRule, wants_rng
+
+    if isinstance(cm.rule, CallbackRule) or (isinstance(cm.rule, ArrayRule) and not wants_rng(cm.rule.fn)):
+        return False
+    return all(not callable(r.rule) or (r.vectorized and wants_rng(r.rule)) for r in cm.property_rules)
+
+
 def _stream(
     network: Network,
     items: list[tuple[int, ConnectionMap]],
@@ -138,32 +152,27 @@ def _stream(
     fills: Mapping[str, Any],
     progress: bool,
 ) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from tqdm import tqdm
 
     src_table = items[0][1].source.network.node_table
     trg_net = items[0][1].target.network
     trg_table = trg_net.node_table
+    src_cols = NodeColumns(src_table)
+    trg_cols = src_cols if trg_table is src_table else NodeColumns(trg_table)
     src_net_size = items[0][1].source.network.nnodes
     prepared = []
     for k, cm in items:
         s_ids = np.sort(cm.source.node_ids)
         t_ids = np.sort(cm.target.node_ids)
         state: dict[str, Any] = {}
-        cm.rule.prepare(NodeArrays(src_table, s_ids), NodeArrays(trg_table, t_ids), state)
+        cm.rule.prepare(NodeArrays(src_cols, s_ids), NodeArrays(trg_cols, t_ids), state)
         same = cm.source.network is cm.target.network
         prepared.append((k, cm, s_ids, t_ids, state, same))
     n_blocks = (trg_net.nnodes + RNG_BLOCK - 1) // RNG_BLOCK
-    buffer: list[dict[str, np.ndarray]] = []
-    buffered = 0
-    total = 0
-    bar = tqdm(
-        total=n_blocks,
-        desc=f"edges {writer.population}",
-        unit="block",
-        disable=not progress or n_blocks < 16,
-        leave=False,
-    )
-    for b in range(n_blocks):
+
+    def make_block(b: int) -> dict[str, np.ndarray] | None:
         lo, hi = b * RNG_BLOCK, min((b + 1) * RNG_BLOCK, trg_net.nnodes)
         parts = []
         for k, cm, s_ids, t_ids, state, same in prepared:
@@ -173,7 +182,7 @@ def _stream(
             block_t = t_ids[a:z]
             rng = np.random.default_rng([network.seed, k, b])
             block = Block(
-                s_ids, block_t, NodeArrays(src_table, s_ids), NodeArrays(trg_table, block_t), rng, same, state
+                s_ids, block_t, NodeArrays(src_cols, s_ids), NodeArrays(trg_cols, block_t), rng, same, state
             )
             src, trg, nsyn = cm.rule.generate(block)
             src = np.asarray(src, dtype=np.int64)
@@ -191,7 +200,7 @@ def _stream(
             for rule in cm.property_rules:
                 rule_values.update(
                     rule.evaluate(
-                        NodeArrays(src_table, src), NodeArrays(trg_table, trg), prop_rng, src_table, trg_table
+                        NodeArrays(src_cols, src), NodeArrays(trg_cols, trg), prop_rng, src_table, trg_table
                     )
                 )
             for name, dt in dtypes.items():
@@ -207,17 +216,37 @@ def _stream(
                 else:
                     cols[name] = np.full(src.size, fills[name], dtype=object if isinstance(dt, list) else dt)
             parts.append(cols)
-        if parts:
-            merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-            key = merged["target"] * np.int64(max(src_net_size, 1)) + merged["source"]
-            order = np.argsort(key, kind="stable")
-            merged = {key: v[order] for key, v in merged.items()}
-            buffer.append(merged)
-            buffered += merged["source"].size
-        if buffer and (buffered >= network.chunk_edges or b == n_blocks - 1):
-            total += _flush(writer, buffer, dtypes)
-            buffer, buffered = [], 0
-        bar.update(1)
+        if not parts:
+            return None
+        merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        key = merged["target"] * np.int64(max(src_net_size, 1)) + merged["source"]
+        order = np.argsort(key, kind="stable")
+        return {name: v[order] for name, v in merged.items()}
+
+    threads = network.threads if all(_thread_safe(cm) for _, cm in items) else 1
+    buffer: list[dict[str, np.ndarray]] = []
+    buffered = 0
+    total = 0
+    bar = tqdm(
+        total=n_blocks,
+        desc=f"edges {writer.population}",
+        unit="block",
+        disable=not progress or n_blocks < 16,
+        leave=False,
+    )
+    with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
+        window = max(2 * threads, 1)  # blocks in flight: bounds memory
+        for first in range(0, n_blocks, window):
+            blocks = range(first, min(first + window, n_blocks))
+            results = pool.map(make_block, blocks) if threads > 1 else map(make_block, blocks)
+            for merged in results:
+                if merged is not None:
+                    buffer.append(merged)
+                    buffered += merged["source"].size
+                if buffer and buffered >= network.chunk_edges:
+                    total += _flush(writer, buffer, dtypes)
+                    buffer, buffered = [], 0
+                bar.update(1)
     bar.close()
     if buffer:
         total += _flush(writer, buffer, dtypes)

@@ -29,11 +29,34 @@ from neuroloom.network.spatial import Grid, bernoulli_skips, gaussian_pairs
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
 
+class NodeColumns:
+    """Numpy copies of a node table's columns (and an (N, 3) positions array), made once.
+
+    Shared read-only by every block (also across threads).
+    """
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
+        self.names = list(table.columns)
+        self.arrays: dict[str, np.ndarray] = {}
+        self.positions: np.ndarray | None = None
+        if all(c in table.columns for c in ("x", "y", "z")):
+            self.positions = np.ascontiguousarray(table[["x", "y", "z"]].to_numpy(dtype=np.float64))
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self.arrays:
+            if name not in self.table.columns:
+                raise NetworkBuildError(f"nodes have no property {name!r} (have {self.names})")
+            self.arrays[name] = np.asarray(self.table[name].to_numpy())
+        return self.arrays[name]
+
+
 class NodeArrays(Mapping[str, np.ndarray]):
     """Column access to node properties for given rows: ``arr["x"]``, ``arr.positions``."""
 
-    def __init__(self, table: pd.DataFrame, ids: np.ndarray) -> None:
-        self._table = table
+    def __init__(self, table: pd.DataFrame | NodeColumns, ids: np.ndarray) -> None:
+        self._columns = table if isinstance(table, NodeColumns) else NodeColumns(table)
+        self._table = self._columns.table
         self.ids = np.asarray(ids, dtype=np.int64)
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -41,19 +64,16 @@ class NodeArrays(Mapping[str, np.ndarray]):
             return self.ids
         if name in ("positions", "position"):
             return self.positions
-        if name not in self._table.columns:
-            raise NetworkBuildError(f"nodes have no property {name!r} (have {list(self._table.columns)})")
-        return np.asarray(self._table[name].to_numpy()[self.ids])
+        return np.asarray(self._columns.column(name)[self.ids])
 
     @property
     def positions(self) -> np.ndarray:
-        for cols in (("x", "y", "z"),):
-            if all(c in self._table.columns for c in cols):
-                return np.stack([self._table[c].to_numpy(dtype=np.float64)[self.ids] for c in cols], axis=1)
-        raise NetworkBuildError("nodes have no positions (give positions=(N, 3) or x, y, z to add_nodes)")
+        if self._columns.positions is None:
+            raise NetworkBuildError("nodes have no positions (give positions=(N, 3) or x, y, z to add_nodes)")
+        return np.asarray(self._columns.positions[self.ids])
 
     def __iter__(self) -> Any:
-        return iter(["node_id", *self._table.columns])
+        return iter(["node_id", *self._columns.names])
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -269,14 +289,9 @@ class ArrayRule(ConnectionRule):
         kwargs = dict(self.params)
         if wants_rng(self.fn):
             kwargs["rng"] = block.rng
-        table = block.sources._table
         out = np.asarray(
             self.fn(
-                NodeArrays(table, src),
-                NodeArrays(table, trg)
-                if block.targets._table is table
-                else NodeArrays(block.targets._table, trg),
-                **kwargs,
+                NodeArrays(block.sources._columns, src), NodeArrays(block.targets._columns, trg), **kwargs
             )
         )
         if out.shape != (src.size,):
