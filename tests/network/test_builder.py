@@ -127,6 +127,17 @@ def test_bmtk_style_script(tmp_path: Path) -> None:
         syn_weight=-1.0,
     )
     net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=3, syn_weight=0.5)
+
+    def from_one(source, targets):  # type: ignore[no-untyped-def]
+        return [1 if t.node_id == source.node_id + 10 else 0 for t in targets]
+
+    net.add_edges(
+        source={"ei": "e"},
+        target={"ei": "i"},
+        connection_rule=from_one,
+        iterator="one_to_all",
+        syn_weight=0.1,
+    )
     net.build(progress=False)
     net.save(output_dir=str(tmp_path))
     listed = net.edges()
@@ -143,6 +154,8 @@ def test_bmtk_style_script(tmp_path: Path) -> None:
     assert len(i2e) == 5 * 10
     e2i = edges[edges.edge_type_id == 102]
     assert len(e2i) == 50 and set(e2i["nsyns"]) == {3}
+    one_to_all = edges[edges.edge_type_id == 103]
+    assert list(zip(one_to_all.source_node_id, one_to_all.target_node_id)) == [(i, i + 10) for i in range(5)]
     assert [n.node_id for n in net.nodes(ei="i")] == [10, 11, 12, 13, 14]
     assert net.nodes(ei="i")[0]["pop_name"] == "pv"
     assert validate(tmp_path / "circuit_config.json") == []

@@ -91,3 +91,12 @@ def test_frame_report_round_trip_and_libsonata(tmp_path: Path) -> None:
 def test_frame_report_validation() -> None:
     with pytest.raises(SonataFormatError, match="index_pointers"):
         FrameReport(node_ids=[1, 2], data=np.zeros((3, 3)), times=(0, 1, 0.5))
+
+
+def test_bmtk_reads_our_spikes(tmp_path: Path) -> None:
+    from bmtk.utils.reports.spike_trains import SpikeTrains
+
+    path = write_spikes(tmp_path / "ours.h5", {"v1": ([5, 2, 5], [3.0, 1.0, 7.5])})
+    trains = SpikeTrains.load(str(path))
+    frame = trains.to_dataframe()
+    assert sorted(zip(frame["node_ids"], frame["timestamps"])) == [(2, 1.0), (5, 3.0), (5, 7.5)]
