@@ -21,6 +21,7 @@ from neuroloom.errors import SonataFormatError, UnknownPopulationError
 from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, open_h5, ranges_of, read_all, read_ranges
 from neuroloom.sonata.columns import column_names, is_enum, read_column
 from neuroloom.sonata.index import IndexReader, merge_ranges
+from neuroloom.sonata.storage import PopulationStorage
 from neuroloom.sonata.types_csv import read_types
 
 _INT = np.int64
@@ -380,33 +381,11 @@ def _range_lengths(reader: IndexReader, n2r: np.ndarray) -> np.ndarray:
     return lengths
 
 
-class EdgeStorage(Mapping[str, EdgePopulation]):
+class EdgeStorage(PopulationStorage[EdgePopulation]):
     """All populations of one edges file (like libsonata's ``EdgeStorage``)."""
 
     def __init__(self, path: str | Path, types_path: str | Path | None = None) -> None:
-        self.path = Path(path)
-        self.types_path = types_path
-        with open_h5(self.path) as fh:
-            root = fh.get("edges")
-            if not isinstance(root, h5py.Group):
-                raise SonataFormatError(f"{self.path}: missing required group /edges")
-            self.population_names = sorted(root.keys())
-        self._open: dict[str, EdgePopulation] = {}
-
-    def __getitem__(self, name: str) -> EdgePopulation:
-        if name not in self.population_names:
-            raise UnknownPopulationError(
-                f"{self.path}: no edge population {name!r} (found {self.population_names})"
-            )
-        if name not in self._open:
-            self._open[name] = EdgePopulation(self.path, name, self.types_path)
-        return self._open[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.population_names)
-
-    def __len__(self) -> int:
-        return len(self.population_names)
+        super().__init__(path, types_path, "edges", EdgePopulation)
 
 
 def open_edges(path: str | Path, types_path: str | Path | None = None) -> EdgeStorage:

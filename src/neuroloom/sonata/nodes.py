@@ -8,7 +8,7 @@ compression unless asked).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 from neuroloom.errors import SonataFormatError, UnknownPopulationError
 from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, open_h5, read_all, read_rows
 from neuroloom.sonata.columns import broadcast_props, column_names, read_column, write_column
+from neuroloom.sonata.storage import PopulationStorage
 from neuroloom.sonata.types_csv import read_types
 from neuroloom.store.atomic import tmp_name
 
@@ -240,33 +241,11 @@ class NodePopulation:
         self._file.close()
 
 
-class NodeStorage(Mapping[str, NodePopulation]):
+class NodeStorage(PopulationStorage[NodePopulation]):
     """All populations of one nodes file (like libsonata's ``NodeStorage``)."""
 
     def __init__(self, path: str | Path, types_path: str | Path | None = None) -> None:
-        self.path = Path(path)
-        self.types_path = types_path
-        with open_h5(self.path) as fh:
-            root = fh.get("nodes")
-            if not isinstance(root, h5py.Group):
-                raise SonataFormatError(f"{self.path}: missing required group /nodes")
-            self.population_names = sorted(root.keys())
-        self._open: dict[str, NodePopulation] = {}
-
-    def __getitem__(self, name: str) -> NodePopulation:
-        if name not in self.population_names:
-            raise UnknownPopulationError(
-                f"{self.path}: no node population {name!r} (found {self.population_names})"
-            )
-        if name not in self._open:
-            self._open[name] = NodePopulation(self.path, name, self.types_path)
-        return self._open[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.population_names)
-
-    def __len__(self) -> int:
-        return len(self.population_names)
+        super().__init__(path, types_path, "nodes", NodePopulation)
 
 
 def open_nodes(path: str | Path, types_path: str | Path | None = None) -> NodeStorage:
