@@ -103,3 +103,18 @@ def test_tree_is_locked_once_runs_start(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"locked"):
         nl.Study(tmp_path / "s").params.add("y", 1)
     assert study.explore(nl.grid(x=[5.0])) == 1  # exploring more is still allowed
+
+
+def test_set_params_before_runs_replaces_and_after_runs_refuses_a_change(tmp_path: Path) -> None:
+    study = nl.Study(tmp_path / "s")
+    wanted = ParamTree()
+    wanted.add("x", 1.0, unit="ms")
+    study.set_params(wanted, source="study.toml")
+    assert study.params["x"] == 1.0
+    study.explore(nl.grid(x=[1.0, 2.0]))
+    study.run(lambda run: run.params.x, backend="serial", progress=False)
+    study.set_params(wanted)  # the same values are fine once locked
+    changed = ParamTree()
+    changed.add("x", 5.0)
+    with pytest.raises(ParameterError, match=r"study.toml: parameter 'x' differs"):
+        study.set_params(changed, source="study.toml")

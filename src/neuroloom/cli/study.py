@@ -32,7 +32,7 @@ from typing import Any
 import click
 
 from neuroloom.cli import main
-from neuroloom.errors import ParameterError, StudyError
+from neuroloom.errors import StudyError
 
 
 def _load_job(spec: str, base: Path) -> Any:
@@ -127,7 +127,6 @@ def run_command(
     """Create or open the study described by STUDY_FILE and run its pending runs."""
     from neuroloom.study.params import ParamTree, read_config
     from neuroloom.study.study import Study
-    from neuroloom.study.values import canonical
 
     file = Path(study_file).resolve()
     config = read_config(file)
@@ -148,19 +147,7 @@ def run_command(
     elif overrides:
         wanted.update(study.params.values())
         wanted.override(overrides)
-    if study.params.locked:
-        for name in wanted:
-            if name not in study.params or canonical(wanted[name]) != canonical(study.params[name]):
-                raise ParameterError(
-                    f"parameter {name!r} differs from the value the study's runs used "
-                    f"({study.params.values().get(name, 'absent')} -> {wanted[name]}); "
-                    "the parameter tree is locked once runs start: use a new study path, or explore the value"
-                )
-    else:
-        for name in wanted:
-            info = wanted.info(name)
-            study.params._put(name, info.value, info.unit, info.comment)
-        study._save_marker()
+    study.set_params(wanted, source=str(file))
     added = sum(study.explore(_design(entry)) for entry in config.get("explore", []))
     click.echo(f"study {study.path}: {added} new runs, {study.catalog.count('pending')} pending")
     job = _load_job(str(meta["job"]), file.parent)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from neuroloom.errors import ParameterError, SimulationError, StudyFileError
+from neuroloom.errors import SimulationError, StudyFileError
 from neuroloom.pipeline.job import NetworkJob, check_simulator, make_inputs
 from neuroloom.pipeline.network import build_network
 from neuroloom.pipeline.spec import StudySpec, parse_spec
@@ -31,7 +31,6 @@ PIPELINE_KEY = "pipeline"
 
 def _set_params(study: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
     from neuroloom.study.params import ParamTree
-    from neuroloom.study.values import canonical
 
     wanted = ParamTree()
     if spec.raw.get("params"):
@@ -39,19 +38,7 @@ def _set_params(study: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
     elif overrides:
         wanted.update(study.params.values())
         wanted.override(overrides)
-    if study.params.locked:
-        for name in wanted:
-            if name not in study.params or canonical(wanted[name]) != canonical(study.params[name]):
-                raise ParameterError(
-                    f"{spec.file}: parameter {name!r} differs from the value the study's runs used "
-                    f"({study.params.values().get(name, 'absent')} -> {wanted[name]}); the parameter tree is "
-                    "locked once runs start: use a new [study] path, or explore the value"
-                )
-        return
-    for name in wanted:
-        info = wanted.info(name)
-        study.params._put(name, info.value, info.unit, info.comment)
-    study._save_marker()
+    study.set_params(wanted, source=str(spec.file))
 
 
 def _load_raw(tree: Any, spec: StudySpec, overrides: Iterable[str]) -> None:

@@ -126,6 +126,29 @@ class Study(StudyViews, Database):
             }
             write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
 
+    def set_params(self, wanted: ParamTree, *, source: str = "") -> None:
+        """Make ``wanted`` the parameter tree (e.g. read from a study file).
+
+        Before any run, every parameter of ``wanted`` is added or replaced.
+        Once runs exist the tree is locked: ``wanted`` must then agree with it,
+        otherwise :class:`ParameterError` names the parameter (prefixed with
+        ``source``, e.g. the study file) and says what to do.
+        """
+        prefix = f"{source}: " if source else ""
+        if self.params.locked:
+            for name in wanted:
+                if name not in self.params or canonical(wanted[name]) != canonical(self.params[name]):
+                    raise ParameterError(
+                        f"{prefix}parameter {name!r} differs from the value the study's runs used "
+                        f"({self.params.values().get(name, 'absent')} -> {wanted[name]}); the parameter "
+                        "tree is locked once runs start: use a new study path, or explore the value"
+                    )
+            return
+        for name in wanted:
+            info = wanted.info(name)
+            self.params._put(name, info.value, info.unit, info.comment)
+        self._save_marker()
+
     @property
     def explorations(self) -> list[dict[str, Any]]:
         """What each ``explore`` call added (kind, ranges, counts, time)."""
