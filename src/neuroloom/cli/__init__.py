@@ -38,13 +38,25 @@ def main() -> None:
 @click.option("--grid", default=4, show_default=True, help="Values per explored parameter (grid x grid).")
 @click.option("--duration", default=1000.0, show_default=True, help="Simulated time per run (ms).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: CPU count).")
-@click.option("--backend", type=click.Choice(["serial", "processes", "dask"]), default="processes",
-              show_default=True)
-@click.option("--tour", type=click.Choice(["network", "store"]), default="network", show_default=True,
-              help="network: the E/I network study; store: a tour of the Database.")
+@click.option(
+    "--backend", type=click.Choice(["serial", "processes", "dask"]), default="processes", show_default=True
+)
+@click.option(
+    "--tour",
+    type=click.Choice(["network", "store"]),
+    default="network",
+    show_default=True,
+    help="network: the E/I network study; store: a tour of the Database.",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def demo_command(
-    out: str, neurons: int, grid: int, duration: float, workers: int | None, backend: str, tour: str,
+    out: str,
+    neurons: int,
+    grid: int,
+    duration: float,
+    workers: int | None,
+    backend: str,
+    tour: str,
     no_progress: bool,
 ) -> None:
     """Run the main demonstration: an E/I network explored over input rate x inhibition, with a report."""
@@ -56,8 +68,14 @@ def demo_command(
     from neuroloom.demos import ei_network
 
     ei_network.run(
-        Path(out), neurons=neurons, grid=grid, duration=duration, workers=workers, backend=backend,
-        progress=not no_progress, echo=click.echo,
+        Path(out),
+        neurons=neurons,
+        grid=grid,
+        duration=duration,
+        workers=workers,
+        backend=backend,
+        progress=not no_progress,
+        echo=click.echo,
     )
 
 
