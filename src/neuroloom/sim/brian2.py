@@ -128,9 +128,16 @@ def equations(population: PointPopulation, n_clamps: int = 0, shared: frozenset[
     )
     lines: list[str] = []
     if model.synapse == "current":
-        lines += ["v : volt", "I_ex : amp", "I_in : amp", f"I_drive = I_e{clamp} : amp"]
-        if model.shape == "alpha":
-            lines += ["x_ex : amp", "x_in : amp"]
+        # Declared as ODEs so Brian2 builds one state updater per group; the
+        # code that advances them is exact_update's (see _ExactPropagators).
+        lines.append("dv/dt = (E_L - v) / tau_m + (I_ex + I_in + I_drive) / C_m : volt")
+        for side in ("ex", "in"):
+            if model.shape == "exp":
+                lines.append(f"dI_{side}/dt = -I_{side} / tau_syn_{side} : amp")
+            else:
+                lines.append(f"dI_{side}/dt = (x_{side} - I_{side}) / tau_syn_{side} : amp")
+                lines.append(f"dx_{side}/dt = -x_{side} / tau_syn_{side} : amp")
+        lines.append(f"I_drive = I_e{clamp} : amp")
         lines += [
             f"{n} : 1 (constant)" for n in ("P22", "decay_ex", "decay_in", "h_ex", "h_in") if n not in shared
         ]
@@ -160,6 +167,29 @@ def equations(population: PointPopulation, n_clamps: int = 0, shared: frozenset[
             f"clamp_off_{k} : second (constant, shared)",
         ]
     return "\n".join(lines)
+
+
+class _ExactPropagators:
+    """A Brian2 state-update method returning :func:`exact_update`'s code.
+
+    Used as ``NeuronGroup(method=...)`` so the exact step runs inside the
+    group's own state updater: no extra object per time step (a
+    ``run_regularly`` costs one more compiled call per step and group) and no
+    symbolic integration with sympy.
+    """
+
+    def __init__(self, shape: str) -> None:
+        self.shape = shape
+        self.__name__ = f"exact_propagators_{shape}"
+
+    def __call__(self, equations: Any, variables: Any = None, method_options: Any = None) -> str:
+        return exact_update(self.shape)
+
+    def __hash__(self) -> int:
+        return hash(self.__name__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ExactPropagators) and other.shape == self.shape
 
 
 def exact_update(shape: str) -> str:
@@ -213,14 +243,15 @@ def _brian_unit(unit: str) -> str:
     return {"pF": "farad", "ms": "second", "mV": "volt", "pA": "amp", "nS": "siemens"}[unit]
 
 
-def _on_pre(population: PointPopulation, side: str, release_prob: float) -> str:
+def _on_pre(population: PointPopulation, side: str, release_prob: float, weight: str = "w") -> str:
+    """``on_pre`` code; ``weight`` is ``w`` (per synapse) or a constant such as ``16.5*pA``."""
     model = population.model
     assert model is not None
     var = "I" if model.synapse == "current" else "g"
     target = f"{var}_{side}_post" if model.shape == "exp" else f"x_{side}_post"
     factor = "" if model.shape == "exp" else f" * {_E!r}"
     gate = "" if release_prob >= 1.0 else f" * int(rand() < {release_prob!r})"
-    return f"{target} += w{factor}{gate}"
+    return f"{target} += {weight}{factor}{gate}"
 
 
 def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> Any:
@@ -241,7 +272,7 @@ def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> A
         threshold="v >= V_th",
         reset="v = V_reset",
         refractory="t_ref",
-        method="exponential_euler",
+        method=_ExactPropagators(pop.model.shape) if linear else "exponential_euler",
         name=f"nl_{pop.name}",
         namespace={k: float(values[k][0][0]) * values[k][1] for k in shared},
     )
@@ -249,8 +280,6 @@ def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> A
     for name, (array, unit) in values.items():
         if name not in shared:
             setattr(group, name, array * unit)
-    if linear:
-        group.run_regularly(exact_update(pop.model.shape), when="groups", name=f"nl_{pop.name}_update")
     ids = np.arange(pop.size, dtype=np.int64)
     for k, clamp in enumerate(clamps):
         amp = np.zeros(pop.size)
@@ -276,16 +305,23 @@ def _synapses(
         if model.synapse == "conductance":
             weights = np.abs(weights)  # NEST: a negative weight opens the inhibitory conductance
         uniform = bool(np.all(delays == delays[0]))
+        # one weight for every edge: compiled in as a constant, as a hand-written script does
+        same_weight = bool(np.all(weights == weights[0]))
+        unit_name = "pA" if model.synapse == "current" else "nS"
+        per_edge = f"w : {'amp' if model.synapse == 'current' else 'siemens'} (constant)"
         syn = b2.Synapses(
             source,
             target,
-            model=f"w : {'amp' if model.synapse == 'current' else 'siemens'} (constant)",
-            on_pre=_on_pre(target_pop, side, release_prob),
+            model="" if same_weight else per_edge,
+            on_pre=_on_pre(
+                target_pop, side, release_prob, f"({float(weights[0])!r}*{unit_name})" if same_weight else "w"
+            ),
             delay=float(delays[0]) * b2.ms if uniform else None,
             name=f"nl_{proj.name}_{side}",
         )
         syn.connect(i=proj.source_ids[mask], j=proj.target_ids[mask])
-        syn.w = weights * unit
+        if not same_weight:
+            syn.w = weights * unit
         if not uniform:
             syn.delay = delays * b2.ms
         out.append(syn)
