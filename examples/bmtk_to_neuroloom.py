@@ -78,7 +78,9 @@ def build_with_bmtk(folder: Path, seed: int = 5) -> Path:
     )
 
 
-def study_config(circuit: Path, simulator: str, backend: str, duration: float) -> dict[str, Any]:
+def study_config(
+    circuit: Path, simulator: str, backend: str, duration: float, target: str = "auto"
+) -> dict[str, Any]:
     return {
         "study": {"path": f"v1-study-{simulator}", "seed": 3, "backend": backend},
         "params": {
@@ -91,6 +93,7 @@ def study_config(circuit: Path, simulator: str, backend: str, duration: float) -
             "simulator": simulator,
             "duration": duration,
             "dt": 0.1,
+            "target": target,
             "weight_scale": {"v1_to_v1": "$syn.recurrent"},
         },
         "inputs": [{"type": "poisson", "population": "lgn", "rate": "$lgn.rate"}],
@@ -98,13 +101,19 @@ def study_config(circuit: Path, simulator: str, backend: str, duration: float) -
     }
 
 
-def main(out: Path, simulator: str = "brian2", backend: str = "processes", duration: float = 500.0) -> Any:
+def main(
+    out: Path,
+    simulator: str = "brian2",
+    backend: str = "processes",
+    duration: float = 500.0,
+    target: str = "auto",
+) -> Any:
     from neuroloom.pipeline import parse_spec, run_spec
     from neuroloom.report import build_report, results_table
 
     circuit = build_with_bmtk(out / "bmtk_network")
     print(f"bmtk wrote {circuit}")
-    config = study_config(circuit.resolve(), simulator, backend, duration)
+    config = study_config(circuit.resolve(), simulator, backend, duration, target)
     study, report = run_spec(parse_spec(config, out / "v1_study.toml"))
     print(report)
     print(results_table(study).to_string())
@@ -118,5 +127,6 @@ if __name__ == "__main__":
     parser.add_argument("--simulator", default="brian2", choices=["brian2", "nest"])
     parser.add_argument("--backend", default="processes", choices=["serial", "processes", "dask"])
     parser.add_argument("--duration", type=float, default=500.0)
+    parser.add_argument("--target", default="auto", choices=["auto", "cython", "numpy"], help="Brian2 target")
     args = parser.parse_args()
-    main(args.out, args.simulator, args.backend, args.duration)
+    main(args.out, args.simulator, args.backend, args.duration, args.target)

@@ -57,7 +57,11 @@ def test_single_cell_whisker_sweep(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_bmtk_built_circuit_runs_in_a_neuroloom_study(tmp_path: Path) -> None:
     out = _run(
-        [str(EXAMPLES / "bmtk_to_neuroloom.py"), str(tmp_path), "--duration", "200", "--backend", "serial"],
+        [
+            str(EXAMPLES / "bmtk_to_neuroloom.py"),
+            str(tmp_path),
+            *("--duration", "200", "--backend", "serial", "--target", "numpy"),
+        ],
         tmp_path,
     )
     assert "9 runs done, 0 failed" in out
