@@ -117,13 +117,18 @@ def simulate(
             nodes[pop.name] = gens
     for pop in net.neurons:
         assert pop.model is not None
+        # parameters equal for every neuron go in once (as a hand-written script does);
+        # only the others are set per neuron
+        uniform = {k: float(v[0]) for k, v in pop.params.items() if v.size and np.all(v == v[0])}
         try:
-            group = nest.Create(pop.model.name, pop.size)
+            group = nest.Create(pop.model.name, pop.size, params=uniform)
         except Exception as exc:
             raise SimulationError(
                 f"NEST cannot create {pop.model.name} for population {pop.name!r}: {exc}"
             ) from exc
-        group.set({k: v.tolist() for k, v in pop.params.items()})
+        varying = {k: v.tolist() for k, v in pop.params.items() if k not in uniform}
+        if varying:
+            group.set(varying)
         nodes[pop.name] = group
         for clamp in clamps_for(inputs, pop.name):
             targets = clamp.targets(np.arange(pop.size, dtype=np.int64))
