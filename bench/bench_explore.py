@@ -43,14 +43,9 @@ PYPET_VENV = HERE / ".pypet-venv"
 
 
 def disk_size(path: Path) -> int:
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.stat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
-    return total
+    from neuroloom.store.atomic import tree_size
+
+    return tree_size(path)
 
 
 def human(size: float) -> str:
