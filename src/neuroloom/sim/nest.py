@@ -142,7 +142,7 @@ def simulate(
             )
             nest.Connect(dc, group[targets.tolist()] if targets.size != pop.size else group)
     for name, collection in nodes.items():
-        first[name] = int(collection.tolist()[0]) if len(collection) else 0
+        first[name] = int(collection[0].global_id) if len(collection) else 0  # tolist() reads every id
     for proj in net.projections:
         if proj.source_ids.size == 0:
             continue
