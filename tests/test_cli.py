@@ -116,3 +116,8 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["show", str(db.path), "../x"])
     assert result.exit_code == 2 and "invalid key" in result.output
     assert "Traceback" not in result.output
+
+
+def test_every_public_name_imports() -> None:
+    for name in neuroloom.__all__:
+        assert getattr(neuroloom, name) is not None, name

@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "load_params": "neuroloom.study.params",
     "Network": "neuroloom.network.builder",
     "Circuit": "neuroloom.sonata.circuit",
+    "View": "neuroloom.study.query",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from neuroloom.study.explore import grid, points, random, zip_
     from neuroloom.study.merge import merge
     from neuroloom.study.params import load_params
+    from neuroloom.study.query import View
     from neuroloom.study.study import Study
 
 
@@ -57,6 +59,7 @@ __all__ = [
     "Network",
     "NeuroloomError",
     "Study",
+    "View",
     "__version__",
     "grid",
     "load_params",

@@ -276,7 +276,7 @@ class Study(StudyViews, Database):
         native = self.catalog.results_all_native(name)
         names, rows = self.catalog.results(name, with_kind=not native)
         if not rows and name not in self.catalog.result_names():
-            known = self.catalog.result_names()
+            known = [n for n in self.catalog.result_names() if not n.startswith("_")]  # _: internal
             raise ItemNotFoundError(
                 f"no run of study {self.path} has a result {name!r}; "
                 f"results: {', '.join(known) or 'none yet'}"
