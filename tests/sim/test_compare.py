@@ -1,7 +1,8 @@
 """The same E/I network with the same input trains in Brian2 and NEST: population rates agree.
 
 Tolerance: 5 % relative per population (observed: < 0.5 % for iaf_psc_exp, ~1.5 % for
-iaf_psc_alpha, both adapters integrating current-based models exactly).
+iaf_psc_alpha, both adapters integrating current-based models exactly; ~2-3 % for
+iaf_cond_exp / iaf_cond_alpha, Brian2's RK4 against NEST's adaptive RKF45).
 """
 
 from __future__ import annotations
@@ -25,13 +26,30 @@ PSC = {
     "tau_syn_ex": 2.0,
     "tau_syn_in": 2.0,
 }
+COND = {
+    "C_m": 250.0,
+    "g_L": 16.7,
+    "E_L": -70.0,
+    "V_th": -55.0,
+    "V_reset": -70.0,
+    "t_ref": 2.0,
+    "tau_syn_ex": 2.0,
+    "tau_syn_in": 2.0,
+    "E_ex": 0.0,
+    "E_in": -85.0,
+}
 TOLERANCE = 0.05
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("model", "w_ex", "w_in", "w_ext", "rate"),
-    [("iaf_psc_exp", 30.0, -150.0, 100.0, 30.0), ("iaf_psc_alpha", 20.0, -100.0, 40.0, 80.0)],
+    [
+        ("iaf_psc_exp", 30.0, -150.0, 100.0, 30.0),
+        ("iaf_psc_alpha", 20.0, -100.0, 40.0, 80.0),
+        ("iaf_cond_exp", 1.0, -5.0, 3.0, 30.0),
+        ("iaf_cond_alpha", 0.5, -3.0, 1.5, 40.0),
+    ],
 )
 def test_population_rates_agree(
     tmp_path: Path, model: str, w_ex: float, w_in: float, w_ext: float, rate: float
@@ -45,7 +63,7 @@ def test_population_rates_agree(
         w_in=w_in,
         delay=1.5,
         model=model,
-        params=PSC,
+        params=COND if "cond" in model else PSC,
         n_ext=200,
         p_ext=0.25,
         w_ext=w_ext,
