@@ -29,6 +29,7 @@ import pandas as pd
 from neuroloom.errors import NetworkBuildError
 from neuroloom.network.rules import Block, NodeArrays, NodeColumns
 from neuroloom.sonata.edges_write import EdgeFileWriter
+from neuroloom.sonata.index import stable_order
 
 if TYPE_CHECKING:
     from neuroloom.network.builder import ConnectionMap, Network
@@ -222,8 +223,9 @@ def _stream(
         if not parts:
             return None
         merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-        key = merged["target"] * np.int64(max(src_net_size, 1)) + merged["source"]
-        order = np.argsort(key, kind="stable")
+        # stable sort by (target, source): radix passes on the source, then on the target within the block
+        order = stable_order(merged["source"], max(src_net_size, 1))
+        order = order[stable_order(merged["target"][order] - lo, hi - lo)]
         return {name: v[order] for name, v in merged.items()}
 
     threads = network.threads if all(_thread_safe(cm) for _, cm in items) else 1
@@ -252,13 +254,17 @@ def _stream(
                 bar.update(1)
     bar.close()
     if buffer:
-        total += _flush(writer, buffer, dtypes)
+        total += _flush(writer, buffer, dtypes, last=True)
     return total
 
 
-def _flush(writer: EdgeFileWriter, buffer: list[dict[str, np.ndarray]], dtypes: Mapping[str, Any]) -> int:
+def _flush(
+    writer: EdgeFileWriter, buffer: list[dict[str, np.ndarray]], dtypes: Mapping[str, Any], last: bool = False
+) -> int:
     merged = (
         {key: np.concatenate([p[key] for p in buffer]) for key in buffer[0]} if len(buffer) > 1 else buffer[0]
     )
-    writer.append(merged["source"], merged["target"], merged["edge_type_id"], {k: merged[k] for k in dtypes})
+    writer.append(
+        merged["source"], merged["target"], merged["edge_type_id"], {k: merged[k] for k in dtypes}, last=last
+    )
     return int(merged["source"].size)

@@ -3,8 +3,9 @@
 Sources are binned into cubic cells of side ``h``. For every target the cells
 within the cutoff are visited; each (target, cell) pair gets an upper bound
 ``q`` of the connection probability over the cell (from the nearest point of
-the cell), candidates are proposed with probability ``q`` by geometric skips
-(exact Bernoulli thinning, no per-pair work for rejected pairs) and each
+the cell), candidates are proposed with probability ``q`` by throwing Poisson
+points on the trials' cumulative hazard (:func:`bernoulli_skips`: exact
+Bernoulli sampling, no per-pair work for rejected pairs) and each
 proposal is accepted with probability ``p(d) / q``. The result has exactly the
 distribution of testing every pair within the cutoff.
 """
@@ -42,47 +43,61 @@ class Grid:
         return cls(origin, float(h), dims, order, cell_start, pos[order], pos[order].astype(np.float32))
 
 
+DENSE_Q = 0.75  # groups with q at least this are tested trial by trial
+
+
 def bernoulli_skips(m: np.ndarray, q: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Positions of successes of ``m[g]`` Bernoulli(``q[g]``) trials for every group ``g``.
 
-    Returns ``(group, position)`` (grouped, not globally sorted). Exact: groups
-    that run out of drawn gaps are topped up until every trial is covered.
+    Returns ``(group, position)``: groups with ``q < 0.75`` first, sorted by
+    (group, position), then the others. Exact, with no per-trial work for the
+    sparse groups: all their trials are laid end to end on one axis of
+    cumulative hazard (trial ``t`` covers a length ``-log(1 - q)``), points of
+    a unit-rate Poisson process (cumulated Exp(1) draws) are thrown on it and
+    a trial succeeds iff it holds at least one point (probability ``q``,
+    independently of every other trial). Groups with larger ``q`` test every trial.
     """
     m = np.asarray(m, dtype=np.int64)
     q = np.clip(np.asarray(q, dtype=np.float64), 0.0, 1.0)
-    rate = -np.log1p(-np.minimum(q, 1.0 - 1e-16))
-    rate[q >= 1.0] = np.inf
+    live = (m > 0) & (q > 0)
     out_g: list[np.ndarray] = []
     out_p: list[np.ndarray] = []
-    active = np.flatnonzero((m > 0) & (q > 0))
-    base = np.full(m.size, -1, dtype=np.int64)  # last position drawn per group
-    small = m.size == 0 or int(m.max()) < (1 << 20)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_all = (1.0 / rate).astype(np.float32)
-    while active.size:
-        ma = m[active]
-        mean = ma * q[active]
-        n_draw = np.ceil(mean + 2.0 * np.sqrt(mean) + 1.0).astype(np.int64)
-        n_draw = np.minimum(n_draw, ma - base[active] - 1)
-        e = rng.standard_exponential(int(n_draw.sum()), dtype=np.float32)
-        e *= np.repeat(inv_all[active], n_draw)
-        if small:  # int32 arithmetic: gaps clamped to 2^20 > m, segment sums stay below 2^31
-            np.minimum(e, np.float32(1 << 20), out=e)
-            gaps32 = e.astype(np.int32)
-            gaps32 += 1
-            csum = np.cumsum(gaps32, dtype=np.int64)
-        else:
-            csum = np.cumsum(np.minimum(e, np.float32(2**31)).astype(np.int64) + 1)
-        ends = np.cumsum(n_draw)
-        before = np.concatenate(([0], csum[ends[:-1] - 1])) if ends.size else ends
-        pos = csum - np.repeat(before - base[active], n_draw)
-        keep = pos < np.repeat(ma, n_draw)
-        idx = np.flatnonzero(keep)
-        out_g.append(np.repeat(active, n_draw)[idx] if idx.size else idx)
-        out_p.append(pos[idx])
-        last_pos = pos[ends - 1]
-        base[active] = last_pos
-        active = active[last_pos < ma - 1]
+    sparse = np.flatnonzero(live & (q < DENSE_Q))
+    if sparse.size:
+        lam = -np.log1p(-q[sparse])
+        ms = m[sparse]
+        hend = np.cumsum(ms * lam)
+        hstart = np.concatenate(([0.0], hend[:-1]))  # exactly the previous end: points map inside
+        total = float(hend[-1])
+        n = int(np.ceil(total + 6.0 * np.sqrt(total) + 16.0))
+        points = np.cumsum(rng.standard_exponential(n, dtype=np.float32), dtype=np.float64)
+        while points[-1] < total:  # rare: top up until the whole axis is covered
+            more = np.cumsum(rng.standard_exponential(n, dtype=np.float32), dtype=np.float64)
+            points = np.concatenate((points, more + points[-1]))
+        ends = np.searchsorted(points, hend)  # points of group j: [ends[j-1], ends[j])
+        per_group = np.diff(ends, prepend=0)
+        points = points[: int(ends[-1])]
+        points -= np.repeat(hstart, per_group)
+        points *= np.repeat(1.0 / lam, per_group)
+        trial = points.astype(np.int64)
+        last = ends[per_group > 0] - 1  # floating point rounding may reach m at a group's end
+        trial[last] = np.minimum(trial[last], ms[per_group > 0] - 1)
+        new = np.empty(trial.size, dtype=bool)  # several points in one trial: one success
+        new[1:] = trial[1:] != trial[:-1]
+        new[ends[:-1][ends[:-1] < trial.size]] = True
+        if trial.size:
+            new[0] = True
+        out_g.append(np.repeat(sparse, per_group)[new])
+        out_p.append(trial[new])
+    dense = np.flatnonzero(live & (q >= DENSE_Q))
+    if dense.size:
+        md = m[dense]
+        ends = np.cumsum(md)
+        gid = np.repeat(np.arange(dense.size), md)
+        hit = np.flatnonzero(rng.random(int(ends[-1])) < q[dense][gid])
+        hg = gid[hit]
+        out_g.append(dense[hg])
+        out_p.append(hit - (ends - md)[hg])
     if not out_g:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     if len(out_g) == 1:
@@ -133,7 +148,8 @@ def gaussian_pairs(
     g, pos = bernoulli_skips(m, q, rng)
     sorted_src = start[g] + pos
     tt = t_idx[g]
-    diff = grid.sorted_pos32[sorted_src] - tpos.astype(np.float32)[tt]
+    diff = np.take(grid.sorted_pos32, sorted_src, axis=0)  # np.take: much faster than diff[rows]
+    diff -= np.take(tpos.astype(np.float32), tt, axis=0)
     d2 = np.einsum("ij,ij->i", diff, diff)
     if prob is None:
         # accept with probability p(d) / q = exp(-(d^2 - dmin^2) / 2 sigma^2): an Exp(1) draw above the excess

@@ -17,7 +17,7 @@ import numpy as np
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import MAGIC, VERSION
 from neuroloom.sonata.columns import STR_DTYPE, as_column, write_column
-from neuroloom.sonata.index import write_index
+from neuroloom.sonata.index import write_index, write_index_arrays
 from neuroloom.store.atomic import tmp_name
 
 CHUNK_ROWS = 1 << 18
@@ -68,22 +68,19 @@ class EdgeFileWriter:
         self._fh.attrs["version"] = np.asarray(VERSION, dtype=np.uint32)
         grp = self._fh.create_group("edges").create_group(population)
         self.group = grp
-        kw: dict[str, Any] = {"compression": compression} if compression else {}
-        self._datasets: dict[str, h5py.Dataset] = {}
-
-        def make(g: h5py.Group, name: str, dtype: Any) -> h5py.Dataset:
-            return g.create_dataset(
-                name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(CHUNK_ROWS,), **kw
-            )
-
-        self._datasets["source_node_id"] = make(grp, "source_node_id", np.uint64)
-        self._datasets["target_node_id"] = make(grp, "target_node_id", np.uint64)
-        self._datasets["source_node_id"].attrs["node_population"] = source
-        self._datasets["target_node_id"].attrs["node_population"] = target
+        self._compression = compression
+        self._node_populations = {"source_node_id": source, "target_node_id": target}
+        # (group, dtype) of every column; the datasets are made by the first append (or close):
+        # contiguous if that append is the last one, chunked and resizable otherwise
         # bmtk's dtypes for the type and group columns (readers convert as needed)
-        self._datasets["edge_type_id"] = make(grp, "edge_type_id", np.uint32)
-        self._datasets["edge_group_id"] = make(grp, "edge_group_id", np.uint16)
-        self._datasets["edge_group_index"] = make(grp, "edge_group_index", np.uint64)
+        self._columns: dict[str, tuple[h5py.Group, np.dtype[Any]]] = {
+            "source_node_id": (grp, np.dtype(np.uint64)),
+            "target_node_id": (grp, np.dtype(np.uint64)),
+            "edge_type_id": (grp, np.dtype(np.uint32)),
+            "edge_group_id": (grp, np.dtype(np.uint16)),
+            "edge_group_index": (grp, np.dtype(np.uint64)),
+        }
+        self._datasets: dict[str, h5py.Dataset] = {}
         g0 = grp.create_group("0")
         self._libraries: dict[str, dict[str, int]] = {}
         for name, dtype in (properties or {}).items():
@@ -93,11 +90,32 @@ class EdgeFileWriter:
                     name, data=np.asarray(values, dtype=object), dtype=STR_DTYPE
                 )
                 self._libraries[name] = {v: i for i, v in enumerate(values)}
-                self._datasets[name] = make(g0, name, np.uint32)
+                self._columns[name] = (g0, np.dtype(np.uint32))
             else:
-                self._datasets[name] = make(g0, name, np.dtype(dtype))
+                self._columns[name] = (g0, np.dtype(dtype))
         self.size = 0
         self._closed = False
+        self._all_ids: tuple[np.ndarray, np.ndarray] | None = None  # when one append held every edge
+        self._final = False
+
+    def _make_datasets(self, data: Mapping[str, np.ndarray] | None) -> None:
+        """Create every column: from ``data`` (contiguous, final) or empty and resizable."""
+        kw: dict[str, Any] = {"compression": self._compression} if self._compression else {}
+        for name, (grp, dtype) in self._columns.items():
+            if data is not None and not kw:
+                ds = grp.create_dataset(name, data=data[name])
+            elif data is not None:
+                values = data[name]
+                ds = grp.create_dataset(
+                    name, data=values, chunks=(max(1, min(values.shape[0], CHUNK_ROWS)),), **kw
+                )
+            else:
+                ds = grp.create_dataset(
+                    name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(CHUNK_ROWS,), **kw
+                )
+            if name in self._node_populations:
+                ds.attrs["node_population"] = self._node_populations[name]
+            self._datasets[name] = ds
 
     def append(
         self,
@@ -105,8 +123,16 @@ class EdgeFileWriter:
         target_ids: np.ndarray,
         edge_type_id: Any = 0,
         properties: Mapping[str, Any] | None = None,
+        *,
+        last: bool = False,
     ) -> None:
-        """Append a chunk of edges (arrays of equal length; scalars are broadcast)."""
+        """Append a chunk of edges (arrays of equal length; scalars are broadcast).
+
+        ``last=True`` promises no further appends: if it is also the first, the
+        columns are written contiguously and the indices are built in memory.
+        """
+        if self._final:
+            raise SonataFormatError(f"{self.path}: append after the chunk given with last=True")
         src = np.asarray(source_ids)
         n = src.shape[0]
         types = as_column("edge_type_id", edge_type_id, n)
@@ -128,10 +154,10 @@ class EdgeFileWriter:
                 f"({self.source_size} sources, {self.target_size} targets)"
             )
         props = dict(properties or {})
-        unknown = set(props) - set(self._datasets)
+        unknown = set(props) - set(self._columns)
         if unknown:
             raise SonataFormatError(f"{self.path}: undeclared edge properties {sorted(unknown)}")
-        for name in self._datasets:
+        for name in self._columns:
             if name in cols:
                 continue
             if name not in props:
@@ -149,6 +175,15 @@ class EdgeFileWriter:
                 cols[name] = codes
             else:
                 cols[name] = as_column(name, value, n)
+        if not self._datasets and last:
+            data = {name: np.asarray(cols[name], dtype=dtype) for name, (_, dtype) in self._columns.items()}
+            self._make_datasets(data)
+            self._all_ids = (data["source_node_id"], data["target_node_id"])
+            self.size = n
+            self._final = True
+            return
+        if not self._datasets:
+            self._make_datasets(None)
         for name, values in cols.items():
             ds = self._datasets[name]
             ds.resize((self.size + n,))
@@ -160,9 +195,16 @@ class EdgeFileWriter:
         if self._closed:
             return self.path
         try:
-            if build_indices:
+            if not self._datasets:
+                self._make_datasets(None)
+            if build_indices and self._all_ids is not None:
+                src, trg = self._all_ids
+                write_index_arrays(self.group, "source_to_target", src.astype(np.int64), self.source_size)
+                write_index_arrays(self.group, "target_to_source", trg.astype(np.int64), self.target_size)
+            elif build_indices:
                 write_index(self.group, "source_to_target", self.source_size, max_rows=self.index_max_rows)
                 write_index(self.group, "target_to_source", self.target_size, max_rows=self.index_max_rows)
+            self._all_ids = None
             self._fh.close()
             self._tmp.replace(self.path)
         except BaseException:
@@ -233,7 +275,7 @@ def write_edges(
         compression=compression,
     )
     try:
-        writer.append(src, trg, types, {k: props[k] for k in numeric})
+        writer.append(src, trg, types, {k: props[k] for k in numeric}, last=True)
         g0 = writer.group["0"]
         for name, values in props.items():
             if name not in numeric:
