@@ -19,6 +19,7 @@ and 118 M edges.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -156,7 +157,7 @@ def _stream(
     fills: Mapping[str, Any],
     progress: bool,
 ) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from tqdm import tqdm
 
@@ -176,53 +177,58 @@ def _stream(
         prepared.append((k, cm, s_ids, t_ids, state, same))
     n_blocks = (trg_net.nnodes + RNG_BLOCK - 1) // RNG_BLOCK
 
-    def make_block(b: int) -> dict[str, np.ndarray] | None:
+    def make_part(b: int, j: int) -> dict[str, np.ndarray] | None:
+        """Edges of connection map ``prepared[j]`` into target block ``b`` (unsorted)."""
         lo, hi = b * RNG_BLOCK, min((b + 1) * RNG_BLOCK, trg_net.nnodes)
-        parts = []
-        for k, cm, s_ids, t_ids, state, same in prepared:
-            a, z = np.searchsorted(t_ids, [lo, hi])
-            if a == z or s_ids.size == 0:
-                continue
-            block_t = t_ids[a:z]
-            rng = np.random.default_rng([network.seed, k, b])
-            block = Block(
-                s_ids, block_t, NodeArrays(src_cols, s_ids), NodeArrays(trg_cols, block_t), rng, same, state
-            )
-            src, trg, nsyn = cm.rule.generate(block)
-            src = np.asarray(src, dtype=np.int64)
-            trg = np.asarray(trg, dtype=np.int64)
-            if nsyn is not None and cm.property_rules:
-                src, trg = np.repeat(src, nsyn), np.repeat(trg, nsyn)
-                nsyn = None
-            cols: dict[str, np.ndarray] = {
-                "source": src,
-                "target": trg,
-                "edge_type_id": np.full(src.size, cm.edge_type_id, dtype=np.int64),
-            }
-            prop_rng = np.random.default_rng([network.seed, k, b, 1])
-            rule_values: dict[str, np.ndarray] = {}
-            for rule in cm.property_rules:
-                rule_values.update(
-                    rule.evaluate(
-                        NodeArrays(src_cols, src), NodeArrays(trg_cols, trg), prop_rng, src_table, trg_table
-                    )
+        k, cm, s_ids, t_ids, state, same = prepared[j]
+        a, z = np.searchsorted(t_ids, [lo, hi])
+        if a == z or s_ids.size == 0:
+            return None
+        block_t = t_ids[a:z]
+        rng = np.random.default_rng([network.seed, k, b])
+        block = Block(
+            s_ids, block_t, NodeArrays(src_cols, s_ids), NodeArrays(trg_cols, block_t), rng, same, state
+        )
+        src, trg, nsyn = cm.rule.generate(block)
+        src = np.asarray(src, dtype=np.int64)
+        trg = np.asarray(trg, dtype=np.int64)
+        if nsyn is not None and cm.property_rules:
+            src, trg = np.repeat(src, nsyn), np.repeat(trg, nsyn)
+            nsyn = None
+        cols: dict[str, np.ndarray] = {
+            "source": src,
+            "target": trg,
+            "edge_type_id": np.full(src.size, cm.edge_type_id, dtype=np.int64),
+        }
+        prop_rng = np.random.default_rng([network.seed, k, b, 1])
+        rule_values: dict[str, np.ndarray] = {}
+        for rule in cm.property_rules:
+            rule_values.update(
+                rule.evaluate(
+                    NodeArrays(src_cols, src), NodeArrays(trg_cols, trg), prop_rng, src_table, trg_table
                 )
-            for name, dt in dtypes.items():
-                if name in rule_values:
-                    cols[name] = rule_values[name]
-                elif name == "nsyns" and nsyn is not None:
-                    cols[name] = np.asarray(nsyn, dtype=np.uint32)
-                elif name in cm.edge_type_properties and not isinstance(
-                    cm.edge_type_properties[name], CSV_ONLY
-                ):
-                    value = cm.edge_type_properties[name]
-                    cols[name] = np.full(src.size, value, dtype=object if isinstance(dt, list) else dt)
-                else:
-                    cols[name] = np.full(src.size, fills[name], dtype=object if isinstance(dt, list) else dt)
-            parts.append(cols)
+            )
+        for name, dt in dtypes.items():
+            if name in rule_values:
+                cols[name] = rule_values[name]
+            elif name == "nsyns" and nsyn is not None:
+                cols[name] = np.asarray(nsyn, dtype=np.uint32)
+            elif name in cm.edge_type_properties and not isinstance(cm.edge_type_properties[name], CSV_ONLY):
+                value = cm.edge_type_properties[name]
+                cols[name] = np.full(src.size, value, dtype=object if isinstance(dt, list) else dt)
+            else:
+                cols[name] = np.full(src.size, fills[name], dtype=object if isinstance(dt, list) else dt)
+        return cols
+
+    def finish_block(b: int, found: list[dict[str, np.ndarray] | None]) -> dict[str, np.ndarray] | None:
+        """One block's parts in one table sorted by (target, source)."""
+        parts = [p for p in found if p is not None]
         if not parts:
             return None
-        merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        lo, hi = b * RNG_BLOCK, min((b + 1) * RNG_BLOCK, trg_net.nnodes)
+        merged = (
+            {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if len(parts) > 1 else parts[0]
+        )
         # stable sort by (target, source): radix passes on the source, then on the target within the block
         order = stable_order(merged["source"], max(src_net_size, 1))
         order = order[stable_order(merged["target"][order] - lo, hi - lo)]
@@ -239,19 +245,29 @@ def _stream(
         disable=not progress or n_blocks < 16,
         leave=False,
     )
+    n_items = len(prepared)
     with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
-        window = max(2 * threads, 1)  # blocks in flight: bounds memory
-        for first in range(0, n_blocks, window):
-            blocks = range(first, min(first + window, n_blocks))
-            results = pool.map(make_block, blocks) if threads > 1 else map(make_block, blocks)
-            for merged in results:
-                if merged is not None:
-                    buffer.append(merged)
-                    buffered += merged["source"].size
-                if buffer and buffered >= network.chunk_edges:
-                    total += _flush(writer, buffer, dtypes)
-                    buffer, buffered = [], 0
-                bar.update(1)
+        # the pool works on (block, connection map) items, several blocks ahead (bounded: memory);
+        # blocks are finished and written in order, so the result does not depend on the threads
+        window = max(2 * threads, 1)
+        pending: deque[tuple[int, list[Future[dict[str, np.ndarray] | None]]]] = deque()
+        ahead = 0
+        for b in range(n_blocks):
+            if threads > 1:
+                while ahead < n_blocks and ahead < b + window:
+                    pending.append((ahead, [pool.submit(make_part, ahead, j) for j in range(n_items)]))
+                    ahead += 1
+                _, futures = pending.popleft()
+                merged = finish_block(b, [f.result() for f in futures])
+            else:
+                merged = finish_block(b, [make_part(b, j) for j in range(n_items)])
+            if merged is not None:
+                buffer.append(merged)
+                buffered += merged["source"].size
+            if buffer and buffered >= network.chunk_edges:
+                total += _flush(writer, buffer, dtypes)
+                buffer, buffered = [], 0
+            bar.update(1)
     bar.close()
     if buffer:
         total += _flush(writer, buffer, dtypes, last=True)

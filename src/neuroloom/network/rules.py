@@ -70,7 +70,7 @@ class NodeArrays(Mapping[str, np.ndarray]):
     def positions(self) -> np.ndarray:
         if self._columns.positions is None:
             raise NetworkBuildError("nodes have no positions (give positions=(N, 3) or x, y, z to add_nodes)")
-        return np.asarray(self._columns.positions[self.ids])
+        return np.take(self._columns.positions, self.ids, axis=0)  # faster than positions[ids]
 
     def __iter__(self) -> Any:
         return iter(["node_id", *self._columns.names])

@@ -28,7 +28,7 @@ class Grid:
     order: np.ndarray
     cell_start: np.ndarray
     sorted_pos: np.ndarray
-    sorted_pos32: np.ndarray
+    sorted_xyz32: tuple[np.ndarray, np.ndarray, np.ndarray]  # per axis: 1-D gathers are the fastest
 
     @classmethod
     def build(cls, positions: np.ndarray, h: float) -> Grid:
@@ -40,7 +40,9 @@ class Grid:
         flat = (cell[:, 0] * dims[1] + cell[:, 1]) * dims[2] + cell[:, 2]
         order = np.argsort(flat, kind="stable")
         cell_start = np.searchsorted(flat[order], np.arange(int(np.prod(dims)) + 1))
-        return cls(origin, float(h), dims, order, cell_start, pos[order], pos[order].astype(np.float32))
+        sorted_pos = pos[order]
+        xyz = tuple(np.ascontiguousarray(sorted_pos[:, a], dtype=np.float32) for a in range(3))
+        return cls(origin, float(h), dims, order, cell_start, sorted_pos, (xyz[0], xyz[1], xyz[2]))
 
 
 DENSE_Q = 0.75  # groups with q at least this are tested trial by trial
@@ -87,7 +89,8 @@ def bernoulli_skips(m: np.ndarray, q: np.ndarray, rng: np.random.Generator) -> t
         new[ends[:-1][ends[:-1] < trial.size]] = True
         if trial.size:
             new[0] = True
-        out_g.append(np.repeat(sparse, per_group)[new])
+        kept = np.diff(np.concatenate(([0], np.cumsum(new)))[ends], prepend=0)  # successes per group
+        out_g.append(np.repeat(sparse, kept))
         out_p.append(trial[new])
     dense = np.flatnonzero(live & (q >= DENSE_Q))
     if dense.size:
@@ -148,9 +151,12 @@ def gaussian_pairs(
     g, pos = bernoulli_skips(m, q, rng)
     sorted_src = start[g] + pos
     tt = t_idx[g]
-    diff = np.take(grid.sorted_pos32, sorted_src, axis=0)  # np.take: much faster than diff[rows]
-    diff -= np.take(tpos.astype(np.float32), tt, axis=0)
-    d2 = np.einsum("ij,ij->i", diff, diff)
+    d2 = np.zeros(sorted_src.size, dtype=np.float32)
+    for axis in range(3):
+        delta = grid.sorted_xyz32[axis].take(sorted_src)
+        delta -= tpos[:, axis].astype(np.float32).take(tt)
+        delta *= delta
+        d2 += delta
     if prob is None:
         # accept with probability p(d) / q = exp(-(d^2 - dmin^2) / 2 sigma^2): an Exp(1) draw above the excess
         excess = (d2 - d_min2[g].astype(np.float32)) * np.float32(inv2s2)
