@@ -143,25 +143,31 @@ def gaussian_pairs(
     fa = np.where(inside_axis, cells, 0) * stride
     flat_all = fa[:, :, None, None, 0] + fa[:, None, :, None, 1] + fa[:, None, None, :, 2]
     flat = flat_all.ravel()[chosen]
-    d_min2 = dmin2.ravel()[chosen].astype(np.float64)
+    d_min2_32 = dmin2.ravel()[chosen]
     start = grid.cell_start[flat]
     m = grid.cell_start[flat + 1] - start  # empty cells give m = 0 and no proposals
-    inv2s2 = 1.0 / (2.0 * sigma * sigma)
-    q = p_max * np.exp(-d_min2 * inv2s2)
+    two_s2 = 2.0 * sigma * sigma
+    q = p_max * np.exp(-d_min2_32.astype(np.float64) / two_s2)
     g, pos = bernoulli_skips(m, q, rng)
     sorted_src = start[g] + pos
     tt = t_idx[g]
-    d2 = np.zeros(sorted_src.size, dtype=np.float32)
+    tpos32 = tpos.astype(np.float32)
+    d2 = np.empty(0, dtype=np.float32)
     for axis in range(3):
         delta = grid.sorted_xyz32[axis].take(sorted_src)
-        delta -= tpos[:, axis].astype(np.float32).take(tt)
+        delta -= tpos32[:, axis].take(tt)
         delta *= delta
-        d2 += delta
+        d2 = delta if axis == 0 else np.add(d2, delta, out=d2)
+    c2 = np.float32(cutoff * cutoff)
     if prob is None:
-        # accept with probability p(d) / q = exp(-(d^2 - dmin^2) / 2 sigma^2): an Exp(1) draw above the excess
-        excess = (d2 - d_min2[g].astype(np.float32)) * np.float32(inv2s2)
-        accept = rng.standard_exponential(d2.size, dtype=np.float32) > excess
+        # accept with probability p(d) / q = exp(-(d^2 - dmin^2) / 2 sigma^2), i.e. when
+        # d^2 < dmin^2 + 2 sigma^2 E with E ~ Exp(1); and never past the cutoff
+        bound = rng.standard_exponential(d2.size, dtype=np.float32)
+        bound *= np.float32(two_s2)
+        bound += d_min2_32.take(g)
+        np.minimum(bound, c2, out=bound)
+        accept = d2 < bound
     else:
         accept = rng.random(d2.size) * q[g] < prob(d2.astype(np.float64))
-    accept &= d2 <= np.float32(cutoff * cutoff)
+        accept &= d2 <= c2
     return tt[accept], grid.order[sorted_src[accept]], d2[accept]
