@@ -2,7 +2,9 @@
 
 The writer appends edges in chunks to a temporary file, then builds both
 indices out of core (:func:`neuroloom.sonata.index.write_index`) and renames
-the file into place, so a crash never leaves a complete-looking file.
+the file into place, so a crash never leaves a complete-looking file. When
+the first chunk is also the last (``append(..., last=True)``), the columns are
+written contiguously and the indices are built from the ids in memory.
 """
 
 from __future__ import annotations
