@@ -238,12 +238,11 @@ def _stream(
     buffer: list[dict[str, np.ndarray]] = []
     buffered = 0
     total = 0
-    bar = tqdm(
-        total=n_blocks,
-        desc=f"edges {writer.population}",
-        unit="block",
-        disable=not progress or n_blocks < 16,
-        leave=False,
+    # no bar object at all when it would not show: tqdm makes a multiprocessing lock on first use (~30 ms)
+    bar = (
+        tqdm(total=n_blocks, desc=f"edges {writer.population}", unit="block", leave=False)
+        if progress and n_blocks >= 16
+        else None
     )
     n_items = len(prepared)
     with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
@@ -267,8 +266,10 @@ def _stream(
             if buffer and buffered >= network.chunk_edges:
                 total += _flush(writer, buffer, dtypes)
                 buffer, buffered = [], 0
-            bar.update(1)
-    bar.close()
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
     if buffer:
         total += _flush(writer, buffer, dtypes, last=True)
     return total
