@@ -17,11 +17,11 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from neuroloom.errors import SonataFormatError, UnknownPopulationError
-from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, open_h5, ranges_of, read_all, read_ranges
+from neuroloom.errors import SonataFormatError
+from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, ranges_of, read_all, read_ranges
 from neuroloom.sonata.columns import column_names, is_enum, read_column
 from neuroloom.sonata.index import IndexReader, merge_ranges
-from neuroloom.sonata.storage import PopulationStorage
+from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
 
 _INT = np.int64
@@ -76,12 +76,7 @@ class EdgePopulation:
         self.path = Path(path)
         self.name = name
         self.config = dict(config or {})
-        self._file = open_h5(self.path)
-        root = self._file.get("edges")
-        if not isinstance(root, h5py.Group) or name not in root:
-            names = sorted(root.keys()) if isinstance(root, h5py.Group) else []
-            raise UnknownPopulationError(f"{self.path}: no edge population {name!r} (found {names})")
-        self.group: h5py.Group = root[name]
+        self._file, self.group = open_population_group(self.path, "edges", name)
         self._src = dataset(self.group, "source_node_id")
         self._trg = dataset(self.group, "target_node_id")
         self.size = int(self._src.shape[0])

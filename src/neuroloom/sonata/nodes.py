@@ -16,10 +16,10 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from neuroloom.errors import SonataFormatError, UnknownPopulationError
-from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, open_h5, read_all, read_rows
+from neuroloom.errors import SonataFormatError
+from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, read_all, read_rows
 from neuroloom.sonata.columns import broadcast_props, column_names, read_column, write_column
-from neuroloom.sonata.storage import PopulationStorage
+from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
 from neuroloom.store.atomic import tmp_name
 
@@ -71,12 +71,7 @@ class NodePopulation:
         self.path = Path(path)
         self.name = name
         self.config = dict(config or {})
-        self._file = open_h5(self.path)
-        root = self._file.get("nodes")
-        if not isinstance(root, h5py.Group) or name not in root:
-            names = sorted(root.keys()) if isinstance(root, h5py.Group) else []
-            raise UnknownPopulationError(f"{self.path}: no node population {name!r} (found {names})")
-        self.group: h5py.Group = root[name]
+        self._file, self.group = open_population_group(self.path, "nodes", name)
         self._type_ids = dataset(self.group, "node_type_id")
         self.size = int(self._type_ids.shape[0])
         self.types = read_types(types_path, "node_type_id") if types_path else None

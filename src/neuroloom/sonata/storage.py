@@ -67,3 +67,20 @@ class PopulationStorage(Mapping[str, P], Generic[P]):
 
     def __len__(self) -> int:
         return len(self.population_names)
+
+
+def open_population_group(path: Path, kind: str, name: str) -> tuple[h5py.File, h5py.Group]:
+    """Open ``path`` and return it with its ``/<kind>/<name>`` group.
+
+    Raises
+    ------
+    UnknownPopulationError
+        If the file has no such population (the message lists the ones it has).
+    """
+    fh = open_h5(path)
+    root = fh.get(kind)
+    if not isinstance(root, h5py.Group) or name not in root:
+        names = sorted(root.keys()) if isinstance(root, h5py.Group) else []
+        fh.close()
+        raise UnknownPopulationError(f"{path}: no {kind[:-1]} population {name!r} (found {names})")
+    return fh, root[name]
