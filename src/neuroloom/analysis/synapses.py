@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.analysis.binning import bin_edges
-from neuroloom.analysis.tables import RunsArg, as_list, check_columns, map_table
+from neuroloom.analysis.tables import RunsArg, as_list, check_columns, map_table, split_wide
 from neuroloom.errors import AnalysisInputError, EmptyDataError
 
 __all__ = ["activations_from_wide", "synapse_activation_binning"]
@@ -129,19 +129,10 @@ def activations_from_wide(wide: pd.DataFrame, *, trial_column: str = "trial") ->
     appearance), ``trial_column`` (the trial name), the descriptive columns
     and ``time``.
     """
-    if len(wide) == 0:
-        raise EmptyDataError("the wide synapse activation table is empty")
-    time_cols = [c for c in wide.columns if pd.api.types.is_number(c) or str(c).isdigit()]
-    if not time_cols:
-        raise AnalysisInputError(
-            f"no activation-time columns (0, 1, ...) in the table; it has {list(wide.columns)}"
-        )
-    info_cols = [c for c in wide.columns if c not in time_cols]
-    times = wide[time_cols].to_numpy(dtype=np.float64, na_value=np.nan)
-    rows, cols = np.nonzero(~np.isnan(times))
+    info_cols, rows, values = split_wide(wide, "synapse activation")
     codes, labels = pd.factorize(wide.index)
     out = pd.DataFrame({"run": codes[rows].astype(np.int64), trial_column: np.asarray(labels)[codes[rows]]})
     for col in info_cols:
         out[col] = wide[col].to_numpy()[rows]
-    out["time"] = times[rows, cols]
+    out["time"] = values
     return out

@@ -283,6 +283,30 @@ def fill_universe(
     return merged.fillna(dict(fill))
 
 
+def split_wide(wide: pd.DataFrame, what: str) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """Split an in_silico_framework wide table (NaN-padded times in columns ``0, 1, ...``).
+
+    Returns ``(other_columns, rows, times)``: the non-time column names, and for
+    every time present its row position in ``wide`` and its value (row order).
+
+    Raises
+    ------
+    EmptyDataError, AnalysisInputError
+        If the table is empty or has no numeric time columns.
+    """
+    if len(wide) == 0:
+        raise EmptyDataError(f"the wide {what} table is empty")
+    time_cols = [c for c in wide.columns if pd.api.types.is_number(c) or str(c).isdigit()]
+    if not time_cols:
+        raise AnalysisInputError(
+            f"no {what} columns (0, 1, 2, ...) in the wide table; it has {list(wide.columns)}"
+        )
+    other = [c for c in wide.columns if c not in time_cols]
+    times = wide[time_cols].to_numpy(dtype=np.float64, na_value=np.nan)
+    rows, cols = np.nonzero(~np.isnan(times))
+    return other, rows, times[rows, cols]
+
+
 def from_wide_times(
     wide: pd.DataFrame, *, population: str = "cell", node_id: int = 0, run_column: str = "sim_trial_index"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -295,17 +319,8 @@ def from_wide_times(
     the runs table (``run``, ``run_column`` holding the index, parameters),
     which keeps the trials that never spiked.
     """
-    if len(wide) == 0:
-        raise EmptyDataError("the wide spike-time table is empty")
-    time_cols = [c for c in wide.columns if pd.api.types.is_number(c) or str(c).isdigit()]
-    if not time_cols:
-        raise AnalysisInputError(
-            f"no spike-time columns (0, 1, 2, ...) in the wide table; it has {list(wide.columns)}"
-        )
-    param_cols = [c for c in wide.columns if c not in time_cols]
-    times = wide[time_cols].to_numpy(dtype=np.float64, na_value=np.nan)
+    param_cols, rows, values = split_wide(wide, "spike-time")
     run_ids = np.arange(len(wide), dtype=np.int64)
-    rows, cols = np.nonzero(~np.isnan(times))
     runs = pd.DataFrame({"run": run_ids, run_column: wide.index.to_numpy()})
     for col in param_cols:
         runs[col] = wide[col].to_numpy()
@@ -314,7 +329,7 @@ def from_wide_times(
             "run": run_ids[rows],
             "population": pd.Categorical.from_codes(np.zeros(len(rows), np.int8), pd.Index([population])),
             "node_id": np.full(len(rows), node_id, dtype=np.int64),
-            "time": times[rows, cols],
+            "time": values,
         }
     )
     for col in param_cols:

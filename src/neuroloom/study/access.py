@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,11 @@ class StudyViews:
 
     path: Path
     catalog: Catalog
+
+    @functools.cached_property
+    def result_store(self) -> ResultStore:
+        """The study's analysis results (tables created once, on first use)."""
+        return ResultStore(self)  # type: ignore[arg-type]
 
     def filter(self, **conditions: Any) -> View:
         """A lazy view of the study's runs, recordings and results (see :mod:`neuroloom.study.query`).
@@ -59,12 +65,12 @@ class StudyViews:
             If a result with this name and exactly these parameters exists and
             ``replace`` is False (mozaik's uniqueness rule).
         """
-        return ResultStore(self).add(name, value, params, tags, replace)  # type: ignore[arg-type]
+        return self.result_store.add(name, value, params, tags, replace)
 
     def get_result(self, **conditions: Any) -> list[Result]:
         """Results matching every condition: ``name=``, ``tags=``, parameters (lists mean any of,
         ``param__gt=`` compares)."""
-        return get_results(ResultStore(self), conditions)  # type: ignore[arg-type]
+        return get_results(self.result_store, conditions)
 
     def import_spikes(
         self,

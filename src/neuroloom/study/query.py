@@ -194,7 +194,7 @@ class View:
         return View(self.study, self._conditions + tuple(added))
 
     def _store(self) -> ResultStore:
-        return ResultStore(self.study)
+        return self.study.result_store
 
     def _of(self, target: Target) -> list[Condition]:
         return [c for t, c in self._conditions if t == target]
