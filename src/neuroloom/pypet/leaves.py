@@ -21,6 +21,7 @@ import pickle
 from typing import Any
 
 import h5py
+import numpy as np
 
 from neuroloom.errors import PickleRefusedError
 from neuroloom.pypet.errors import PypetFormatError
@@ -44,10 +45,13 @@ def is_leaf(group: h5py.Group) -> bool:
 
 def _unpickle(node: h5py.HLObject, owner: str, path: str) -> Any:
     raw = node[()] if isinstance(node, h5py.Dataset) else None
-    if not isinstance(raw, (bytes, bytearray)) and not hasattr(raw, "tobytes"):
+    if isinstance(raw, (bytes, bytearray)):
+        data = bytes(raw)
+    elif isinstance(raw, (np.ndarray, np.generic)):
+        data = raw.tobytes()
+    else:
         raise PypetFormatError(f"{owner} in {path}: pickled item {node.name!r} holds no bytes")
-    data = bytes(raw) if isinstance(raw, (bytes, bytearray)) else raw.tobytes()
-    return pickle.loads(data)  # noqa: S301 - only reached with allow_pickle=True
+    return pickle.loads(data)
 
 
 def _check_pickle(class_name: str, owner: str, path: str, allow_pickle: bool) -> None:
@@ -124,9 +128,7 @@ def read_parameter(group: h5py.Group, name: str, path: str, *, allow_pickle: boo
     return Parameter(name, class_name, attr(group, COMMENT) or "", value, explored)
 
 
-def _result_items(
-    nodes: dict[str, h5py.HLObject], class_name: str, owner: str, path: str
-) -> dict[str, Any]:
+def _result_items(nodes: dict[str, h5py.HLObject], class_name: str, owner: str, path: str) -> dict[str, Any]:
     items: dict[str, Any] = {}
     for key, node in nodes.items():
         if class_name == "PickleResult":

@@ -74,14 +74,11 @@ def _pick(names: list[str], name: str | None, path: str | Path) -> str:
     if name is None:
         if len(names) > 1:
             raise TrajectoryNotFoundError(
-                f"{path} holds {len(names)} trajectories ({', '.join(names)}); "
-                "pass name= to choose one"
+                f"{path} holds {len(names)} trajectories ({', '.join(names)}); pass name= to choose one"
             )
         return names[0]
     if name not in names:
-        raise TrajectoryNotFoundError(
-            f"{path} has no trajectory {name!r}; it holds: {', '.join(names)}"
-        )
+        raise TrajectoryNotFoundError(f"{path} has no trajectory {name!r}; it holds: {', '.join(names)}")
     return name
 
 
@@ -117,6 +114,7 @@ def _runs(overview: h5py.Group, path: str | Path) -> list[Run]:
     columns = read_table(table, overview.name)
     runs = []
     for row in range(len(columns.get("idx", []))):
+
         def cell(key: str, default: Any, row: int = row) -> Any:
             return columns[key][row] if key in columns else default
 
@@ -161,9 +159,7 @@ def _explored(overview: h5py.Group, parameters: dict[str, Parameter]) -> list[st
     return [name for name, p in parameters.items() if p.explored]
 
 
-def _assign(
-    trajectory: Trajectory, leaf: Parameter | Result, branch: str, path: str | Path
-) -> None:
+def _assign(trajectory: Trajectory, leaf: Parameter | Result, branch: str, path: str | Path) -> None:
     run_name, key = _run_key(leaf.name)
     by_name = {run.name: run for run in trajectory.runs}
     if run_name is not None and run_name in by_name:
@@ -193,9 +189,7 @@ def _info(overview: h5py.Group, path: str | Path) -> dict[str, Any]:
     return {key: values[0] for key, values in columns.items()}
 
 
-def read_trajectory(
-    path: str | Path, name: str | None = None, *, allow_pickle: bool = False
-) -> Trajectory:
+def read_trajectory(path: str | Path, name: str | None = None, *, allow_pickle: bool = False) -> Trajectory:
     """Read one pypet trajectory from ``path`` with h5py (pypet is not needed).
 
     Parameters

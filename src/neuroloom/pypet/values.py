@@ -31,9 +31,7 @@ _PYTHON_TYPES: dict[str, type] = {
     "bytes": bytes,
     "bool_": np.bool_,
 }
-_NUMPY_NAMES = (
-    "complex128 complex64 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 bytes_"
-)
+_NUMPY_NAMES = "complex128 complex64 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 bytes_"
 _TYPES: dict[str, type] = {**_PYTHON_TYPES, **{n: getattr(np, n) for n in _NUMPY_NAMES.split()}}
 # files from old pypet versions wrote repr(type) ("<type 'int'>", "<class 'numpy.int32'>")
 _TYPES.update({repr(t).replace("class", "type"): t for t in list(_TYPES.values())})
@@ -104,9 +102,7 @@ def read_array(node: h5py.Dataset, owner: str) -> Any:
     )
 
 
-def _table_columns(
-    table: h5py.Dataset, types: dict[str, Any] | None = None
-) -> dict[str, list[Any]]:
+def _table_columns(table: h5py.Dataset, types: dict[str, Any] | None = None) -> dict[str, list[Any]]:
     """Columns of a pypet table as lists, each element restored to its recorded type."""
     rows = table[()]
     names = rows.dtype.names or ()
@@ -115,9 +111,7 @@ def _table_columns(
         prefix = COLUMN_PREFIX.format(name)
         source = types if types is not None else None
         coll = source.get(prefix + "COLL_TYPE") if source else attr(table, prefix + "COLL_TYPE")
-        scalar = (
-            source.get(prefix + "SCALAR_TYPE") if source else attr(table, prefix + "SCALAR_TYPE")
-        )
+        scalar = source.get(prefix + "SCALAR_TYPE") if source else attr(table, prefix + "SCALAR_TYPE")
         columns[name] = [recall(cell, coll, scalar) for cell in rows[name]]
     return columns
 
@@ -162,7 +156,8 @@ def _pandas_axis(node: h5py.Dataset, owner: str) -> pd.Index:
             "(only string, integer, float, boolean and complex indexes are read)"
         )
     name = attr(node, "name")
-    return pd.Index(values, name=None if name in (None, "N.") else name)
+    index: pd.Index = pd.Index(values, name=None if name in (None, "N.") else name)
+    return index
 
 
 def _refuse_object_block(node: h5py.Dataset, owner: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import tables
+
 from pypet import Trajectory
 
 HERE = Path(__file__).resolve().parent

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from pypet import (
     ArrayParameter,
     Environment,
@@ -92,9 +93,7 @@ def many_results(traj: Trajectory) -> float:
     traj.f_add_result("pair", (int(n), float(rate)), comment="A tuple")
     traj.f_add_result("names", ["a", "bb", "ccc"], comment="A list of strings")
     traj.f_add_result("info", {"n": int(n), "rate": float(rate), "tag": "t"}, comment="A dict")
-    frame = pd.DataFrame(
-        {"neuron": np.arange(n, dtype=np.int64), "value": values, "double": 2 * values}
-    )
+    frame = pd.DataFrame({"neuron": np.arange(n, dtype=np.int64), "value": values, "double": 2 * values})
     traj.f_add_result("table", frame, comment="A DataFrame")
     traj.f_add_result("series", pd.Series(values[:3], name="first3"), comment="A Series")
     matrix = np.arange(6, dtype=np.int32).reshape(2, 3) * (traj.v_idx + 1)
@@ -130,11 +129,13 @@ def make_data_types() -> None:
     traj.f_add_parameter("numeric.f32", np.float32(0.25), comment="A numpy float32")
     traj.f_add_parameter("numeric.cplx", 1.0 + 2.0j, comment="A complex number")
     traj.f_add_parameter("numeric.no_comment", 3)
-    traj.f_add_parameter(ArrayParameter, "arrays.weights", np.array([0.5, 1.5, 2.5]),
-                         comment="An array parameter")
+    traj.f_add_parameter(
+        ArrayParameter, "arrays.weights", np.array([0.5, 1.5, 2.5]), comment="An array parameter"
+    )
     traj.f_add_parameter(ArrayParameter, "arrays.shape", (2, 3), comment="A tuple parameter")
-    traj.f_add_parameter(ArrayParameter, "arrays.kernel", np.array([1.0, 0.0]),
-                         comment="An explored array parameter")
+    traj.f_add_parameter(
+        ArrayParameter, "arrays.kernel", np.array([1.0, 0.0]), comment="An explored array parameter"
+    )
     traj.f_add_config("seed_base", 42, comment="A config item")
     # zipped exploration: (n, rate, kernel) move together, three runs
     traj.f_explore(
@@ -176,8 +177,13 @@ def run_network(traj: Trajectory) -> None:
     b2.defaultclock.dt = traj.sim.dt
     eqs = "dv/dt = (I - v) / tau : volt (unless refractory)\nI : volt\ntau : second"
     group = b2.NeuronGroup(
-        traj.net.N, eqs, threshold="v > v_th", reset="v = 0*mV", refractory=traj.net.refrac,
-        method="exact", namespace={"v_th": traj.net.v_th, "I0": traj.net.I0, "N": traj.net.N},
+        traj.net.N,
+        eqs,
+        threshold="v > v_th",
+        reset="v = 0*mV",
+        refractory=traj.net.refrac,
+        method="exact",
+        namespace={"v_th": traj.net.v_th, "I0": traj.net.I0, "N": traj.net.N},
     )
     group.tau = traj.net.tau
     group.I = "I0 * (1 + 0.5 * i / N)"
@@ -192,8 +198,12 @@ def run_network(traj: Trajectory) -> None:
     traj.f_add_result(Brian2MonitorResult, "monitors.v", states, comment="Membrane voltage")
     traj.f_add_result(Brian2MonitorResult, "monitors.rate", rate, comment="Population rate")
     traj.f_add_result(
-        Brian2Result, "summary", mean_v=np.mean(states.v[:]) , last_t=states.t[-1],
-        n=int(spikes.num_spikes), comment="Quantities in a result",
+        Brian2Result,
+        "summary",
+        mean_v=np.mean(states.v[:]),
+        last_t=states.t[-1],
+        n=int(spikes.num_spikes),
+        comment="Quantities in a result",
     )
 
 
@@ -229,8 +239,7 @@ def make_two_trajectories() -> None:
     env.run(multiply)
     env.disable_logging()
     # the second trajectory is explored and stored but never run: its runs are unfinished
-    second = Trajectory("Second", filename=str(path), comment="explored, never run",
-                        add_time=False)
+    second = Trajectory("Second", filename=str(path), comment="explored, never run", add_time=False)
     second.f_add_parameter("x", 5.0, comment="x again")
     second.f_add_parameter("y", 3, comment="an int this time")
     second.f_explore({"y": [3, 4, 5]})
@@ -253,8 +262,7 @@ def make_merged() -> None:
     right = Trajectory(filename=str(path), add_time=False)
     right.f_load(name="MergeB", load_parameters=2, load_results=1, load_derived_parameters=1)
     # x=2.0 appears in both: remove_duplicates drops it, so three runs remain
-    left.f_merge(right, remove_duplicates=True, backup=False, move_data=False,
-                 delete_other_trajectory=False)
+    left.f_merge(right, remove_duplicates=True, backup=False, move_data=False, delete_other_trajectory=False)
 
 
 def _brian2_classes() -> list[type]:
@@ -269,7 +277,9 @@ BRIAN2_CLASSES = _brian2_classes()
 
 
 def strip_environment_config(path: Path) -> None:
-    """Delete ``config.environment`` and ``config.hdf5`` of every trajectory in ``path`` (pypet's own delete) and repack.
+    """Delete ``config.environment`` and ``config.hdf5`` of each trajectory in ``path``, then repack.
+
+    The deletion is pypet's own (``f_delete_item``); ptrepack then drops the freed space.
 
     Every node of an HDF5 file costs ~1.5 kB of metadata; the environment's
     ~80 config nodes would triple the size of these tiny test files. first_steps
@@ -283,8 +293,9 @@ def strip_environment_config(path: Path) -> None:
         names = [group._v_name for group in h5.root._f_iter_nodes("Group")]
     for name in names:
         traj = Trajectory(filename=str(path), add_time=False, dynamic_imports=BRIAN2_CLASSES)
-        traj.f_load(name=name, load_parameters=2, load_results=1, load_derived_parameters=1,
-                    load_other_data=1)
+        traj.f_load(
+            name=name, load_parameters=2, load_results=1, load_derived_parameters=1, load_other_data=1
+        )
         for branch in ("config.environment", "config.hdf5"):
             if branch in traj:
                 traj.f_delete_item(traj.f_get(branch), recursive=True)
