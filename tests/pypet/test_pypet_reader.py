@@ -27,6 +27,7 @@ from neuroloom.pypet import (
     list_trajectories,
     read_trajectory,
 )
+from neuroloom.pypet.leaves import read_result
 
 DATA = Path(__file__).parent / "data"
 FILES = ["first_steps", "data_types", "brian2_net", "two_trajectories", "merged", "pickled"]
@@ -121,7 +122,7 @@ def _find_leaf(traj: Trajectory, full_name: str) -> Parameter | Result | Any:
     run_name = next((p for p in parts if p.startswith("run_") and len(p) == 12), None)
     if run_name is not None:
         run = next(r for r in traj.runs if r.name == run_name)
-        key = ".".join(p for p in parts[1:] if p not in (run_name, "runs"))
+        key = ".".join(p for p in parts[1:] if p not in (run_name, "runs") and not p.startswith("run_set_"))
         return (run.results if parts[0] == "results" else run.derived_parameters)[key]
     branch = {
         "parameters": traj.parameters,
@@ -135,6 +136,10 @@ def _find_leaf(traj: Trajectory, full_name: str) -> Parameter | Result | Any:
 def _check_leaf(expected: dict[str, Any], leaf: Parameter | Result, where: str) -> None:
     assert leaf.class_name == expected["class"], where
     assert leaf.comment == expected["comment"], where
+    expected_annotations = expected.get("annotations", {})
+    assert sorted(leaf.annotations) == sorted(expected_annotations), where
+    for key, exp in expected_annotations.items():
+        check_value(exp, leaf.annotations[key], f"{where} annotation {key}", strict=False)
     if isinstance(leaf, Parameter):
         check_value(expected["value"], leaf.value, where)
         assert leaf.explored == expected["explored"], where
@@ -186,6 +191,8 @@ def test_every_value_matches_pypet(stem: str, name: str) -> None:
         _check_leaf(expected, _find_leaf(traj, full_name), f"{stem}:{name}:{full_name}")
     # nothing read that pypet did not load
     assert _all_leaves(traj) <= set(truth["leaves"])
+    on_disk = {k: v for k, v in truth["group_comments"].items() if not k.startswith("config.hdf5")}
+    assert {k: v for k, v in traj.group_comments.items() if not k.startswith("config.hdf5")} == on_disk
 
 
 def test_hdf5_config_leaves_agree_with_the_settings_table() -> None:
@@ -242,10 +249,18 @@ def test_two_trajectories_are_listed_and_chosen_by_name() -> None:
 
 def test_pickled_items_are_refused_unless_asked() -> None:
     path = DATA / "pickled.hdf5"
-    with pytest.raises(PickleRefusedError, match=r"results\.runs\.run_00000000\.obj.*allow_pickle"):
+    with pytest.raises(PickleRefusedError, match=r"results\.runs\.run_00000000\.\w+.*allow_pickle"):
         read_trajectory(path)
+    with h5py.File(path, "r") as h5:
+        group = h5["Pickled/results/runs/run_00000000"]
+        with pytest.raises(PickleRefusedError, match=r"PickleResult.*allow_pickle=True"):
+            read_result(group["obj"], "obj", str(path), allow_pickle=False)
+        with pytest.raises(PickleRefusedError, match=r"labels.*string columns.*allow_pickle=True"):
+            read_result(group["labels"], "labels", str(path), allow_pickle=False)
+        assert read_result(group["plain"], "plain", str(path), allow_pickle=False).items == {"plain": 2}
     traj = read_trajectory(path, allow_pickle=True)
     assert traj.runs[1].results["obj"].items["obj"] == {"nested": [1, {"a": 2}]}
+    assert traj.runs[1].results["labels"].items["labels"]["name"].tolist() == ["a", "b"]
 
 
 def test_missing_and_foreign_files(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 from neuroloom.errors import PickleRefusedError
 from neuroloom.pypet.errors import PypetFormatError
 from neuroloom.pypet.model import Parameter, Quantity, Result
-from neuroloom.pypet.values import attr, read_item, read_items
+from neuroloom.pypet.values import attr, read_annotations, read_item, read_items
 
 CLASS_NAME = "SRVC_INIT_CLASS_NAME"
 COMMENT = "SRVC_INIT_COMMENT"
@@ -125,10 +125,13 @@ def read_parameter(group: h5py.Group, name: str, path: str, *, allow_pickle: boo
     nodes = read_items(group, name)
     _refuse_sparse(list(nodes), name, path)
     value, explored = _parameter_values(nodes, class_name, name, path)
-    return Parameter(name, class_name, attr(group, COMMENT) or "", value, explored)
+    comment = attr(group, COMMENT) or ""
+    return Parameter(name, class_name, comment, value, explored, read_annotations(group))
 
 
-def _result_items(nodes: dict[str, h5py.HLObject], class_name: str, owner: str, path: str) -> dict[str, Any]:
+def _result_items(
+    nodes: dict[str, h5py.HLObject], class_name: str, owner: str, path: str, allow_pickle: bool
+) -> dict[str, Any]:
     items: dict[str, Any] = {}
     for key, node in nodes.items():
         if class_name == "PickleResult":
@@ -143,7 +146,7 @@ def _result_items(nodes: dict[str, h5py.HLObject], class_name: str, owner: str, 
                     raise PypetFormatError(f"{owner}: {key!r} has no {unit_key!r} beside it")
                 items[base] = Quantity(read_item(node, owner), str(read_item(nodes[unit_key], owner)))
             continue
-        items[key] = read_item(node, owner)
+        items[key] = read_item(node, owner, allow_pickle=allow_pickle)
     return items
 
 
@@ -153,8 +156,9 @@ def read_result(group: h5py.Group, name: str, path: str, *, allow_pickle: bool) 
     _check_pickle(class_name, name, path, allow_pickle)
     nodes = read_items(group, name)
     _refuse_sparse(list(nodes), name, path)
-    items = _result_items(nodes, class_name, name, path)
+    items = _result_items(nodes, class_name, name, path, allow_pickle)
     monitor = None
     if class_name == "Brian2MonitorResult" and "monitor_type" in items:
         monitor = str(items.pop("monitor_type"))
-    return Result(name, class_name, attr(group, COMMENT) or "", items, monitor)
+    comment = attr(group, COMMENT) or ""
+    return Result(name, class_name, comment, items, monitor, read_annotations(group))

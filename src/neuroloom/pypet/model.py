@@ -44,6 +44,8 @@ class Parameter:
         The default value (a :class:`Quantity` for Brian2 quantities).
     explored_range
         One value per run when the parameter is explored, else ``None``.
+    annotations
+        pypet annotations (``v_annotations``) stored with it.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Parameter:
     comment: str
     value: Any
     explored_range: list[Any] | None = None
+    annotations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def explored(self) -> bool:
@@ -81,6 +84,8 @@ class Result:
     monitor_type
         ``SpikeMonitor``, ``StateMonitor`` or ``PopulationRateMonitor`` for a
         Brian2 monitor result, else ``None``.
+    annotations
+        pypet annotations (``v_annotations``) stored with it.
     """
 
     name: str
@@ -88,6 +93,7 @@ class Result:
     comment: str
     items: dict[str, Any]
     monitor_type: str | None = None
+    annotations: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,6 +141,8 @@ class Trajectory:
         Full names of the explored parameters, in pypet's order.
     hdf5_settings
         The storage settings pypet recorded (``complib``, ``complevel`` ...).
+    group_comments
+        Comments stored on group nodes (not leaves), by full dotted name.
     """
 
     name: str
@@ -150,6 +158,7 @@ class Trajectory:
     runs: list[Run]
     explored: list[str]
     hdf5_settings: dict[str, Any]
+    group_comments: dict[str, str] = field(default_factory=dict)
 
     def run_parameters(self, index: int) -> dict[str, Any]:
         """Values of every parameter in run ``index`` (explored ones take their run's value)."""

@@ -82,8 +82,14 @@ def _pick(names: list[str], name: str | None, path: str | Path) -> str:
     return name
 
 
-def _leaves(group: h5py.Group, prefix: str) -> Iterator[tuple[str, h5py.Group]]:
-    """Yield (full dotted name, leaf group) for every leaf below ``group``."""
+def _leaves(group: h5py.Group, prefix: str, comments: dict[str, str]) -> Iterator[tuple[str, h5py.Group]]:
+    """Yield (full dotted name, leaf group) for every leaf below ``group``.
+
+    Comments of the group nodes passed on the way are put in ``comments``.
+    """
+    comment = trajectory_comment(group)
+    if comment:
+        comments[prefix] = comment
     for key in group:
         if isinstance(group.get(key, getlink=True), (h5py.SoftLink, h5py.ExternalLink)):
             continue  # pypet links point at leaves read elsewhere in the tree
@@ -94,7 +100,7 @@ def _leaves(group: h5py.Group, prefix: str) -> Iterator[tuple[str, h5py.Group]]:
         if is_leaf(child):
             yield name, child
         else:
-            yield from _leaves(child, name)
+            yield from _leaves(child, name, comments)
 
 
 def _run_key(name: str) -> tuple[str | None, str]:
@@ -248,7 +254,7 @@ def read_trajectory(path: str | Path, name: str | None = None, *, allow_pickle: 
             group = root.get(branch)
             if not isinstance(group, h5py.Group):
                 continue
-            for full_name, leaf_group in _leaves(group, branch):
+            for full_name, leaf_group in _leaves(group, branch, trajectory.group_comments):
                 read = read_result if branch == "results" else read_parameter
                 leaf = read(leaf_group, full_name, str(path), allow_pickle=allow_pickle)
                 _assign(trajectory, leaf, branch, path)

@@ -10,12 +10,14 @@ container and element type to restore. This module undoes that with h5py only.
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom.errors import PickleRefusedError
 from neuroloom.pypet.errors import PypetFormatError
 
 STORE = "SRVC_STORE"
@@ -160,24 +162,32 @@ def _pandas_axis(node: h5py.Dataset, owner: str) -> pd.Index:
     return index
 
 
-def _refuse_object_block(node: h5py.Dataset, owner: str) -> None:
-    if attr(node, "CLASS") == "VLARRAY" or node.dtype.kind == "O":
-        raise PypetFormatError(
-            f"{owner}: {node.name!r} holds Python objects that pandas pickled "
-            "(object or string columns in 'fixed' format); neuroloom does not unpickle "
-            "pandas blocks. Convert such columns to numbers or categories in pypet "
-            "before exporting."
+def _block_values(node: h5py.Dataset, owner: str, allow_pickle: bool) -> np.ndarray:
+    """Values of a pandas block; object blocks are pickled by pandas and need ``allow_pickle``."""
+    if attr(node, "PSEUDOATOM") != "object" and node.dtype.kind != "O":
+        return np.asarray(node[()])
+    if not allow_pickle:
+        raise PickleRefusedError(
+            f"{owner}: {node.name!r} holds Python objects (e.g. string columns) that pandas "
+            "pickled in its 'fixed' HDF5 format. Pickles can run code when loaded; pass "
+            "allow_pickle=True to read it (only for files you trust)."
         )
+    rows = node[()]
+    if len(rows) != 1:
+        raise PypetFormatError(f"{owner}: object block {node.name!r} has {len(rows)} rows, not 1")
+    values = pickle.loads(np.asarray(rows[0]).tobytes())
+    return np.asarray(values)
 
 
-def read_pandas(node: h5py.Group, owner: str) -> pd.DataFrame | pd.Series:
+def read_pandas(node: h5py.Group, owner: str, *, allow_pickle: bool = False) -> pd.DataFrame | pd.Series:
     """Read a DataFrame or Series pandas stored in its 'fixed' HDF5 format."""
     kind = attr(node, "pandas_type")
     if kind == "series":
-        _refuse_object_block(node["values"], owner)
+        values = _block_values(node["values"], owner, allow_pickle)
         index = _pandas_axis(node["index"], owner)
         name = attr(node, "name")
-        return pd.Series(node["values"][()], index=index, name=None if name == "N." else name)
+        dtype = object if values.dtype.kind == "O" else None
+        return pd.Series(values, index=index, name=None if name == "N." else name, dtype=dtype)
     if kind != "frame":
         raise PypetFormatError(
             f"{owner}: pandas storage {kind!r} at {node.name!r} is not supported "
@@ -190,17 +200,31 @@ def read_pandas(node: h5py.Group, owner: str) -> pd.DataFrame | pd.Series:
     index = _pandas_axis(node["axis1"], owner)
     data: dict[Any, Any] = {}
     for block in range(int(attr(node, "nblocks") or 0)):
-        values = node[f"block{block}_values"]
-        _refuse_object_block(values, owner)
+        block_values = _block_values(node[f"block{block}_values"], owner, allow_pickle)
         items = _pandas_axis(node[f"block{block}_items"], owner)
-        block_values = values[()]
         for position, item in enumerate(items):
-            data[item] = block_values[:, position]
+            column = block_values[:, position]
+            # object columns stay object (pandas 3 would otherwise infer its str dtype)
+            dtype = object if column.dtype.kind == "O" else None
+            data[item] = pd.Series(column, index=index, dtype=dtype, copy=False)
     return pd.DataFrame({c: data[c] for c in columns}, index=index, columns=columns)
 
 
-def read_item(node: h5py.HLObject, owner: str) -> Any:
-    """Decode one stored item of a leaf according to its ``SRVC_STORE`` flag."""
+def read_annotations(node: h5py.HLObject) -> dict[str, Any]:
+    """pypet annotations of a node (``SRVC_AN_<name>`` attributes), strings decoded."""
+    found: dict[str, Any] = {}
+    for key in node.attrs:
+        if key.startswith("SRVC_AN_"):
+            value = attr(node, key)
+            found[key[len("SRVC_AN_") :]] = value.item() if isinstance(value, np.generic) else value
+    return found
+
+
+def read_item(node: h5py.HLObject, owner: str, *, allow_pickle: bool = False) -> Any:
+    """Decode one stored item of a leaf according to its ``SRVC_STORE`` flag.
+
+    ``allow_pickle`` lets pandas object blocks (pickled by pandas) be unpickled.
+    """
     flag = attr(node, STORE)
     if flag in ("ARRAY", "CARRAY", "EARRAY") and isinstance(node, h5py.Dataset):
         return read_array(node, owner)
@@ -209,7 +233,7 @@ def read_item(node: h5py.HLObject, owner: str) -> Any:
     if flag == "DICT":
         return read_dict(node, owner)
     if flag in ("FRAME", "SERIES") and isinstance(node, h5py.Group):
-        return read_pandas(node, owner)
+        return read_pandas(node, owner, allow_pickle=allow_pickle)
     if flag == "VLARRAY" and isinstance(node, h5py.Dataset):
         if attr(node, "PSEUDOATOM") == "object" or node.dtype.kind == "O":
             raise PypetFormatError(

@@ -104,6 +104,9 @@ def dump_trajectory(path: Path, name: str) -> dict[str, Any]:
     leaves: dict[str, Any] = {}
     for leaf in traj.f_iter_leaves():
         entry: dict[str, Any] = {"class": leaf.f_get_class_name(), "comment": leaf.v_comment}
+        annotations = leaf.v_annotations.f_to_dict()
+        if annotations:
+            entry["annotations"] = {k: encode(v) for k, v in annotations.items()}
         if leaf.v_is_parameter:
             entry["value"] = encode(leaf.f_get())
             entry["explored"] = bool(leaf.v_explored)
@@ -115,6 +118,11 @@ def dump_trajectory(path: Path, name: str) -> dict[str, Any]:
             if monitor is not None:
                 entry["monitor_type"] = monitor
         leaves[leaf.v_full_name] = entry
+    groups = {
+        node.v_full_name: node.v_comment
+        for node in traj.f_iter_nodes(recursive=True)
+        if node.v_is_group and node.v_comment
+    }
     runs = [traj.f_get_run_information(i, copy=True) for i in range(len(traj))]
     return {
         "name": traj.v_name,
@@ -126,6 +134,7 @@ def dump_trajectory(path: Path, name: str) -> dict[str, Any]:
         "explored": sorted(traj.f_get_explored_parameters().keys()),
         "runs": [{k: _plain(v) for k, v in info.items()} for info in runs],
         "leaves": leaves,
+        "group_comments": groups,
     }
 
 

@@ -101,6 +101,11 @@ def many_results(traj: Trajectory) -> float:
     # grouped result: one node per run below results.neuron (the `$` wildcard)
     traj.f_add_result("neuron.$", V=values[:2], nspikes=int(n) * 3, comment="Grouped per run")
     traj.f_add_derived_parameter("doubled_rate", 2.0 * rate, comment="Derived per run")
+    # `$set` buckets runs by thousands: results.runs.run_set_00000.run_0000000X.bucketed
+    traj.f_add_result("runs.$set.$.bucketed", int(n) + 100, comment="In a run_set bucket")
+    annotated = traj.f_add_result("annotated", float(rate), comment="Has annotations")
+    annotated.v_annotations.unit_hint = "Hz"
+    annotated.v_annotations.trial = int(traj.v_idx)
     return float(values.mean())
 
 
@@ -121,6 +126,7 @@ def make_data_types() -> None:
     path = HERE / "data_types.hdf5"
     env = _env("DataTypes", path, comment="Every storable parameter and result type")
     traj = env.trajectory
+    traj.f_add_parameter_group("neurons", comment="The population")
     traj.f_add_parameter("neurons.n", 5, comment="Number of neurons")
     traj.f_add_parameter("neurons.rate", 2.5, comment="Mean rate in Hz")
     traj.f_add_parameter("neurons.label", "exc", comment="A string parameter")
@@ -155,6 +161,9 @@ def make_data_types() -> None:
 def pickled(traj: Trajectory) -> None:
     traj.f_add_result(PickleResult, "obj", {"nested": [1, {"a": 2}]}, comment="Pickled")
     traj.f_add_result("plain", traj.a * 2)
+    # pandas pickles object (string) columns in its 'fixed' format
+    labels = pd.DataFrame({"name": ["a", "b"], "value": [1.0 * traj.a, 2.0]})
+    traj.f_add_result("labels", labels, comment="A DataFrame with a string column")
 
 
 def make_pickled() -> None:
