@@ -165,9 +165,14 @@ def _explored(overview: h5py.Group, parameters: dict[str, Parameter]) -> list[st
     return [name for name, p in parameters.items() if p.explored]
 
 
-def _assign(trajectory: Trajectory, leaf: Parameter | Result, branch: str, path: str | Path) -> None:
+def _assign(
+    trajectory: Trajectory,
+    leaf: Parameter | Result,
+    branch: str,
+    by_name: dict[str, Run],
+    path: str | Path,
+) -> None:
     run_name, key = _run_key(leaf.name)
-    by_name = {run.name: run for run in trajectory.runs}
     if run_name is not None and run_name in by_name:
         run = by_name[run_name]
         if isinstance(leaf, Result):
@@ -250,6 +255,7 @@ def read_trajectory(path: str | Path, name: str | None = None, *, allow_pickle: 
             explored=[],
             hdf5_settings=_settings(overview),
         )
+        by_name = {run.name: run for run in trajectory.runs}
         for branch in BRANCHES:
             group = root.get(branch)
             if not isinstance(group, h5py.Group):
@@ -257,7 +263,7 @@ def read_trajectory(path: str | Path, name: str | None = None, *, allow_pickle: 
             for full_name, leaf_group in _leaves(group, branch, trajectory.group_comments):
                 read = read_result if branch == "results" else read_parameter
                 leaf = read(leaf_group, full_name, str(path), allow_pickle=allow_pickle)
-                _assign(trajectory, leaf, branch, path)
+                _assign(trajectory, leaf, branch, by_name, path)
         trajectory.explored = _explored(overview, trajectory.parameters)
     return trajectory
 
