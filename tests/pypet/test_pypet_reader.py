@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 
 from neuroloom.errors import NeuroloomError, PickleRefusedError, StorageError
 from neuroloom.pypet import (
@@ -111,6 +112,11 @@ def check_value(expected: dict[str, Any], actual: Any, where: str, strict: bool 
         _check_frame(expected, actual, where)
     elif kind == "series":
         _check_series(expected, actual, where)
+    elif kind == "sparse":
+        assert scipy.sparse.issparse(actual), f"{where}: {type(actual)} is not sparse"
+        assert actual.format == expected["format"], where
+        assert list(actual.shape) == expected["shape"], where
+        np.testing.assert_array_equal(actual.toarray(), expected["dense"], err_msg=where)
     elif kind == "none":
         assert actual is None, where
     else:  # pragma: no cover - a new tag in the dumper
@@ -193,6 +199,7 @@ def test_every_value_matches_pypet(stem: str, name: str) -> None:
     assert _all_leaves(traj) <= set(truth["leaves"])
     on_disk = {k: v for k, v in truth["group_comments"].items() if not k.startswith("config.hdf5")}
     assert {k: v for k, v in traj.group_comments.items() if not k.startswith("config.hdf5")} == on_disk
+    assert traj.links == truth["links"]
 
 
 def test_hdf5_config_leaves_agree_with_the_settings_table() -> None:

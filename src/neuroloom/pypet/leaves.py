@@ -12,16 +12,22 @@ Each pypet leaf class lays its data out in its own way inside the leaf group:
 - ``Result`` and ``Brian2Result``: one item per name; a quantity is split into
   ``<name>__brn2__value`` and ``<name>__brn2__unit``;
 - ``Brian2MonitorResult``: as ``Brian2Result`` plus an item ``monitor_type``;
+- ``SparseParameter`` / ``SparseResult``: ``data__spsp__`` (or ``<name>__spsp__``),
+  the hex string of the matrix saved by ``scipy.sparse.save_npz`` (read with
+  ``allow_pickle=False``); explored matrices as ``xspm__spsp__XXXXXXXX`` indexed
+  by table ``explored_data__spsp__``;
 - ``PickleParameter`` / ``PickleResult``: pickled bytes (read only on request).
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 from typing import Any
 
 import h5py
 import numpy as np
+import scipy.sparse
 
 from neuroloom.errors import PickleRefusedError
 from neuroloom.pypet.errors import PypetFormatError
@@ -63,13 +69,14 @@ def _check_pickle(class_name: str, owner: str, path: str, allow_pickle: bool) ->
         )
 
 
-def _refuse_sparse(names: list[str], owner: str, path: str) -> None:
-    if any(SPARSE in name for name in names):
-        raise PypetFormatError(
-            f"{owner} in {path} holds a scipy sparse matrix (pypet SparseParameter/"
-            "SparseResult); these are not read. Store it as dense arrays or export "
-            "its data/indices/indptr as separate results."
-        )
+def _sparse(node: h5py.HLObject, owner: str) -> Any:
+    """A scipy sparse matrix pypet stored as the hex string of an ``.npz`` file (no pickle)."""
+    hex_text = read_item(node, owner)
+    try:
+        payload = bytes.fromhex(str(hex_text))
+        return scipy.sparse.load_npz(io.BytesIO(payload))  # np.load with allow_pickle=False
+    except (ValueError, OSError, KeyError) as exc:
+        raise PypetFormatError(f"{owner}: sparse matrix {node.name!r} is unreadable: {exc}") from exc
 
 
 def _explored_arrays(nodes: dict[str, h5py.HLObject], owner: str) -> list[Any]:
@@ -105,6 +112,12 @@ def _parameter_values(
             column = read_item(nodes["explored_data" + BRIAN], owner)["value"]
             explored = [Quantity(v, unit) for v in column]
         return value, explored
+    if "data" + SPARSE in nodes:
+        value = _sparse(nodes["data" + SPARSE], owner)
+        if "explored_data" + SPARSE not in nodes:
+            return value, None
+        indices = read_item(nodes["explored_data" + SPARSE], owner)["idx"]
+        return value, [_sparse(nodes[f"xspm{SPARSE}{int(i):08d}"], owner) for i in indices]
     if "data" + ARRAY in nodes:
         value = read_item(nodes["data" + ARRAY], owner)
         explored = _explored_arrays(nodes, owner) if "explored_data" + ARRAY in nodes else None
@@ -123,7 +136,6 @@ def read_parameter(group: h5py.Group, name: str, path: str, *, allow_pickle: boo
     class_name = attr(group, CLASS_NAME) or "Parameter"
     _check_pickle(class_name, name, path, allow_pickle)
     nodes = read_items(group, name)
-    _refuse_sparse(list(nodes), name, path)
     value, explored = _parameter_values(nodes, class_name, name, path)
     comment = attr(group, COMMENT) or ""
     return Parameter(name, class_name, comment, value, explored, read_annotations(group))
@@ -137,6 +149,9 @@ def _result_items(
         if class_name == "PickleResult":
             if key != PROTOCOL:
                 items[key] = _unpickle(node, owner, path)
+            continue
+        if key.endswith(SPARSE):
+            items[key[: -len(SPARSE)]] = _sparse(node, owner)
             continue
         if BRIAN in key:
             base, _, part = key.partition(BRIAN)
@@ -155,7 +170,6 @@ def read_result(group: h5py.Group, name: str, path: str, *, allow_pickle: bool) 
     class_name = attr(group, CLASS_NAME) or "Result"
     _check_pickle(class_name, name, path, allow_pickle)
     nodes = read_items(group, name)
-    _refuse_sparse(list(nodes), name, path)
     items = _result_items(nodes, class_name, name, path, allow_pickle)
     monitor = None
     if class_name == "Brian2MonitorResult" and "monitor_type" in items:

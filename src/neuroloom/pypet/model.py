@@ -143,6 +143,8 @@ class Trajectory:
         The storage settings pypet recorded (``complib``, ``complevel`` ...).
     group_comments
         Comments stored on group nodes (not leaves), by full dotted name.
+    links
+        pypet links: full dotted name of the link to the full name of its target.
     """
 
     name: str
@@ -159,6 +161,7 @@ class Trajectory:
     explored: list[str]
     hdf5_settings: dict[str, Any]
     group_comments: dict[str, str] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
 
     def run_parameters(self, index: int) -> dict[str, Any]:
         """Values of every parameter in run ``index`` (explored ones take their run's value)."""

@@ -82,17 +82,28 @@ def _pick(names: list[str], name: str | None, path: str | Path) -> str:
     return name
 
 
-def _leaves(group: h5py.Group, prefix: str, comments: dict[str, str]) -> Iterator[tuple[str, h5py.Group]]:
+def _link_target(link: h5py.SoftLink, root: str) -> str | None:
+    parts = [p for p in link.path.split("/") if p]
+    return ".".join(parts[1:]) if len(parts) > 1 and parts[0] == root else None
+
+
+def _leaves(group: h5py.Group, prefix: str, trajectory: Trajectory) -> Iterator[tuple[str, h5py.Group]]:
     """Yield (full dotted name, leaf group) for every leaf below ``group``.
 
-    Comments of the group nodes passed on the way are put in ``comments``.
+    Comments of the group nodes passed on the way go to ``trajectory.group_comments``,
+    pypet links (HDF5 soft links inside the trajectory) to ``trajectory.links``.
     """
     comment = trajectory_comment(group)
     if comment:
-        comments[prefix] = comment
+        trajectory.group_comments[prefix] = comment
+    root = group.name.split("/")[1]
     for key in group:
-        if isinstance(group.get(key, getlink=True), (h5py.SoftLink, h5py.ExternalLink)):
-            continue  # pypet links point at leaves read elsewhere in the tree
+        link = group.get(key, getlink=True)
+        if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+            target = _link_target(link, root) if isinstance(link, h5py.SoftLink) else None
+            if target is not None:
+                trajectory.links[f"{prefix}.{key}"] = target
+            continue  # the target is read where it lives
         child = group[key]
         if not isinstance(child, h5py.Group):
             continue
@@ -100,7 +111,7 @@ def _leaves(group: h5py.Group, prefix: str, comments: dict[str, str]) -> Iterato
         if is_leaf(child):
             yield name, child
         else:
-            yield from _leaves(child, name, comments)
+            yield from _leaves(child, name, trajectory)
 
 
 def _run_key(name: str) -> tuple[str | None, str]:
@@ -260,7 +271,7 @@ def read_trajectory(path: str | Path, name: str | None = None, *, allow_pickle: 
             group = root.get(branch)
             if not isinstance(group, h5py.Group):
                 continue
-            for full_name, leaf_group in _leaves(group, branch, trajectory.group_comments):
+            for full_name, leaf_group in _leaves(group, branch, trajectory):
                 read = read_result if branch == "results" else read_parameter
                 leaf = read(leaf_group, full_name, str(path), allow_pickle=allow_pickle)
                 _assign(trajectory, leaf, branch, by_name, path)

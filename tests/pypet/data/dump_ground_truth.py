@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as spsp
 import tables
 
 from pypet import Trajectory
@@ -64,6 +65,13 @@ def encode(value: Any) -> dict[str, Any]:
     if Quantity is not None and isinstance(value, Quantity):
         unit = get_unit_fast(value)
         return {"kind": "quantity", "unit": repr(unit), "value": encode(np.asarray(value / unit))}
+    if spsp.issparse(value):
+        return {
+            "kind": "sparse",
+            "format": value.format,
+            "shape": list(value.shape),
+            "dense": value.toarray().tolist(),
+        }
     if isinstance(value, pd.DataFrame):
         return {
             "kind": "frame",
@@ -123,6 +131,12 @@ def dump_trajectory(path: Path, name: str) -> dict[str, Any]:
         for node in traj.f_iter_nodes(recursive=True)
         if node.v_is_group and node.v_comment
     }
+    links = {}
+    for node in [traj, *traj.f_iter_nodes(recursive=True)]:
+        if node.v_is_group:
+            for link_name, target in node._links.items():
+                prefix = f"{node.v_full_name}." if node.v_full_name else ""
+                links[prefix + link_name] = target.v_full_name
     runs = [traj.f_get_run_information(i, copy=True) for i in range(len(traj))]
     return {
         "name": traj.v_name,
@@ -135,6 +149,7 @@ def dump_trajectory(path: Path, name: str) -> dict[str, Any]:
         "runs": [{k: _plain(v) for k, v in info.items()} for info in runs],
         "leaves": leaves,
         "group_comments": groups,
+        "links": links,
     }
 
 

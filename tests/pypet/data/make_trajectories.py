@@ -24,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as spsp
 
 from pypet import (
     ArrayParameter,
     Environment,
     PickleResult,
+    SparseParameter,
+    SparseResult,
     Trajectory,
     cartesian_product,
 )
@@ -103,6 +106,8 @@ def many_results(traj: Trajectory) -> float:
     traj.f_add_derived_parameter("doubled_rate", 2.0 * rate, comment="Derived per run")
     # `$set` buckets runs by thousands: results.runs.run_set_00000.run_0000000X.bucketed
     traj.f_add_result("runs.$set.$.bucketed", int(n) + 100, comment="In a run_set bucket")
+    weights = spsp.csr_matrix(np.eye(3, k=1) * (traj.v_idx + 1))
+    traj.f_add_result(SparseResult, "connections", weights, comment="A sparse matrix")
     annotated = traj.f_add_result("annotated", float(rate), comment="Has annotations")
     annotated.v_annotations.unit_hint = "Hz"
     annotated.v_annotations.trial = int(traj.v_idx)
@@ -143,6 +148,10 @@ def make_data_types() -> None:
         ArrayParameter, "arrays.kernel", np.array([1.0, 0.0]), comment="An explored array parameter"
     )
     traj.f_add_config("seed_base", 42, comment="A config item")
+    traj.f_add_parameter(
+        SparseParameter, "arrays.sparse", spsp.csc_matrix(np.diag([1.0, 2.0])), comment="Sparse"
+    )
+    traj.parameters.f_add_link("n_alias", traj.f_get("parameters.neurons.n"))
     # zipped exploration: (n, rate, kernel) move together, three runs
     traj.f_explore(
         {
