@@ -93,7 +93,7 @@ def _leaves(group: h5py.Group, prefix: str, trajectory: Trajectory) -> Iterator[
     Comments of the group nodes passed on the way go to ``trajectory.group_comments``,
     pypet links (HDF5 soft links inside the trajectory) to ``trajectory.links``.
     """
-    comment = trajectory_comment(group)
+    comment = node_comment(group)
     if comment:
         trajectory.group_comments[prefix] = comment
     root = group.name.split("/")[1]
@@ -279,6 +279,6 @@ def read_trajectory(path: str | Path, name: str | None = None, *, allow_pickle: 
     return trajectory
 
 
-def trajectory_comment(group: h5py.Group) -> str:
-    """The comment pypet stored on a trajectory or group node (``""`` when none)."""
+def node_comment(group: h5py.Group) -> str:
+    """The comment pypet stored on a group node (``""`` when none)."""
     return str(attr(group, "SRVC_INIT_COMMENT") or "")
