@@ -18,7 +18,13 @@ import pandas as pd
 
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, read_all, read_rows
-from neuroloom.sonata.columns import broadcast_props, column_names, read_column, write_column
+from neuroloom.sonata.columns import (
+    broadcast_props,
+    column_names,
+    dynamics_names,
+    read_column,
+    write_column,
+)
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
 from neuroloom.store.atomic import tmp_name
@@ -72,7 +78,9 @@ class NodePopulation:
         self.name = name
         self.config = dict(config or {})
         self._file, self.group = open_population_group(self.path, "nodes", name)
-        self._type_ids = dataset(self.group, "node_type_id")
+        self._type_ids = dataset(
+            self.group, "node_type_id", "every node population has a node_type_id dataset, one per node"
+        )
         self.size = int(self._type_ids.shape[0])
         self.types = read_types(types_path, "node_type_id") if types_path else None
         self._groups = {k: v for k, v in self.group.items() if isinstance(v, h5py.Group) and k.isdigit()}
@@ -100,18 +108,18 @@ class NodePopulation:
                     "row numbers as node ids"
                 )
         self._columns: dict[str, str] = {}
+        self._dynamics: dict[str, str] = {}
         for gname, grp in sorted(self._groups.items()):
             for col in column_names(grp):
                 self._columns.setdefault(col, gname)
-                if col not in ("x", "y", "z"):
-                    ds = grp[col]
-                    expected = (
-                        self.size if self._group_ids is None else int((self._group_ids == int(gname)).sum())
-                    )
-                    if ds.shape[0] != expected:
-                        raise SonataFormatError(
-                            f"{self.path}: {ds.name} has {ds.shape[0]} rows, expected {expected}"
-                        )
+            for col in dynamics_names(grp):
+                self._dynamics.setdefault(col, gname)
+
+    def _group_rows(self, gname: str) -> int:
+        """Number of rows group ``gname`` must have (every attribute dataset is checked against it)."""
+        if self._group_ids is None:
+            return self.size
+        return int((self._group_ids == int(gname)).sum())
 
     # ------------------------------------------------------------------ info
     def __len__(self) -> int:
@@ -129,6 +137,11 @@ class NodePopulation:
         return names
 
     @property
+    def dynamics_property_names(self) -> list[str]:
+        """Names of the per-node dynamics parameters (datasets of ``0/dynamics_params``)."""
+        return list(self._dynamics)
+
+    @property
     def type(self) -> str | None:
         """The population's ``type`` from the circuit config (``biophysical``, ``point_neuron``...)."""
         value = self.config.get("type")
@@ -141,7 +154,7 @@ class NodePopulation:
             return read_all(self._type_ids) if rows is None else read_rows(self._type_ids, rows)
         if name in self._columns:
             if self._group_ids is None:
-                return self._read_group_column(self._groups[self._columns[name]], name, rows)
+                return self._read_group_column(self._columns[name], name, rows)
             return self._read_multi_group(name, rows)
         if self.types is not None and name in self.types.columns:
             type_ids = self._read_property("node_type_id", rows)
@@ -155,14 +168,18 @@ class NodePopulation:
             f"(available: {self.property_names}); n={n}"
         )
 
-    @staticmethod
-    def _read_group_column(grp: h5py.Group, name: str, rows: np.ndarray | None) -> Any:
+    def _read_group_column(
+        self, gname: str, name: str, rows: np.ndarray | None, dynamics: bool = False
+    ) -> Any:
+        grp = self._groups[gname]
+        if dynamics:
+            return read_column(grp["dynamics_params"], name, rows, self._group_rows(gname))
         if name in ("x", "y", "z") and name not in grp and "positions" in grp:
             pos = read_all(grp["positions"]) if rows is None else read_rows(grp["positions"], rows)
             return pos[:, "xyz".index(name)]
-        return read_column(grp, name, rows)
+        return read_column(grp, name, rows, self._group_rows(gname))
 
-    def _read_multi_group(self, name: str, rows: np.ndarray | None) -> Any:
+    def _read_multi_group(self, name: str, rows: np.ndarray | None, dynamics: bool = False) -> Any:
         assert self._group_ids is not None and self._group_index is not None
         rows = np.arange(self.size) if rows is None else rows
         gids = self._group_ids[rows]
@@ -172,10 +189,11 @@ class NodePopulation:
             sel = np.flatnonzero(gids == int(gname))
             if sel.size == 0:
                 continue
-            if name not in column_names(grp):
+            names = dynamics_names(grp) if dynamics else column_names(grp)
+            if name not in names:
                 vals: Any = np.full(sel.size, np.nan)
             else:
-                vals = np.asarray(self._read_group_column(grp, name, gidx[sel]))
+                vals = np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))
             if out is None:
                 out = np.empty(rows.size, dtype=vals.dtype if vals.dtype.kind != "U" else object)
                 if out.dtype.kind == "f":
@@ -184,6 +202,31 @@ class NodePopulation:
                 out = out.astype(np.float64)
             out[sel] = vals
         return out if out is not None else np.zeros(0)
+
+    def get_dynamics(
+        self, ids_or_query: Query | Ids = None, properties: str | Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Per-node dynamics parameters (``dynamics_params`` datasets) indexed by ``node_ids``."""
+        ids = self.ids(ids_or_query)
+        names = (
+            self.dynamics_property_names
+            if properties is None
+            else ([properties] if isinstance(properties, str) else list(properties))
+        )
+        rows = None if ids.size == self.size and np.array_equal(ids, np.arange(self.size)) else ids
+        data: dict[str, Any] = {}
+        for name in names:
+            if name not in self._dynamics:
+                raise SonataFormatError(
+                    f"{self.path}: population {self.name!r} has no dynamics parameter {name!r} "
+                    f"(available: {self.dynamics_property_names})"
+                )
+            data[name] = (
+                self._read_group_column(self._dynamics[name], name, rows, dynamics=True)
+                if self._group_ids is None
+                else self._read_multi_group(name, rows, dynamics=True)
+            )
+        return pd.DataFrame(data, index=pd.Index(ids, name="node_ids"))
 
     def ids(self, query: Query | Ids = None) -> np.ndarray:
         """Node ids matching ``query`` (a dict of property -> value/list), or the ids given."""
