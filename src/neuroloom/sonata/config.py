@@ -9,12 +9,15 @@ the config's folder). :func:`write_circuit_config` writes one with a
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from neuroloom.errors import SonataFormatError
+import h5py
+
+from neuroloom.errors import SonataFormatError, UnknownPopulationError
 from neuroloom.store.atomic import write_bytes
 
 _VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
@@ -29,7 +32,24 @@ PATH_KEYS = (
     "alternate_morphologies",
     "spatial_segment_index_dir",
     "spatial_synapse_index_dir",
+    "point_neuron_models_dir",
+    "mechanisms_dir",
+    "synaptic_models_dir",
+    "templates_dir",
+    "vasculature_file",
+    "vasculature_mesh",
+    "spine_morphologies_dir",
+    "microdomains_file",
+    "endfeet_meshes_file",
 )
+#: keys whose value is a mapping of names to paths (``{"h5v1": "$DIR/h5"}``)
+PATH_MAP_KEYS = ("alternate_morphologies",)
+DEFAULT_TYPE = {"nodes": "biophysical", "edges": "chemical"}
+
+
+def _normal(path: Path, base: Path) -> str:
+    """``path`` made absolute from ``base``, with ``.`` and ``..`` removed (symlinks kept)."""
+    return os.path.normpath(path if path.is_absolute() else base / path)
 
 
 def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> dict[str, str]:
@@ -42,7 +62,7 @@ def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> di
             if all(n in resolved for n in names):
                 text = _VAR.sub(lambda m: resolved[m.group(0)], value)
                 path = Path(text)
-                resolved[key] = str(path if path.is_absolute() else (base / path).resolve())
+                resolved[key] = _normal(path, base)
                 del pending[key]
                 progress = True
         if not pending:
@@ -56,6 +76,8 @@ def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> di
 
 def _resolve(value: Any, manifest: Mapping[str, str], base: Path, where: Path, key: str = "") -> Any:
     if isinstance(value, Mapping):
+        if key in PATH_MAP_KEYS:  # every value of the mapping is a path
+            return {k: _resolve(v, manifest, base, where, "nodes_file") for k, v in value.items()}
         return {k: _resolve(v, manifest, base, where, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_resolve(v, manifest, base, where, key) for v in value]
@@ -69,7 +91,7 @@ def _resolve(value: Any, manifest: Mapping[str, str], base: Path, where: Path, k
         text = _VAR.sub(sub, value)
         if key in PATH_KEYS and text:
             path = Path(text)
-            return str(path if path.is_absolute() else (base / path).resolve())
+            return _normal(path, base)
         return text
     return value
 
@@ -102,6 +124,49 @@ def read_circuit_config(path: str | Path) -> dict[str, Any]:
                 raise SonataFormatError(f"{path}: networks.{kind}[{i}] has no {file_key!r}")
     config["_path"] = str(path)
     return config
+
+
+def population_properties(config: Mapping[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """Properties of one population as a SONATA reader applies them.
+
+    ``components`` give the defaults, the ``networks`` entry that lists the file
+    overrides them and the entry's ``populations[name]`` overrides both (the
+    spec's precedence, as libsonata's ``node_population_properties`` /
+    ``edge_population_properties``). ``elements_path`` is the HDF5 file,
+    ``types_path`` the types CSV (``""`` when none) and ``type`` defaults to
+    ``biophysical`` (nodes) or ``chemical`` (edges).
+
+    Parameters
+    ----------
+    config
+        A config from :func:`read_circuit_config` (paths already absolute).
+    kind
+        ``"nodes"`` or ``"edges"``.
+    name
+        The population.
+    """
+    file_key, types_key = f"{kind}_file", f"{kind[:-1]}_types_file"
+    for entry in config["networks"].get(kind, []):
+        pops = entry.get("populations") or {}
+        if name not in pops and (pops or not _file_holds(entry[file_key], kind, name)):
+            continue
+        props: dict[str, Any] = {"type": DEFAULT_TYPE[kind]}
+        props.update({k: v for k, v in (config.get("components") or {}).items()})
+        props.update({k: v for k, v in entry.items() if k not in (file_key, types_key, "populations")})
+        props.update(dict(pops.get(name) or {}))
+        props["elements_path"] = entry[file_key]
+        props["types_path"] = entry.get(types_key) or ""
+        return props
+    raise UnknownPopulationError(f"{config.get('_path')}: no {kind[:-1]} population {name!r}")
+
+
+def _file_holds(path: str, kind: str, name: str) -> bool:
+    """Whether the HDF5 file ``path`` has ``/<kind>/<name>`` (an entry without ``populations``)."""
+    try:
+        with h5py.File(path, "r") as fh:
+            return f"{kind}/{name}" in fh
+    except OSError:
+        return False
 
 
 def write_circuit_config(
