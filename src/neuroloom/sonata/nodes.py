@@ -8,6 +8,7 @@ compression unless asked).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,19 +44,52 @@ def _as_ids(ids: Ids, size: int, where: str) -> np.ndarray:
     return arr
 
 
+#: node set comparison operators (SONATA node sets spec) and their numpy form
+_OPERATORS = {
+    "$gt": np.greater,
+    "$lt": np.less,
+    "$gte": np.greater_equal,
+    "$lte": np.less_equal,
+}
+
+
+def _match_operators(col: np.ndarray, wanted: Mapping[str, Any]) -> np.ndarray:
+    """``{"$gt": 3, "$lte": 5}`` / ``{"$regex": "^L5"}`` (and neuroloom's ``min``/``max``)."""
+    mask = np.ones(col.shape[0], dtype=bool)
+    for op, bound in wanted.items():
+        if op in _OPERATORS:
+            mask &= _OPERATORS[op](col.astype(np.float64), float(bound))
+        elif op == "$regex":
+            pattern = re.compile(str(bound))
+            text = col.astype(str)
+            mask &= np.fromiter((pattern.fullmatch(v) is not None for v in text), bool, text.size)
+        elif op == "min":
+            mask &= col >= bound
+        elif op == "max":
+            mask &= col <= bound
+        else:
+            raise SonataFormatError(
+                f"unknown node set operator {op!r}; use $gt, $lt, $gte, $lte or $regex"
+            )
+    return mask
+
+
 def match(values: Any, wanted: Any) -> np.ndarray:
-    """Boolean mask of ``values`` equal to ``wanted`` (scalar, list, or ``(lo, hi)`` dict)."""
+    """Boolean mask of ``values`` equal to ``wanted``.
+
+    ``wanted`` is a scalar, a list (any of) or a mapping of operators
+    (``$gt``, ``$lt``, ``$gte``, ``$lte``, ``$regex``, as in SONATA node sets).
+    """
+    if isinstance(values, pd.Categorical):
+        values = np.asarray(values.astype(str), dtype=object)
     col = np.asarray(values)
-    if isinstance(wanted, Mapping):  # {"$gte": .., "$lt": ..} style bounds not in spec: use min/max
-        mask = np.ones(col.shape[0], dtype=bool)
-        if "min" in wanted:
-            mask &= col >= wanted["min"]
-        if "max" in wanted:
-            mask &= col <= wanted["max"]
-        return mask
+    if isinstance(wanted, Mapping):
+        return _match_operators(col, wanted)
     if isinstance(wanted, (list, tuple, set, np.ndarray)):
-        return np.isin(col.astype(str) if col.dtype.kind == "O" else col, list(wanted))
-    if col.dtype.kind == "O" or isinstance(values, pd.Categorical):
+        if col.dtype.kind == "O":
+            return np.isin(col.astype(str), [str(w) for w in wanted])
+        return np.isin(col, list(wanted))
+    if col.dtype.kind == "O":
         return np.asarray(col.astype(str) == str(wanted))
     return np.asarray(col == wanted)
 
