@@ -44,6 +44,9 @@ PATH_KEYS = (
 )
 #: keys whose value is a mapping of names to paths (``{"h5v1": "$DIR/h5"}``)
 PATH_MAP_KEYS = ("alternate_morphologies",)
+#: keys of a simulation config whose values are paths taken from the config's folder
+SIM_PATH_KEYS = PATH_KEYS + ("network", "output_dir", "input_file", "spike_file", "electrodes_file")
+SORT_ORDER_ALIASES = {"time": "by_time", "id": "by_id", "gid": "by_id", "by_gid": "by_id"}
 DEFAULT_TYPE = {"nodes": "biophysical", "edges": "chemical"}
 
 
@@ -74,14 +77,21 @@ def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> di
     )
 
 
-def _resolve(value: Any, manifest: Mapping[str, str], base: Path, where: Path, key: str = "") -> Any:
+def _resolve(
+    value: Any,
+    manifest: Mapping[str, str],
+    base: Path,
+    where: Path,
+    key: str = "",
+    path_keys: tuple[str, ...] = PATH_KEYS,
+) -> Any:
     if isinstance(value, Mapping):
         if key in PATH_MAP_KEYS:  # every value of the mapping is a path
             return {k: _resolve(v, manifest, base, where, "nodes_file") for k, v in value.items()}
-        return {k: _resolve(v, manifest, base, where, k) for k, v in value.items()}
+        return {k: _resolve(v, manifest, base, where, k, path_keys) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, manifest, base, where, key) for v in value]
-    if isinstance(value, str) and (key in PATH_KEYS or "$" in value):
+        return [_resolve(v, manifest, base, where, key, path_keys) for v in value]
+    if isinstance(value, str) and (key in path_keys or "$" in value):
 
         def sub(m: re.Match[str]) -> str:
             if m.group(0) not in manifest:
@@ -89,29 +99,34 @@ def _resolve(value: Any, manifest: Mapping[str, str], base: Path, where: Path, k
             return manifest[m.group(0)]
 
         text = _VAR.sub(sub, value)
-        if key in PATH_KEYS and text:
+        if key in path_keys and text:
             path = Path(text)
             return _normal(path, base)
         return text
     return value
 
 
-def read_circuit_config(path: str | Path) -> dict[str, Any]:
-    """Read a circuit config; every file path in the result is absolute."""
-    path = Path(path).resolve()
+def _load(path: Path, what: str, path_keys: tuple[str, ...]) -> dict[str, Any]:
+    """Read a JSON config, expand its manifest and make the paths under ``path_keys`` absolute."""
     try:
         raw = json.loads(path.read_text())
     except FileNotFoundError:
-        raise SonataFormatError(f"{path}: circuit config not found") from None
+        raise SonataFormatError(f"{path}: {what} not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SonataFormatError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
-        raise SonataFormatError(f"{path}: a circuit config must be a JSON object")
+        raise SonataFormatError(f"{path}: a {what} must be a JSON object")
     base = path.parent
     # bmtk writes "${configdir}" for the config's own folder
     manifest_raw = {k: str(v).replace("${configdir}", str(base)) for k, v in raw.get("manifest", {}).items()}
     manifest = _expand_manifest(manifest_raw, base, path)
-    config = {k: _resolve(v, manifest, base, path, k) for k, v in raw.items() if k != "manifest"}
+    return {k: _resolve(v, manifest, base, path, k, path_keys) for k, v in raw.items() if k != "manifest"}
+
+
+def read_circuit_config(path: str | Path) -> dict[str, Any]:
+    """Read a circuit config; every file path in the result is absolute."""
+    path = Path(path).resolve()
+    config = _load(path, "circuit config", PATH_KEYS)
     networks = config.get("networks")
     if not isinstance(networks, dict):
         raise SonataFormatError(f"{path}: missing 'networks' object")
@@ -122,6 +137,40 @@ def read_circuit_config(path: str | Path) -> dict[str, Any]:
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict) or file_key not in entry:
                 raise SonataFormatError(f"{path}: networks.{kind}[{i}] has no {file_key!r}")
+    config["_path"] = str(path)
+    return config
+
+
+def read_simulation_config(path: str | Path) -> dict[str, Any]:
+    """Read a simulation config (SONATA / bmtk); every file path in the result is absolute.
+
+    Manifest variables are expanded; ``network``, ``node_sets_file``,
+    ``output.output_dir``, input files and electrode files are taken from the
+    config's folder; ``output.spikes_file`` / ``output.log_file`` and each
+    report's ``file_name`` (default ``<report name>.h5``) from ``output_dir``,
+    as libsonata resolves them. ``spikes_sort_order`` is one of ``none``,
+    ``by_id``, ``by_time`` (bmtk's ``time`` / ``id`` are translated).
+    """
+    path = Path(path).resolve()
+    config = _load(path, "simulation config", SIM_PATH_KEYS)
+    output = config.setdefault("output", {})
+    if not isinstance(output, dict):
+        raise SonataFormatError(f"{path}: 'output' must be an object")
+    out_dir = Path(output.get("output_dir") or _normal(Path("output"), path.parent))
+    output["output_dir"] = str(out_dir)
+    for key in ("spikes_file", "log_file"):
+        if output.get(key):
+            output[key] = _normal(Path(output[key]), out_dir)
+    order = output.get("spikes_sort_order")
+    if order is not None:
+        output["spikes_sort_order"] = SORT_ORDER_ALIASES.get(str(order), str(order))
+    for name, report in (config.get("reports") or {}).items():
+        if not isinstance(report, dict):
+            raise SonataFormatError(f"{path}: reports.{name} must be an object")
+        file_name = str(report.get("file_name") or name)
+        if not file_name.endswith(".h5"):
+            file_name += ".h5"
+        report["file_name"] = _normal(Path(file_name), out_dir)
     config["_path"] = str(path)
     return config
 
