@@ -71,6 +71,13 @@ def write_column(
         group.create_dataset(name, data=values, **kw)
 
 
+def write_dynamics(group: h5py.Group, columns: Mapping[str, np.ndarray], compression: str | None = None) -> None:
+    """Write per-element dynamics parameters as the ``dynamics_params`` subgroup of ``group``."""
+    sub = group.create_group("dynamics_params")
+    for name, values in columns.items():
+        write_column(sub, name, values, enumerate_strings=False, compression=compression)
+
+
 def is_enum(group: h5py.Group, name: str) -> bool:
     return LIBRARY in group and name in group[LIBRARY]
 

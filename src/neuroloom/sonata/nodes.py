@@ -25,6 +25,7 @@ from neuroloom.sonata.columns import (
     dynamics_names,
     read_column,
     write_column,
+    write_dynamics,
 )
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
@@ -341,7 +342,9 @@ def write_nodes(
     populations
         ``{population: {"node_type_id": ids_or_scalar, prop: values, ...}}``. Each
         mapping may hold ``"N"`` (number of nodes) when every value is a scalar.
-        ``positions`` given as ``(N, 3)`` is written as 1-D ``x``, ``y``, ``z``.
+        ``positions`` given as ``(N, 3)`` is written as 1-D ``x``, ``y``, ``z``;
+        ``"dynamics_params"`` given as a mapping of per-node values is written as
+        the ``0/dynamics_params`` subgroup.
     enumerate_strings
         ``True``: every string column as an ``@library`` enumeration; ``"auto"``:
         when values repeat; ``False``: plain variable-length strings.
@@ -358,6 +361,7 @@ def write_nodes(
             root = fh.create_group("nodes")
             for name, props in populations.items():
                 props = dict(props)
+                dynamics = props.pop("dynamics_params") if isinstance(props.get("dynamics_params"), Mapping) else None
                 n = _population_size(name, props)
                 props.pop("N", None)
                 type_ids = np.asarray(props.pop("node_type_id", 0))
@@ -375,6 +379,8 @@ def write_nodes(
                     write_column(
                         g0, col, values, enumerate_strings=enumerate_strings, compression=compression
                     )
+                if dynamics:
+                    write_dynamics(g0, broadcast_props(dynamics, n), compression)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
