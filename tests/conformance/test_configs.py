@@ -20,7 +20,8 @@ import pytest
 from neuroloom.sonata import Circuit, read_circuit_config, read_simulation_config
 from neuroloom.sonata.config import population_properties
 from neuroloom.sonata.types_csv import read_types
-from tests.conformance.corpus import files, path_of
+
+from .corpus import files, path_of
 
 # What libsonata refuses in the corpus's circuit configs (all legal SONATA v1 / bmtk):
 #  - "target_simulator": "NEST": libsonata knows only NEURON and CORENEURON;
@@ -112,9 +113,15 @@ def test_circuit_config_equal_libsonata(rel: str) -> None:
                 if key == "type" and typed_by_patch and kind == "nodes":
                     continue
                 expected = _libsonata_value(lib, key)
-                got = mine.get("alternate_morphologies", {}) if key == "alternate_morphology_formats" else mine.get(key, "")
+                got = (
+                    mine.get("alternate_morphologies", {})
+                    if key == "alternate_morphology_formats"
+                    else mine.get(key, "")
+                )
                 # libsonata gives None or "" for an absent path, depending on the key
-                assert (got or None) == (expected or None), f"{rel}: {kind} {name}.{key}: neuroloom {got!r}, libsonata {expected!r}"
+                assert (got or None) == (expected or None), (
+                    f"{rel}: {kind} {name}.{key}: neuroloom {got!r}, libsonata {expected!r}"
+                )
 
 
 # What libsonata (a recent release, which follows the BBP extensions of the
@@ -146,7 +153,9 @@ def _sim_patched(raw: dict[str, Any]) -> dict[str, Any]:
     if raw.get("target_simulator", "NEURON") not in NEURON_LIKE:
         raw.pop("target_simulator")
     for mod in raw.get("conditions", {}).get("modifications", []):
-        mod["type"] = {"TTX": "ttx", "ConfigureAllSections": "configure_all_sections"}.get(mod["type"], mod["type"])
+        mod["type"] = {"TTX": "ttx", "ConfigureAllSections": "configure_all_sections"}.get(
+            mod["type"], mod["type"]
+        )
     inputs = raw.get("inputs", {})
     for name in [k for k, v in inputs.items() if (v.get("input_type"), v.get("module")) in MISMATCHED_INPUTS]:
         del inputs[name]

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from neuroloom.sonata import Circuit, open_nodes, read_node_sets, resolve_node_set, write_nodes
-from tests.conformance.corpus import files, path_of
+
+from .corpus import files, path_of
 
 
 def _crafted(tmp_path: Path) -> Path:

@@ -20,7 +20,8 @@ import pytest
 from neuroloom.errors import NeuroloomError
 from neuroloom.sonata import read_frame_report, read_spikes, spike_sorting, write_frame_report, write_spikes
 from neuroloom.sonata.reports import frame_populations, spike_populations
-from tests.conformance.corpus import files, path_of
+
+from .corpus import files, path_of
 
 OLD_SORTING = {"by_gid": "by_id", "by_id": "by_id", "by_time": "by_time", "none": "none"}
 
@@ -85,7 +86,11 @@ def test_spikes_equal_libsonata(rel: str, tmp_path: Path) -> None:
                 reader[pop].get_dict()
         else:
             theirs = reader[pop].get_dict()
-            ids, times, sorting = theirs["node_ids"].astype(np.int64), theirs["timestamps"], reader[pop].sorting
+            ids, times, sorting = (
+                theirs["node_ids"].astype(np.int64),
+                theirs["timestamps"],
+                reader[pop].sorting,
+            )
         np.testing.assert_array_equal(sub["node_id"].to_numpy(), ids)
         np.testing.assert_array_equal(sub["timestamp"].to_numpy(), times)
         assert spike_sorting(path, pop) == sorting

@@ -71,7 +71,9 @@ def write_column(
         group.create_dataset(name, data=values, **kw)
 
 
-def write_dynamics(group: h5py.Group, columns: Mapping[str, np.ndarray], compression: str | None = None) -> None:
+def write_dynamics(
+    group: h5py.Group, columns: Mapping[str, np.ndarray], compression: str | None = None
+) -> None:
     """Write per-element dynamics parameters as the ``dynamics_params`` subgroup of ``group``."""
     sub = group.create_group("dynamics_params")
     for name, values in columns.items():
@@ -109,9 +111,7 @@ def check_column(ds: h5py.Dataset, expected: int | None) -> None:
         )
 
 
-def read_column(
-    group: h5py.Group, name: str, rows: np.ndarray | None, expected: int | None = None
-) -> Any:
+def read_column(group: h5py.Group, name: str, rows: np.ndarray | None, expected: int | None = None) -> Any:
     """Read column ``name`` of an attribute group for ``rows`` (``None``: all rows).
 
     Returns a numpy array, or a pandas Categorical for ``@library`` enumerations.

@@ -45,7 +45,7 @@ PATH_KEYS = (
 #: keys whose value is a mapping of names to paths (``{"h5v1": "$DIR/h5"}``)
 PATH_MAP_KEYS = ("alternate_morphologies",)
 #: keys of a simulation config whose values are paths taken from the config's folder
-SIM_PATH_KEYS = PATH_KEYS + ("network", "output_dir", "input_file", "spike_file", "electrodes_file")
+SIM_PATH_KEYS = (*PATH_KEYS, "network", "output_dir", "input_file", "spike_file", "electrodes_file")
 SORT_ORDER_ALIASES = {"time": "by_time", "id": "by_id", "gid": "by_id", "by_gid": "by_id"}
 DEFAULT_TYPE = {"nodes": "biophysical", "edges": "chemical"}
 

@@ -243,24 +243,18 @@ class EdgePopulation:
     def _multi_column(self, name: str, sel: EdgeSelection, dynamics: bool = False) -> np.ndarray:
         gids = read_ranges(dataset(self.group, "edge_group_id"), sel.starts, sel.stops).astype(_INT)
         gidx = read_ranges(dataset(self.group, "edge_group_index"), sel.starts, sel.stops).astype(_INT)
-        out: np.ndarray | None = None
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        missing = False
         for gname, grp in self._groups.items():
             where = np.flatnonzero(gids == int(gname))
             if where.size == 0:
                 continue
             sub = grp.get("dynamics_params") if dynamics else grp
             if isinstance(sub, h5py.Group) and name in sub and isinstance(sub[name], h5py.Dataset):
-                vals = np.asarray(read_column(sub, name, gidx[where]))
+                parts.append((where, np.asarray(read_column(sub, name, gidx[where], _rows_of(sub, name)))))
             else:
-                vals = np.full(where.size, np.nan)
-            if out is None:
-                out = (
-                    np.full(gids.size, np.nan)
-                    if vals.dtype.kind in "iuf"
-                    else np.empty(gids.size, dtype=object)
-                )
-            out[where] = vals
-        return out if out is not None else np.zeros(0)
+                missing = True  # edges of this group have no value: NaN (numbers) or None
+        return _combine(parts, gids.size, missing)
 
     def get(
         self,
@@ -375,6 +369,29 @@ class EdgePopulation:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _rows_of(group: h5py.Group, name: str) -> int | None:
+    """Rows of ``group`` (taken from its first dataset, ``name`` excluded), or ``None`` if unknown."""
+    for key, obj in group.items():
+        if key != name and isinstance(obj, h5py.Dataset) and obj.shape is not None and obj.ndim == 1:
+            return int(obj.shape[0])
+    return None
+
+
+def _combine(parts: list[tuple[np.ndarray, np.ndarray]], n: int, missing: bool) -> np.ndarray:
+    """Scatter per-group values into one column; integer columns stay integer when no row is missing."""
+    if not parts:
+        return np.full(n, np.nan)
+    numeric = all(vals.dtype.kind in "iuf" for _, vals in parts)
+    if numeric:
+        dtype = np.result_type(*[vals.dtype for _, vals in parts])
+        out = np.full(n, np.nan) if missing else np.empty(n, dtype=dtype)
+    else:
+        out = np.empty(n, dtype=object)
+    for where, vals in parts:
+        out[where] = vals
+    return out
 
 
 def _is_identity(ds: h5py.Dataset, n: int) -> bool:

@@ -69,9 +69,7 @@ def _match_operators(col: np.ndarray, wanted: Mapping[str, Any]) -> np.ndarray:
         elif op == "max":
             mask &= col <= bound
         else:
-            raise SonataFormatError(
-                f"unknown node set operator {op!r}; use $gt, $lt, $gte, $lte or $regex"
-            )
+            raise SonataFormatError(f"unknown node set operator {op!r}; use $gt, $lt, $gte, $lte or $regex")
     return mask
 
 
@@ -361,7 +359,11 @@ def write_nodes(
             root = fh.create_group("nodes")
             for name, props in populations.items():
                 props = dict(props)
-                dynamics = props.pop("dynamics_params") if isinstance(props.get("dynamics_params"), Mapping) else None
+                dynamics = (
+                    props.pop("dynamics_params")
+                    if isinstance(props.get("dynamics_params"), Mapping)
+                    else None
+                )
                 n = _population_size(name, props)
                 props.pop("N", None)
                 type_ids = np.asarray(props.pop("node_type_id", 0))
