@@ -230,7 +230,7 @@ class _Checker:
             self.add(
                 path,
                 obj.name,
-                f"is a dataset; rule: dynamics_params in an attribute group is a group of per-{kind[:-1]} "
+                f"is a dataset; rule: dynamics_params in an attribute group is a group of per-{kind} "
                 "parameters (a per-type parameter file name belongs in the types CSV)",
             )
             return
@@ -239,7 +239,7 @@ class _Checker:
                 self.add(
                     path,
                     ds.name,
-                    f"{key} is a {kind[:-1]} attribute, not a dynamics parameter; rule: it belongs in "
+                    f"{key} is a {kind} attribute, not a dynamics parameter; rule: it belongs in "
                     'group "0" or the types CSV',
                 )
             if isinstance(ds, h5py.Group):
@@ -416,6 +416,13 @@ class _Checker:
 
     def frames(self, path: Path, grp: h5py.Group) -> None:
         data = self._dataset(path, grp, "data", ndim=2)
+        if data is not None and data.dtype != np.float32:
+            self.add(
+                path,
+                data.name,
+                f"dtype {data.dtype}; rule: libsonata reads only float32 frame data",
+                "warning",
+            )
         mapping = grp.get("mapping")
         if not isinstance(mapping, h5py.Group):
             self.add(path, f"{grp.name}/mapping", "missing mapping group")
