@@ -11,13 +11,15 @@ so that every test FAILS (never skips) with a clear message.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import h5py
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+#: ../shared/corpus from the project root (NEUROLOOM_CORPUS overrides it, e.g. to check a missing corpus fails)
+CORPUS = Path(os.environ.get("NEUROLOOM_CORPUS", ROOT / ".." / "shared" / "corpus")).resolve()
 DATASETS = ("sonata-examples", "libsonata-data")
 KINDS = (
     "nodes",

@@ -265,7 +265,10 @@ def read_frame_report(
     with open_h5(path) as fh:
         root = fh.get("report")
         if not isinstance(root, h5py.Group):
-            raise SonataFormatError(f"{path}: missing group /report; not a SONATA frame report")
+            raise SonataFormatError(
+                f"{path}: missing group /report; not a SONATA frame report (rule: a frame report "
+                "holds /report/<population>/data and mapping)"
+            )
         names = sorted(root.keys())
         if population is None:
             if len(names) != 1:

@@ -479,24 +479,86 @@ class _Checker:
             self._types(path, f"networks.edges[{i}].edge_types_file", entry.get("edge_types_file"))
         sets = conf.get("node_sets_file")
         if sets:
-            try:
-                json.loads(Path(sets).read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                self.add(path, "node_sets_file", f"cannot read {sets}: {exc}")
+            _node_sets(self, Path(sets), path, "node_sets_file")
 
     def _types(self, path: Path, where: str, file: str | None) -> None:
         if file and not Path(file).is_file():
             self.add(path, where, f"file not found: {file}")
 
 
+def _json_kind(path: Path) -> str:
+    """``circuit``, ``simulation`` or ``node_sets`` (by content), ``unreadable`` if not JSON."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return "unreadable"
+    if isinstance(data, dict) and "networks" in data:
+        return "circuit"
+    if isinstance(data, dict) and "run" in data:
+        return "simulation"
+    return "node_sets"
+
+
+def _simulation(checker: _Checker, path: Path) -> None:
+    """A simulation config: its network, node sets and input files exist and are valid."""
+    from neuroloom.sonata.config import read_simulation_config
+
+    try:
+        conf = read_simulation_config(path)
+    except SonataError as exc:
+        checker.add(path, "/", str(exc))
+        return
+    network = conf.get("network") or str(path.parent / "circuit_config.json")
+    if Path(network).is_file():
+        checker.config(Path(network))
+    else:
+        checker.add(path, "network", f"file not found: {network}")
+    sets = conf.get("node_sets_file")
+    if sets:
+        _node_sets(checker, Path(sets), path, "node_sets_file")
+    for name, spec in (conf.get("inputs") or {}).items():
+        for key in ("input_file", "spike_file"):
+            if isinstance(spec, dict) and spec.get(key) and not Path(spec[key]).is_file():
+                checker.add(path, f"inputs.{name}.{key}", f"file not found: {spec[key]}")
+
+
+def _node_sets(checker: _Checker, sets: Path, where_file: Path, key: str) -> None:
+    from neuroloom.sonata.node_sets import read_node_sets
+
+    if not sets.is_file():
+        checker.add(where_file, key, f"file not found: {sets}")
+        return
+    try:
+        data = read_node_sets(sets)
+    except SonataError as exc:
+        checker.add(sets, "/", str(exc))
+        return
+    for name, rule in data.items():
+        for part in rule if isinstance(rule, list) else []:
+            if not isinstance(part, str) or part not in data:
+                checker.add(sets, name, f"compound node set names {part!r}, which is not a node set")
+        for attr, value in rule.items() if isinstance(rule, dict) else []:
+            ops = set(value) - {"$gt", "$lt", "$gte", "$lte", "$regex"} if isinstance(value, dict) else set()
+            if ops:
+                checker.add(
+                    sets, f"{name}.{attr}", f"unknown operators {sorted(ops)}; rule: $gt $lt $gte $lte $regex"
+                )
+
+
 def validate(path: str | Path) -> list[Violation]:
-    """List every violation found in a circuit config, SONATA HDF5 file or report."""
+    """List every violation found in a config, node sets file, SONATA HDF5 file or report."""
     path = Path(path)
     checker = _Checker()
     if not path.exists():
         checker.add(path, "/", "no such file")
     elif path.suffix == ".json":
-        checker.config(path)
+        kind = _json_kind(path)
+        if kind == "simulation":
+            _simulation(checker, path)
+        elif kind == "node_sets":
+            _node_sets(checker, path, path, "/")
+        else:
+            checker.config(path)
     else:
         checker.h5(path)
     return checker.found
