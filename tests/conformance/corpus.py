@@ -18,7 +18,7 @@ import h5py
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: ../shared/corpus from the project root (NEUROLOOM_CORPUS overrides it, e.g. to check a missing corpus fails)
+#: ../shared/corpus from the project root (NEUROLOOM_CORPUS overrides it: check a missing corpus fails)
 CORPUS = Path(os.environ.get("NEUROLOOM_CORPUS", ROOT / ".." / "shared" / "corpus")).resolve()
 DATASETS = ("sonata-examples", "libsonata-data")
 KINDS = (
