@@ -8,7 +8,6 @@ compression unless asked).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,10 +59,8 @@ def _match_operators(col: np.ndarray, wanted: Mapping[str, Any]) -> np.ndarray:
     for op, bound in wanted.items():
         if op in _OPERATORS:
             mask &= _OPERATORS[op](col.astype(np.float64), float(bound))
-        elif op == "$regex":
-            pattern = re.compile(str(bound))
-            text = col.astype(str)
-            mask &= np.fromiter((pattern.fullmatch(v) is not None for v in text), bool, text.size)
+        elif op == "$regex":  # the whole value must match, as libsonata's std::regex_match
+            mask &= pd.Series(col.astype(str)).str.fullmatch(str(bound)).to_numpy(dtype=bool)
         elif op == "min":
             mask &= col >= bound
         elif op == "max":

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.errors import SonataFormatError, UnknownPopulationError
-from neuroloom.sonata._h5 import attr_text, dataset, open_h5, read_all
+from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, open_h5, read_all
 from neuroloom.store.atomic import tmp_name
 
 SORTING = {"none": 0, "by_id": 1, "by_time": 2}
@@ -294,11 +294,7 @@ def read_frame_report(
             raise SonataFormatError(f"{path}: {mapping.name}/{ptr_name} does not match node_ids and data")
         if node_ids is not None:
             want = np.isin(ids, np.asarray(node_ids, dtype=np.uint64))
-            cols = (
-                np.concatenate([np.arange(ptrs[i], ptrs[i + 1]) for i in np.flatnonzero(want)])
-                if want.any()
-                else np.zeros(0, np.int64)
-            )
+            cols = np_ranges(ptrs[:-1][want], ptrs[1:][want])
             data = data_ds[()][:, cols] if cols.size else np.zeros((data_ds.shape[0], 0), np.float32)
             counts = np.diff(ptrs)[want]
             ids = ids[want]
