@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.errors import SonataFormatError
-from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, ranges_of, read_all, read_ranges
+from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, ranges_of, read_all, read_ranges, read_rows
 from neuroloom.sonata.columns import check_column, column_names, dynamics_names, is_enum, read_column
 from neuroloom.sonata.index import IndexReader, merge_ranges
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
@@ -394,12 +394,25 @@ def _combine(parts: list[tuple[np.ndarray, np.ndarray]], n: int, missing: bool) 
     return out
 
 
+#: edge_group_index files up to this many rows are checked in full; larger ones by a sample
+IDENTITY_FULL_CHECK = 4_000_000
+IDENTITY_SAMPLE = 65_536
+
+
 def _is_identity(ds: h5py.Dataset, n: int) -> bool:
-    """Whether ``ds`` (an edge_group_index) is 0..n-1, i.e. group rows are edge ids."""
+    """Whether ``ds`` (an edge_group_index) is 0..n-1, i.e. group rows are edge ids.
+
+    Files up to :data:`IDENTITY_FULL_CHECK` edges are checked in full; larger
+    ones on an evenly spaced sample plus the first and last rows, so opening a
+    population never reads a whole large column.
+    """
     if ds.shape != (n,):
         return False
-    values = read_all(ds)
-    return bool(np.array_equal(values, np.arange(n, dtype=values.dtype)))
+    if n <= IDENTITY_FULL_CHECK:
+        values = read_all(ds)
+        return bool(np.array_equal(values, np.arange(n, dtype=values.dtype)))
+    rows = np.unique(np.concatenate(([0, n - 1], np.linspace(0, n - 1, IDENTITY_SAMPLE).astype(np.int64))))
+    return bool(np.array_equal(read_rows(ds, rows).astype(np.int64), rows))
 
 
 def _range_lengths(reader: IndexReader, n2r: np.ndarray) -> np.ndarray:
