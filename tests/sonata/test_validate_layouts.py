@@ -44,6 +44,14 @@ def _swap_for_strings(fh: h5py.File, group: str, name: str, rows: int) -> None:
     fh[group].create_dataset(name, data=["472363762_point.json"] * rows, dtype=TEXT)
 
 
+def _old_layout(fh: h5py.File) -> None:
+    ids, times = fh["spikes/p/node_ids"][()], fh["spikes/p/timestamps"][()]
+    del fh["spikes/p"]
+    fh["spikes/gids"] = ids
+    fh["spikes/timestamps"] = times
+    fh["spikes"].attrs["sorting"] = "by_gid"
+
+
 @dataclass(frozen=True)
 class Case:
     kind: str  # nodes | edges | spikes | report
@@ -325,6 +333,14 @@ CASES = {
             f["spikes/p"].attrs.__delitem__("sorting"),
             f["spikes/p"].attrs.__setitem__("sorting", "by_time"),
         ),
+    ),
+    # the old layout NEST and bmtk read: libsonata takes "gids" and "timestamps" for populations
+    "spikes in the old /spikes/gids layout": Case(
+        "spikes",
+        "/spikes",
+        "old layout",
+        True,
+        lambda f: _old_layout(f),
     ),
     "spike node_ids too short": Case(
         "spikes",

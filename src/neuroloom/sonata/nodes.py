@@ -134,8 +134,8 @@ class NodePopulation:
             node_id = read_all(self.group["node_id"])
             if node_id.size != self.size or not np.array_equal(node_id, np.arange(self.size)):
                 raise SonataFormatError(
-                    f"{self.path}: {self.group.name}/node_id is not 0..{self.size - 1}; neuroloom uses "
-                    "row numbers as node ids"
+                    f"{self.path}: {self.group.name}/node_id is not 0..{self.size - 1}; rule: node ids are "
+                    "implicit (row numbers), an explicit node_id must be 0..N-1"
                 )
         self._columns: dict[str, str] = {}
         self._dynamics: dict[str, str] = {}

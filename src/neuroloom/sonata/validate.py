@@ -332,7 +332,9 @@ class _Checker:
                 continue
             if "node_id_to_range" in d and "node_id_to_ranges" not in d:
                 self.add(
-                    path, f"{d.name}/node_id_to_range", "must be named node_id_to_ranges (bmtk spelling)"
+                    path,
+                    f"{d.name}/node_id_to_range",
+                    "must be named node_id_to_ranges (bmtk spelling; libsonata's lookups fail on it)",
                 )
                 n2r = d["node_id_to_range"]
             else:
@@ -391,13 +393,19 @@ class _Checker:
 
     def spikes(self, path: Path, root: h5py.Group) -> None:
         groups = {k: v for k, v in root.items() if isinstance(v, h5py.Group)}
-        if not groups:
+        if not groups and "timestamps" in root:
             self.add(
                 path,
                 root.name,
-                "no population groups under /spikes",
-                "warning" if "timestamps" in root else "error",
+                "old layout (/spikes/gids + /spikes/timestamps, no population): NEST, bmtk and neuroloom "
+                "read it, libsonata reads 'gids' and 'timestamps' as two populations; rule: "
+                "/spikes/<population>/{node_ids, timestamps}",
+                "warning",
             )
+            if "gids" in root and root["gids"].shape != root["timestamps"].shape:
+                self.add(path, f"{root.name}/gids", "gids and timestamps differ in length")
+        elif not groups:
+            self.add(path, root.name, "no population groups under /spikes; rule: /spikes/<population>")
         for _name, grp in groups.items():
             ts = self._dataset(path, grp, "timestamps")
             ids = self._dataset(path, grp, "node_ids", ts.shape[0] if ts is not None else None)
