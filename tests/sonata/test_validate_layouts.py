@@ -44,6 +44,12 @@ def _swap_for_strings(fh: h5py.File, group: str, name: str, rows: int) -> None:
     fh[group].create_dataset(name, data=["472363762_point.json"] * rows, dtype=TEXT)
 
 
+def _gzip(fh: h5py.File, path: str) -> None:
+    values = fh[path][()]
+    del fh[path]
+    fh.create_dataset(path, data=values, compression="gzip")
+
+
 def _old_layout(fh: h5py.File) -> None:
     ids, times = fh["spikes/p/node_ids"][()], fh["spikes/p/timestamps"][()]
     del fh["spikes/p"]
@@ -102,6 +108,14 @@ CASES = {
         'attributes go in group "0" or the types CSV',
         False,
         lambda f: f["nodes/p"].create_dataset("model_type", data=["point_neuron"] * N, dtype=TEXT),
+    ),
+    # legal HDF5, but the libsonata wheel has no gzip filter
+    "gzip-compressed attribute": Case(
+        "nodes",
+        "/nodes/p/0/x",
+        "the libsonata wheel cannot read it",
+        True,
+        lambda f: _gzip(f, "nodes/p/0/x"),
     ),
     "missing node_type_id": Case(
         "nodes",
