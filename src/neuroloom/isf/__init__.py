@@ -6,5 +6,34 @@
 
 from neuroloom.isf.database import ISFDatabase, open
 from neuroloom.isf.dumpers import READABLE_DUMPERS, load_dump
+from neuroloom.isf.simrun import (
+    SimrunError,
+    detect_spikes,
+    find_simrun_folders,
+    read_cell_activation,
+    read_dendritic_vm,
+    read_param_files,
+    read_soma_vm,
+    read_synapse_activation,
+    recording_sites,
+    trial_ids,
+    trial_numbers,
+)
 
-__all__ = ["READABLE_DUMPERS", "ISFDatabase", "load_dump", "open"]
+__all__ = [
+    "READABLE_DUMPERS",
+    "ISFDatabase",
+    "SimrunError",
+    "detect_spikes",
+    "find_simrun_folders",
+    "load_dump",
+    "open",
+    "read_cell_activation",
+    "read_dendritic_vm",
+    "read_param_files",
+    "read_soma_vm",
+    "read_synapse_activation",
+    "recording_sites",
+    "trial_ids",
+    "trial_numbers",
+]
