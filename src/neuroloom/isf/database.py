@@ -65,7 +65,9 @@ def _as_parts(key: object) -> tuple[str, ...]:
     if not isinstance(parts, tuple) or not parts or not all(isinstance(p, str) and p for p in parts):
         raise InvalidKeyError(f"invalid ISF key {key!r}: use a string or a tuple of strings")
     if any(p in (".", "..") or "/" in p or "\\" in p or "@" in p for p in parts):
-        raise InvalidKeyError(f"invalid ISF key {key!r}: parts may not be '.', '..' or contain '/', '\\' or '@'")
+        raise InvalidKeyError(
+            f"invalid ISF key {key!r}: parts may not be '.', '..' or contain '/', '\\' or '@'"
+        )
     return parts
 
 
@@ -110,7 +112,9 @@ class ISFDatabase(Mapping[Any, Any]):
         elif legacy.is_model_data_base(self.path):
             self.layout = "model_data_base"
         elif not self.path.is_dir():
-            raise NotADatabaseError(f"{self.path} does not exist or is not a directory: no ISF database there")
+            raise NotADatabaseError(
+                f"{self.path} does not exist or is not a directory: no ISF database there"
+            )
         else:
             raise NotADatabaseError(
                 f"{self.path} is not an in_silico_framework database: it has neither {STATE_FILE} "
@@ -210,6 +214,7 @@ class ISFDatabase(Mapping[Any, Any]):
         return db._loader_spec(parts)
 
     def _loader_spec(self, parts: tuple[str, ...]) -> dict[str, Any]:
+        spec: Any
         if self.layout != "isf":
             meta = legacy.read_metadata(self.path, parts)
             return {"Loader": str(meta.get("dumper", "unknown"))}
@@ -225,7 +230,9 @@ class ISFDatabase(Mapping[Any, Any]):
         try:
             spec = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise CorruptItemError(f"ISF key {_display(self.prefix + parts)!r}: cannot read {path}: {exc}") from exc
+            raise CorruptItemError(
+                f"ISF key {_display(self.prefix + parts)!r}: cannot read {path}: {exc}"
+            ) from exc
         if not isinstance(spec, dict) or not isinstance(spec.get("Loader"), str):
             raise CorruptItemError(f"ISF key {_display(self.prefix + parts)!r}: {path} names no 'Loader'")
         return spec
@@ -245,7 +252,7 @@ class ISFDatabase(Mapping[Any, Any]):
         return db._metadata(parts)
 
     def _metadata(self, parts: tuple[str, ...]) -> dict[str, Any]:
-        out = dict(UNKNOWN_METADATA)
+        out: dict[str, Any] = dict(UNKNOWN_METADATA)
         if self.layout != "isf":
             out.update(legacy.read_metadata(self.path, parts))
             out["loader"] = {}
@@ -255,7 +262,9 @@ class ISFDatabase(Mapping[Any, Any]):
             try:
                 loaded = json.loads(path.read_text())
             except (OSError, ValueError) as exc:
-                raise CorruptItemError(f"ISF key {_display(self.prefix + parts)!r}: cannot read {path}: {exc}") from exc
+                raise CorruptItemError(
+                    f"ISF key {_display(self.prefix + parts)!r}: cannot read {path}: {exc}"
+                ) from exc
             if isinstance(loaded, dict):
                 out.update(loaded)
         spec = self._loader_spec(parts)
@@ -311,7 +320,9 @@ class ISFDatabase(Mapping[Any, Any]):
         return load_dump(folder, dumper, shown, allow_pickle=self.allow_pickle, state=state)
 
     def _from_pickled_loader(self, folder: Path, shown: object) -> Any:
-        loader = legacy.unpickle(folder / legacy.LOADER_PICKLE, f"{folder / legacy.LOADER_PICKLE} (key {shown!r})")
+        loader = legacy.unpickle(
+            folder / legacy.LOADER_PICKLE, f"{folder / legacy.LOADER_PICKLE} (key {shown!r})"
+        )
         if not isinstance(loader, legacy.LoaderState):
             raise CorruptItemError(f"ISF key {shown!r}: {folder / legacy.LOADER_PICKLE} holds no ISF Loader")
         dumper = dumper_name(loader.isf_module)
@@ -319,7 +330,9 @@ class ISFDatabase(Mapping[Any, Any]):
             return folder
         if dumper in SUBDB_DUMPERS:
             sub = folder / LEGACY_SUBDB_DIR
-            return ISFDatabase(sub, allow_pickle=True, _root=self.root, _prefix=self.prefix + _as_parts(shown))
+            return ISFDatabase(
+                sub, allow_pickle=True, _root=self.root, _prefix=self.prefix + _as_parts(shown)
+            )
         return load_dump(folder, dumper, shown, allow_pickle=True, state=dict(loader.__dict__))
 
     def _legacy_folder(self, parts: tuple[str, ...]) -> Path:
@@ -338,8 +351,11 @@ class ISFDatabase(Mapping[Any, Any]):
     def _legacy_value(self, parts: tuple[str, ...]) -> Any:
         shown = _display(self.prefix + parts)
         if not self.allow_pickle:
-            raise refuse_pickle(shown, str(legacy.read_metadata(self.path, parts).get("dumper", "unknown")),
-                                self.path / legacy.KEYS_FILE)
+            raise refuse_pickle(
+                shown,
+                str(legacy.read_metadata(self.path, parts).get("dumper", "unknown")),
+                self.path / legacy.KEYS_FILE,
+            )
         try:
             blob = legacy.read_value_blob(self.path, parts)
         except KeyError:
@@ -351,7 +367,7 @@ class ISFDatabase(Mapping[Any, Any]):
         return self._from_pickled_loader(folder, shown)
 
 
-def open(path: str | os.PathLike[str], allow_pickle: bool = False) -> ISFDatabase:  # noqa: A001
+def open(path: str | os.PathLike[str], allow_pickle: bool = False) -> ISFDatabase:
     """Open an in_silico_framework database in place, read only.
 
     Parameters

@@ -120,9 +120,7 @@ def _partition_files(folder: Path, key: object, dumper: str) -> list[Path]:
     try:
         total = int(files[0].name.split(".")[1])
     except (IndexError, ValueError):
-        raise CorruptItemError(
-            f"ISF key {key!r}: cannot parse the partition count from {files[0]}"
-        ) from None
+        raise CorruptItemError(f"ISF key {key!r}: cannot parse the partition count from {files[0]}") from None
     wanted = [folder / f"pandas_to_parquet.{total}.{i}.parquet" for i in range(total)]
     missing = [p for p in wanted if not p.is_file()]
     if missing:
@@ -138,12 +136,12 @@ def _read_partition(path: Path, meta: dict[str, Any] | None) -> pd.DataFrame:
 
 
 def _dask_to_parquet(folder: Path, key: object, dumper: str, state: dict[str, Any]) -> Any:
-    import dask
     import dask.dataframe as dd
+    from dask.delayed import delayed
 
     files = _partition_files(folder, key, dumper)
     meta = _frame_meta(folder, key, state)
-    parts = [dask.delayed(_read_partition)(p, meta) for p in files]
+    parts = [delayed(_read_partition)(p, meta) for p in files]
     empty = empty_frame(meta) if meta is not None else _read_partition(files[0], None).iloc[:0]
     divisions: Any = None
     div_file = folder / "divisions.json"
@@ -160,8 +158,10 @@ def _dask_to_parquet(folder: Path, key: object, dumper: str, state: dict[str, An
 def _numpy_to_npy(folder: Path, key: object, dumper: str, state: dict[str, Any]) -> Any:
     path = _need(folder, "np.npy", key, dumper)
     try:
-        return np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=bool(state.get("allow_pickle")))
     except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            raise
         raise PickleRefusedError(
             f"ISF key {key!r} (dumper {dumper!r}): {path} holds an object array, which numpy "
             "stores as a pickle; open the database with allow_pickle=True to read it"
@@ -184,7 +184,7 @@ def _numpy_to_zarr(folder: Path, key: object, dumper: str, state: dict[str, Any]
 
 
 def _to_msgpack(folder: Path, key: object, dumper: str, state: dict[str, Any]) -> Any:
-    import msgpack
+    import msgpack  # type: ignore[import-untyped]
 
     path = _need(folder, "to_pickle_dump", key, dumper)
     with open(path, "rb") as fh:
@@ -267,7 +267,7 @@ def load_dump(
             "in_silico_framework to one of those, e.g. dumper=I.dumper_to_cloudpickle"
         )
     try:
-        return reader(folder, key, dumper, state or {})
+        return reader(folder, key, dumper, {**(state or {}), "allow_pickle": allow_pickle})
     except (CodecError, CorruptItemError, PickleRefusedError):
         raise
     except (ModuleNotFoundError, AttributeError) as exc:

@@ -93,7 +93,9 @@ def trial_numbers(folder: str | os.PathLike[str]) -> list[int]:
     synapses = _numbered(path, SYNAPSE_FILE)
     cells = _numbered(path, CELL_FILE)
     for number in sorted(set(cells) ^ set(synapses)):
-        have, missing = (cells[number], "synapses") if number in cells else (synapses[number], "presynaptic_cells")
+        have, missing = (
+            (cells[number], "synapses") if number in cells else (synapses[number], "presynaptic_cells")
+        )
         raise SimrunError(
             f"simrun folder {path}: trial {number:06d} has {have.name} but no "
             f"simulation_run{number:04d}_{missing}.csv; the trial's output is incomplete"
@@ -169,19 +171,32 @@ def recording_sites(folder: str | os.PathLike[str]) -> pd.DataFrame:
                 f"{file}: cannot read the recording site (ID, sec, seg, x, somaDist) from the file name"
             )
         rows.append({"site": label, "file": str(file), **match.groupdict()})
-    frame = pd.DataFrame(rows, columns=["site", "file", "site_id", "section", "segment", "x", "soma_distance"])
-    frame = frame.astype({"site_id": "int64", "section": "int64", "segment": "int64", "x": "float64", "soma_distance": "float64"})
+    frame = pd.DataFrame(
+        rows, columns=["site", "file", "site_id", "section", "segment", "x", "soma_distance"]
+    )
+    frame = frame.astype(
+        {
+            "site_id": "int64",
+            "section": "int64",
+            "segment": "int64",
+            "x": "float64",
+            "soma_distance": "float64",
+        }
+    )
     return frame.set_index("site")
 
 
 def read_dendritic_vm(
     folder: str | os.PathLike[str], site: str, base: str | os.PathLike[str] | None = None
 ) -> pd.DataFrame:
-    """Vm at one dendritic recording ``site`` (a label from :func:`recording_sites`), as :func:`read_soma_vm`."""
+    """Vm at one dendritic recording ``site`` (a label from :func:`recording_sites`).
+
+    Same shape as :func:`read_soma_vm`.
+    """
     sites = recording_sites(folder)
     if site not in sites.index:
         raise SimrunError(f"simrun folder {folder}: no recording site {site!r}; sites: {list(sites.index)}")
-    return _read_trace_file(Path(sites.loc[site, "file"]), trial_ids(folder, base))
+    return _read_trace_file(Path(str(sites.loc[site, "file"])), trial_ids(folder, base))
 
 
 def detect_spikes(vm: pd.DataFrame, threshold: float = 0.0) -> pd.DataFrame:
@@ -204,9 +219,7 @@ def detect_spikes(vm: pd.DataFrame, threshold: float = 0.0) -> pd.DataFrame:
     values = vm.to_numpy(dtype="float64")
     times = np.asarray(vm.columns, dtype="float64")
     rows, cols = np.nonzero((values[:, :-1] < threshold) & (values[:, 1:] >= threshold))
-    return pd.DataFrame(
-        {"sim_trial_index": np.asarray(vm.index)[rows], "time": times[cols + 1]}
-    )
+    return pd.DataFrame({"sim_trial_index": np.asarray(vm.index)[rows], "time": times[cols + 1]})
 
 
 def _parse_activation_file(path: Path, columns: tuple[str, ...], trial: str) -> pd.DataFrame:
@@ -227,8 +240,13 @@ def _parse_activation_file(path: Path, columns: tuple[str, ...], trial: str) -> 
     try:
         times = np.array([t for s in stamps if s for t in s.split(",")], dtype="float64")
         fixed = pd.DataFrame([f[:-1] for f in fields], columns=list(columns))
-        fixed = fixed.astype({c: ("int64" if c in _INT_COLUMNS else "float64") for c in columns
-                              if c in _INT_COLUMNS or c == "soma_distance"})
+        fixed = fixed.astype(
+            {
+                c: ("int64" if c in _INT_COLUMNS else "float64")
+                for c in columns
+                if c in _INT_COLUMNS or c == "soma_distance"
+            }
+        )
     except ValueError as exc:
         raise SimrunError(f"{path} (trial {trial}): a value is not a number: {exc}") from exc
     out = fixed.loc[fixed.index.repeat(counts)].reset_index(drop=True)
@@ -237,8 +255,12 @@ def _parse_activation_file(path: Path, columns: tuple[str, ...], trial: str) -> 
     return out
 
 
-def _activations(folder: str | os.PathLike[str], pattern: re.Pattern[str], columns: tuple[str, ...],
-                 base: str | os.PathLike[str] | None) -> pd.DataFrame:
+def _activations(
+    folder: str | os.PathLike[str],
+    pattern: re.Pattern[str],
+    columns: tuple[str, ...],
+    base: str | os.PathLike[str] | None,
+) -> pd.DataFrame:
     path = Path(folder)
     ids = trial_ids(path, base)
     files = _numbered(path, pattern)
@@ -283,10 +305,14 @@ def read_param_files(folder: str | os.PathLike[str]) -> pd.DataFrame:
     for file in sorted(Path(folder).glob("*.param")):
         data = file.read_bytes()
         stem = file.name[: -len(".param")]
-        kind = next((k for k in ("network_model", "neuron_model") if stem.endswith(k)), stem.rsplit("_", 1)[-1])
+        kind = next(
+            (k for k in ("network_model", "neuron_model") if stem.endswith(k)), stem.rsplit("_", 1)[-1]
+        )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CorruptItemError(f"{file} is not UTF-8 text: {exc}") from exc
-        rows.append({"name": file.name, "kind": kind, "sha256": hashlib.sha256(data).hexdigest(), "content": text})
+        rows.append(
+            {"name": file.name, "kind": kind, "sha256": hashlib.sha256(data).hexdigest(), "content": text}
+        )
     return pd.DataFrame(rows, columns=["name", "kind", "sha256", "content"]).set_index("name")
