@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import zarr
-from tests.isf.isf_layout import new_db, new_key, object_meta, stringified
 
 import neuroloom.isf as isf
 from neuroloom.errors import CodecError, CorruptItemError, PickleRefusedError
+
+from .isf_layout import new_db, new_key, object_meta, stringified
 
 
 @pytest.fixture
