@@ -19,7 +19,11 @@ dumper                          files                                       read
 ``numpy_to_npz``                ``np.npz`` (array ``arr_0``)                ndarray
 ``numpy_to_zarr``               ``obj.zarr``                                ndarray
 ``to_msgpack``                  ``to_pickle_dump`` (plain msgpack)          object
-``pandas_to_msgpack`` & co.     pandas' removed msgpack format + blosc      error: how to convert
+``pandas_to_msgpack``           ``pandas_to_msgpack`` (or ``_<n>`` parts)   DataFrame (pandas msgpack)
+``numpy_to_msgpack``            ``pandas_to_msgpack``                       ndarray (pandas msgpack)
+``dask_to_msgpack``,            ``dask_to_msgpack.<i>.csv`` (one pandas     lazy dask DataFrame
+``dask_to_categorized_msgpack`` msgpack file per partition), Loader.json
+                                ``index_name`` and ``divisions``
 ==============================  ==========================================  ==========================
 """
 
@@ -36,6 +40,7 @@ import pandas as pd
 
 from neuroloom.errors import CodecError, CorruptItemError, PickleRefusedError
 from neuroloom.isf.frame_meta import empty_frame, read_object_meta, restore_labels
+from neuroloom.isf.pandas_msgpack import category_to_object, read_pandas_msgpack
 
 PICKLE_DUMPERS = frozenset({"to_pickle", "to_cloudpickle", "pandas_to_pickle", "self"})
 """Dumpers whose files are Python pickles: read only with ``allow_pickle=True``."""
@@ -43,7 +48,8 @@ PICKLE_DUMPERS = frozenset({"to_pickle", "to_cloudpickle", "pandas_to_pickle", "
 PANDAS_MSGPACK_DUMPERS = frozenset(
     {"pandas_to_msgpack", "dask_to_msgpack", "dask_to_categorized_msgpack", "numpy_to_msgpack"}
 )
-"""Dumpers written with pandas' msgpack format (removed from pandas in 1.0)."""
+"""Dumpers written with pandas' msgpack format (removed from pandas in 1.0), read by
+:mod:`neuroloom.isf.pandas_msgpack`."""
 
 FOLDER_DUMPERS = frozenset({"just_create_folder"})
 SUBDB_DUMPERS = frozenset({"just_create_isf_db", "just_create_mdb"})
@@ -191,6 +197,61 @@ def _to_msgpack(folder: Path, key: object, dumper: str, state: dict[str, Any]) -
         return msgpack.unpack(fh, raw=False, strict_map_key=False)
 
 
+def _msgpack_parts(folder: Path, key: object, dumper: str, prefix: str) -> list[Path]:
+    single = folder / prefix
+    if single.is_file():
+        return [single]
+    parts = [p for p in folder.iterdir() if p.name.startswith(prefix + "_")]
+    try:
+        parts.sort(key=lambda p: int(p.name.rsplit("_", 1)[-1]))
+    except ValueError:
+        raise CorruptItemError(f"ISF key {key!r}: unexpected file names in {folder}") from None
+    if not parts:
+        raise CorruptItemError(f"ISF key {key!r} (dumper {dumper!r}): its dump file {single} is missing")
+    return parts
+
+
+def _pandas_to_msgpack(folder: Path, key: object, dumper: str, state: dict[str, Any]) -> Any:
+    files = _msgpack_parts(folder, key, dumper, "pandas_to_msgpack")
+    frames = [read_pandas_msgpack(p) for p in files]
+    if len(frames) == 1:
+        return frames[0]
+    joined = pd.concat(frames)
+    if joined.index.dtype != frames[0].index.dtype:  # pandas 3 infers str for object indexes
+        joined.index = joined.index.astype(frames[0].index.dtype)
+    return joined
+
+
+def _numpy_to_msgpack(folder: Path, key: object, dumper: str, state: dict[str, Any]) -> Any:
+    frame = read_pandas_msgpack(_need(folder, "pandas_to_msgpack", key, dumper))
+    return frame.to_numpy()
+
+
+def _read_msgpack_partition(path: Path, index_name: Any) -> pd.DataFrame:
+    frame = category_to_object(read_pandas_msgpack(path))
+    frame.index.name = index_name
+    return frame
+
+
+def _dask_to_msgpack(folder: Path, key: object, dumper: str, state: dict[str, Any]) -> Any:
+    import dask.dataframe as dd
+    from dask.delayed import delayed
+
+    files = sorted(folder.glob("dask_to_msgpack.*.csv"))
+    if not files:
+        raise CorruptItemError(
+            f"ISF key {key!r} (dumper {dumper!r}): no dask_to_msgpack.*.csv file in {folder}"
+        )
+    index_name = state.get("index_name")
+    empty = _read_msgpack_partition(files[0], index_name).iloc[:0]
+    parts = [delayed(_read_msgpack_partition)(p, index_name) for p in files]
+    divisions = state.get("divisions")
+    known: Any = None
+    if isinstance(divisions, list) and len(divisions) == len(files) + 1 and None not in divisions:
+        known = tuple(divisions)
+    return dd.from_delayed(parts, meta=empty, divisions=known, verify_meta=False)
+
+
 _READERS: dict[str, Callable[[Path, object, str, dict[str, Any]], Any]] = {
     "to_pickle": _to_pickle,
     "to_cloudpickle": _to_pickle,
@@ -201,6 +262,10 @@ _READERS: dict[str, Callable[[Path, object, str, dict[str, Any]], Any]] = {
     "numpy_to_npz": _numpy_to_npz,
     "numpy_to_zarr": _numpy_to_zarr,
     "to_msgpack": _to_msgpack,
+    "pandas_to_msgpack": _pandas_to_msgpack,
+    "numpy_to_msgpack": _numpy_to_msgpack,
+    "dask_to_msgpack": _dask_to_msgpack,
+    "dask_to_categorized_msgpack": _dask_to_msgpack,
 }
 
 READABLE_DUMPERS = frozenset(_READERS) | FOLDER_DUMPERS | SUBDB_DUMPERS
@@ -251,14 +316,6 @@ def load_dump(
     """
     if dumper in PICKLE_DUMPERS and not allow_pickle:
         raise refuse_pickle(key, dumper, folder)
-    if dumper in PANDAS_MSGPACK_DUMPERS:
-        raise CodecError(
-            f"ISF key {key!r} in {folder} is stored with the {dumper!r} dumper: pandas' msgpack "
-            "format with blosc compression, removed from pandas in 1.0, which neuroloom does not "
-            "read. Convert it in an in_silico_framework environment: "
-            f"db.setitem({key!r}, db[{key!r}], dumper=I.dumper_{_CONVERT_HINT[dumper]}) "
-            "and open the database again"
-        )
     reader = _READERS.get(dumper)
     if reader is None:
         raise CodecError(
@@ -268,7 +325,19 @@ def load_dump(
         )
     try:
         return reader(folder, key, dumper, {**(state or {}), "allow_pickle": allow_pickle})
-    except (CodecError, CorruptItemError, PickleRefusedError):
+    except CodecError as exc:
+        if dumper in PANDAS_MSGPACK_DUMPERS:
+            raise CodecError(
+                f"ISF key {key!r} ({dumper!r} dump in {folder}): {exc}; or convert it in an "
+                f"in_silico_framework environment: db.setitem({key!r}, db[{key!r}], "
+                f"dumper=I.dumper_{_CONVERT_HINT[dumper]})"
+            ) from exc
+        raise
+    except CorruptItemError as exc:
+        if repr(key) in str(exc):
+            raise
+        raise CorruptItemError(f"ISF key {key!r} ({dumper!r} dump in {folder}): {exc}") from exc
+    except PickleRefusedError:
         raise
     except (ModuleNotFoundError, AttributeError) as exc:
         if dumper in PICKLE_DUMPERS:
