@@ -90,6 +90,31 @@ def test_keys_and_metadata_without_pickle(tmp_path: Path, isf_classes: dict[str,
         db["arr"]
 
 
+def test_sub_model_data_base(tmp_path: Path, isf_classes: dict[str, type]) -> None:
+    root = tmp_path / "mdb"
+    _make_mdb(root, isf_classes)
+    (root / "sub_dir").mkdir()
+    (root / "sub_dir" / "Loader.pickle").write_bytes(
+        pickle.dumps(isf_classes[f"{DUMPERS}.just_create_mdb"]())
+    )
+    inner = root / "sub_dir" / "mdb"
+    _make_mdb(inner, isf_classes)
+    con = sqlite3.connect(root / "sqlitedict.db")
+    con.execute('INSERT INTO "unnamed" VALUES (?, ?)', ("sub", _pointer(isf_classes, "sub_dir")))
+    con.commit()
+    con.close()
+    con = sqlite3.connect(root / "metadata.db")
+    con.execute('INSERT INTO "unnamed" VALUES (?, ?)', ("sub", pickle.dumps({"dumper": "just_create_mdb"})))
+    con.commit()
+    con.close()
+    closed = isf.open(root)
+    assert "sub" in list(closed)  # without pickle the sub-database is listed, not opened
+    db = isf.open(root, allow_pickle=True)
+    assert ("sub", "grp", "df") in list(db)
+    np.testing.assert_array_equal(db["sub", "arr"], np.arange(4))
+    assert isinstance(db["sub"], isf.ISFDatabase) and db["sub"]["inline"] == [1, 2, 3]
+
+
 def test_values_with_pickle(tmp_path: Path, isf_classes: dict[str, type]) -> None:
     _make_mdb(tmp_path / "mdb", isf_classes)
     db = isf.open(tmp_path / "mdb", allow_pickle=True)

@@ -281,7 +281,8 @@ class ISFDatabase(Mapping[Any, Any]):
             if len(parts) > 1:
                 db, inner = self._locate(parts)
                 return db.is_subdatabase(inner)
-            return (self.path / parts[0] / SUBDB_DIR).is_dir()
+            folder = self.path / parts[0]
+            return (folder / SUBDB_DIR).is_dir() or (folder / LEGACY_SUBDB_DIR).is_dir()
         return legacy.read_metadata(self.path, parts).get("dumper") in SUBDB_DUMPERS
 
     def subdatabase(self, key: Any) -> ISFDatabase:
@@ -291,7 +292,9 @@ class ISFDatabase(Mapping[Any, Any]):
             db, inner = self._locate(parts)
             return db.subdatabase(inner)
         if self.layout == "isf":
-            path = self._inside(self._folder(parts[0]) / SUBDB_DIR, parts[0])
+            folder = self._folder(parts[0])
+            inner = SUBDB_DIR if (folder / SUBDB_DIR).is_dir() else LEGACY_SUBDB_DIR  # converted MDB
+            path = self._inside(folder / inner, parts[0])
         else:
             path = self._legacy_folder(parts) / LEGACY_SUBDB_DIR
         return ISFDatabase(path, allow_pickle=self.allow_pickle, _root=self.root, _prefix=self.prefix + parts)
