@@ -293,8 +293,8 @@ class ISFDatabase(Mapping[Any, Any]):
             return db.subdatabase(inner)
         if self.layout == "isf":
             folder = self._folder(parts[0])
-            inner = SUBDB_DIR if (folder / SUBDB_DIR).is_dir() else LEGACY_SUBDB_DIR  # converted MDB
-            path = self._inside(folder / inner, parts[0])
+            name = SUBDB_DIR if (folder / SUBDB_DIR).is_dir() else LEGACY_SUBDB_DIR  # converted MDB
+            path = self._inside(folder / name, parts[0])
         else:
             path = self._legacy_folder(parts) / LEGACY_SUBDB_DIR
         return ISFDatabase(path, allow_pickle=self.allow_pickle, _root=self.root, _prefix=self.prefix + parts)
