@@ -129,6 +129,8 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
     """
 
     kind = "database"
+    readonly: bool = False
+    """Opened with ``readonly=True``: every write raises ``ReadOnlyError``."""
 
     def __init__(
         self,
