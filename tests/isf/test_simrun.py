@@ -41,6 +41,13 @@ def test_found_recursively_and_trial_ids(isf_corpus: Path, simrun_folder: Path) 
     assert ids == [f"{CONDITION}/20150815-1530_20240/{n:06d}" for n in range(6)]
 
 
+def test_parse_trial_id(simrun_folder: Path) -> None:
+    first = isf.parse_trial_id(isf.trial_ids(simrun_folder)[3])
+    assert first == {"condition": CONDITION, "simrun": "20150815-1530_20240", "trial": 3}
+    with pytest.raises(SimrunError, match="not an ISF sim_trial_index"):
+        isf.parse_trial_id("no-trial-here")
+
+
 def test_soma_vm_and_spikes(simrun_folder: Path) -> None:
     vm = isf.read_soma_vm(simrun_folder)
     assert vm.shape[0] == 6 and vm.index.name == "sim_trial_index"

@@ -120,6 +120,21 @@ def trial_ids(folder: str | os.PathLike[str], base: str | os.PathLike[str] | Non
     return [f"{relative}/{n:06d}" for n in trial_numbers(path)]
 
 
+def parse_trial_id(trial_id: str) -> dict[str, str | int]:
+    """Split a ``sim_trial_index`` into ``condition``, ``simrun`` and ``trial``.
+
+    ``"C2_evoked/20150815-1530_20240/000003"`` -> ``{"condition": "C2_evoked",
+    "simrun": "20150815-1530_20240", "trial": 3}``; deeper ids keep the leading
+    folders in ``condition`` (joined with ``/``).
+    """
+    parts = trial_id.strip("/").split("/")
+    if len(parts) < 2 or not parts[-1].isdigit():
+        raise SimrunError(
+            f"{trial_id!r} is not an ISF sim_trial_index (<condition folder>/<simrun folder>/<trial>)"
+        )
+    return {"condition": "/".join(parts[:-2]), "simrun": parts[-2], "trial": int(parts[-1])}
+
+
 def _read_trace_file(path: Path, ids: list[str]) -> pd.DataFrame:
     try:
         header = path.open().readline().rstrip("\n").split("\t")
