@@ -128,7 +128,7 @@ def read_metadata(root: Path, parts: tuple[str, ...]) -> dict[str, Any]:
     if not rows:
         return {}
     try:
-        meta = _PlainUnpickler(io.BytesIO(bytes(rows[0][0]))).load()
+        meta = _PlainUnpickler(io.BytesIO(bytes(rows[0][0])), encoding="latin1").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return {}
     return dict(meta) if isinstance(meta, dict) else {}
@@ -145,9 +145,10 @@ def read_value_blob(root: Path, parts: tuple[str, ...]) -> bytes:
 def unpickle(data: bytes | Path, what: str) -> Any:
     """Unpickle ``data`` (bytes or a file) mapping ISF classes to :class:`Pointer` / :class:`LoaderState`."""
     try:
+        # latin1 reads Python 2 pickles (str and numpy buffers) as ModelDataBases hold them
         if isinstance(data, Path):
             with open(data, "rb") as fh:
-                return _ISFUnpickler(fh).load()
-        return _ISFUnpickler(io.BytesIO(data)).load()
+                return _ISFUnpickler(fh, encoding="latin1").load()
+        return _ISFUnpickler(io.BytesIO(data), encoding="latin1").load()
     except (OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
         raise CorruptItemError(f"cannot unpickle {what}: {type(exc).__name__}: {exc}") from exc
