@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-EXTRAS := dev,dask,sim,bench,export
+EXTRAS := dev,dask,sim,bench,export,isf
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: demo test lint typecheck bench clean

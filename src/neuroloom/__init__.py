@@ -40,7 +40,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from neuroloom.study.study import Study
 
 
+_SUBPACKAGES = frozenset({"isf"})
+"""Subpackages reachable as attributes (``nl.isf.open``), imported on first use."""
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"neuroloom.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'neuroloom' has no attribute {name!r}")
@@ -50,7 +56,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_EXPORTS, *_SUBPACKAGES])
 
 
 __all__ = [

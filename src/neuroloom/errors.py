@@ -140,3 +140,11 @@ class StudyFileError(StudyError, ValueError):
 
 class ReportError(StudyError):
     """A study report cannot be built (nothing recorded, unwritable folder)."""
+
+
+class ReadOnlyError(NeuroloomError):
+    """A write was attempted on a database opened with ``readonly=True``."""
+
+
+class KeyConflictError(NeuroloomError, ValueError):
+    """A key would be a value and a prefix of other keys at once."""
