@@ -76,7 +76,7 @@ def _distribution(name: str, value: Any) -> Any:
 
 
 def _design(entry: dict[str, Any]) -> Any:
-    from neuroloom.study import explore
+    from neuroloom.params import explore
 
     if not isinstance(entry, dict) or len(entry) != 1:
         raise StudyError(f"each [[explore]] entry needs exactly one of grid, zip, points, random: {entry!r}")
@@ -98,7 +98,7 @@ def _design(entry: dict[str, Any]) -> Any:
 def _study_dir(path: str) -> Path:
     given = Path(path)
     if given.is_file():
-        from neuroloom.study.params import read_config
+        from neuroloom._io.config import read_config
 
         config = read_config(given)
         return (given.parent / str(config.get("study", {}).get("path", given.stem))).resolve()
@@ -125,7 +125,8 @@ def run_command(
     no_progress: bool,
 ) -> None:
     """Create or open the study described by STUDY_FILE and run its pending runs."""
-    from neuroloom.study.params import ParamTree, read_config
+    from neuroloom._io.config import read_config
+    from neuroloom.params.tree import ParamTree
     from neuroloom.study.study import Study
 
     file = Path(study_file).resolve()

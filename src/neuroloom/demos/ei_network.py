@@ -147,7 +147,7 @@ def _key(name: str) -> str:
 
 def write_toml(config: dict[str, Any], path: Path) -> Path:
     """Write the demo's study file (sections in the order a reader expects)."""
-    from neuroloom.store.atomic import write_bytes
+    from neuroloom._io.atomic import write_bytes
 
     lines = ["# E/I balanced network: input rate x inhibitory weight (written by neuroloom demo)", ""]
     for section in ("study", "simulation", "analysis"):

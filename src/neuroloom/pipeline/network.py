@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from neuroloom._io.atomic import remove_path, tmp_name, write_json
 from neuroloom.errors import StudyFileError
 from neuroloom.pipeline.spec import ConnectionSpec, NetworkSpec
-from neuroloom.store.atomic import remove_path, tmp_name, write_json
 
 __all__ = ["NETWORK_DIR", "build_network", "network_circuit", "scale_weights"]
 

@@ -30,7 +30,7 @@ PIPELINE_KEY = "pipeline"
 
 
 def _set_params(study: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
-    from neuroloom.study.params import ParamTree
+    from neuroloom.params.tree import ParamTree
 
     wanted = ParamTree()
     if spec.raw.get("params"):
@@ -42,7 +42,7 @@ def _set_params(study: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
 
 
 def _load_raw(tree: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
-    from neuroloom.study.params import flatten_with_units
+    from neuroloom.params.tree import flatten_with_units
 
     for name, entry in flatten_with_units(spec.raw["params"]).items():
         tree._put(name, *entry)
@@ -96,7 +96,7 @@ def prepare_study(
         raise StudyFileError(f"{spec.file}: explore must be an array of tables [[explore]]")
     added = sum(study.explore(_design(entry)) for entry in designs)
     if study.catalog.count() == 0:  # no exploration: one run with the default parameters
-        from neuroloom.study.explore import points
+        from neuroloom.params.explore import points
 
         defaults = study.params.values()
         if not defaults:
@@ -148,7 +148,7 @@ def run_spec(
 
 def run_study_file(path: str | Path, overrides: Iterable[str] = (), **kwargs: Any) -> tuple[Any, Any]:
     """Read the study file at ``path`` and run it (see :func:`run_spec`)."""
-    from neuroloom.study.params import read_config
+    from neuroloom._io.config import read_config
 
     file = Path(path)
     return run_spec(parse_spec(read_config(file), file), overrides, **kwargs)

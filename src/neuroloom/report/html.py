@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import EmptyDataError, ItemNotFoundError, ReportError
 from neuroloom.report.figures import phase_diagram, run_psth, run_raster
 from neuroloom.report.stats import STAT_COLUMNS, run_statistics
-from neuroloom.store.atomic import write_bytes
 
 __all__ = ["REPORT_DIR", "build_report"]
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import SonataFormatError
-from neuroloom.store.atomic import write_bytes
 
 _VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 PATH_KEYS = (

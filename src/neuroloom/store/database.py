@@ -25,6 +25,16 @@ from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from neuroloom._io.atomic import (
+    TMP_PREFIX,
+    create_exclusive,
+    fsync_tree,
+    remove_path,
+    remove_stale_tmp,
+    tmp_name,
+    tree_size,
+    write_json,
+)
 from neuroloom.errors import (
     CodecError,
     CorruptItemError,
@@ -37,16 +47,6 @@ from neuroloom.errors import (
     StorageError,
 )
 from neuroloom.store import registry
-from neuroloom.store.atomic import (
-    TMP_PREFIX,
-    create_exclusive,
-    fsync_tree,
-    remove_path,
-    remove_stale_tmp,
-    tmp_name,
-    tree_size,
-    write_json,
-)
 from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.isf_compat import ModelDataBaseSpellings
 from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from neuroloom.store.atomic import remove_path, remove_stale_tmp
+from neuroloom._io.atomic import remove_path, remove_stale_tmp
 
 if TYPE_CHECKING:
     from neuroloom.store.database import Database

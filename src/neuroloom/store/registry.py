@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from neuroloom.store.atomic import write_bytes
+from neuroloom._io.atomic import write_bytes
 
 SCHEME = "neuroloom://"
 MARKER = "neuroloom.json"

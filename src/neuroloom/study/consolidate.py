@@ -39,9 +39,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from neuroloom._io.atomic import remove_path, write_json
 from neuroloom.errors import RecordingError, StorageError
 from neuroloom.sonata.reports import read_frame_report
-from neuroloom.store.atomic import remove_path, write_json
 from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, report_file
 from neuroloom.study.run import run_folder
 

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from neuroloom._io.atomic import create_exclusive
 from neuroloom.errors import StudyLockedError
-from neuroloom.store.atomic import create_exclusive
 
 LOCK_FILE = "coordinator.lock"
 

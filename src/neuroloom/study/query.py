@@ -29,8 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from neuroloom._io.atomic import write_json
 from neuroloom.errors import EmptyDataError, ParameterError, QueryError
-from neuroloom.store.atomic import write_json
 from neuroloom.study.conditions import Condition, parse
 from neuroloom.study.consolidate import (
     catalog_stat,

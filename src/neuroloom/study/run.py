@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from neuroloom._io.atomic import remove_path
 from neuroloom.errors import CodecError, StudyError
-from neuroloom.store.atomic import remove_path
+from neuroloom.params.tree import Namespace
 from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
-from neuroloom.study.params import Namespace
 from neuroloom.study.recordings import RunRecordings
 
 RUNS_DIR = "runs"

@@ -11,7 +11,6 @@ On disk (all paths relative)::
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import socket
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import write_json
 from neuroloom.errors import (
     FormatVersionError,
     ItemNotFoundError,
@@ -31,20 +31,19 @@ from neuroloom.errors import (
     RunFailedError,
     StudyError,
 )
+from neuroloom.params.explore import Design, as_design
+from neuroloom.params.tree import ParamTree, suggest
+from neuroloom.params.values import canonical, catalog_form, coerce_column, content_ids
 from neuroloom.store import registry
-from neuroloom.store.atomic import write_json
 from neuroloom.store.database import Database
 from neuroloom.store.keys import Key, normalize_key
 from neuroloom.study.access import StudyViews
 from neuroloom.study.backends import Backend, make_backend
 from neuroloom.study.catalog import Catalog
-from neuroloom.study.explore import Design, as_design
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.params import ParamTree, _suggest
 from neuroloom.study.provenance import prepare_git, session_provenance
 from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
 from neuroloom.study.runner import RunReport, run_rounds
-from neuroloom.study.values import canonical, catalog_form, coerce
 from neuroloom.study.views import (
     CACHE_MIN_ROWS,
     TABLES_DIR,
@@ -59,7 +58,6 @@ from neuroloom.study.views import (
 from neuroloom.study.worker import WorkerContext
 
 STUDY_FORMAT = 1
-ID_BYTES = 10
 
 
 class Study(StudyViews, Database):
@@ -177,12 +175,12 @@ class Study(StudyViews, Database):
         for name in design.names:
             if name not in defaults:
                 raise ParameterError(
-                    f"cannot explore {name!r}: the study has no such parameter{_suggest(name, defaults)}; "
+                    f"cannot explore {name!r}: the study has no such parameter{suggest(name, defaults)}; "
                     f"add it first with study.params.add({name!r}, default)"
                 )
-        columns = {n: _coerce_column(n, defaults[n], v) for n, v in design.columns.items()}
+        columns = {n: coerce_column(n, defaults[n], v) for n, v in design.columns.items()}
         names = list(columns)
-        ids = _content_ids(defaults, columns, design.size)
+        ids = content_ids(defaults, columns, design.size)
         with StudyLock(self.path, "adding runs"):
             seen: dict[str, int] = {}
             for pos, run_id in enumerate(ids):
@@ -465,45 +463,6 @@ class Study(StudyViews, Database):
 
 
 # ------------------------------------------------------------------ helpers
-_NATIVE = (int, float, str, bool)
-
-
-def _coerce_column(name: str, default: Any, values: list[Any]) -> list[Any]:
-    kind = type(default)
-    if kind in _NATIVE and all(type(v) is kind for v in values):
-        return values
-    return [coerce(name, default, v) for v in values]
-
-
-def _canon_column(values: list[Any]) -> list[str]:
-    memo: dict[Any, str] = {}
-    out = []
-    for v in values:
-        key = (type(v), v) if isinstance(v, _NATIVE) else None
-        if key is not None:
-            text = memo.get(key)
-            if text is None:
-                text = memo[key] = canonical(v)
-        else:
-            text = canonical(v)
-        out.append(text)
-    return out
-
-
-def _content_ids(defaults: dict[str, Any], columns: dict[str, list[Any]], size: int) -> list[str]:
-    """Content id of each point: hash of every parameter's canonical value."""
-    fixed = {n: canonical(v) for n, v in defaults.items() if n not in columns}
-    order = sorted(defaults)
-    canon = {n: _canon_column(v) for n, v in columns.items()}
-    parts: list[Any] = [f"{n}={fixed[n]}" if n in fixed else canon[n] for n in order]
-    ids = []
-    blake = hashlib.blake2b
-    for i in range(size):
-        text = "\n".join(p if isinstance(p, str) else f"{order[k]}={p[i]}" for k, p in enumerate(parts))
-        ids.append(blake(text.encode(), digest_size=ID_BYTES).hexdigest())
-    return ids
-
-
 def _catalog_column(values: list[Any]) -> list[Any]:
     if all(type(v) in (int, float, str) for v in values):
         return values

@@ -168,7 +168,7 @@ def write_cached_table(path: Path, frame: pd.DataFrame, version: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from neuroloom.store.atomic import tmp_name
+    from neuroloom._io.atomic import tmp_name
 
     try:
         table = pa.Table.from_pandas(frame)
