@@ -15,9 +15,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_view(obj: object) -> bool:
-    """Whether ``obj`` is a :class:`neuroloom.study.query.View` (without importing it)."""
+    """Whether ``obj`` is a :class:`neuroloom.datastore.view.View` (without importing it)."""
     cls = type(obj)
-    return cls.__name__ == "View" and cls.__module__ == "neuroloom.study.query"
+    return cls.__name__ == "View" and cls.__module__ == "neuroloom.datastore.view"
 
 
 def on_views(fn: F) -> F:

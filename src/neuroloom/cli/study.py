@@ -126,8 +126,8 @@ def run_command(
 ) -> None:
     """Create or open the study described by STUDY_FILE and run its pending runs."""
     from neuroloom._io.config import read_config
+    from neuroloom.datastore.study import Study
     from neuroloom.params.tree import ParamTree
-    from neuroloom.study.study import Study
 
     file = Path(study_file).resolve()
     config = read_config(file)

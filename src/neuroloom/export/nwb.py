@@ -14,7 +14,7 @@ from neuroloom.export._common import require, signal_keys, trains, view_spikes
 from neuroloom.study.run import run_name
 
 if TYPE_CHECKING:
-    from neuroloom.study.query import View
+    from neuroloom.datastore.view import View
 
 
 def to_nwb(

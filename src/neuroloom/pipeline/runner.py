@@ -85,7 +85,7 @@ def prepare_study(
 ) -> tuple[Any, NetworkJob]:
     """Create/open the study of ``spec``, add its runs, build its network; return ``(study, job)``."""
     from neuroloom.cli.study import _design
-    from neuroloom.study.study import Study
+    from neuroloom.datastore.study import Study
 
     if isinstance(spec.simulation.simulator, str) and not spec.simulation.simulator.startswith("$"):
         check_simulator(spec.simulation.simulator, spec.file)

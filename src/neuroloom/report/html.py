@@ -126,7 +126,7 @@ def build_report(
     Parameters
     ----------
     study
-        A :class:`~neuroloom.study.study.Study` or its directory.
+        A :class:`~neuroloom.datastore.study.Study` or its directory.
     out
         Report folder (default ``<study>/report``).
     runs
@@ -137,7 +137,7 @@ def build_report(
     ReportError
         If the study has no runs, or the folder cannot be written.
     """
-    from neuroloom.study.study import Study
+    from neuroloom.datastore.study import Study
 
     if not isinstance(study, Study):
         study = Study(study)

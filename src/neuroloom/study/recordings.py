@@ -12,7 +12,7 @@ write into the run's folder:
 Both files are rewritten atomically on every call, so a run folder never holds
 a half-written report. The run also sends the coordinator a small summary of
 what it recorded (result ``_recordings``), from which the study consolidates
-its cross-run tables (see :mod:`neuroloom.study.consolidate`).
+its cross-run tables (see :mod:`neuroloom.datastore.consolidate`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``Study``: a database with a parameter tree, explorations, runs and a runner.
+"""``StudyCore``: a database with a parameter tree, explorations, runs and a runner.
 
 On disk (all paths relative)::
 
@@ -37,14 +37,12 @@ from neuroloom.params.values import canonical, catalog_form, coerce_column, cont
 from neuroloom.store import registry
 from neuroloom.store.database import Database
 from neuroloom.store.keys import Key, normalize_key
-from neuroloom.study.access import StudyViews
 from neuroloom.study.backends import Backend, make_backend
 from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.provenance import prepare_git, session_provenance
 from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
-from neuroloom.study.runner import RunReport, run_rounds
-from neuroloom.study.views import (
+from neuroloom.study.run_table import (
     CACHE_MIN_ROWS,
     TABLES_DIR,
     LazyItem,
@@ -55,13 +53,17 @@ from neuroloom.study.views import (
     read_cached_table,
     write_cached_table,
 )
+from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
 STUDY_FORMAT = 1
 
 
-class Study(StudyViews, Database):
-    """A parameter study stored in a directory: create it or open it.
+class StudyCore(Database):
+    """The core of a parameter study stored in a directory: parameters, runs, catalog.
+
+    The user-facing :class:`neuroloom.Study` (in :mod:`neuroloom.datastore.study`)
+    adds the recordings, views and analysis results on top of this core.
 
     Parameters
     ----------
@@ -83,6 +85,9 @@ class Study(StudyViews, Database):
     """
 
     kind = "study"
+
+    def recorded(self, outcomes: Sequence[Any]) -> None:
+        """Hook called by the runner after it recorded finished runs (the data store consolidates)."""
 
     def __init__(self, path: str | os.PathLike[str], *, seed: int | None = None, fsync: bool = False) -> None:
         super().__init__(path, fsync=fsync)
@@ -261,7 +266,7 @@ class Study(StudyViews, Database):
         """One row per run holding result ``name``: explored parameters and the value.
 
         Scalars come from the catalog in one query; values stored in run folders
-        appear as :class:`~neuroloom.study.views.LazyItem` handles (``load=True``
+        appear as :class:`~neuroloom.study.run_table.LazyItem` handles (``load=True``
         reads them all). Large scalar tables are also kept as Parquet in
         ``tables/`` and reread from there until a run records something new.
         """
@@ -352,7 +357,7 @@ class Study(StudyViews, Database):
         retry_failed: bool = False,
         chunk_size: int | None = None,
         progress: bool = True,
-        then: Callable[[Study], Any] | None = None,
+        then: Callable[[StudyCore], Any] | None = None,
         max_rounds: int = 100,
         git_commit: bool = False,
         git_fail: bool = False,
@@ -442,6 +447,7 @@ class Study(StudyViews, Database):
                     chunk_size=chunk_size,
                     progress=progress,
                     then=(lambda: then(self)) if then is not None else None,
+                    on_recorded=self.recorded,
                     max_rounds=max_rounds,
                 )
             finally:

@@ -27,16 +27,16 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom.datastore.consolidate import after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
-from neuroloom.study.consolidate import after_record
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import Run
 from neuroloom.study.worker import Outcome
 
 if TYPE_CHECKING:
-    from neuroloom.study.study import Study
+    from neuroloom.datastore.study import Study
 
 _SECONDS = {"s", "sec", "second", "seconds"}
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom._io.atomic import write_json
+from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
 from neuroloom.params.values import canonical
 from neuroloom.store import registry
 from neuroloom.study.catalog import PARAM_PREFIX, _q
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import run_folder
-from neuroloom.study.study import Study
 
 
 def _open(study: Study | str | os.PathLike[str]) -> Study:

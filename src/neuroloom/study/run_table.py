@@ -17,7 +17,7 @@ from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
 if TYPE_CHECKING:
-    from neuroloom.study.study import Study
+    from neuroloom.study.study import StudyCore as Study
 
 
 class LazyItem:

@@ -23,7 +23,7 @@ from neuroloom.study.recordings import report_file
 from neuroloom.study.run import run_folder, run_name
 
 if TYPE_CHECKING:
-    from neuroloom.study.query import View
+    from neuroloom.datastore.view import View
 
 NETWORK_DIR = "network"
 Ids = int | Sequence[int] | np.ndarray
