@@ -9,12 +9,12 @@ What it shows:
 
 - the runs: how many are done/failed/pending, the errors of failed runs;
 - with spike recordings: rate, CV and Fano factor per run and population
-  (:func:`neuroloom.report.stats.run_statistics`), phase diagrams of each over
+  (:func:`neuroloom.studyfile.stats.run_statistics`), phase diagrams of each over
   the first two explored parameters, rasters and PSTHs of a few runs (the
   corners of the explored grid);
 - without recordings: heat maps of the study's numeric scalar results.
 
-Studies made by the main job (:mod:`neuroloom.pipeline`) carry their
+Studies made by the main job (:mod:`neuroloom.studyfile`) carry their
 population sizes and analysis window; for others they are taken from the
 recordings (silent neurons then are not counted).
 """
@@ -33,7 +33,7 @@ import pandas as pd
 from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import EmptyDataError, ItemNotFoundError, ReportError
 from neuroloom.report.figures import phase_diagram, run_psth, run_raster
-from neuroloom.report.stats import STAT_COLUMNS, run_statistics
+from neuroloom.studyfile.stats import STAT_COLUMNS, run_statistics
 
 __all__ = ["REPORT_DIR", "build_report"]
 
@@ -56,7 +56,7 @@ def _settings(study: Any) -> dict[str, Any]:
         info = study["pipeline"]
     except (ItemNotFoundError, KeyError):
         return {}
-    from neuroloom.pipeline.spec import parse_spec
+    from neuroloom.studyfile.spec import parse_spec
 
     spec = parse_spec(info["config"], info["file"])
     defaults = study.params.values()

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from neuroloom.errors import InputSpecError, SimulationError, StudyFileError
-from neuroloom.pipeline.spec import InputSpec, StudySpec, parse_spec, resolve
+from neuroloom.studyfile.spec import InputSpec, StudySpec, parse_spec, resolve
 
 __all__ = ["NetworkJob", "make_inputs", "simulate_run"]
 
@@ -81,7 +81,7 @@ def _simulator(name: str, file: Path | str) -> Any:
 
 def simulate_run(spec: StudySpec, circuit: Path, params: Mapping[str, Any], seed: int) -> Any:
     """Simulate the study's circuit with one run's parameters; returns a SimulationResult."""
-    from neuroloom.pipeline.network import scale_weights
+    from neuroloom.studyfile.network import scale_weights
 
     sim = spec.simulation
     file = spec.file
@@ -134,7 +134,7 @@ class NetworkJob:
         return parse_spec(self.config, self.file)
 
     def __call__(self, run: Any) -> dict[str, float]:
-        from neuroloom.report.stats import run_statistics
+        from neuroloom.studyfile.stats import run_statistics
 
         spec = self.spec
         params = {name: run.params[name] for name in run.params}

@@ -24,7 +24,7 @@ import numpy as np
 
 from neuroloom._io.atomic import remove_path, tmp_name, write_json
 from neuroloom.errors import StudyFileError
-from neuroloom.pipeline.spec import ConnectionSpec, NetworkSpec
+from neuroloom.studyfile.spec import ConnectionSpec, NetworkSpec
 
 __all__ = ["NETWORK_DIR", "build_network", "network_circuit", "scale_weights"]
 
