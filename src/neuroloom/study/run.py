@@ -70,10 +70,10 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
     if isinstance(value, str) and len(value) <= INLINE_JSON_LIMIT:
         return "v", value
     if isinstance(value, (dict, list)):
-        from neuroloom.store.codecs.text import _plain
+        from neuroloom.store.codecs.text import plain_json
 
         try:
-            text = json.dumps(_plain(value, allow_tuples=False), separators=(",", ":"))
+            text = json.dumps(plain_json(value, allow_tuples=False), separators=(",", ":"))
         except (TypeError, ValueError):
             return None
         if len(text) <= INLINE_JSON_LIMIT:

@@ -167,12 +167,12 @@ def check_simulator(name: str, file: Path | str) -> None:
     """Fail early (before any run) when the simulator cannot be imported."""
     try:
         if name == "brian2":
-            from neuroloom.sim.brian2 import _brian2
+            from neuroloom.sim.brian2 import import_brian2
 
-            _brian2()
+            import_brian2()
         elif name == "nest":
-            from neuroloom.sim.nest import _nest
+            from neuroloom.sim.nest import import_nest
 
-            _nest()
+            import_nest()
     except SimulationError as exc:
         raise type(exc)(f"{file}: [simulation] simulator = {name!r}: {exc}") from None
