@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from neuroloom._io.atomic import write_json
+from neuroloom._io.names import FRESH as FRESH  # re-exported
 from neuroloom.datastore.conditions import Condition, parse
 from neuroloom.datastore.consolidate import (
     catalog_stat,
@@ -55,7 +56,6 @@ Target = Literal["run", "population", "result", "index"]
 
 
 # ------------------------------------------------------------- study state
-FRESH = "fresh.json"
 
 
 def fresh_manifest(study: Study) -> dict[str, Any]:

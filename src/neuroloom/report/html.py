@@ -31,13 +31,13 @@ import numpy as np
 import pandas as pd
 
 from neuroloom._io.atomic import write_bytes
+from neuroloom._io.names import REPORT_DIR as REPORT_DIR  # re-exported
 from neuroloom.errors import EmptyDataError, ItemNotFoundError, ReportError
 from neuroloom.report.figures import phase_diagram, run_psth, run_raster
 from neuroloom.studyfile.stats import STAT_COLUMNS, run_statistics
 
 __all__ = ["REPORT_DIR", "build_report"]
 
-REPORT_DIR = "report"
 STATS = ("rate", "cv", "fano")
 _STYLE = """
 body { font-family: sans-serif; margin: 2em; max-width: 1200px; color: #222; }

@@ -35,6 +35,9 @@ from neuroloom._io.atomic import (
     tree_size,
     write_json,
 )
+from neuroloom._io.names import ITEM_FILE as ITEM_FILE  # re-exported
+from neuroloom._io.names import ITEMS_DIR as ITEMS_DIR
+from neuroloom._io.names import PAYLOAD_PREFIX as PAYLOAD_PREFIX
 from neuroloom.errors import (
     CodecError,
     CorruptItemError,
@@ -53,9 +56,6 @@ from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key
 from neuroloom.store.provenance import collect
 
 FORMAT_VERSION = 1
-ITEM_FILE = "item.json"
-ITEMS_DIR = "items"
-PAYLOAD_PREFIX = ".v-"
 FOLDER = "folder"
 SUBDB = "database"
 

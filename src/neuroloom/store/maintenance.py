@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neuroloom._io.atomic import remove_path, remove_stale_tmp
+from neuroloom._io.names import ITEM_FILE, PAYLOAD_PREFIX
 
 if TYPE_CHECKING:
     from neuroloom.store.database import Database
@@ -30,8 +31,6 @@ def vacuum(db: Database, min_age: float = 600.0) -> int:
     int
         How many entries were removed.
     """
-    from neuroloom.store.database import ITEM_FILE, PAYLOAD_PREFIX
-
     removed = 0
     cutoff = time.time() - min_age
     items = db._items

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from neuroloom._io.names import CATALOG as CATALOG  # re-exported
 from neuroloom.errors import StudyError
 
-CATALOG = "catalog.sqlite"
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
 

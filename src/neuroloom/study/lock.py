@@ -15,9 +15,8 @@ from pathlib import Path
 from types import TracebackType
 
 from neuroloom._io.atomic import create_exclusive
+from neuroloom._io.names import LOCK_FILE as LOCK_FILE  # re-exported
 from neuroloom.errors import StudyLockedError
-
-LOCK_FILE = "coordinator.lock"
 
 
 def _alive(pid: int) -> bool:

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuroloom._io.names import REPORT_PREFIX as REPORT_PREFIX
+from neuroloom._io.names import SPIKES_FILE as SPIKES_FILE  # re-exported
 from neuroloom.errors import RecordingError
 from neuroloom.sonata.reports import FrameReport, write_frame_report, write_spikes
 
-SPIKES_FILE = "spikes.h5"
-REPORT_PREFIX = "report_"
 RECORDINGS = "_recordings"
 TIME_UNIT = "ms"
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from neuroloom._io.atomic import remove_path
+from neuroloom._io.names import RUNS_DIR as RUNS_DIR  # re-exported
 from neuroloom.errors import CodecError, StudyError
 from neuroloom.params.tree import Namespace
 from neuroloom.store.codecs import choose_codec, get_codec
@@ -26,7 +27,6 @@ from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
 from neuroloom.study.recordings import RunRecordings
 
-RUNS_DIR = "runs"
 SHARD_SIZE = 1000
 INLINE_JSON_LIMIT = 4096
 RUN_NAME_WIDTH = 8

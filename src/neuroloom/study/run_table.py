@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.names import TABLES_DIR as TABLES_DIR  # re-exported
 from neuroloom.errors import ParameterError
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
@@ -141,7 +142,6 @@ def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[st
     return [i for i, row in zip(index, zip(*cols)) if fn(*row)]
 
 
-TABLES_DIR = "tables"
 CACHE_MIN_ROWS = 50_000
 _VERSION_KEY = b"neuroloom.results_version"
 
