@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from neuroloom.cli import main
+from neuroloom.cli.group import main
 
 
 @main.command("report")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from neuroloom.cli import main
+from neuroloom.cli.group import main
 from neuroloom.errors import StudyError
 from neuroloom.studyfile.generic import design, load_job, study_dir
 
