@@ -36,7 +36,7 @@ from neuroloom.study.run import Run
 from neuroloom.study.worker import Outcome
 
 if TYPE_CHECKING:
-    from neuroloom.datastore.study import Study
+    from neuroloom.study.study import StudyCore as Study
 
 _SECONDS = {"s", "sec", "second", "seconds"}
 

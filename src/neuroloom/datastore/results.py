@@ -29,7 +29,7 @@ from neuroloom.errors import DuplicateResultError, ItemNotFoundError, QueryError
 from neuroloom.study.run import scalar_result
 
 if TYPE_CHECKING:
-    from neuroloom.datastore.study import Study
+    from neuroloom.study.study import StudyCore as Study
 
 RESULTS_KEY = "analysis_results"
 _SCHEMA = """

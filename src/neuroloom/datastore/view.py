@@ -49,7 +49,7 @@ from neuroloom.study.worker import converter_for
 
 if TYPE_CHECKING:
     from neuroloom.datastore.population import PopulationView
-    from neuroloom.datastore.study import Study
+    from neuroloom.datastore.protocol import StudyData as Study
 
 SPIKE_COLUMNS = ("run", "population", "node_id", "time")
 Target = Literal["run", "population", "result", "index"]

@@ -619,4 +619,4 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         ``min_age`` seconds. Returns how many entries were removed."""
         from neuroloom.store.maintenance import vacuum
 
-        return vacuum(self, min_age)
+        return vacuum(self._items, self._quiet_record, min_age)
