@@ -33,7 +33,7 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=neuroloom --cov-report=term
 
 bench: $(VENV)/.installed-test
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
