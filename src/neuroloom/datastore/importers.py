@@ -84,10 +84,7 @@ def add_finished_runs(
             f"SELECT id, idx, status FROM runs WHERE id IN ({','.join('?' * len(chunk))})", chunk
         ).fetchall()
         found.update({r[0]: (int(r[1]), r[2]) for r in rows})
-    if not study.params.locked:
-        study.params.lock("runs have started")
-        study._marker["locked"] = True
-        study._save_marker()
+    study.lock_params()
     groups = group_names(defaults)
     indices = [found[i][0] for i in ids]
     outcomes: list[Outcome] = []

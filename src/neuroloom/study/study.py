@@ -57,6 +57,7 @@ from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
 STUDY_FORMAT = 1
+LOCKED_BECAUSE = "runs have started"
 
 
 class StudyCore(Database):
@@ -118,9 +119,20 @@ class StudyCore(Database):
         self.catalog = Catalog(self.path)
         self.params = ParamTree.from_json(info.get("params", {}), on_change=self._save_marker)
         if info.get("locked"):
-            self.params.lock("runs have started")
+            self.params.lock(LOCKED_BECAUSE)
 
     # ------------------------------------------------------------ marker
+    def lock_params(self) -> None:
+        """Lock the parameter tree because runs have started, and record that in the marker.
+
+        The one place of the rule: once a study has runs (run or imported),
+        its parameters are fixed; new values are explored, not set.
+        """
+        if not self.params.locked:
+            self.params.lock(LOCKED_BECAUSE)
+            self._marker["locked"] = True
+            self._save_marker()
+
     def _save_marker(self) -> None:
         with StudyLock(self.path, "changing the study"):
             self._marker["params"] = self.params.to_json()
@@ -406,10 +418,7 @@ class StudyCore(Database):
                 fail=git_fail,
                 message=f"neuroloom: code of study {self.path.name} ({self.id})",
             )
-            if not self.params.locked:
-                self.params.lock("runs have started")
-                self._marker["locked"] = True
-                self._save_marker()
+            self.lock_params()
             chosen = make_backend(backend, workers, address, client)
             provenance = session_provenance(git, chosen.name, chosen.workers)
             session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
