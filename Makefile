@@ -27,12 +27,13 @@ demo: $(VENV)/.installed-demo
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=neuroloom --cov-report=term
 
 bench: $(VENV)/.installed-test
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -78,7 +78,7 @@ def query(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def time_query(path: Path, repeat: int = 7) -> tuple[list[float], pd.DataFrame, pd.DataFrame]:
     times = []
     overall = per_stim = pd.DataFrame()
-    from neuroloom.study import consolidate
+    from neuroloom.datastore import consolidate
 
     for _ in range(repeat):
         consolidate._CACHE.clear()  # cold in-process cache: every repetition reads the Parquet files

@@ -108,8 +108,8 @@ def main(
     duration: float = 500.0,
     target: str = "auto",
 ) -> Any:
-    from neuroloom.pipeline import parse_spec, run_spec
     from neuroloom.report import build_report, results_table
+    from neuroloom.studyfile import parse_spec, run_spec
 
     circuit = build_with_bmtk(out / "bmtk_network")
     print(f"bmtk wrote {circuit}")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from neuroloom.pipeline import run_study_file
 from neuroloom.report import build_report
+from neuroloom.studyfile import run_study_file
 
 HERE = Path(__file__).resolve().parent
 

@@ -74,8 +74,8 @@ def main(
     backend: str = "processes",
     duration: float = 200.0,
 ) -> Any:
+    from neuroloom import Study, grid
     from neuroloom.report import build_report
-    from neuroloom.study import Study, grid
 
     study = Study(out / "whisker-study", seed=11)
     if not study.params.locked:

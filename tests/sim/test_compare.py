@@ -13,8 +13,8 @@ import pytest
 
 from neuroloom.sim import brian2 as nl_brian2
 from neuroloom.sim import nest as nl_nest
-from neuroloom.sim.circuits import write_ei_circuit
 from neuroloom.sim.inputs import PoissonInput
+from neuroloom.testing.circuits import write_ei_circuit
 
 PSC = {
     "C_m": 250.0,

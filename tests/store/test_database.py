@@ -15,8 +15,8 @@ import pytest
 
 import neuroloom
 from neuroloom import Database
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import CodecError, InvalidKeyError, ItemNotFoundError, PickleRefusedError
-from neuroloom.store.atomic import tmp_name
 
 
 def payloads(db: Database, *parts: str) -> list[str]:

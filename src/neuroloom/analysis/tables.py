@@ -172,7 +172,7 @@ def map_table(
     return [r for _, r, _ in outputs], found
 
 
-def _runs_frame(runs: RunsArg, found: pd.DataFrame | None, run_cols: list[str]) -> pd.DataFrame:
+def runs_frame(runs: RunsArg, found: pd.DataFrame | None, run_cols: list[str]) -> pd.DataFrame:
     if runs is None:
         assert found is not None
         return found[["run", *run_cols]].drop_duplicates(subset="run").reset_index(drop=True)
@@ -198,7 +198,7 @@ def _runs_frame(runs: RunsArg, found: pd.DataFrame | None, run_cols: list[str]) 
     return pd.DataFrame({"run": ids})
 
 
-def _neurons_frame(neurons: NeuronsArg, found: pd.DataFrame | None, neuron_cols: list[str]) -> pd.DataFrame:
+def neurons_frame(neurons: NeuronsArg, found: pd.DataFrame | None, neuron_cols: list[str]) -> pd.DataFrame:
     if neurons is None:
         assert found is not None
         frame = found[["population", "node_id", *neuron_cols]]
@@ -254,8 +254,8 @@ def universe(
     """
     neuron_cols = [c for c in by if isinstance(neurons, pd.DataFrame) and c in neurons.columns]
     run_cols = [c for c in by if c not in TRAIN_KEYS and c not in neuron_cols]
-    run_frame = _runs_frame(runs, found, run_cols)
-    neuron_frame = _neurons_frame(neurons, found, neuron_cols)
+    run_frame = runs_frame(runs, found, run_cols)
+    neuron_frame = neurons_frame(neurons, found, neuron_cols)
     if per == "run":
         neuron_frame = neuron_frame.drop(columns="node_id").drop_duplicates(subset=["population"])
     return run_frame.merge(neuron_frame, how="cross")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroloom.analysis.tables import TRAIN_KEYS, NeuronsArg, RunsArg, _neurons_frame, _runs_frame, is_dask
+from neuroloom.analysis.tables import TRAIN_KEYS, NeuronsArg, RunsArg, is_dask, neurons_frame, runs_frame
 from neuroloom.errors import AnalysisInputError
 
 
@@ -150,8 +150,8 @@ def train_set(
     if pieces is None and (runs is None or neurons is None):
         pieces = distinct_pieces(spikes, run_cols, runs is None, neurons is None)
     found_runs, found_neurons = pieces if pieces is not None else (None, None)
-    run_frame = _runs_frame(runs, found_runs, run_cols)
-    neuron_frame = _neurons_frame(neurons, found_neurons, neuron_cols)
+    run_frame = runs_frame(runs, found_runs, run_cols)
+    neuron_frame = neurons_frame(neurons, found_neurons, neuron_cols)
     return TrainSet(run_frame, neuron_frame, run_cols, neuron_cols)
 
 

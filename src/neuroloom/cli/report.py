@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from neuroloom.cli import main
+from neuroloom.cli.group import main
 
 
 @main.command("report")
@@ -18,10 +18,10 @@ from neuroloom.cli import main
 def report_command(study: str, out: str | None, runs: int) -> None:
     """Write report.html (phase diagrams, rasters, PSTHs, rate/CV/Fano tables) for STUDY
     (a study directory or the study file that made it)."""
-    from neuroloom.cli.study import _study_dir
     from neuroloom.report import build_report
+    from neuroloom.studyfile.generic import study_dir
 
-    page = build_report(_study_dir(study), out, runs=runs)
+    page = build_report(study_dir(study), out, runs=runs)
     click.echo(f"report: {page}")
 
 
@@ -40,8 +40,8 @@ def run_network_study(
 
     import pandas as pd
 
-    from neuroloom.pipeline import parse_spec, run_spec
     from neuroloom.report import build_report, results_table
+    from neuroloom.studyfile import parse_spec, run_spec
 
     spec = parse_spec(config, file)
     study, report = run_spec(

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from neuroloom.cli import main
+from neuroloom.cli.group import main
 
 
 @main.command("validate")

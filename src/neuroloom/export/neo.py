@@ -10,7 +10,7 @@ from neuroloom.export._common import quantity_unit, require, signal_keys, trains
 from neuroloom.study.run import run_name
 
 if TYPE_CHECKING:
-    from neuroloom.study.query import View
+    from neuroloom.datastore.view import View
 
 
 def to_neo(view: View, *, t_stop: float | None = None, signals: bool = True) -> Any:

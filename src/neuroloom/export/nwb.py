@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.export._common import require, signal_keys, trains, view_spikes
-from neuroloom.store.atomic import tmp_name
 from neuroloom.study.run import run_name
 
 if TYPE_CHECKING:
-    from neuroloom.study.query import View
+    from neuroloom.datastore.view import View
 
 
 def to_nwb(

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import NetworkBuildError, SonataFormatError
 from neuroloom.sonata.config import write_circuit_config
 from neuroloom.sonata.edges import EdgePopulation
 from neuroloom.sonata.nodes import write_nodes
 from neuroloom.sonata.types_csv import write_types
-from neuroloom.store.atomic import tmp_name
 
 if TYPE_CHECKING:
     from neuroloom.network.builder import Network

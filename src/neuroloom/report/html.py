@@ -9,12 +9,12 @@ What it shows:
 
 - the runs: how many are done/failed/pending, the errors of failed runs;
 - with spike recordings: rate, CV and Fano factor per run and population
-  (:func:`neuroloom.report.stats.run_statistics`), phase diagrams of each over
+  (:func:`neuroloom.studyfile.stats.run_statistics`), phase diagrams of each over
   the first two explored parameters, rasters and PSTHs of a few runs (the
   corners of the explored grid);
 - without recordings: heat maps of the study's numeric scalar results.
 
-Studies made by the main job (:mod:`neuroloom.pipeline`) carry their
+Studies made by the main job (:mod:`neuroloom.studyfile`) carry their
 population sizes and analysis window; for others they are taken from the
 recordings (silent neurons then are not counted).
 """
@@ -30,14 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import write_bytes
+from neuroloom._io.names import REPORT_DIR as REPORT_DIR  # re-exported
 from neuroloom.errors import EmptyDataError, ItemNotFoundError, ReportError
 from neuroloom.report.figures import phase_diagram, run_psth, run_raster
-from neuroloom.report.stats import STAT_COLUMNS, run_statistics
-from neuroloom.store.atomic import write_bytes
+from neuroloom.studyfile.stats import STAT_COLUMNS, run_statistics
 
 __all__ = ["REPORT_DIR", "build_report"]
 
-REPORT_DIR = "report"
 STATS = ("rate", "cv", "fano")
 _STYLE = """
 body { font-family: sans-serif; margin: 2em; max-width: 1200px; color: #222; }
@@ -56,7 +56,7 @@ def _settings(study: Any) -> dict[str, Any]:
         info = study["pipeline"]
     except (ItemNotFoundError, KeyError):
         return {}
-    from neuroloom.pipeline.spec import parse_spec
+    from neuroloom.studyfile.spec import parse_spec
 
     spec = parse_spec(info["config"], info["file"])
     defaults = study.params.values()
@@ -126,7 +126,7 @@ def build_report(
     Parameters
     ----------
     study
-        A :class:`~neuroloom.study.study.Study` or its directory.
+        A :class:`~neuroloom.datastore.study.Study` or its directory.
     out
         Report folder (default ``<study>/report``).
     runs
@@ -137,7 +137,7 @@ def build_report(
     ReportError
         If the study has no runs, or the folder cannot be written.
     """
-    from neuroloom.study.study import Study
+    from neuroloom.datastore.study import Study
 
     if not isinstance(study, Study):
         study = Study(study)

@@ -215,3 +215,6 @@ def simulate(
 def _positions(ids: np.ndarray, senders: np.ndarray) -> np.ndarray:
     order = np.argsort(ids, kind="stable")
     return order[np.searchsorted(ids[order], senders)]
+
+
+import_nest = _nest  # public name for callers outside sim (studyfile checks the simulator early)

@@ -17,8 +17,8 @@ from typing import Any
 
 import h5py
 
+from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import SonataFormatError, UnknownPopulationError
-from neuroloom.store.atomic import write_bytes
 
 _VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 PATH_KEYS = (

@@ -16,11 +16,11 @@ from typing import Any
 import h5py
 import numpy as np
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import MAGIC, VERSION
 from neuroloom.sonata.columns import STR_DTYPE, as_column, write_column, write_dynamics
 from neuroloom.sonata.index import write_index, write_index_arrays
-from neuroloom.store.atomic import tmp_name
 
 CHUNK_ROWS = 1 << 18
 

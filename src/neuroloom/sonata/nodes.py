@@ -16,6 +16,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, read_all, read_rows
 from neuroloom.sonata.columns import (
@@ -28,7 +29,6 @@ from neuroloom.sonata.columns import (
 )
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
-from neuroloom.store.atomic import tmp_name
 
 Ids = int | Sequence[int] | np.ndarray | None
 Query = Mapping[str, Any]

@@ -19,9 +19,9 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import SonataFormatError, UnknownPopulationError
 from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, open_h5, read_all
-from neuroloom.store.atomic import tmp_name
 
 SORTING = {"none": 0, "by_id": 1, "by_time": 2}
 #: spellings of ``sorting`` other writers use (bmtk's old layout writes ``by_gid``)

@@ -25,6 +25,19 @@ from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from neuroloom._io.atomic import (
+    TMP_PREFIX,
+    create_exclusive,
+    fsync_tree,
+    remove_path,
+    remove_stale_tmp,
+    tmp_name,
+    tree_size,
+    write_json,
+)
+from neuroloom._io.names import ITEM_FILE as ITEM_FILE  # re-exported
+from neuroloom._io.names import ITEMS_DIR as ITEMS_DIR
+from neuroloom._io.names import PAYLOAD_PREFIX as PAYLOAD_PREFIX
 from neuroloom.errors import (
     CodecError,
     CorruptItemError,
@@ -39,16 +52,6 @@ from neuroloom.errors import (
     StorageError,
 )
 from neuroloom.store import registry
-from neuroloom.store.atomic import (
-    TMP_PREFIX,
-    create_exclusive,
-    fsync_tree,
-    remove_path,
-    remove_stale_tmp,
-    tmp_name,
-    tree_size,
-    write_json,
-)
 from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.hierarchy import deeper_item, item_prefix
 from neuroloom.store.isf_compat import ModelDataBaseSpellings
@@ -56,9 +59,6 @@ from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key
 from neuroloom.store.provenance import collect
 
 FORMAT_VERSION = 1
-ITEM_FILE = "item.json"
-ITEMS_DIR = "items"
-PAYLOAD_PREFIX = ".v-"
 FOLDER = "folder"
 SUBDB = "database"
 
@@ -737,7 +737,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         from neuroloom.store.maintenance import vacuum
 
         self._writable("vacuum")
-        return vacuum(self, min_age)
+        return vacuum(self._items, self._quiet_record, min_age)
 
     def change_codec(self, key: Key, codec: str, *, allow_pickle: bool = False) -> None:
         """Store the value of ``key`` again with ``codec``, keeping the change in its metadata.

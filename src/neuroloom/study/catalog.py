@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from neuroloom._io.names import CATALOG as CATALOG  # re-exported
 from neuroloom.errors import StudyError
 
-CATALOG = "catalog.sqlite"
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
 
@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
 
-def _q(column: str) -> str:
+def quote_column(column: str) -> str:
+    """Quote a column name for SQLite (double quotes, inner quotes doubled)."""
     return '"' + column.replace('"', '""') + '"'
 
 
@@ -102,7 +103,7 @@ class Catalog:
         known = set(self.param_names())
         for name in names:
             if name not in known:
-                self.con.execute(f"ALTER TABLE runs ADD COLUMN {_q(PARAM_PREFIX + name)}")
+                self.con.execute(f"ALTER TABLE runs ADD COLUMN {quote_column(PARAM_PREFIX + name)}")
                 known.add(name)
         self._param_columns = None
 
@@ -136,14 +137,14 @@ class Catalog:
         """Insert pending runs: each row is ``(idx, id, *values of names)``."""
         self.ensure_params(names)
         cols = ["idx", "id", *(PARAM_PREFIX + n for n in names)]
-        sql = f"INSERT INTO runs({','.join(map(_q, cols))}) VALUES ({','.join('?' * len(cols))})"
+        sql = f"INSERT INTO runs({','.join(map(quote_column, cols))}) VALUES ({','.join('?' * len(cols))})"
         with self.transaction():
             self.con.executemany(sql, rows)
 
     def pending(self, retry_failed: bool = False) -> list[tuple[Any, ...]]:
         """``(idx, id, *param values)`` of the runs left to do, in index order."""
         names = self.param_names()
-        cols = ",".join(["idx", "id", *(_q(PARAM_PREFIX + n) for n in names)])
+        cols = ",".join(["idx", "id", *(quote_column(PARAM_PREFIX + n) for n in names)])
         where = "status IN ('pending','failed')" if retry_failed else "status='pending'"
         return self.con.execute(f"SELECT {cols} FROM runs WHERE {where} ORDER BY idx").fetchall()
 
@@ -233,7 +234,7 @@ class Catalog:
         names = self.param_names()
         kind = ["results.kind"] if with_kind else []
         cols = ",".join(
-            ["runs.idx", *(f"runs.{_q(PARAM_PREFIX + n)}" for n in names), *kind, "results.value"]
+            ["runs.idx", *(f"runs.{quote_column(PARAM_PREFIX + n)}" for n in names), *kind, "results.value"]
         )
         sql = (
             f"SELECT {cols} FROM results JOIN runs ON runs.idx=results.idx "

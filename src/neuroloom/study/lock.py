@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from neuroloom._io.atomic import create_exclusive
+from neuroloom._io.names import LOCK_FILE as LOCK_FILE  # re-exported
 from neuroloom.errors import StudyLockedError
-from neuroloom.store.atomic import create_exclusive
-
-LOCK_FILE = "coordinator.lock"
 
 
 def _alive(pid: int) -> bool:

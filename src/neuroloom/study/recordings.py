@@ -12,7 +12,7 @@ write into the run's folder:
 Both files are rewritten atomically on every call, so a run folder never holds
 a half-written report. The run also sends the coordinator a small summary of
 what it recorded (result ``_recordings``), from which the study consolidates
-its cross-run tables (see :mod:`neuroloom.study.consolidate`).
+its cross-run tables (see :mod:`neuroloom.datastore.consolidate`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuroloom._io.names import REPORT_PREFIX as REPORT_PREFIX
+from neuroloom._io.names import SPIKES_FILE as SPIKES_FILE  # re-exported
 from neuroloom.errors import RecordingError
 from neuroloom.sonata.reports import FrameReport, write_frame_report, write_spikes
 
-SPIKES_FILE = "spikes.h5"
-REPORT_PREFIX = "report_"
 RECORDINGS = "_recordings"
 TIME_UNIT = "ms"
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from neuroloom.study.backends import Backend, WorkerLostError
-from neuroloom.study.consolidate import after_record
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import ChunkInterrupted, Outcome
 
@@ -62,8 +61,10 @@ class Driver:
         report: RunReport,
         chunk_size: int | None,
         progress: bool,
+        on_recorded: Callable[[Sequence[Outcome]], None] | None = None,
     ) -> None:
         self.backend = backend
+        self.on_recorded = on_recorded
         self.catalog = catalog
         self.session = session
         self.report = report
@@ -80,7 +81,8 @@ class Driver:
     def flush(self) -> None:
         if self.buffer:
             self.catalog.record(self.buffer, self.session)
-            after_record(self.catalog, self.buffer)
+            if self.on_recorded is not None:
+                self.on_recorded(self.buffer)
             self.buffer = []
         self.last_flush = time.monotonic()
         elapsed = max(time.time() - self.t0, 1e-9)
@@ -200,6 +202,7 @@ def run_rounds(
     progress: bool,
     then: Callable[[], None] | None,
     max_rounds: int,
+    on_recorded: Callable[[Sequence[Outcome]], None] | None = None,
 ) -> None:
     """Run pending runs, call ``then``, and repeat while ``then`` adds runs."""
     backend: Backend | None = None
@@ -211,7 +214,7 @@ def run_rounds(
             if specs:
                 backend = start_backend()
                 report.rounds += 1
-                Driver(backend, catalog, session, report, chunk_size, progress).drive(specs)
+                Driver(backend, catalog, session, report, chunk_size, progress, on_recorded).drive(specs)
             if then is None:
                 break
             before = catalog.count()

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from neuroloom.study.params import Namespace, group_names
+from neuroloom.params.tree import Namespace, group_names
+from neuroloom.params.values import decode
 from neuroloom.study.run import Run, run_name, scalar_result
-from neuroloom.study.values import decode
 
 _HOST = socket.gethostname()
 

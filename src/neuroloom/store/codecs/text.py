@@ -14,7 +14,7 @@ INLINE_LIMIT = 64 * 1024
 """JSON values encoding to fewer bytes than this live inside ``item.json``."""
 
 
-def _plain(obj: Any, *, allow_tuples: bool, where: str = "value") -> Any:
+def plain_json(obj: Any, *, allow_tuples: bool, where: str = "value") -> Any:
     """Return ``obj`` with numpy scalars made plain; raise TypeError if not JSON."""
     if obj is None or isinstance(obj, (bool, str)):
         return obj
@@ -30,10 +30,10 @@ def _plain(obj: Any, *, allow_tuples: bool, where: str = "value") -> Any:
                     f"{where} has a dict key {key!r} of type {type(key).__name__}; "
                     "JSON keys must be str (JSON would turn it into a string silently)"
                 )
-            out[key] = _plain(value, allow_tuples=allow_tuples, where=f"{where}[{key!r}]")
+            out[key] = plain_json(value, allow_tuples=allow_tuples, where=f"{where}[{key!r}]")
         return out
     if isinstance(obj, list) or (allow_tuples and isinstance(obj, tuple)):
-        return [_plain(v, allow_tuples=allow_tuples, where=f"{where}[{i}]") for i, v in enumerate(obj)]
+        return [plain_json(v, allow_tuples=allow_tuples, where=f"{where}[{i}]") for i, v in enumerate(obj)]
     if isinstance(obj, tuple):
         raise TypeError(
             f"{where} is a tuple, which JSON stores as a list; name codec='json' to accept "
@@ -50,35 +50,35 @@ class JsonCodec(Codec):
 
     def accepts(self, obj: object) -> bool:
         try:
-            _plain(obj, allow_tuples=True)
+            plain_json(obj, allow_tuples=True)
         except TypeError:
             return False
         return True
 
     def auto(self, obj: object) -> bool:
         try:
-            _plain(obj, allow_tuples=False)
+            plain_json(obj, allow_tuples=False)
         except TypeError:
             return False
         return True
 
     def why_not(self, obj: object) -> str:
         try:
-            _plain(obj, allow_tuples=True)
+            plain_json(obj, allow_tuples=True)
         except TypeError as exc:
             return f"the 'json' codec cannot store it: {exc}"
         return ""
 
     @staticmethod
     def _encode(obj: object) -> str:
-        return json.dumps(_plain(obj, allow_tuples=True), separators=(",", ":"))
+        return json.dumps(plain_json(obj, allow_tuples=True), separators=(",", ":"))
 
     def inline(self, obj: object) -> tuple[bool, Any]:
         if isinstance(obj, (bool, int, float)) or obj is None:
             return True, obj
         if isinstance(obj, str) and len(obj) < INLINE_LIMIT // 4:
             return True, obj
-        plain = _plain(obj, allow_tuples=True)
+        plain = plain_json(obj, allow_tuples=True)
         if len(json.dumps(plain, separators=(",", ":"))) < INLINE_LIMIT:
             return True, plain
         return False, None

@@ -416,7 +416,7 @@ def parse_spec(config: Any, file: str | Path) -> StudySpec:
 
 def read_spec(path: str | Path) -> StudySpec:
     """Read and check a study file."""
-    from neuroloom.study.params import read_config
+    from neuroloom._io.config import read_config
 
     file = Path(path)
     return parse_spec(read_config(file), file)

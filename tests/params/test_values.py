@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neuroloom.errors import ExplorationError, ParameterError
-from neuroloom.study.values import canonical, check_value, coerce, decode, encode
+from neuroloom.params.values import canonical, check_value, coerce, decode, encode
 
 
 def test_float_rounding_noise_is_the_same_point() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import neuroloom as nl
 from neuroloom.errors import ParameterError
-from neuroloom.study.params import Namespace, ParamTree, parse_override
+from neuroloom.params.tree import Namespace, ParamTree, parse_override
 
 
 def test_add_read_units_and_comments(tmp_path: Path) -> None:

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.names import TABLES_DIR as TABLES_DIR  # re-exported
 from neuroloom.errors import ParameterError
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
 if TYPE_CHECKING:
-    from neuroloom.study.study import Study
+    from neuroloom.study.study import StudyCore as Study
 
 
 class LazyItem:
@@ -141,7 +142,6 @@ def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[st
     return [i for i, row in zip(index, zip(*cols)) if fn(*row)]
 
 
-TABLES_DIR = "tables"
 CACHE_MIN_ROWS = 50_000
 _VERSION_KEY = b"neuroloom.results_version"
 
@@ -168,7 +168,7 @@ def write_cached_table(path: Path, frame: pd.DataFrame, version: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from neuroloom.store.atomic import tmp_name
+    from neuroloom._io.atomic import tmp_name
 
     try:
         table = pa.Table.from_pandas(frame)

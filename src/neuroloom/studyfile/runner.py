@@ -3,13 +3,13 @@
 ``run_study_file("ei_balanced.toml")`` (what ``neuroloom run`` does for a
 file with a ``[network]`` section):
 
-1. reads and checks the file (:mod:`neuroloom.pipeline.spec`);
+1. reads and checks the file (:mod:`neuroloom.studyfile.spec`);
 2. fails early if the simulator is not installed, a model is unsupported or an
    input names a population the circuit lacks, before any run starts;
 3. creates or opens the study, loads ``[params]`` (locked once runs started),
    adds the ``[[explore]]`` points (points already present are not added twice);
 4. builds the network into ``<study>/network`` (once) or uses the given circuit;
-5. runs every pending run with :class:`~neuroloom.pipeline.job.NetworkJob` on
+5. runs every pending run with :class:`~neuroloom.studyfile.job.NetworkJob` on
    the chosen backend; failed runs are reported, the others are kept.
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom.errors import SimulationError, StudyFileError
-from neuroloom.pipeline.job import NetworkJob, check_simulator, make_inputs
-from neuroloom.pipeline.network import build_network
-from neuroloom.pipeline.spec import StudySpec, parse_spec
+from neuroloom.studyfile.job import NetworkJob, check_simulator, make_inputs
+from neuroloom.studyfile.network import build_network
+from neuroloom.studyfile.spec import StudySpec, parse_spec
 
 __all__ = ["PIPELINE_KEY", "prepare_study", "run_spec", "run_study_file"]
 
@@ -30,7 +30,7 @@ PIPELINE_KEY = "pipeline"
 
 
 def _set_params(study: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
-    from neuroloom.study.params import ParamTree
+    from neuroloom.params.tree import ParamTree
 
     wanted = ParamTree()
     if spec.raw.get("params"):
@@ -42,7 +42,7 @@ def _set_params(study: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
 
 
 def _load_raw(tree: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
-    from neuroloom.study.params import flatten_with_units
+    from neuroloom.params.tree import flatten_with_units
 
     for name, entry in flatten_with_units(spec.raw["params"]).items():
         tree._put(name, *entry)
@@ -51,9 +51,9 @@ def _load_raw(tree: Any, spec: StudySpec, overrides: Iterable[str]) -> None:
 
 def _check_circuit(spec: StudySpec, circuit: Path, params: dict[str, Any]) -> dict[str, int]:
     """Load the circuit and the default-parameter inputs once, so bad input fails before any run."""
-    from neuroloom.pipeline.network import scale_weights
-    from neuroloom.pipeline.spec import resolve
     from neuroloom.sim.point import check_input_targets, load_point_network, record_spec
+    from neuroloom.studyfile.network import scale_weights
+    from neuroloom.studyfile.spec import resolve
 
     try:
         network = load_point_network(circuit)
@@ -84,8 +84,8 @@ def prepare_study(
     echo: Callable[[str], Any] = print,
 ) -> tuple[Any, NetworkJob]:
     """Create/open the study of ``spec``, add its runs, build its network; return ``(study, job)``."""
-    from neuroloom.cli.study import _design
-    from neuroloom.study.study import Study
+    from neuroloom.datastore.study import Study
+    from neuroloom.studyfile.generic import design
 
     if isinstance(spec.simulation.simulator, str) and not spec.simulation.simulator.startswith("$"):
         check_simulator(spec.simulation.simulator, spec.file)
@@ -94,9 +94,9 @@ def prepare_study(
     designs = spec.raw.get("explore", [])
     if not isinstance(designs, list):
         raise StudyFileError(f"{spec.file}: explore must be an array of tables [[explore]]")
-    added = sum(study.explore(_design(entry)) for entry in designs)
+    added = sum(study.explore(design(entry)) for entry in designs)
     if study.catalog.count() == 0:  # no exploration: one run with the default parameters
-        from neuroloom.study.explore import points
+        from neuroloom.params.explore import points
 
         defaults = study.params.values()
         if not defaults:
@@ -148,7 +148,7 @@ def run_spec(
 
 def run_study_file(path: str | Path, overrides: Iterable[str] = (), **kwargs: Any) -> tuple[Any, Any]:
     """Read the study file at ``path`` and run it (see :func:`run_spec`)."""
-    from neuroloom.study.params import read_config
+    from neuroloom._io.config import read_config
 
     file = Path(path)
     return run_spec(parse_spec(read_config(file), file), overrides, **kwargs)

@@ -10,8 +10,8 @@ import pytest
 
 from neuroloom.demos.ei_network import demo_config, write_toml
 from neuroloom.errors import ParameterError, StudyFileError
-from neuroloom.pipeline import parse_spec, read_spec
-from neuroloom.pipeline.spec import resolve
+from neuroloom.studyfile import parse_spec, read_spec
+from neuroloom.studyfile.spec import resolve
 
 
 def _config() -> dict[str, Any]:

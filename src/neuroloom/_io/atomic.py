@@ -16,7 +16,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-TMP_PREFIX = ".tmp-"
+from neuroloom._io.names import TMP_PREFIX as TMP_PREFIX  # re-exported
+
 _HOST = socket.gethostname().replace("-", "_")
 
 

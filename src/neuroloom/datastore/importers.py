@@ -27,16 +27,16 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom.datastore.consolidate import after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
+from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
-from neuroloom.study.consolidate import after_record
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.params import Namespace, group_names
 from neuroloom.study.run import Run
 from neuroloom.study.worker import Outcome
 
 if TYPE_CHECKING:
-    from neuroloom.study.study import Study
+    from neuroloom.study.study import StudyCore as Study
 
 _SECONDS = {"s", "sec", "second", "seconds"}
 
@@ -66,7 +66,7 @@ def add_finished_runs(
     """Explore ``points``, call ``write(run, k)`` for each new one and record them as done."""
     from tqdm.auto import tqdm
 
-    from neuroloom.study.study import _coerce_column, _content_ids
+    from neuroloom.params.values import coerce_column, content_ids
 
     if not points:
         return []
@@ -75,8 +75,8 @@ def add_finished_runs(
     study.explore(clean)
     defaults = study.params.values()
     names = list(dict.fromkeys(n for p in clean for n in p))
-    columns = {n: _coerce_column(n, defaults[n], [p.get(n, defaults[n]) for p in clean]) for n in names}
-    ids = _content_ids(defaults, columns, len(clean))
+    columns = {n: coerce_column(n, defaults[n], [p.get(n, defaults[n]) for p in clean]) for n in names}
+    ids = content_ids(defaults, columns, len(clean))
     found: dict[str, tuple[int, str]] = {}
     for i in range(0, len(ids), 900):
         chunk = ids[i : i + 900]
@@ -84,10 +84,7 @@ def add_finished_runs(
             f"SELECT id, idx, status FROM runs WHERE id IN ({','.join('?' * len(chunk))})", chunk
         ).fetchall()
         found.update({r[0]: (int(r[1]), r[2]) for r in rows})
-    if not study.params.locked:
-        study.params.lock("runs have started")
-        study._marker["locked"] = True
-        study._save_marker()
+    study.lock_params()
     groups = group_names(defaults)
     indices = [found[i][0] for i in ids]
     outcomes: list[Outcome] = []

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neuroloom._io.config import read_config
 from neuroloom.errors import ExplorationError, ParameterError
-from neuroloom.study.values import check_value, coerce, decode, encode
+from neuroloom.params.values import check_value, coerce, decode, encode
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -29,7 +30,7 @@ def check_name(name: object) -> str:
     return name
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
+def suggest(name: str, known: Iterable[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, list(known), n=3)
@@ -67,7 +68,7 @@ class Namespace(Mapping[str, Any]):
             return values[full]
         if full in self._groups:
             return Namespace(values, self._groups, full + ".")
-        raise ParameterError(f"unknown parameter {full!r}{_suggest(full, values)}")
+        raise ParameterError(f"unknown parameter {full!r}{suggest(full, values)}")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -255,7 +256,7 @@ class ParamTree:
         try:
             return self._params[name]
         except KeyError:
-            raise ParameterError(f"unknown parameter {name!r}{_suggest(name, self._params)}") from None
+            raise ParameterError(f"unknown parameter {name!r}{suggest(name, self._params)}") from None
 
     def values(self) -> dict[str, Any]:
         """``{full name: value}`` of every parameter."""
@@ -337,31 +338,6 @@ def flatten_with_units(values: Mapping[str, Any], prefix: str = "") -> dict[str,
         else:
             out[name] = (tuple(value) if isinstance(value, list) else value, "", "")
     return out
-
-
-def read_config(path: Path) -> Any:
-    """Read a TOML (.toml), YAML (.yaml/.yml) or JSON (.json) file."""
-    suffix = path.suffix.lower()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ParameterError(f"cannot read parameter file {path}: {exc.strerror or exc}") from None
-    try:
-        if suffix == ".toml":
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-                import tomli as tomllib  # type: ignore[import-not-found,no-redef]
-            return tomllib.loads(raw.decode("utf-8"))
-        if suffix in (".yaml", ".yml"):
-            import yaml
-
-            return yaml.safe_load(raw)
-        if suffix == ".json":
-            return json.loads(raw)
-    except Exception as exc:
-        raise ParameterError(f"cannot parse parameter file {path}: {exc}") from None
-    raise ParameterError(f"parameter file {path}: unknown format {suffix!r}; use .toml, .yaml, .yml or .json")
 
 
 def parse_override(text: str) -> tuple[str, Any]:

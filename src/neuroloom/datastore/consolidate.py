@@ -39,17 +39,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from neuroloom._io.atomic import remove_path, write_json
+from neuroloom._io.names import MANIFEST as MANIFEST
+from neuroloom._io.names import TABLES_DIR as TABLES  # re-exported
 from neuroloom.errors import RecordingError, StorageError
 from neuroloom.sonata.reports import read_frame_report
-from neuroloom.store.atomic import remove_path, write_json
 from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, report_file
 from neuroloom.study.run import run_folder
 
 if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
 
-TABLES = "tables"
-MANIFEST = "manifest.json"
 TABLES_FORMAT = 1
 MAX_PARTS = 8
 KINDS = ("spikes", "signals", "recorded")

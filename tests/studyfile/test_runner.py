@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from neuroloom.cli import main
 from neuroloom.demos.ei_network import demo_config, write_toml
 from neuroloom.errors import SimulatorNotInstalledError, UnsupportedModelError
-from neuroloom.pipeline import parse_spec, prepare_study, run_study_file
 from neuroloom.report import build_report
-from neuroloom.sim.circuits import write_ei_circuit
 from neuroloom.study.run import run_folder
+from neuroloom.studyfile import parse_spec, prepare_study, run_study_file
+from neuroloom.testing.circuits import write_ei_circuit
 
 
 def _tiny(tmp_path: Path, **kwargs: Any) -> Path:

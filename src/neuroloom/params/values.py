@@ -201,3 +201,46 @@ def catalog_form(value: Any) -> Any:
     import json
 
     return json.dumps(encode(value), separators=(",", ":"))
+
+
+# ------------------------------------------------------------------ columns and content ids
+ID_BYTES = 10  # bytes of a point's content id (20 hex characters)
+
+_NATIVE = (int, float, str, bool)
+
+
+def coerce_column(name: str, default: Any, values: list[Any]) -> list[Any]:
+    """Coerce every value of one explored parameter to its default's type."""
+    kind = type(default)
+    if kind in _NATIVE and all(type(v) is kind for v in values):
+        return values
+    return [coerce(name, default, v) for v in values]
+
+
+def _canon_column(values: list[Any]) -> list[str]:
+    memo: dict[Any, str] = {}
+    out = []
+    for v in values:
+        key = (type(v), v) if isinstance(v, _NATIVE) else None
+        if key is not None:
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = canonical(v)
+        else:
+            text = canonical(v)
+        out.append(text)
+    return out
+
+
+def content_ids(defaults: dict[str, Any], columns: dict[str, list[Any]], size: int) -> list[str]:
+    """Content id of each point: hash of every parameter's canonical value."""
+    fixed = {n: canonical(v) for n, v in defaults.items() if n not in columns}
+    order = sorted(defaults)
+    canon = {n: _canon_column(v) for n, v in columns.items()}
+    parts: list[Any] = [f"{n}={fixed[n]}" if n in fixed else canon[n] for n in order]
+    ids = []
+    blake = hashlib.blake2b
+    for i in range(size):
+        text = "\n".join(p if isinstance(p, str) else f"{order[k]}={p[i]}" for k, p in enumerate(parts))
+        ids.append(blake(text.encode(), digest_size=ID_BYTES).hexdigest())
+    return ids

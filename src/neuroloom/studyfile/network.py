@@ -22,14 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from neuroloom._io.atomic import remove_path, tmp_name, write_json
+from neuroloom._io.names import NETWORK_DIR as NETWORK_DIR  # re-exported
+from neuroloom._io.names import NETWORK_INFO as NETWORK_INFO
 from neuroloom.errors import StudyFileError
-from neuroloom.pipeline.spec import ConnectionSpec, NetworkSpec
-from neuroloom.store.atomic import remove_path, tmp_name, write_json
+from neuroloom.studyfile.spec import ConnectionSpec, NetworkSpec
 
 __all__ = ["NETWORK_DIR", "build_network", "network_circuit", "scale_weights"]
-
-NETWORK_DIR = "network"
-NETWORK_INFO = "network.json"
 
 
 def _spec_hash(spec: NetworkSpec) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from neuroloom.errors import ExplorationError
-from neuroloom.study.params import check_name
+from neuroloom.params.tree import check_name
 
 
 class Design:
@@ -80,7 +80,7 @@ def _values(name: str, values: object) -> list[Any]:
 
 
 def _summary(values: list[Any]) -> Any:
-    from neuroloom.study.values import encode
+    from neuroloom.params.values import encode
 
     try:
         return [encode(v) for v in values] if len(values) <= 1000 else f"{len(values)} values"

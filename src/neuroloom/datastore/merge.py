@@ -7,14 +7,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from neuroloom._io.atomic import write_json
+from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
+from neuroloom.params.values import canonical
 from neuroloom.store import registry
-from neuroloom.store.atomic import write_json
-from neuroloom.study.catalog import PARAM_PREFIX, _q
+from neuroloom.study.catalog import PARAM_PREFIX, quote_column
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import run_folder
-from neuroloom.study.study import Study
-from neuroloom.study.values import canonical
 
 
 def _open(study: Study | str | os.PathLike[str]) -> Study:
@@ -86,7 +86,7 @@ def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next
         )
         sessions[row[0]] = int(cur.lastrowid or 0)
     have = set(source.catalog.param_names())
-    pcols = [f"{_q(PARAM_PREFIX + n)}" if n in have else "NULL" for n in names]
+    pcols = [f"{quote_column(PARAM_PREFIX + n)}" if n in have else "NULL" for n in names]
     fixed = ["idx", "id", "status", "start", '"end"', "host", "pid", "session", "attempts", "error"]
     rows = con.execute(f"SELECT {','.join(fixed + pcols)} FROM runs ORDER BY idx").fetchall()
     mapping: dict[int, int] = {}
@@ -98,7 +98,7 @@ def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next
         mapping[row[0]] = next_idx
         new_rows.append((next_idx, *row[1:7], sessions.get(row[7]), *row[8:]))
         next_idx += 1
-    cols = ",".join([*fixed, *(_q(PARAM_PREFIX + n) for n in names)])
+    cols = ",".join([*fixed, *(quote_column(PARAM_PREFIX + n) for n in names)])
     with dst.transaction():
         dst.con.executemany(
             f"INSERT INTO runs({cols}) VALUES ({','.join('?' * (len(fixed) + len(names)))})", new_rows

@@ -29,10 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from neuroloom.errors import EmptyDataError, ParameterError, QueryError
-from neuroloom.store.atomic import write_json
-from neuroloom.study.conditions import Condition, parse
-from neuroloom.study.consolidate import (
+from neuroloom._io.atomic import write_json
+from neuroloom._io.names import FRESH as FRESH  # re-exported
+from neuroloom.datastore.conditions import Condition, parse
+from neuroloom.datastore.consolidate import (
     catalog_stat,
     fingerprint,
     is_fresh,
@@ -42,20 +42,20 @@ from neuroloom.study.consolidate import (
     tables_dir,
     update,
 )
-from neuroloom.study.results import Result, ResultStore, results_frame
+from neuroloom.datastore.results import Result, ResultStore, results_frame
+from neuroloom.errors import EmptyDataError, ParameterError, QueryError
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
 if TYPE_CHECKING:
-    from neuroloom.study.population import PopulationView
-    from neuroloom.study.study import Study
+    from neuroloom.datastore.population import PopulationView
+    from neuroloom.datastore.protocol import StudyData as Study
 
 SPIKE_COLUMNS = ("run", "population", "node_id", "time")
 Target = Literal["run", "population", "result", "index"]
 
 
 # ------------------------------------------------------------- study state
-FRESH = "fresh.json"
 
 
 def fresh_manifest(study: Study) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def resolve_param(study: Study, name: str, where: str) -> str:
 def known_populations(study: Study, manifest: dict[str, Any]) -> set[str]:
     pops = set(read_parts(study.path, manifest, "recorded", ["population"]).column("population").to_pylist())
     pops.discard("")
-    from neuroloom.study.population import network_nodes
+    from neuroloom.datastore.population import network_nodes
 
     pops.update(network_nodes(study.path))
     return pops
@@ -454,7 +454,7 @@ class View:
 
         Read from the runs' SONATA frame reports (units in ``frame.attrs["unit"]``).
         """
-        from neuroloom.study.population import read_signals
+        from neuroloom.datastore.population import read_signals
 
         summary = self.signal_summary(variable)
         summary = summary[summary["population"] == population]
@@ -505,7 +505,7 @@ class View:
     # --------------------------------------------------------- accessors
     def population(self, name: str) -> PopulationView:
         """Per-population accessors: spike trains by id, stored ids, positions, annotations."""
-        from neuroloom.study.population import PopulationView
+        from neuroloom.datastore.population import PopulationView
 
         view = self.filter(population=name)
         return PopulationView(view, name)
@@ -570,7 +570,7 @@ class View:
         from the consolidated columns with numpy (a few ms for 18,000 runs).
         Runs that recorded the population without spiking count as trials.
         """
-        from neuroloom.study.population import count_runs_with_spike
+        from neuroloom.datastore.population import count_runs_with_spike
 
         manifest = fresh_manifest(self.study)
         by_cols = [

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from neuroloom.errors import InputSpecError, SimulationError, StudyFileError
-from neuroloom.pipeline.spec import InputSpec, StudySpec, parse_spec, resolve
+from neuroloom.studyfile.spec import InputSpec, StudySpec, parse_spec, resolve
 
 __all__ = ["NetworkJob", "make_inputs", "simulate_run"]
 
@@ -81,7 +81,7 @@ def _simulator(name: str, file: Path | str) -> Any:
 
 def simulate_run(spec: StudySpec, circuit: Path, params: Mapping[str, Any], seed: int) -> Any:
     """Simulate the study's circuit with one run's parameters; returns a SimulationResult."""
-    from neuroloom.pipeline.network import scale_weights
+    from neuroloom.studyfile.network import scale_weights
 
     sim = spec.simulation
     file = spec.file
@@ -134,7 +134,7 @@ class NetworkJob:
         return parse_spec(self.config, self.file)
 
     def __call__(self, run: Any) -> dict[str, float]:
-        from neuroloom.report.stats import run_statistics
+        from neuroloom.studyfile.stats import run_statistics
 
         spec = self.spec
         params = {name: run.params[name] for name in run.params}
@@ -167,12 +167,12 @@ def check_simulator(name: str, file: Path | str) -> None:
     """Fail early (before any run) when the simulator cannot be imported."""
     try:
         if name == "brian2":
-            from neuroloom.sim.brian2 import _brian2
+            from neuroloom.sim.brian2 import import_brian2
 
-            _brian2()
+            import_brian2()
         elif name == "nest":
-            from neuroloom.sim.nest import _nest
+            from neuroloom.sim.nest import import_nest
 
-            _nest()
+            import_nest()
     except SimulationError as exc:
         raise type(exc)(f"{file}: [simulation] simulator = {name!r}: {exc}") from None

@@ -17,15 +17,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from neuroloom._io.names import NETWORK_DIR as NETWORK_DIR  # re-exported
 from neuroloom.errors import EmptyDataError, QueryError
 from neuroloom.sonata.reports import read_frame_report
 from neuroloom.study.recordings import report_file
 from neuroloom.study.run import run_folder, run_name
 
 if TYPE_CHECKING:
-    from neuroloom.study.query import View
+    from neuroloom.datastore.view import View
 
-NETWORK_DIR = "network"
 Ids = int | Sequence[int] | np.ndarray
 
 

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from neuroloom.datastore.conditions import Condition, parse
 from neuroloom.errors import DuplicateResultError, ItemNotFoundError, QueryError
-from neuroloom.study.conditions import Condition, parse
 from neuroloom.study.run import scalar_result
 
 if TYPE_CHECKING:
-    from neuroloom.study.study import Study
+    from neuroloom.study.study import StudyCore as Study
 
 RESULTS_KEY = "analysis_results"
 _SCHEMA = """

@@ -1,0 +1,108 @@
+"""The generic study file: ``[study] job = "file.py:function"``, ``[params]`` and ``[[explore]]``.
+
+A study file (TOML, YAML or JSON) looks like::
+
+    [study]
+    path = "ei"                  # study directory, relative to this file
+    job = "jobs.py:simulate"     # file.py:function (relative to this file) or module:function
+    seed = 1                     # optional
+    backend = "processes"        # optional: serial, processes, dask
+    workers = 2                  # optional
+
+    [params]
+    neuron.tau_m = { value = 20.0, unit = "ms", comment = "membrane time constant" }
+    input.rate = 5.0
+
+    [[explore]]
+    grid = { "input.rate" = [5, 10], "neuron.tau_m" = [10.0, 20.0] }
+    # or: zip = {...}; points = [{...}, ...];
+    # random = { n = 10, seed = 1, "x" = [0.0, 1.0], "k" = { choice = [1, 2, 3] } }
+    #   ([low, high] or { uniform = [low, high] }: uniform floats; { choice = [...] }: one of the values)
+
+The network study file (``[network]`` section) is parsed by :mod:`neuroloom.studyfile.spec`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from neuroloom.errors import StudyError
+
+__all__ = ["design", "distribution", "load_job", "study_dir"]
+
+
+def load_job(spec: str, base: Path) -> Any:
+    """The job function named by ``job = "file.py:function"`` or ``"module:function"``."""
+    target, sep, func = spec.rpartition(":")
+    if not sep or not target or not func:
+        raise StudyError(f"job {spec!r} must be 'file.py:function' or 'module:function'")
+    if target.endswith(".py"):
+        file = (base / target).resolve()
+        if not file.is_file():
+            raise StudyError(f"job file {file} does not exist (from job = {spec!r})")
+        name = f"neuroloom_job_{file.stem}"
+        module_spec = importlib.util.spec_from_file_location(name, file)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        import cloudpickle
+
+        cloudpickle.register_pickle_by_value(module)
+    else:
+        module = importlib.import_module(target)
+    try:
+        return getattr(module, func)
+    except AttributeError:
+        raise StudyError(f"job {spec!r}: {target} has no function {func!r}") from None
+
+
+def distribution(name: str, value: Any) -> Any:
+    """``[low, high]`` / ``{uniform = [low, high]}`` -> uniform; ``{choice = [...]}`` -> choice."""
+    if isinstance(value, dict):
+        if set(value) == {"choice"} and isinstance(value["choice"], list):
+            return list(value["choice"])
+        if set(value) == {"uniform"} and isinstance(value["uniform"], list) and len(value["uniform"]) == 2:
+            return tuple(value["uniform"])
+        raise StudyError(
+            f"random: parameter {name!r}: use [low, high], {{uniform = [low, high]}} or {{choice = [...]}}"
+        )
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(x, (int, float)) for x in value):
+        return tuple(value)
+    return value
+
+
+def design(entry: dict[str, Any]) -> Any:
+    """The exploration design of one ``[[explore]]`` entry."""
+    from neuroloom.params import explore
+
+    if not isinstance(entry, dict) or len(entry) != 1:
+        raise StudyError(f"each [[explore]] entry needs exactly one of grid, zip, points, random: {entry!r}")
+    ((kind, spec),) = entry.items()
+    if kind == "grid":
+        return explore.grid(**spec)
+    if kind == "zip":
+        return explore.zip_(**spec)
+    if kind == "points":
+        return explore.points(spec)
+    if kind == "random":
+        spec = dict(spec)
+        n, seed = spec.pop("n"), spec.pop("seed", None)
+        dists = {k: distribution(k, v) for k, v in spec.items()}
+        return explore.random(n, seed, **dists)
+    raise StudyError(f"unknown exploration {kind!r}; use grid, zip, points or random")
+
+
+def study_dir(path: str) -> Path:
+    """The study directory of a study file (``[study] path``), or ``path`` itself if it is a directory."""
+    given = Path(path)
+    if given.is_file():
+        from neuroloom._io.config import read_config
+
+        config = read_config(given)
+        return (given.parent / str(config.get("study", {}).get("path", given.stem))).resolve()
+    return given
