@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from neuroloom.analysis import binning as _binning
 from neuroloom.analysis import correlation as _correlation
+from neuroloom.analysis import fano as _fano
 from neuroloom.analysis import spikes as _spikes
 from neuroloom.analysis.binning import bin_edges
 from neuroloom.analysis.correlation import sample_neurons
@@ -20,7 +21,7 @@ from neuroloom.analysis.views import on_views
 
 # Spike analyses accept a spikes table or a study View (see neuroloom.analysis.views).
 cv_isi = on_views(_spikes.cv_isi)
-fano_factor = on_views(_spikes.fano_factor)
+fano_factor = on_views(_fano.fano_factor)
 isi = on_views(_spikes.isi)
 mean_rates = on_views(_spikes.mean_rates)
 spike_counts = on_views(_spikes.spike_counts)
