@@ -78,7 +78,7 @@ def test_distribution_histograms_share_edges_and_skip_nan() -> None:
     assert total == cv["cv"].notna().sum()
     np.testing.assert_allclose(patches[0].get_data().edges, patches[1].get_data().edges)
     assert len(patches[0].get_data().values) == 12
-    with pytest.raises(AnalysisInputError, match="not in the table"):
+    with pytest.raises(AnalysisInputError, match="unknown column"):
         plot.distribution(cv, "rate")
 
 
