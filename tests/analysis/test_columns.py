@@ -176,3 +176,12 @@ def test_rates_divide_by_each_runs_own_population_size(tmp_path: Path) -> None:
     assert table["rate"].tolist() == pytest.approx([100.0, 50.0, 25.0])
     global_guess = na.mean_rates(view.spikes(), 0, 1000, per="run", runs=view.runs)
     assert global_guess["rate"].iloc[0] == pytest.approx(25.0)  # the trap: 40 neurons assumed
+
+
+def test_every_spike_analysis_accepts_a_view(rate_study: nl.Study) -> None:
+    view = rate_study.filter()
+    assert len(na.isi(view)) > 0  # isi takes neither runs= nor neurons=
+    assert set(na.cv_isi(view, per="run", by="st_rate")["st_rate"]) == {8.0, 16.0}
+    table = na.psth(view, 0, 1000, 250.0, by="st_rate")
+    assert set(table["n_trains"]) == {2 * 4}  # 2 runs per rate x 4 neurons (recorded size)
+    assert len(na.pairwise_correlation(view, 0, 1000, 100.0, sample=3, seed=0)) == 4 * 3

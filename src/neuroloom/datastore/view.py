@@ -24,6 +24,7 @@ first when runs finished since), results from the catalog.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -610,13 +611,15 @@ class View:
         self._require_spikes(table, getattr(fn, "__name__", "analysis"))
         spikes = table.to_pandas()
         spikes["population"] = spikes["population"].astype("category")
-        universe = param_frame(runs[params]).reset_index()
+        accepted = inspect.signature(fn).parameters
         if by_cols:
             kwargs["by"] = by_cols
-        if getattr(fn, "__name__", "") != "pairwise_correlation":  # it samples neurons= itself
-            run_ids = runs.index.to_numpy()
+        if "runs" in accepted:
+            kwargs["runs"] = param_frame(runs[params]).reset_index()
+        if "neurons" in accepted and getattr(fn, "__name__", "") != "pairwise_correlation":
+            run_ids = runs.index.to_numpy()  # (pairwise_correlation samples its neurons= itself)
             kwargs["neurons"] = self._neurons(manifest, run_ids, spikes, kwargs.get("neurons"))
-        return fn(spikes, *args, runs=universe, **kwargs)
+        return fn(spikes, *args, **kwargs)
 
     def mean_rates(self, t_start: float, t_stop: float, **kwargs: Any) -> pd.DataFrame:
         """:func:`neuroloom.analysis.mean_rates` on the view (silent runs included)."""
