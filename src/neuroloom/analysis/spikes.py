@@ -8,7 +8,7 @@ Times are in ms, rates in Hz (spikes per second).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -178,7 +178,18 @@ def trials_with_spike(
     """
     by_cols = by_columns(spikes, by)
     counts = spike_counts_in_window(spikes, t_start, t_stop, per=per, by=by_cols, runs=runs, neurons=neurons)
-    group = ["population", *[c for c in by_cols if c != "population"]]
+    return tally_trials(counts, by_cols, min_spikes)
+
+
+def tally_trials(counts: pd.DataFrame, by: Sequence[str], min_spikes: int) -> pd.DataFrame:
+    """The :func:`trials_with_spike` table from one row per trial with its ``count`` in the window.
+
+    ``counts`` has ``population``, the ``by`` columns and ``count``; a trial
+    is a hit when ``count >= min_spikes``. Groups are (population, *by),
+    sorted. This is the one definition the study View's fast path shares.
+    """
+    group = ["population", *[c for c in by if c != "population"]]
+    counts = counts.assign(population=counts["population"].astype(str))
     hit = (counts["count"].to_numpy() >= int(min_spikes)).astype(np.int64)
     codes = np.zeros(len(counts), dtype=np.int64)
     for col in group:

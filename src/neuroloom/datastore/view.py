@@ -36,7 +36,14 @@ import pyarrow.compute as pc
 
 from neuroloom._io.atomic import write_json
 from neuroloom._io.names import FRESH as FRESH  # re-exported
-from neuroloom.analysis.tables import PARAM_PREFIX, as_list, expand_sizes, neurons_frame, param_column
+from neuroloom.analysis.tables import (
+    PARAM_PREFIX,
+    as_list,
+    check_window,
+    expand_sizes,
+    neurons_frame,
+    param_column,
+)
 from neuroloom.datastore.conditions import Condition, parse
 from neuroloom.datastore.consolidate import (
     catalog_stat,
@@ -652,15 +659,67 @@ class View:
     ) -> pd.DataFrame:
         """How many runs have a spike in ``[t_start, t_stop)`` ms, per population and ``by`` group.
 
-        :func:`neuroloom.analysis.trials_with_spike` on the view (one
-        definition): a trial of a population is a run of the view that
-        recorded it, with or without spikes.
+        The definition of :func:`neuroloom.analysis.trials_with_spike` on the
+        view (a trial of a population is a run of the view that recorded it,
+        with or without spikes; the table is made by the same
+        :func:`~neuroloom.analysis.spikes.tally_trials`), with the counting
+        done on the consolidated Arrow columns: a few ms for 18,000 runs.
         """
-        from neuroloom.analysis import trials_with_spike
+        from neuroloom.analysis.spikes import tally_trials
 
-        return self.analyse(  # type: ignore[no-any-return]
-            trials_with_spike, t_start, t_stop, by=by, min_spikes=min_spikes
-        )
+        start, stop = check_window(t_start, t_stop)
+        manifest = fresh_manifest(self.study)
+        params, by_cols = self._by(by)
+        runs = self._runs(manifest)
+        run_ids = runs.index.to_numpy(dtype=np.int64)
+        pair_keys, names = self._spike_trials(manifest, run_ids)
+        if not len(pair_keys):
+            raise EmptyDataError(self._empty_reason("trials_with_spike"))
+        table = self.spike_table(("run", "population", "time"), params=False, manifest=manifest)
+        times = table.column("time").to_numpy()
+        codes = arrow_population_codes(table, names)
+        inside = (times >= start) & (times < stop) & (codes >= 0)
+        keys = table.column("run").to_numpy()[inside] * len(names) + codes[inside]
+        pos = np.minimum(np.searchsorted(pair_keys, keys), len(pair_keys) - 1)
+        counts = np.bincount(pos[pair_keys[pos] == keys], minlength=len(pair_keys))
+        pair_runs = pair_keys // len(names)
+        data: dict[str, Any] = {"population": names[pair_keys % len(names)]}
+        at = np.searchsorted(run_ids, pair_runs)
+        for name in params:
+            data[param_column(name)] = np.asarray(runs[name].to_numpy())[at]
+        data["count"] = counts
+        return tally_trials(pd.DataFrame(data), by_cols, min_spikes)
+
+    def _spike_trials(self, manifest: dict[str, Any], run_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted keys ``run * len(names) + population index`` of every (run, population) that
+        recorded spikes in the view, and the sorted population ``names``."""
+        rec = read_parts(self.study.path, manifest, "recorded", ["run", "kind", "population"])
+        pops = self._populations(manifest)
+        mask = pc.and_(pc.equal(rec.column("kind"), "spikes"), pc.is_in(rec.column("run"), pa.array(run_ids)))
+        mask = pc.and_(mask, pc.is_in(rec.column("population"), pa.array(pops, pa.string())))
+        rec = rec.filter(mask)
+        pair_pops = rec.column("population").to_numpy(zero_copy_only=False).astype(object)
+        names = np.asarray(sorted(set(pops)), dtype=object)
+        index = np.searchsorted(names, pair_pops) if len(names) else np.zeros(0, np.int64)
+        keys = rec.column("run").to_numpy().astype(np.int64) * max(len(names), 1) + index
+        return np.unique(keys), names
+
+
+def arrow_population_codes(table: pa.Table, names: np.ndarray) -> np.ndarray:
+    """Index of every row's population in the sorted array ``names`` (-1 when absent)."""
+    col = table.column("population")
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if isinstance(arr, pa.DictionaryArray):
+        indices = arr.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        labels = np.asarray(arr.dictionary.to_pylist(), dtype=object)
+    else:
+        indices, uniques = pd.factorize(np.asarray(arr.to_pylist(), dtype=object))
+        labels = np.asarray(uniques, dtype=object)
+    where = np.searchsorted(names, labels) if len(names) else np.zeros(len(labels), np.int64)
+    safe = np.minimum(where, max(len(names) - 1, 0))
+    known = (where < len(names)) & (names[safe] == labels) if len(names) else np.zeros(len(labels), bool)
+    mapping = np.where(known, where, -1).astype(np.int64)
+    return mapping[indices] if len(indices) else np.zeros(0, np.int64)
 
 
 def _hashable(value: Any) -> Any:
