@@ -185,3 +185,22 @@ def test_every_spike_analysis_accepts_a_view(rate_study: nl.Study) -> None:
     table = na.psth(view, 0, 1000, 250.0, by="st_rate")
     assert set(table["n_trains"]) == {2 * 4}  # 2 runs per rate x 4 neurons (recorded size)
     assert len(na.pairwise_correlation(view, 0, 1000, 100.0, sample=3, seed=0)) == 4 * 3
+
+
+def _sim_job(run: Run) -> None:
+    """A simulator result of ``n`` neurons where only neuron 0 fires (10 spikes in 1 s)."""
+    from neuroloom.sim.result import SimulationResult, spike_table
+
+    n = int(run.params.n)
+    spikes = spike_table(np.array(["exc"] * 10), np.zeros(10, np.int64), np.arange(10) * 100.0)
+    SimulationResult(spikes, {}, sizes={"exc": n}, duration=1000.0, dt=0.1, simulator="test").record(run)
+
+
+def test_simulator_results_record_their_sizes_for_the_views(tmp_path: Path) -> None:
+    study = nl.Study(tmp_path / "s")
+    study.params["n"] = 5
+    study.explore(nl.grid(n=[5, 50]))
+    study.run(_sim_job, backend="serial", progress=False)
+    rates = study.filter().mean_rates(0, 1000, per="run", by="st_n").set_index("st_n")
+    assert rates["n_neurons"].to_dict() == {5: 5, 50: 50}
+    assert rates["rate"].to_dict() == pytest.approx({5: 10.0 / 5, 50: 10.0 / 50})
