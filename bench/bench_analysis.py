@@ -139,11 +139,11 @@ def bench_isf(n_trials: int) -> None:
     t_conv, (spikes, runs) = timed(lambda: from_wide_times(wide))
     t_ours, ours = timed(lambda: trials_with_spike(spikes, 245.0, 265.0, runs=runs), repeat=5)
     t_ours_stim, ours_stim = timed(
-        lambda: trials_with_spike(spikes, 245.0, 265.0, by="stim", runs=runs), repeat=5
+        lambda: trials_with_spike(spikes, 245.0, 265.0, by="st_stim", runs=runs), repeat=5
     )
     assert int(ours["n_with_spike"].iloc[0]) == int(isf.get(True, 0))
     assert int(ours["n_without_spike"].iloc[0]) == int(isf.get(False, 0))
-    assert ours_stim.set_index("stim")["n_with_spike"].to_dict() == isf_stim[True].to_dict()
+    assert ours_stim.set_index("st_stim")["n_with_spike"].to_dict() == isf_stim[True].to_dict()
     print(f"  trials with a spike: {int(ours['n_with_spike'].iloc[0])} of {n_trials} (same answer as ISF)")
     print(f"  ISF row-wise apply, overall    {t_isf * 1000:9.1f} ms")
     print(f"  ISF row-wise apply, per stim   {t_isf_stim * 1000:9.1f} ms")

@@ -119,7 +119,7 @@ def isf_table(path: Path) -> pd.DataFrame:
     wide = spikes.assign(rank=rank).pivot(index="run", columns="rank", values="time")
     wide = wide.reindex(runs.index)
     wide.columns = list(range(wide.shape[1]))
-    wide["stim"] = runs["stim"].to_numpy()
+    wide["stim"] = runs["st_stim"].to_numpy()
     out: pd.DataFrame = wide
     return out
 
@@ -177,14 +177,14 @@ def main() -> None:
         )
         n_hit = int(overall["n_with_spike"].sum())
         assert n_hit == int(isf_overall.get(True, 0)), (n_hit, isf_overall)
-        ours = per_stim.set_index("stim")["n_with_spike"]
+        ours = per_stim.set_index("st_stim")["n_with_spike"]
         theirs = isf_per_stim[True]
         assert ours.sort_index().tolist() == theirs.sort_index().astype(int).tolist()
         print(
             f"answers agree: {n_hit} of {int(overall['n_trials'].sum())} runs have a spike in "
             f"[{T0:g}, {T1:g}) ms"
         )
-        print(per_stim[["stim", "n_with_spike", "n_without_spike"]].to_string(index=False))
+        print(per_stim[["st_stim", "n_with_spike", "n_without_spike"]].to_string(index=False))
     finally:
         if not args.keep and args.path is None:
             shutil.rmtree(tmp, ignore_errors=True)

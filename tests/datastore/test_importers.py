@@ -97,7 +97,7 @@ def test_import_isf_wide_table(tmp_path: Path) -> None:
     assert len(runs) == 6
     assert sorted(s.runs["trial"]) == sorted(index)
     table = s.filter().trials_with_spike(245, 265, by="st_stim")
-    assert table.set_index("stim")["n_with_spike"].to_dict() == {"B1": 1, "C2": 2}
+    assert table.set_index("st_stim")["n_with_spike"].to_dict() == {"B1": 1, "C2": 2}
     assert table["n_trials"].tolist() == [3, 3]
     bad = st.copy()
     bad.iloc[0, 0] = -1.0

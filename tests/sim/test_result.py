@@ -16,13 +16,15 @@ class TinyRun:
 
     def __init__(self) -> None:
         self.spikes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.sizes: dict[str, int | None] = {}
         self.signals: dict[tuple[str, str], tuple[Any, ...]] = {}
 
-    def record_spikes(self, population: str, node_ids: Any, times: Any) -> None:
+    def record_spikes(self, population: str, node_ids: Any, times: Any, *, size: int | None = None) -> None:
         ids, t = np.asarray(node_ids), np.asarray(times)
         if ids.shape != t.shape:
             raise ValueError("lengths differ")
         self.spikes[population] = (ids, t)
+        self.sizes[population] = size
 
     def record_signal(
         self, population: str, variable: str, node_ids: Any, times_or_dt: Any, values: Any, unit: str
@@ -67,6 +69,7 @@ def test_record_writes_every_population_and_signal() -> None:
     run = TinyRun()
     _result().record(run)
     assert sorted(run.spikes) == ["exc", "inh", "silent"]
+    assert run.sizes == {"exc": 4, "inh": 1, "silent": 2}  # each run's own sizes reach the study
     ids, times = run.spikes["exc"]
     assert ids.tolist() == [1, 0, 1] and times.tolist() == [1.0, 2.0, 5.0]
     assert run.spikes["silent"][0].size == 0

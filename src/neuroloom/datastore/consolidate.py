@@ -7,7 +7,8 @@ Layout (all under ``<study>/tables/``)::
     spikes/part-<uid>.parquet      run, population, node_id, time (ms); sorted in that order
     signals/part-<uid>.parquet     one row per (run, population, variable, node): unit,
                                    t_start, dt, n_frames, mean, std, min, max
-    recorded/part-<uid>.parquet    one row per recorded (run, kind, population, variable)
+    recorded/part-<uid>.parquet    one row per recorded (run, kind, population, variable); kind
+                                   "size" rows hold a population's neuron count in ``n``
 
 New runs become new part files; the manifest naming the parts is then replaced
 atomically, and only after that are parts it no longer names removed. A reader
@@ -281,6 +282,8 @@ def read_run(study_path: Path, idx: int, summary: Mapping[str, Any]) -> dict[str
                         schema=SPIKES_SCHEMA,
                     )
                 )
+    for pop, size in sorted((summary.get("sizes") or {}).items()):
+        note("size", pop, "", int(size))  # the population's neuron count in this run
     for var, pops in sorted((summary.get("signals") or {}).items()):
         path = folder / report_file(var)
         for pop in sorted(pops):

@@ -94,7 +94,7 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
                 run._results["return"] = stored
             else:
                 try:
-                    run.save("return", value)
+                    run.save("return", list(value) if isinstance(value, tuple) else value)
                 except Exception as exc:
                     raise type(exc)(
                         f"{run.name}: the job returned a {type(value).__module__}.{type(value).__qualname__} "
