@@ -64,17 +64,24 @@ class Node(dict[str, Any]):
 
 
 def csv_text(value: Any) -> Any:
-    """A shared list/tuple/dict value as compact JSON for the types table (no spaces: every reader splits it right)."""
+    """A shared list/tuple/dict as text for the types table, as bmtk writes it but without spaces.
+
+    Tuples keep their parentheses (bmtk writes ``str(tuple)``, simulators parse
+    it); no spaces, so every types-table reader splits the row right.
+    """
     import json
 
-    if isinstance(value, (tuple, list, dict)):
-        try:
-            return json.dumps(
-                value, separators=(",", ":"), default=lambda v: v.item() if hasattr(v, "item") else str(v)
-            )
-        except (TypeError, ValueError):
-            return str(value)
-    return value
+    if not isinstance(value, (tuple, list, dict)):
+        return value
+
+    def plain(v: Any) -> Any:
+        return v.item() if hasattr(v, "item") else str(v)
+
+    try:
+        text = json.dumps(list(value) if isinstance(value, tuple) else value, separators=(",", ":"), default=plain)
+    except (TypeError, ValueError):
+        return str(value).replace(" ", "")
+    return f"({text[1:-1]})" if isinstance(value, tuple) else text
 
 
 def _mixed_types(name: str, values: Sequence[Any]) -> None:
@@ -89,15 +96,36 @@ def _mixed_types(name: str, values: Sequence[Any]) -> None:
         )
 
 
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+def _fill_missing(name: str, values: list[Any]) -> np.ndarray:
+    """A 1-D list with missing values (None/NaN): floats with NaN, or strings with ""."""
+    present = [v for v in values if not _is_missing(v)]
+    if present and all(isinstance(v, (str, np.str_)) for v in present):
+        return np.asarray(["" if _is_missing(v) else str(v) for v in values], dtype=object)
+    if all(isinstance(v, (bool, int, float, np.number, np.bool_)) for v in present):
+        return np.asarray([np.nan if _is_missing(v) else float(v) for v in values], dtype=np.float64)
+    return np.asarray(values, dtype=object)
+
+
 def per_node_array(name: str, value: Any, n: int, where: str = "add_nodes") -> np.ndarray:
-    """``value`` (list, array, range, generator) as an array with ``n`` rows, type-checked."""
+    """``value`` (list, array, range, generator) as an array with ``n`` rows, type-checked.
+
+    Missing values (``None``) become NaN in numeric columns and "" in string columns.
+    """
     if not isinstance(value, np.ndarray):
         value = list(value)
-        if value and not isinstance(value[0], (tuple, list, np.ndarray)):
+        if value and not isinstance(value[0], (tuple, list, np.ndarray, dict)):
             _mixed_types(name, value)
-    arr = np.asarray(value)
+            if any(_is_missing(v) for v in value):
+                value = _fill_missing(name, value)
+    arr = np.asarray(value) if not isinstance(value, np.ndarray) or value.dtype.kind != "O" else value
     if arr.dtype.kind == "O" and arr.ndim == 1 and arr.size and not isinstance(arr[0], (dict, tuple, list)):
         _mixed_types(name, arr.tolist())
+        if any(_is_missing(v) for v in arr.tolist()):
+            arr = _fill_missing(name, arr.tolist())
     if arr.ndim == 0 or arr.shape[0] != n:
         got = arr.shape[0] if arr.ndim else 1
         raise NetworkBuildError(f"{where}: property {name!r} has {got} values for N={n}")
@@ -205,7 +233,7 @@ class NodePool(Sequence[Node]):
     def filter_str(self) -> str:
         if not self.filters:
             return "*"
-        return "&".join(f"{k}=={v!r}" for k, v in self.filters.items())
+        return "&".join(f"{k}=='{v}'" for k, v in self.filters.items())  # bmtk's format
 
     def __repr__(self) -> str:
         return f"NodePool({self.network.name!r}, {self.filter_str}, {len(self)} nodes)"

@@ -36,11 +36,10 @@ def _dynamics_group(group: h5py.Group, values: np.ndarray, kw: Mapping[str, Any]
     sub = group.create_group(DYNAMICS)
     for key in keys:
         column = [r.get(key) for r in rows]
-        numeric = all(
-            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in column
-        )
-        if numeric:
-            sub.create_dataset(key, data=np.asarray(column, dtype=np.float64), **kw)
+        present = [v for v in column if v is not None]
+        if all(isinstance(v, (bool, int, float, np.integer, np.floating, np.bool_)) for v in present):
+            data = np.asarray([np.nan if v is None else v for v in column], dtype=np.float64)
+            sub.create_dataset(key, data=data, **kw)
         else:
             write_column(sub, key, np.asarray(["" if v is None else str(v) for v in column], dtype=object))
 
