@@ -103,7 +103,9 @@ def _is_missing(v: Any) -> bool:
 def _fill_missing(name: str, values: list[Any]) -> np.ndarray:
     """A 1-D list with missing values (None/NaN): floats with NaN, or strings with ""."""
     present = [v for v in values if not _is_missing(v)]
-    if present and all(isinstance(v, (str, np.str_)) for v in present):
+    if not present:  # no value at all: the type comes from the other calls (see network.save)
+        return np.asarray([None] * len(values), dtype=object)
+    if all(isinstance(v, (str, np.str_)) for v in present):
         return np.asarray(["" if _is_missing(v) else str(v) for v in values], dtype=object)
     if all(isinstance(v, (bool, int, float, np.number, np.bool_)) for v in present):
         return np.asarray([np.nan if _is_missing(v) else float(v) for v in values], dtype=np.float64)

@@ -67,12 +67,53 @@ def _file_columns(s: NodeSet) -> dict[str, np.ndarray]:
 
 def _missing(name: str, like: list[np.ndarray], n: int) -> np.ndarray:
     """Values for ``n`` nodes that lack ``name``: NaN (ints become floats), "" or empty dicts."""
-    first = like[0]
     if name == "dynamics_params":
         return np.asarray([{} for _ in range(n)] + [None], dtype=object)[:n]
+    typed = [p for p in like if not _all_missing(p)]
+    if not typed:
+        return np.asarray([None] * n, dtype=object)
+    first = typed[0]
     if first.dtype.kind in "OUS":
         return np.full(n, "", dtype=object)
     return np.full((n, *first.shape[1:]), np.nan)
+
+
+def _column_for(s: NodeSet, cols: dict[str, np.ndarray], name: str, given: list[np.ndarray]) -> np.ndarray:
+    """One set's values of per-node column ``name``: its own, its shared value repeated, or missing."""
+    if name in cols:
+        return cols[name]
+    if name in s.type_props and name != "dynamics_params":  # a shared file name is no per-node parameter
+        value = s.type_props[name]
+        if isinstance(value, (tuple, list, dict)):
+            raise NetworkBuildError(
+                f"add_nodes: property {name!r} is per node in one call and {value!r} in another; "
+                "give it the same kind of value in every call"
+            )
+        return np.full(s.n, value, dtype=object if isinstance(value, str) else None)
+    return _missing(name, given, s.n)
+
+
+def _all_missing(part: np.ndarray) -> bool:
+    return part.dtype.kind == "O" and all(v is None for v in part.tolist())
+
+
+def _concat_checked(name: str, parts: list[np.ndarray]) -> np.ndarray:
+    """Concatenate one column's parts: one type (strings or numbers); all-missing parts take the others' type."""
+    if name == "dynamics_params":
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    known = [p for p in parts if not _all_missing(p)]
+    is_text = {p.dtype.kind in "OUS" for p in known}
+    if len(is_text) > 1:
+        raise NetworkBuildError(
+            f"add_nodes: property {name!r} has strings in one call and numbers in another; "
+            "give one type per property"
+        )
+    text = bool(is_text) and is_text.pop()
+    fixed = [
+        (np.full(p.size, "", dtype=object) if text else np.full(p.size, np.nan)) if _all_missing(p) else p
+        for p in parts
+    ]
+    return np.concatenate(fixed) if len(fixed) > 1 else fixed[0]
 
 
 def node_groups(sets: Sequence[NodeSet]) -> tuple[np.ndarray, np.ndarray, list[dict[str, np.ndarray]]]:
@@ -89,27 +130,8 @@ def node_groups(sets: Sequence[NodeSet]) -> tuple[np.ndarray, np.ndarray, list[d
             per_node.setdefault(name, []).append(values)
     merged: dict[str, np.ndarray] = {}
     for name, given in per_node.items():
-        parts = []
-        for s, cols in zip(sets, columns):
-            if name in cols:
-                parts.append(cols[name])
-            elif name in s.type_props:
-                value = s.type_props[name]
-                if isinstance(value, (tuple, list, dict)):
-                    raise NetworkBuildError(
-                        f"add_nodes: property {name!r} is per node in one call and {value!r} in another; "
-                        "give it the same kind of value in every call"
-                    )
-                parts.append(np.full(s.n, value, dtype=object if isinstance(value, str) else None))
-            else:
-                parts.append(_missing(name, given, s.n))
-        kinds = {"str" if p.dtype.kind in "OUS" else "num" for p in parts if p.size}
-        if name != "dynamics_params" and len(kinds) > 1 and any(c.dtype.kind not in "OUS" for c in given):
-            raise NetworkBuildError(
-                f"add_nodes: property {name!r} has strings in one call and numbers in another; "
-                "give one type per property"
-            )
-        merged[name] = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        parts = [_column_for(s, cols, name, given) for s, cols in zip(sets, columns)]
+        merged[name] = _concat_checked(name, parts)
     type_ids = np.concatenate([np.full(s.n, s.node_type_id, dtype=np.int64) for s in sets])
     return type_ids, np.zeros(type_ids.size, dtype=np.int64), [merged]
 
