@@ -1,4 +1,4 @@
-"""Run one bmtk-style build script with bmtk and with neuroloom (only its import lines switched) and summarise."""
+"""Run one bmtk-style build script with bmtk and with neuroloom (only its imports switched); summarise."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def switch_imports(text: str) -> str:
 
 
 def run_script(script: Path, tool: str, folder: Path) -> Path:
-    """Run ``script`` in ``folder`` with ``tool`` ("bmtk" or "neuroloom"); return the output network folder."""
+    """Run ``script`` in ``folder`` with ``tool`` ("bmtk" or "neuroloom"); return the network folder."""
     folder.mkdir(parents=True, exist_ok=True)
     text = script.read_text()
     target = folder / script.name
@@ -72,7 +72,9 @@ def summarise(network: Path) -> dict[str, Any]:
                     "count": int(grp["node_type_id"].shape[0]),
                     "type_counts": dict(zip(*np.unique(grp["node_type_id"][()], return_counts=True))),
                     "properties": names,
-                    "types": _types(path.with_name(path.name.replace("_nodes.h5", "_node_types.csv")), "node_type_id"),
+                    "types": _types(
+                        path.with_name(path.name.replace("_nodes.h5", "_node_types.csv")), "node_type_id"
+                    ),
                 }
     for path in sorted(network.glob("*_edges.h5")):
         with h5py.File(path) as fh:
@@ -96,6 +98,8 @@ def summarise(network: Path) -> dict[str, Any]:
                     "properties": names,
                     "source": grp["source_node_id"].attrs["node_population"],
                     "target": grp["target_node_id"].attrs["node_population"],
-                    "types": _types(path.with_name(path.name.replace("_edges.h5", "_edge_types.csv")), "edge_type_id"),
+                    "types": _types(
+                        path.with_name(path.name.replace("_edges.h5", "_edge_types.csv")), "edge_type_id"
+                    ),
                 }
     return out

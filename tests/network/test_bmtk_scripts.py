@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from bmtk_compare import SCRIPTS, run_script, summarise
 
 pytest.importorskip("bmtk.builder", reason="bmtk (bench/dev extra) is the reference")

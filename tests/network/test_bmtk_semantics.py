@@ -63,7 +63,9 @@ def test_filters() -> None:
     assert len(net.nodes(tuning_angle=90.0)) == 1
     with pytest.raises(NetworkBuildError, match="no node has the property"):
         net.nodes(tunning_angle=90.0)  # a typo is an error, not an empty selection
-    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=2, syn_weight=1.5, model_template="exp")
+    net.add_edges(
+        source={"ei": "e"}, target={"ei": "i"}, connection_rule=2, syn_weight=1.5, model_template="exp"
+    )
     net.build(progress=False)
     assert len(net.edges(model_template="exp")) == 9
     assert len(net.edges(syn_weight=2.0)) == 0
@@ -100,7 +102,7 @@ def test_auxi_helpers_draw_like_bmtk() -> None:
     cube = positions_cuboid(N=20, min_dist=10.0)
     assert len({tuple(p) for p in cube}) == 20
     np.testing.assert_array_equal(positions_list(np.ones((2, 3))), np.ones((2, 3)))
-    assert ((xiter_random(N=10, min_x=2.0, max_x=3.0) >= 2.0)).all()
+    assert (xiter_random(N=10, min_x=2.0, max_x=3.0) >= 2.0).all()
     net = NetworkBuilder("n")
     net.add_nodes(N=2, positions=np.array([[0.0, 0, 0], [1.0, 0, 0]]))
     a, b = net.nodes()
@@ -114,7 +116,9 @@ def test_bad_callbacks_name_the_call_and_the_node() -> None:
     net.add_edges(
         source={"ei": "e"}, target={"ei": "i"}, connection_rule=lambda sources, t: [1], iterator="all_to_one"
     )
-    with pytest.raises(NetworkBuildError, match=r"add_edges\(source=v1:ei=='e', target=v1:ei=='i'\).*target node 3"):
+    with pytest.raises(
+        NetworkBuildError, match=r"add_edges\(source=v1:ei=='e', target=v1:ei=='i'\).*target node 3"
+    ):
         net.build(progress=False)
     net = _net()
     net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=lambda s, t: "many")
@@ -123,7 +127,9 @@ def test_bad_callbacks_name_the_call_and_the_node() -> None:
     net = _net()
     cm = net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
     cm.add_properties(["w", "k"], rule=lambda s, t: 1.0)
-    with pytest.raises(NetworkBuildError, match=r"add_edges\(source=v1:ei=='e'.*target node 3; expected 2 values"):
+    with pytest.raises(
+        NetworkBuildError, match=r"add_edges\(source=v1:ei=='e'.*target node 3; expected 2 values"
+    ):
         net.build(progress=False)
 
 

@@ -50,7 +50,9 @@ def node_calls(draw: Any, kinds: dict[str, str]) -> list[dict[str, Any]]:
                 holes = draw(st.lists(st.booleans(), min_size=n, max_size=n))
                 props[name] = [None if h else v for v, h in zip(values, holes)]
         if draw(st.booleans()):
-            props["pair"] = [tuple(draw(st.lists(st.integers(0, 9), min_size=2, max_size=2))) for _ in range(n)]
+            props["pair"] = [
+                tuple(draw(st.lists(st.integers(0, 9), min_size=2, max_size=2))) for _ in range(n)
+            ]
         if draw(st.booleans()):
             props["shape"] = (1, 2)  # a shared tuple: types table
         if draw(st.booleans()):
@@ -63,7 +65,9 @@ def node_calls(draw: Any, kinds: dict[str, str]) -> list[dict[str, Any]]:
 
 @st.composite
 def networks(draw: Any) -> dict[str, Any]:
-    kinds = {name: draw(st.sampled_from(KINDS)) for name in draw(st.lists(st.sampled_from(NAMES), unique=True))}
+    kinds = {
+        name: draw(st.sampled_from(KINDS)) for name in draw(st.lists(st.sampled_from(NAMES), unique=True))
+    }
     nets = {"a": draw(node_calls(kinds))}
     if draw(st.booleans()):
         nets["b"] = draw(node_calls(kinds))
@@ -200,7 +204,7 @@ def _check_edges(out: Path, spec: dict[str, Any], nets: dict[str, NetworkBuilder
         types = read_types(path.with_name(f"{src}_{trg}_edge_types.csv"), "edge_type_id")
         with h5py.File(path) as fh:  # libsonata has no accessor for edge_type_id
             type_ids = fh[f"edges/{src}_to_{trg}/edge_type_id"][()]
-        for i, (t, s, type_id, count, e) in enumerate(rows):
+        for i, (_, _, type_id, _, e) in enumerate(rows):
             assert type_ids[i] == type_id
             assert str(types.loc[type_id, "model_template"]) == e["shared"]["model_template"]
             assert float(types.loc[type_id, "delay"]) == float(e["shared"]["delay"])

@@ -67,7 +67,7 @@ class IdGenerator:
 
 
 def _seed_from_global_state() -> int:
-    """A seed derived from numpy's global random state without drawing from it (bmtk's stream stays intact)."""
+    """A seed derived from numpy's global random state without drawing (bmtk's stream stays intact)."""
     _, keys, pos, *_ = np.random.get_state()
     return int(
         np.random.SeedSequence([int(pos), *np.asarray(keys[:8], dtype=np.uint64).tolist()]).generate_state(1)[
@@ -385,7 +385,7 @@ class Network:
         iterator: str = "one_to_one",
         **edge_type_properties: Any,
     ) -> ConnectionMap:
-        """Add gap junctions (bmtk's): ``is_gap_junction=True`` and ``syn_weight`` = conductance (1 / resistance).
+        """Add gap junctions (bmtk's): ``is_gap_junction=True`` and ``syn_weight`` = 1 / resistance.
 
         Both ends must be nodes of this network.
         """

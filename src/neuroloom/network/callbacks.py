@@ -55,7 +55,7 @@ def _counts(value: Any, n: int, what: str, where: str) -> np.ndarray:
             ) from None
     if arr.dtype.kind not in "biuf":
         raise NetworkBuildError(
-            f"{where}: the connection rule returned {arr.dtype} values for {what}; return synapse counts (ints)"
+            f"{where}: the connection rule returned {arr.dtype} values for {what}; return synapse counts"
         )
     return arr.astype(np.int64, copy=False)
 

@@ -311,9 +311,9 @@ def _block_part(
         a, z = np.searchsorted(ev["target"], [lo, hi])
         if a == z:
             return None
-        cols = {k: v[a:z] for k, v in ev.items()}
-        cols["nsyn"] = cols.pop("n")
-        return cols
+        done = {k: v[a:z] for k, v in ev.items()}
+        done["nsyn"] = done.pop("n")
+        return done
     a, z = np.searchsorted(t_ids, [lo, hi])
     if a == z or s_ids.size == 0:
         return None

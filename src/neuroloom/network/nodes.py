@@ -78,7 +78,9 @@ def csv_text(value: Any) -> Any:
         return v.item() if hasattr(v, "item") else str(v)
 
     try:
-        text = json.dumps(list(value) if isinstance(value, tuple) else value, separators=(",", ":"), default=plain)
+        text = json.dumps(
+            list(value) if isinstance(value, tuple) else value, separators=(",", ":"), default=plain
+        )
     except (TypeError, ValueError):
         return str(value).replace(" ", "")
     return f"({text[1:-1]})" if isinstance(value, tuple) else text

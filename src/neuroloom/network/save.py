@@ -98,7 +98,7 @@ def _all_missing(part: np.ndarray) -> bool:
 
 
 def _concat_checked(name: str, parts: list[np.ndarray]) -> np.ndarray:
-    """Concatenate one column's parts: one type (strings or numbers); all-missing parts take the others' type."""
+    """Concatenate one column's parts: strings or numbers; all-missing parts take the others' type."""
     if name == "dynamics_params":
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
     known = [p for p in parts if not _all_missing(p)]

@@ -59,7 +59,7 @@ def positions_cuboid(
     min_dist: float = 20.0,
     plot: bool = False,
 ) -> np.ndarray:
-    """``N`` distinct points of a lattice of spacing ``min_dist`` (x from ``center[0]`` to ``xside_length``...).
+    """``N`` distinct points of a lattice of spacing ``min_dist`` (x: ``center[0]``..``xside_length``).
 
     As in bmtk, the lattice starts at ``center`` and ends at the side lengths.
     """
@@ -71,12 +71,13 @@ def positions_cuboid(
     ]
     xx, yy, zz = np.meshgrid(*axes)
     lattice = np.column_stack([xx.ravel(), yy.ravel(), zz.ravel()])
-    if N > lattice.shape[0]:
+    if lattice.shape[0] < N:
         raise NetworkBuildError(
             f"positions_cuboid: {N} nodes but only {lattice.shape[0]} lattice points; lower min_dist"
         )
     picked = np.random.choice(np.arange(0, lattice.shape[0]), N, replace=False)
-    return lattice[picked].copy()
+    out: np.ndarray = lattice[picked].copy()
+    return out
 
 
 def positions_list(positions: np.ndarray | None = None) -> np.ndarray:
