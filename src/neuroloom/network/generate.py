@@ -373,6 +373,15 @@ def _columns(
     return cols
 
 
+def _progress_bar(n_blocks: int, population: str, progress: bool) -> Any:
+    """A tqdm bar, or None when it would not show (tqdm makes a multiprocessing lock on first use: ~30 ms)."""
+    if not progress or n_blocks < 16:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=n_blocks, desc=f"edges {population}", unit="block", leave=False)
+
+
 def _stream(
     items: list[EdgeJob],
     writer: EdgeFileWriter,
@@ -384,8 +393,6 @@ def _stream(
     progress: bool,
 ) -> tuple[int, int]:
     from concurrent.futures import Future, ThreadPoolExecutor
-
-    from tqdm import tqdm
 
     src_net_size = items[0].cm.source.network.nnodes
     trg_size = items[0].cm.target.network.nnodes
@@ -419,12 +426,7 @@ def _stream(
     buffered = 0
     total = 0
     synapses = 0
-    # no bar object at all when it would not show: tqdm makes a multiprocessing lock on first use (~30 ms)
-    bar = (
-        tqdm(total=n_blocks, desc=f"edges {writer.population}", unit="block", leave=False)
-        if progress and n_blocks >= 16
-        else None
-    )
+    bar = _progress_bar(n_blocks, writer.population, progress)
     n_items = len(prepared)
     with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
         # the pool works on (block, connection map) items, several blocks ahead (bounded: memory);
