@@ -134,8 +134,9 @@ class Network:
         Network (and node population) name.
     seed
         Seed of every random draw of built-in and vectorised rules; ``None``
-        takes one from numpy's global random state (so ``np.random.seed(...)``
-        in a bmtk script still makes it reproducible).
+        derives one from numpy's global random state without drawing from it
+        (so ``np.random.seed(...)`` in a bmtk script still makes it reproducible
+        and the script's later draws are the ones bmtk makes).
     chunk_edges
         Edges held in memory before they are written out (memory bound).
     work_dir
@@ -146,6 +147,15 @@ class Network:
         Threads generating blocks of edges (default: up to 2). Used only when
         every rule is built in or draws from the ``rng`` it is given, so the
         network is the same for any number of threads.
+    callback_workers
+        Processes running bmtk-style callbacks (connection rules given as
+        functions, per-edge ``add_properties`` functions). ``1`` (default): one
+        process, calls in bmtk's order with numpy's global random state, so a
+        script seeded with ``np.random.seed`` builds bmtk's network. ``k > 1``:
+        targets are split into fixed blocks run by ``k`` forked processes, numpy's
+        and :mod:`random`'s global generators seeded per block from ``(seed, map,
+        block)``: the same network for every ``k > 1``, not bmtk's random stream
+        (see :mod:`neuroloom.network.callbacks`).
     """
 
     def __init__(
