@@ -180,3 +180,16 @@ def test_parallel_callbacks_are_reproducible_for_any_worker_count() -> None:
     serial.build(progress=False)
     # bmtk's stream, not the per-block one: same law, other draws
     assert abs(serial.nedges - len(frames[0])) < 0.1 * len(frames[0])
+
+
+def test_import_nodes_keeps_ids_types_and_values(tmp_path: Path) -> None:
+    net = _net()
+    net.save_nodes(output_dir=tmp_path)
+    again = NetworkBuilder("v1")
+    again.import_nodes(tmp_path / "v1_nodes.h5", tmp_path / "v1_node_types.csv")
+    assert again.nnodes == 6 and again.node_types["node_type_id"].tolist() == [100, 7, 101]
+    assert again.nodes(ei="i").node_ids.tolist() == [3, 4, 5]
+    node = again.nodes(node_id=1)[0]
+    assert node["tuning_angle"] == 90.0 and node.node_type_id == 100
+    again.add_nodes(N=1, ei="x")
+    assert again.node_types["node_type_id"].tolist()[-1] == 102

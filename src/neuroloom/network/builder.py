@@ -255,6 +255,54 @@ class Network:
         self._objects = None
         return NodePool(self, np.arange(self._n - n, self._n))
 
+    def import_nodes(
+        self, nodes_file_name: str | Path, node_types_file_name: str | Path, population: str | None = None
+    ) -> None:
+        """Add the nodes of a SONATA nodes file (bmtk's ``import_nodes``), keeping their ids and type ids.
+
+        Values of the HDF5 group become per-node properties, the types table's
+        columns shared ones; node ids must be ``0..N-1`` and this network empty.
+        """
+        from neuroloom.sonata.nodes import open_nodes
+
+        if self._n:
+            raise NetworkBuildError(f"import_nodes: network {self._name!r} already has nodes; import first")
+        storage = open_nodes(nodes_file_name, node_types_file_name)
+        if population is None and len(storage) != 1:
+            raise NetworkBuildError(
+                f"import_nodes: {nodes_file_name} holds {list(storage)}; pass population=..."
+            )
+        pop = storage[population or next(iter(storage))]
+        try:
+            types = pop.types if pop.types is not None else pd.DataFrame()
+            names = [n for n in pop.property_names if n != "node_type_id" and n not in types.columns]
+            frame = pop.get(None, ["node_type_id", *names])
+        finally:
+            pop.close()
+        type_ids = frame["node_type_id"].to_numpy().astype(np.int64)
+        starts = np.flatnonzero(np.diff(type_ids, prepend=type_ids[:1] - 1) != 0)
+        seen: set[int] = set()
+        for a, z in zip(starts, [*starts[1:], type_ids.size]):
+            type_id = int(type_ids[a])
+            if type_id not in seen:
+                self._node_type_ids.take(type_id, "import_nodes: node_type_id")
+                seen.add(type_id)
+            shared = {
+                k: (v.item() if isinstance(v, np.generic) else v)
+                for k, v in (types.loc[type_id].items() if type_id in types.index else [])
+                if not (isinstance(v, float) and v != v)
+            }
+            params = {
+                n: per_node_array(n, frame[n].iloc[a:z].astype(object).tolist(), int(z - a), "import_nodes")
+                if isinstance(frame[n].dtype, pd.CategoricalDtype) or frame[n].dtype.kind == "O"
+                else frame[n].to_numpy()[a:z]
+                for n in names
+            }
+            self._sets.append(NodeSet(self._n, int(z - a), type_id, params, shared))
+            self._n += int(z - a)
+        self._table = None
+        self._objects = None
+
     @property
     def node_table(self) -> pd.DataFrame:
         """All nodes' properties (row = node id), for vectorised rules."""
