@@ -287,8 +287,8 @@ class Network:
             if type_id not in seen:
                 self._node_type_ids.take(type_id, "import_nodes: node_type_id")
                 seen.add(type_id)
-            shared = {
-                k: (v.item() if isinstance(v, np.generic) else v)
+            shared: dict[str, Any] = {
+                str(k): (v.item() if isinstance(v, np.generic) else v)
                 for k, v in (types.loc[type_id].items() if type_id in types.index else [])
                 if not (isinstance(v, float) and v != v)
             }
