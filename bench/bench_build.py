@@ -12,6 +12,13 @@ Each size runs in its own subprocess so peak RSS is per run::
     python bench/bench_build.py                      # bmtk and neuroloom at 5,000; neuroloom at 10k, 100k
     python bench/bench_build.py --sizes 5000,10000,100000,1000000
     python bench/bench_build.py --no-bmtk --sizes 1000000
+    python bench/bench_build.py --callbacks --sizes 3000,5000   # bmtk's callback path
+
+``--callbacks`` runs bmtk's user script (``all_to_one`` vectorised rule +
+per-edge weight callback, ``np.random.seed(1)``) with bmtk and with
+neuroloom's ``NetworkBuilder`` (serial: bmtk's random stream, so the same
+synapses; and ``--workers`` forked processes, seeded per block of targets)
+and prints both times and the ratios.
 """
 
 from __future__ import annotations
