@@ -193,3 +193,14 @@ def test_import_nodes_keeps_ids_types_and_values(tmp_path: Path) -> None:
     assert node["tuning_angle"] == 90.0 and node.node_type_id == 100
     again.add_nodes(N=1, ei="x")
     assert again.node_types["node_type_id"].tolist()[-1] == 102
+
+
+def test_add_properties_values_in_bmtk_order() -> None:
+    net = _net()
+    cm = net.add_edges(source=net.nodes(node_id=[0, 1]), target=net.nodes(node_id=[3, 4]), connection_rule=1)
+    cm.add_properties("w", values=[1.0, 2.0, 3.0, 4.0])
+    net.build(progress=False)
+    frame = net.edges().to_frame()
+    # bmtk's order: source major; the file is sorted by target
+    got = dict(zip(zip(frame.source_node_id, frame.target_node_id), frame.w))
+    assert got == {(0, 3): 1.0, (0, 4): 2.0, (1, 3): 3.0, (1, 4): 4.0}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from neuroloom.errors import NetworkBuildError
 from neuroloom.network.callbacks import CallbackRule
 from neuroloom.network.nodes import NodePool
@@ -35,10 +37,11 @@ class ConnectionMap:
     def add_properties(
         self,
         names: str | Sequence[str],
-        rule: Callable[..., Any] | Any,
+        rule: Callable[..., Any] | Any = None,
         rule_params: Mapping[str, Any] | None = None,
         dtypes: Any = None,
         vectorized: bool = False,
+        values: Sequence[Any] | None = None,
     ) -> None:
         """Give each edge its own value of ``names``.
 
@@ -53,7 +56,15 @@ class ConnectionMap:
             parameter to get the block's reproducible generator).
         dtypes
             One dtype or one per name (default float64).
+        values
+            bmtk's alternative to ``rule``: one value per edge, handed out in the
+            order the edges are made (bmtk's order for callback rules; block order
+            for built-in rules).
         """
+        if (rule is None) == (values is None):
+            raise NetworkBuildError(f"add_properties({names!r}): give either rule or values")
+        if values is not None or isinstance(rule, (list, np.ndarray)):
+            rule = _next_value(list(values if values is not None else rule))
         name_list = [names] if isinstance(names, str) else list(names)
         taken = {n for r in self.property_rules for n in r.names}
         if taken & set(name_list):
@@ -97,3 +108,19 @@ class ConnectionMap:
             f"ConnectionMap({self.source_network_name}:{self.source.filter_str} -> "
             f"{self.target_network_name}:{self.target.filter_str}, {self.rule!r})"
         )
+
+
+def _next_value(values: list[Any]) -> Callable[..., Any]:
+    """A per-edge rule handing out ``values`` one by one (bmtk's list rule)."""
+    position = iter(values)
+
+    def rule(source: Any, target: Any) -> Any:
+        try:
+            return next(position)
+        except StopIteration:
+            raise NetworkBuildError(
+                f"add_properties: {len(values)} values given but more edges were made "
+                f"(source node {source.node_id} -> target node {target.node_id})"
+            ) from None
+
+    return rule
