@@ -204,3 +204,28 @@ def test_add_properties_values_in_bmtk_order() -> None:
     # bmtk's order: source major; the file is sorted by target
     got = dict(zip(zip(frame.source_node_id, frame.target_node_id), frame.w))
     assert got == {(0, 3): 1.0, (0, 4): 2.0, (1, 3): 3.0, (1, 4): 4.0}
+
+
+def test_per_edge_strings_and_mixed_edge_types(tmp_path: Path) -> None:
+    import libsonata
+
+    net = _net()
+    cm = net.add_edges(source=net.nodes(node_id=[0, 1]), target=net.nodes(node_id=[3]), connection_rule=1)
+    cm.add_properties(["w", "section"], rule=lambda s, t: (0.5, f"dend{s.node_id}"), dtypes=[float, str])
+    net.add_edges(
+        source=net.nodes(node_id=[2]), target=net.nodes(node_id=[3]), connection_rule=1, section="soma"
+    )
+    net.build(progress=False)
+    net.save(tmp_path)
+    pop = libsonata.EdgeStorage(str(tmp_path / "v1_v1_edges.h5")).open_population("v1_to_v1")
+    every = pop.select_all()
+    got = dict(zip(pop.source_nodes(every), pop.get_attribute("section", every)))
+    assert got == {0: "dend0", 1: "dend1", 2: "soma"}  # a shared value is repeated where others vary
+    bad = _net()
+    cm = bad.add_edges(source=bad.nodes(node_id=[0]), target=bad.nodes(node_id=[3]), connection_rule=1)
+    cm.add_properties("section", rule=lambda s, t: "x", dtypes=str)
+    bad.add_edges(
+        source=bad.nodes(node_id=[1]), target=bad.nodes(node_id=[3]), connection_rule=1, section=2.0
+    )
+    with pytest.raises(NetworkBuildError, match="'section' has strings in one add_edges call and numbers"):
+        bad.build(progress=False)

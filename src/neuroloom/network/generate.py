@@ -75,6 +75,24 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_))
 
 
+def _column_type(name: str, given: list[np.dtype[Any]], shared: list[Any], missing: bool) -> tuple[Any, Any]:
+    """dtype and fill value of one per-edge column (strings or numbers, never both)."""
+    text = {dt.kind == "O" for dt in given} | {isinstance(v, str) for v in shared}
+    if len(text) > 1 or any(not _numeric(v) and not isinstance(v, str) for v in shared):
+        raise NetworkBuildError(
+            f"edge property {name!r} has strings in one add_edges call and numbers (or another type) in "
+            "another: give one type per property"
+        )
+    if text == {True}:
+        return np.dtype(object), ""
+    dtype = given[0]
+    for dt in given[1:]:
+        dtype = np.promote_types(dtype, dt)
+    if missing or any(isinstance(v, (float, np.floating)) for v in shared):
+        dtype = np.promote_types(dtype, np.float64)
+    return dtype, (np.nan if dtype.kind == "f" else 0)
+
+
 def _declare(cmaps: list[ConnectionMap]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Per-edge columns (group "0"): dtype and the fill value for maps that do not give them.
 
@@ -82,32 +100,19 @@ def _declare(cmaps: list[ConnectionMap]) -> tuple[dict[str, Any], dict[str, Any]
     shared by a map's edges stays in the types table, unless another map gives
     the same name per edge (then it is repeated in the column).
     """
-    dtypes: dict[str, Any] = {}
-    fills: dict[str, Any] = {}
+    given: dict[str, list[np.dtype[Any]]] = {}
     for cm in cmaps:
         for rule in cm.property_rules:
             for name, dt in zip(rule.names, rule.dtypes):
-                dtypes[name] = np.promote_types(dtypes[name], dt) if name in dtypes else dt
-    if any(cm.may_repeat for cm in cmaps):
-        dtypes.setdefault("nsyns", np.dtype(np.uint32))
-    for name in list(dtypes):
+                given.setdefault(name, []).append(np.dtype(dt))
+    dtypes: dict[str, Any] = {}
+    fills: dict[str, Any] = {}
+    for name, dts in given.items():
         shared = [cm.edge_type_properties[name] for cm in cmaps if name in cm.edge_type_properties]
-        bad = [v for v in shared if not _numeric(v)]
-        if bad:
-            raise NetworkBuildError(
-                f"edge property {name!r} is given per edge (add_properties) in one add_edges call and as "
-                f"{bad[0]!r} in another: give one numeric type per property"
-            )
-        if any(isinstance(v, (float, np.floating)) for v in shared):
-            dtypes[name] = np.promote_types(dtypes[name], np.float64)
         missing = any(name not in cm.property_names and name not in cm.edge_type_properties for cm in cmaps)
-        if name == "nsyns":
-            fills[name] = 1
-        elif missing or np.dtype(dtypes[name]).kind == "f":
-            dtypes[name] = np.promote_types(dtypes[name], np.float64) if missing else dtypes[name]
-            fills[name] = np.nan
-        else:
-            fills[name] = 0
+        dtypes[name], fills[name] = _column_type(name, dts, shared, missing)
+    if any(cm.may_repeat for cm in cmaps) and "nsyns" not in dtypes:
+        dtypes["nsyns"], fills["nsyns"] = np.dtype(np.uint32), 1
     return dtypes, fills
 
 

@@ -64,7 +64,9 @@ class PropertyRule:
                     raise NetworkBuildError(
                         f"{where}: property rule for {name!r} returned shape {arr.shape}, expected ({n},)"
                     )
-                result[name] = arr.astype(dt, copy=False)
+                result[name] = (
+                    arr.astype(str).astype(object) if dt.kind == "O" else arr.astype(dt, copy=False)
+                )
             except (TypeError, ValueError) as exc:
                 if isinstance(exc, NetworkBuildError):
                     raise
@@ -116,10 +118,12 @@ def as_dtypes(names: Sequence[str], dtypes: Any) -> list[np.dtype[Any]]:
         dt = np.dtype(d)
         if dt.kind == "b":
             dt = np.dtype(np.int8)
-        if dt.kind not in "iuf":
+        if dt.kind in "OUS":
+            dt = np.dtype(object)  # per-edge strings
+        elif dt.kind not in "iuf":
             raise NetworkBuildError(
-                f"add_properties: dtype {d!r} of {name!r} is not supported for per-edge values (use ints or "
-                "floats; a value shared by every edge of the call goes to add_edges as a keyword)"
+                f"add_properties: dtype {d!r} of {name!r} is not supported for per-edge values "
+                "(use ints, floats or str)"
             )
         out.append(dt)
     return out
