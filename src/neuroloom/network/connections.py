@@ -63,8 +63,10 @@ class ConnectionMap:
         """
         if (rule is None) == (values is None):
             raise NetworkBuildError(f"add_properties({names!r}): give either rule or values")
-        if values is not None or isinstance(rule, (list, np.ndarray)):
-            rule = _next_value(list(values if values is not None else rule))
+        if values is not None:
+            rule = _next_value(list(values))
+        elif isinstance(rule, (list, np.ndarray)):
+            rule = _next_value(list(rule))
         name_list = [names] if isinstance(names, str) else list(names)
         taken = {n for r in self.property_rules for n in r.names}
         if taken & set(name_list):
