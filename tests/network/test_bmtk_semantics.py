@@ -229,3 +229,22 @@ def test_per_edge_strings_and_mixed_edge_types(tmp_path: Path) -> None:
     )
     with pytest.raises(NetworkBuildError, match="'section' has strings in one add_edges call and numbers"):
         bad.build(progress=False)
+
+
+def test_list_connection_rules() -> None:
+    net = _net()
+    net.add_edges(
+        source=net.nodes(node_id=[0, 1]), target=net.nodes(node_id=[3, 4]), connection_rule=[1, 0, 2, 3]
+    )
+    net.add_edges(
+        source=net.nodes(node_id=[0, 1]),
+        target=net.nodes(node_id=[5]),
+        connection_rule=[4],
+        iterator="one_to_all",
+    )
+    with pytest.raises(NetworkBuildError, match="needs 2 values"):
+        net.add_edges(source=net.nodes(node_id=[0, 1]), connection_rule=[1], iterator="all_to_one")
+    net.build(progress=False)
+    frame = net.edges().to_frame()
+    got = {(s, t): n for s, t, n in zip(frame.source_node_id, frame.target_node_id, frame.nsyns)}
+    assert got == {(0, 3): 1, (1, 3): 2, (1, 4): 3, (0, 5): 4, (1, 5): 4}

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.errors import NetworkBuildError
-from neuroloom.network.callbacks import CallbackRule
+from neuroloom.network.callbacks import CallbackRule, list_rule
 from neuroloom.network.connections import ConnectionMap
 from neuroloom.network.generate import BuiltEdges, EdgeJob, generate_edge_files
 from neuroloom.network.nodes import (
@@ -422,6 +422,8 @@ class Network:
             rule = AllToAll(int(connection_rule))
         elif callable(connection_rule):
             rule = CallbackRule(connection_rule, connection_params, iterator)
+        elif isinstance(connection_rule, (list, np.ndarray)):
+            rule = CallbackRule(list_rule(connection_rule, src, trg, iterator), None, iterator)
         else:
             raise NetworkBuildError(
                 f"add_edges: connection_rule {connection_rule!r} is not an int, a rule or a function"

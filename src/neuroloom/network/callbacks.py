@@ -146,3 +146,27 @@ def seed_globals(seed: int, k: int, b: int) -> None:
     state = np.random.SeedSequence([seed, k, b, 7]).generate_state(2)
     np.random.seed(int(state[0]))
     random.seed(int(state[1]))
+
+
+def list_rule(values: Any, sources: Any, targets: Any, iterator: str) -> Callable[..., Any]:
+    """bmtk's list connection rule as a callback.
+
+    ``one_to_one``: one count per (source, target) pair, source major;
+    ``one_to_all``: one count per target (the same for every source);
+    ``all_to_one``: one count per source (the same for every target).
+    """
+    counts = np.asarray(values)
+    s_pos = {int(n): i for i, n in enumerate(np.sort(sources.node_ids))}
+    t_pos = {int(n): i for i, n in enumerate(np.sort(targets.node_ids))}
+    n_s, n_t = len(s_pos), len(t_pos)
+    expected = {"one_to_one": n_s * n_t, "one_to_all": n_t, "all_to_one": n_s}[iterator]
+    if counts.ndim != 1 or counts.size != expected:
+        raise NetworkBuildError(
+            f"add_edges: a list connection_rule with iterator={iterator!r} needs {expected} values "
+            f"({n_s} sources, {n_t} targets), got {counts.size}"
+        )
+    if iterator == "one_to_one":
+        return lambda s, t: counts[s_pos[s.node_id] * n_t + t_pos[t.node_id]]
+    if iterator == "one_to_all":
+        return lambda s, ts: counts[[t_pos[t.node_id] for t in ts]]
+    return lambda ss, t: counts[[s_pos[s.node_id] for s in ss]]
