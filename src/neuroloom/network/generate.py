@@ -8,6 +8,16 @@ result does not depend on how many blocks are gathered before a write
 appended to the file; once all are written the two indices are built out of
 core (:func:`neuroloom.sonata.index.write_index`).
 
+bmtk-style maps (connection rules given as functions or lists, and int rules
+with per-edge callbacks) are evaluated first, for all maps in the order they
+were added, as bmtk does (see :mod:`neuroloom.network.callbacks`); their
+edges are then handed out block by block like the others.
+
+What is written where (bmtk's layout, opened by libsonata): values shared by
+the edges of one ``add_edges`` call go in the edge types table; per-edge
+values (``add_properties``) and ``nsyns`` (maps with int, function or list
+rules and no per-edge values) go in group ``"0"``.
+
 Memory bound (independent of the number of edges): the node tables; per
 block in flight (``2 * threads`` of them) its candidate pairs, about 1024
 targets x a few hundred proposals x ~100 bytes (~50 MB); the write buffer of
