@@ -15,10 +15,10 @@ from typing import Any
 import h5py
 import numpy as np
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import MAGIC, VERSION
 from neuroloom.sonata.columns import write_column
-from neuroloom.store.atomic import tmp_name
 
 DYNAMICS = "dynamics_params"
 
