@@ -1,10 +1,12 @@
 """Where runs execute: ``serial`` (this process), ``processes`` (a local pool)
 or ``dask`` (a ``distributed.Client``: a LocalCluster, or any scheduler).
 
-Every backend takes chunks of run specs and hands back lists of
-:class:`~neuroloom.study.worker.Outcome`. A chunk whose worker died raises
-:class:`WorkerLostError` from :meth:`Backend.outcome`; the runner then reruns its
-runs one at a time to find the one that kills workers.
+Every backend takes chunks of run specs (with the :class:`~neuroloom.study.journal.Ticket`
+naming the chunk's journal file) and hands back lists of
+:class:`~neuroloom.study.outcome.Outcome`. A chunk whose worker died raises
+:class:`WorkerLostError` from :meth:`Backend.outcome`; the runner then keeps the
+runs the chunk's journal shows finished and reruns the one that was executing
+alone, to find a run that kills workers.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import CancelledError
 from typing import Any
 
 from neuroloom.errors import StudyError
-from neuroloom.study.worker import Outcome, WorkerContext, run_chunk
+from neuroloom.study.journal import Ticket
+from neuroloom.study.outcome import Outcome
+from neuroloom.study.worker import WorkerContext, run_chunk
 
 BACKENDS = ("serial", "processes", "dask")
 
@@ -41,14 +46,15 @@ class Backend:
         self.ctx = ctx
 
     def chunk_size(self, n_runs: int) -> int:
-        return 256
+        """The most runs per chunk (the runner aims at about a second of work)."""
+        return max(1, n_runs)
 
     def window(self) -> int:
         """How many chunks may be in flight at once."""
         return 1
 
-    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
-        return _Done(run_chunk(self.ctx, specs))
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
+        return _Done(run_chunk(self.ctx, specs, ticket))
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
         return set(futures), set()
@@ -96,10 +102,10 @@ class ProcessBackend(Backend):
     def window(self) -> int:
         return self.workers * 3
 
-    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
         from neuroloom.study.worker import pool_chunk
 
-        return self.pool.submit(pool_chunk, list(specs))
+        return self.pool.submit(pool_chunk, ticket, list(specs))
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
         from concurrent.futures import FIRST_COMPLETED
@@ -177,7 +183,8 @@ class DaskBackend(Backend):
                     raise StudyError(f"cannot reach the dask scheduler at {self.address!r}: {exc}") from None
         info = self.client.scheduler_info()
         self.workers = max(1, len(info.get("workers", {})) or self.workers)
-        self.payload = self.client.scatter(pickle_context(ctx), broadcast=True)
+        self.data = pickle_context(ctx)
+        self.payload = self.client.scatter(self.data, broadcast=True, hash=False)
 
     def chunk_size(self, n_runs: int) -> int:
         return max(1, min(2000, math.ceil(n_runs / (self.workers * 8))))
@@ -185,10 +192,10 @@ class DaskBackend(Backend):
     def window(self) -> int:
         return self.workers * 3
 
-    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
         from neuroloom.study.worker import dask_chunk
 
-        return self.client.submit(dask_chunk, self.payload, list(specs), pure=False)
+        return self.client.submit(dask_chunk, self.payload, ticket, list(specs), pure=False)
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
         from distributed import wait as dask_wait
@@ -209,7 +216,14 @@ class DaskBackend(Backend):
             value: list[Outcome] = future.result()
         except KilledWorker as exc:
             raise WorkerLostError(str(exc)) from None
+        except CancelledError as exc:
+            # the scattered context died with every worker holding it
+            raise WorkerLostError(f"task cancelled: {exc}") from None
         return value
+
+    def recover(self) -> None:
+        """Scatter the context again (workers restarted by their nanny lost it)."""
+        self.payload = self.client.scatter(self.data, broadcast=True, hash=False)
 
     def stop(self, *, cancel: bool = False) -> None:
         if self.client is None:
