@@ -18,14 +18,14 @@ import random
 import signal
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 import neuroloom as nl
 from neuroloom.study.catalog import Catalog
+
+from .side_log import Counts, analyse
 
 SCRIPT = """
 import os, sys, time
@@ -50,50 +50,6 @@ if __name__ == "__main__":  # dask's worker processes import this file
     study = nl.Study(path)
     study.run(job, backend=backend, workers=2, progress=False, retry_failed=True, raise_on_failure=False)
 """
-
-
-@dataclass
-class Counts:
-    kills: dict[str, int] = field(default_factory=lambda: {"coordinator": 0, "worker": 0, "all": 0})
-    coordinators: int = 0
-    executions: int = 0
-    rerun_unfinished: int = 0
-    rerun_finished: int = 0
-    rerun_not_last: int = 0
-    lost: int = 0
-    duplicated: int = 0
-    wrong: int = 0
-
-    @property
-    def total_kills(self) -> int:
-        return sum(self.kills.values())
-
-
-def analyse(log: Path, counts: Counts) -> dict[int, set[int]]:
-    """Count re-executions in the side file; return the values each run returned."""
-    last_start: dict[int, int] = {}  # pid -> line of its last S
-    started: dict[int, tuple[int, int]] = {}  # run -> (pid, line) of its last S
-    finished: dict[int, list[tuple[int, int]]] = {}  # run -> [(pid, line of E)]
-    values: dict[int, set[int]] = {}
-    for n, line in enumerate(log.read_text().splitlines()):
-        kind, run_s, pid_s, *rest = line.split()
-        run, pid = int(run_s), int(pid_s)
-        if kind == "E":
-            finished.setdefault(run, []).append((pid, n))
-            values.setdefault(run, set()).add(int(rest[0]))
-            continue
-        counts.executions += 1
-        if run in started:
-            before_pid, before_line = started[run]
-            if any(last_start[q] > e for q, e in finished.get(run, [])):
-                counts.rerun_finished += 1  # its worker had moved on: it was durable
-            elif last_start[before_pid] != before_line:
-                counts.rerun_not_last += 1  # not the run its worker was executing
-            else:
-                counts.rerun_unfinished += 1
-        started[run] = (pid, n)
-        last_start[pid] = n
-    return values
 
 
 def start(script: Path, path: Path, backend: str, log: Path, delay: float) -> subprocess.Popen[bytes]:

@@ -183,8 +183,9 @@ class DaskBackend(Backend):
                     raise StudyError(f"cannot reach the dask scheduler at {self.address!r}: {exc}") from None
         info = self.client.scheduler_info()
         self.workers = max(1, len(info.get("workers", {})) or self.workers)
-        self.data = pickle_context(ctx)
-        self.payload = self.client.scatter(self.data, broadcast=True, hash=False)
+        # sent with every chunk (chunks hold about a second of work), not scattered:
+        # scattered data dies with the workers holding it and takes its tasks along
+        self.payload = pickle_context(ctx)
 
     def chunk_size(self, n_runs: int) -> int:
         return max(1, min(2000, math.ceil(n_runs / (self.workers * 8))))
@@ -207,6 +208,9 @@ class DaskBackend(Backend):
             )
         except TimeoutError:
             return set(), set(futures)
+        except CancelledError:  # some were cancelled (e.g. the scheduler restarted)
+            done = {f for f in futures if f.status != "pending"}
+            return done, set(futures) - done
         return set(done), set(not_done)
 
     def outcome(self, future: Any) -> list[Outcome]:
@@ -216,14 +220,10 @@ class DaskBackend(Backend):
             value: list[Outcome] = future.result()
         except KilledWorker as exc:
             raise WorkerLostError(str(exc)) from None
-        except CancelledError as exc:
-            # the scattered context died with every worker holding it
+        except CancelledError as exc:  # e.g. the scheduler restarted
             raise WorkerLostError(f"task cancelled: {exc}") from None
+        future.release()  # else dask recomputes it if the worker holding it dies
         return value
-
-    def recover(self) -> None:
-        """Scatter the context again (workers restarted by their nanny lost it)."""
-        self.payload = self.client.scatter(self.data, broadcast=True, hash=False)
 
     def stop(self, *, cancel: bool = False) -> None:
         if self.client is None:

@@ -18,8 +18,8 @@ that is flushed to disk before the next run, and a power cut loses at most
 that much finished work per worker, while trivial jobs do not pay one disk
 flush (0.2-5 ms) per run or per chunk.
 
-The coordinator takes outcomes from finished chunks as before and deletes a
-chunk's files once its outcomes are committed to the catalog. When a worker
+The coordinator takes outcomes from finished chunks as before and deletes the
+chunks' files when the session ends (its outcomes committed to the catalog). When a worker
 dies it reads the chunk's files (waiting for the ``flock``, so a writer that is
 still alive finishes first) to keep the runs that finished. A restarted
 coordinator replays the files of earlier sessions into the catalog before it
@@ -34,10 +34,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import queue
 import secrets
 import struct
-import threading
 import time
 import zlib
 from collections.abc import Iterable, Sequence
@@ -244,9 +242,7 @@ class SessionJournal:
         self.alive_fd = os.open(self.folder / ALIVE, os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self.alive_fd, fcntl.LOCK_EX)
         _fsync_dir(root)
-        self.resolved: list[int] = []
-        self.queue: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
-        self.remover: threading.Thread | None = None
+        self.resolved: set[int] = set()
 
     def ticket(self, chunk: int) -> Ticket:
         return Ticket(str(self.folder), self.session, chunk)
@@ -266,43 +262,24 @@ class SessionJournal:
         return bool(paths), list(found.values())
 
     def resolve(self, chunk: int) -> None:
-        """The chunk's outcomes are taken: delete its files after the next commit."""
-        self.resolved.append(chunk)
-
-    def committed(self) -> None:
-        """The catalog holds every resolved chunk's outcomes: delete their files
-        (in a background thread: a metadata operation can take milliseconds, and
-        a file left by a kill is skipped at recovery as already recorded)."""
-        if not self.resolved:
-            return
-        if self.remover is None:
-            self.remover = threading.Thread(target=self._remove_files, daemon=True)
-            self.remover.start()
-        self.queue.put(self.resolved)
-        self.resolved = []
-
-    def _remove_files(self) -> None:
-        while True:
-            chunks = self.queue.get()
-            if chunks is None:
-                return
-            for chunk in chunks:
-                attempt = 0
-                while True:
-                    try:
-                        os.unlink(self.folder / f"{chunk_prefix(chunk)}{attempt}.log")
-                    except FileNotFoundError:
-                        break
-                    attempt += 1
+        """The chunk's outcomes are taken (its files go when the session ends: a dask
+        task whose finished result died with its worker may run again, and must find
+        its runs there)."""
+        self.resolved.add(chunk)
 
     def close(self) -> None:
-        """End the session; the folder stays only if it holds unrecorded outcomes."""
-        self.committed()
-        if self.remover is not None:
-            self.queue.put(None)
-            self.remover.join()
-        leftovers = [p for p in self.folder.iterdir() if p.name != ALIVE]
-        if not leftovers:
+        """End the session (outcomes committed): delete the files of resolved chunks;
+        the folder stays only if it holds outcomes the catalog may lack."""
+        left = False
+        for path in self.folder.iterdir():
+            if path.name == ALIVE:
+                continue
+            number = path.name[1:].split(".", 1)[0]
+            if path.name.startswith("c") and number.isdigit() and int(number) in self.resolved:
+                path.unlink(missing_ok=True)
+            else:
+                left = True
+        if not left:
             (self.folder / ALIVE).unlink(missing_ok=True)
             try:
                 self.folder.rmdir()

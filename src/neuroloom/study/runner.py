@@ -3,7 +3,7 @@
 The coordinator is the only writer of the catalog. Workers journal every
 finished run before starting the next (:mod:`neuroloom.study.journal`); the
 coordinator records outcomes in batches (one transaction at least once a
-second) and deletes a chunk's journal once its outcomes are committed. A
+second) and deletes the session's journal files when it ends. A
 restarted coordinator first replays the journals of earlier sessions, so after
 a SIGKILL of anything only the runs that were executing are run again. A worker
 that dies takes only its executing run with it: the runs its chunk journaled
@@ -128,8 +128,6 @@ class Driver:
             self.catalog.record(self.buffer, self.session)
             after_record(self.catalog, self.buffer)
             self.buffer = []
-        if self.journal is not None:
-            self.journal.committed()
         self.last_flush = time.monotonic()
         elapsed = max(time.time() - self.t0, 1e-9)
         rate = self.finished / elapsed
