@@ -100,7 +100,7 @@ def trial(
     left = kills
     # a dask coordinator takes seconds to start its cluster: kill more workers there
     window, weights = (
-        ((0.3, 2.5), [0.35, 0.35, 0.3]) if backend == "processes" else ((1.5, 5.0), [0.2, 0.6, 0.2])
+        ((0.3, 2.5), [0.35, 0.35, 0.3]) if backend == "processes" else ((1.0, 3.0), [0.15, 0.7, 0.15])
     )
     try:
         for _ in range(200):
@@ -167,7 +167,7 @@ def check(path: Path, log: Path, n: int, counts: Counts) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("backend", "target", "n", "delay", "kills"),
-    [("processes", 36, 160, 0.03, 8), ("dask", 16, 150, 0.05, 8)],
+    [("processes", 36, 160, 0.03, 8), ("dask", 16, 200, 0.05, 10)],
 )
 def test_random_kills_lose_and_repeat_nothing(
     tmp_path: Path, backend: str, target: int, n: int, delay: float, kills: int

@@ -58,6 +58,7 @@ _MAX_RECORD = 1 << 30
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 _LAST_SYNC = 0.0  # monotonic time of this process's last journal fsync
 _SYNC_COST = 0.0  # how long it took
+_ALIVE_FDS: set[int] = set()  # coordinator.alive descriptors this process holds
 
 
 class Ticket(NamedTuple):
@@ -241,6 +242,7 @@ class SessionJournal:
         self.session = session
         self.alive_fd = os.open(self.folder / ALIVE, os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self.alive_fd, fcntl.LOCK_EX)
+        _ALIVE_FDS.add(self.alive_fd)
         _fsync_dir(root)
         self.resolved: set[int] = set()
 
@@ -285,7 +287,19 @@ class SessionJournal:
                 self.folder.rmdir()
             except OSError:
                 pass
+        _ALIVE_FDS.discard(self.alive_fd)
         os.close(self.alive_fd)
+
+
+def drop_inherited() -> None:
+    """In a forked child (a pool worker): close the ``coordinator.alive`` descriptors
+    copied from the parent, so its ``flock`` goes when the parent dies."""
+    for fd in _ALIVE_FDS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _ALIVE_FDS.clear()
 
 
 def _stale_sessions(root: Path, own: Path | None) -> list[Path]:
