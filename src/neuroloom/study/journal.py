@@ -1,6 +1,6 @@
 """Run journals: every finished run is on disk before its worker starts the next.
 
-A coordinating session owns ``<study>/journal/session_<n>-<token>/``. Each chunk
+A coordinating session owns ``<study>/.journal/session_<n>-<token>/``. Each chunk
 of runs a worker executes gets its own append-only file there,
 ``c<chunk>.<attempt>.log`` (a dask retry of the same chunk is a new attempt),
 which the worker holds under an exclusive ``flock`` while it runs the chunk.
@@ -48,7 +48,7 @@ from neuroloom.study.outcome import Outcome
 if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
 
-JOURNAL_DIR = "journal"
+JOURNAL_DIR = ".journal"  # dot: not a key of the study database
 ALIVE = "coordinator.alive"
 SESSION_PREFIX = "session_"
 SYNC_SECONDS = 0.05

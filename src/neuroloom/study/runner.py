@@ -16,7 +16,6 @@ work, at most the backend's balance bound), starting from one run per chunk.
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 import time
@@ -91,7 +90,7 @@ class ChunkSizer:
         if not self.runs:
             return 1
         per_run = max(self.seconds / self.runs, 1e-6)
-        return max(1, min(self.cap, math.ceil(CHUNK_SECONDS / per_run)))
+        return max(1, min(self.cap, round(CHUNK_SECONDS / per_run)))
 
 
 class Driver:
