@@ -196,13 +196,11 @@ class Catalog:
         """
         if not outcomes:
             return
-        run_rows = []
-        result_rows: list[tuple[Any, ...]] = []
-        for o in outcomes:
-            run_rows.append(
-                (DONE if o.ok else FAILED, o.start, o.end, o.host, o.pid, session, o.error, o.idx)
-            )
-            result_rows.extend((name, o.idx, kind, value) for name, kind, value in o.results)
+        run_rows = [
+            (DONE if o.ok else FAILED, o.start, o.end, o.host, o.pid, session, o.error, o.idx)
+            for o in outcomes
+        ]
+        result_rows = [(name, o.idx, kind, value) for o in outcomes for name, kind, value in o.results]
         with self.transaction():
             self.con.executemany(
                 'UPDATE runs SET status=?, start=?, "end"=?, host=?, pid=?, session=?, '

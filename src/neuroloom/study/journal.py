@@ -5,8 +5,11 @@ of runs a worker executes gets its own append-only file there,
 ``c<chunk>.<attempt>.log`` (a dask retry of the same chunk is a new attempt),
 which the worker holds under an exclusive ``flock`` while it runs the chunk.
 After each run the worker appends one record; a record is ``<length> <crc32>``
-(little-endian ``uint32`` each) followed by a JSON payload, so a record torn by
-a kill is detected and ignored with everything after it. The first record of a
+(little-endian ``uint32`` each) followed by the payload, so a record torn by a
+kill is detected and ignored with everything after it. The payload is
+``marshal`` data (ten times faster than JSON, which matters for trivial jobs);
+a decoded record must consist of None, bool, int, float, str, list, tuple and
+dict only, or it is treated as damaged. The first record of a
 file names the session, chunk, host and pid.
 
 Durability: a record is handed to the kernel (``write``) before the next run
@@ -32,7 +35,7 @@ coordinator would also start.
 from __future__ import annotations
 
 import fcntl
-import json
+import marshal
 import os
 import secrets
 import struct
@@ -55,7 +58,7 @@ SYNC_SECONDS = 0.05
 WAIT_SECONDS = 120.0
 _HEAD = struct.Struct("<II")
 _MAX_RECORD = 1 << 30
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_MARSHAL_VERSION = 4
 _LAST_SYNC = 0.0  # monotonic time of this process's last journal fsync
 _SYNC_COST = 0.0  # how long it took
 _ALIVE_FDS: set[int] = set()  # coordinator.alive descriptors this process holds
@@ -75,9 +78,30 @@ def chunk_prefix(chunk: int) -> str:
 
 
 def encode(value: Any) -> bytes:
-    """One framed, self-checking record."""
-    payload = _ENCODE(value).encode()
+    """One framed, self-checking record (``value`` made of None, bool, int, float,
+    str, list, tuple and dict only)."""
+    payload = marshal.dumps(value, _MARSHAL_VERSION)
     return _HEAD.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+_PLAIN = (type(None), bool, int, float, str)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` if it is made of plain data only (a marshal payload can hold code
+    objects and other types a journal never writes), else ValueError."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _plain(item)
+        return value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _plain(key)
+            _plain(item)
+        return value
+    raise ValueError(f"unexpected {type(value).__name__} in a journal record")
 
 
 def decode(data: bytes) -> list[Any]:
@@ -94,8 +118,8 @@ def decode(data: bytes) -> list[Any]:
         if zlib.crc32(payload) != crc:
             break
         try:
-            out.append(json.loads(payload))
-        except ValueError:
+            out.append(_plain(marshal.loads(payload)))
+        except (ValueError, EOFError, TypeError):
             break
         pos = end
     return out
@@ -113,10 +137,13 @@ def read_chunk_file(path: Path) -> tuple[dict[str, Any], list[Outcome]]:
     host, pid = str(head.get("host", "")), int(head.get("pid", 0))
     outcomes = []
     for rec in records[1:]:
-        idx, ok, start, end, error, results = rec
-        outcomes.append(
-            Outcome(int(idx), bool(ok), start, end, host, pid, error, [tuple(r) for r in results])
-        )
+        try:
+            idx, ok, start, end, error, results = rec
+            entries = [(str(n), str(k), v) for n, k, v in results]
+            outcome = Outcome(int(idx), bool(ok), float(start), float(end), host, pid, error, entries)
+        except (TypeError, ValueError):
+            break
+        outcomes.append(outcome)
     return head, outcomes
 
 
