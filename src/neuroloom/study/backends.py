@@ -97,7 +97,8 @@ class ProcessBackend(Backend):
         )
 
     def chunk_size(self, n_runs: int) -> int:
-        return max(1, min(500, math.ceil(n_runs / (self.workers * 16))))
+        # four chunks per worker at most (the runner aims at a second of work per chunk)
+        return max(1, math.ceil(n_runs / (self.workers * 4)))
 
     def window(self) -> int:
         return self.workers * 3
@@ -188,7 +189,7 @@ class DaskBackend(Backend):
         self.payload = pickle_context(ctx)
 
     def chunk_size(self, n_runs: int) -> int:
-        return max(1, min(2000, math.ceil(n_runs / (self.workers * 8))))
+        return max(1, math.ceil(n_runs / (self.workers * 4)))
 
     def window(self) -> int:
         return self.workers * 3

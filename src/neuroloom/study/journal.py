@@ -38,7 +38,9 @@ import fcntl
 import marshal
 import os
 import secrets
+import shutil
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Sequence
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
 JOURNAL_DIR = ".journal"  # dot: not a key of the study database
 ALIVE = "coordinator.alive"
 SESSION_PREFIX = "session_"
+DONE_PREFIX = "done-"
 SYNC_SECONDS = 0.05
 WAIT_SECONDS = 120.0
 _HEAD = struct.Struct("<II")
@@ -297,25 +300,27 @@ class SessionJournal:
         self.resolved.add(chunk)
 
     def close(self) -> None:
-        """End the session (outcomes committed): delete the files of resolved chunks;
-        the folder stays only if it holds outcomes the catalog may lack."""
-        left = False
-        for path in self.folder.iterdir():
-            if path.name == ALIVE:
-                continue
-            number = path.name[1:].split(".", 1)[0]
-            if path.name.startswith("c") and number.isdigit() and int(number) in self.resolved:
-                path.unlink(missing_ok=True)
-            else:
-                left = True
-        if not left:
-            (self.folder / ALIVE).unlink(missing_ok=True)
-            try:
-                self.folder.rmdir()
-            except OSError:
-                pass
+        """End the session (outcomes committed). If every chunk is resolved, the
+        folder is renamed to ``done-...`` and deleted in the background (one file
+        per chunk takes a while to delete on a busy disk; what is left by an exit
+        meanwhile goes at the next recovery); else only resolved chunks' files go."""
+        names = [p.name for p in self.folder.iterdir() if p.name != ALIVE]
+        unresolved = [n for n in names if _chunk_number(n) not in self.resolved]
         _ALIVE_FDS.discard(self.alive_fd)
         os.close(self.alive_fd)
+        if unresolved:
+            for name in names:
+                if name not in unresolved:
+                    (self.folder / name).unlink(missing_ok=True)
+            return
+        trash = self.folder.with_name(DONE_PREFIX + self.folder.name)
+        os.rename(self.folder, trash)
+        threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True).start()
+
+
+def _chunk_number(name: str) -> int | None:
+    number = name[1:].split(".", 1)[0]
+    return int(number) if name.startswith("c") and number.isdigit() else None
 
 
 def drop_inherited() -> None:
@@ -358,6 +363,9 @@ def recover(study_path: Path, catalog: Catalog, own: Path | None = None) -> list
     run, or finish a chunk already begun). Files are deleted once committed.
     """
     root = study_path / JOURNAL_DIR
+    if root.is_dir():
+        for folder in root.glob(DONE_PREFIX + "*"):
+            shutil.rmtree(folder, ignore_errors=True)  # a finished session's files
     added: list[Outcome] = []
     for folder in _stale_sessions(root, own):
         found: list[tuple[int, Outcome]] = []
