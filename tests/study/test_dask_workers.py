@@ -55,12 +55,12 @@ def cli_cluster(tmp_path: Path) -> Iterator[str]:
     address = f"tcp://127.0.0.1:{free_port()}"
     # a task is given up (KilledWorker) after its second worker death, not its fourth
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
-    common = {"start_new_session": True, "env": env, "cwd": tmp_path}
+    common = {"start_new_session": True, "env": env, "cwd": tmp_path, "stdout": subprocess.DEVNULL}
+    logs = [open(tmp_path / f"{name}.err", "wb") for name in ("scheduler", "worker0", "worker1")]  # noqa: SIM115
     procs = [
         subprocess.Popen(
             [DASK, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / "scheduler.err", "wb"),  # noqa: SIM115
+            stderr=logs[0],
             **common,  # type: ignore[arg-type]
         )
     ]
@@ -70,8 +70,7 @@ def cli_cluster(tmp_path: Path) -> Iterator[str]:
             procs.append(
                 subprocess.Popen(
                     [*worker_cmd, "--name", f"w{i}"],
-                    stdout=subprocess.DEVNULL,
-                    stderr=open(tmp_path / f"worker{i}.err", "wb"),  # noqa: SIM115
+                    stderr=logs[1 + i],
                     **common,  # type: ignore[arg-type]
                 )
             )
@@ -80,6 +79,8 @@ def cli_cluster(tmp_path: Path) -> Iterator[str]:
         yield address
     finally:
         stop(procs)
+        for fh in logs:
+            fh.close()
 
 
 def job(run: Run) -> int:
