@@ -82,7 +82,9 @@ class Catalog:
             else:
                 self.con = sqlite3.connect(self.file, timeout=60, isolation_level=None)
                 self.con.execute("PRAGMA journal_mode=WAL")
-                self.con.execute("PRAGMA synchronous=NORMAL")
+                # FULL: a commit is on disk before the coordinator deletes the run
+                # journals it came from (see study/journal.py)
+                self.con.execute("PRAGMA synchronous=FULL")
                 self.con.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StudyError(f"cannot open the study catalog {self.file}: {exc}") from None
@@ -148,6 +150,17 @@ class Catalog:
         where = "status IN ('pending','failed')" if retry_failed else "status='pending'"
         return self.con.execute(f"SELECT {cols} FROM runs WHERE {where} ORDER BY idx").fetchall()
 
+    def run_states(self, indices: Sequence[int]) -> dict[int, tuple[str, int | None]]:
+        """``idx -> (status, session that recorded it)`` for the runs of ``indices`` that exist."""
+        out: dict[int, tuple[str, int | None]] = {}
+        step = 900
+        for i in range(0, len(indices), step):
+            chunk = list(indices[i : i + step])
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT idx, status, session FROM runs WHERE idx IN ({marks})"
+            out.update({int(r[0]): (str(r[1]), r[2]) for r in self.con.execute(sql, chunk)})
+        return out
+
     def run_rows(self, where: str = "", args: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         cur = self.con.execute(f"SELECT * FROM runs {where} ORDER BY idx", args)
         return [d[0] for d in cur.description], cur.fetchall()
@@ -184,13 +197,11 @@ class Catalog:
         """
         if not outcomes:
             return
-        run_rows = []
-        result_rows: list[tuple[Any, ...]] = []
-        for o in outcomes:
-            run_rows.append(
-                (DONE if o.ok else FAILED, o.start, o.end, o.host, o.pid, session, o.error, o.idx)
-            )
-            result_rows.extend((name, o.idx, kind, value) for name, kind, value in o.results)
+        run_rows = [
+            (DONE if o.ok else FAILED, o.start, o.end, o.host, o.pid, session, o.error, o.idx)
+            for o in outcomes
+        ]
+        result_rows = [(name, o.idx, kind, value) for o in outcomes for name, kind, value in o.results]
         with self.transaction():
             self.con.executemany(
                 'UPDATE runs SET status=?, start=?, "end"=?, host=?, pid=?, session=?, '
