@@ -16,11 +16,12 @@ Other bench scripts call :func:`ensure_pypet_env` and run their pypet half
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
-from harness import BENCH_DIR, PeerEnv, parser, peer_env
+from harness import BENCH_DIR, PeerEnv, peer_env
 
 DEFAULT_ENV = BENCH_DIR / ".venv-pypet"
 CORE_REQUIREMENTS = ("pypet", "numpy<2", "tables", "pandas<2.3")
@@ -37,7 +38,7 @@ def ensure_pypet_env(env_dir: Path = DEFAULT_ENV, *, brian2: bool = True) -> Pee
 
 
 def main() -> int:
-    args_parser = parser(__doc__.splitlines()[0] if __doc__ else None)
+    args_parser = argparse.ArgumentParser(description=__doc__)
     args_parser.add_argument("--env", type=Path, default=DEFAULT_ENV, help="virtualenv folder")
     args_parser.add_argument("--no-brian2", action="store_true", help="do not try to install Brian2")
     args = args_parser.parse_args()
