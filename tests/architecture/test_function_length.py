@@ -18,7 +18,6 @@ PACKAGE = Path(neuroloom.__file__).parent
 # TEMPORARY: functions in files owned by engineers working in parallel; each is
 # split by its owner and the integrator empties this set at merge time.
 TEMPORARY = {
-    ("network/generate.py", "_stream"),  # TEMPORARY: owned by builder, split at merge
     ("sim/neuron/cell.py", "simulate_cell"),  # TEMPORARY: owned by sim, split at merge
     ("sim/nest.py", "simulate"),  # TEMPORARY: owned by sim, split at merge
     ("sim/brian2.py", "simulate"),  # TEMPORARY: owned by sim, split at merge

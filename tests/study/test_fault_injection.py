@@ -85,6 +85,49 @@ def kill_group(pgid: int) -> None:
         pass
 
 
+def kill_while_running(
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    offset: int,
+    left: int,
+    rng: random.Random,
+    window: tuple[float, float],
+    weights: list[float],
+    counts: Counts,
+) -> int:
+    """Kill a random target of the running study until it ends or a kill ends it; return kills left."""
+    while left > 0:
+        try:
+            proc.wait(rng.uniform(*window))
+            return left
+        except subprocess.TimeoutExpired:
+            pass
+        target = rng.choices(["coordinator", "worker", "all"], weights)[0]
+        if target == "worker":
+            pid = live_worker(log, offset)
+            if pid is None:
+                continue
+            os.kill(pid, signal.SIGKILL)
+        elif target == "coordinator":
+            os.kill(proc.pid, signal.SIGKILL)
+        else:
+            kill_group(proc.pid)
+        counts.kills[target] += 1
+        left -= 1
+        if target != "worker":
+            proc.wait(30)
+            return left
+    return left
+
+
+def all_done(path: Path, n: int) -> bool:
+    cat = Catalog(path, readonly=True)
+    try:
+        return bool(cat.counts()["done"] == n)
+    finally:
+        cat.close()
+
+
 def trial(
     tmp: Path, backend: str, n: int, delay: float, rng: random.Random, kills: int, counts: Counts
 ) -> None:
@@ -108,37 +151,12 @@ def trial(
             counts.coordinators += 1
             groups.append(proc.pid)
             offset = log.stat().st_size
-            while left > 0:
-                try:
-                    proc.wait(rng.uniform(*window))
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                target = rng.choices(["coordinator", "worker", "all"], weights)[0]
-                if target == "worker":
-                    pid = live_worker(log, offset)
-                    if pid is None:
-                        continue
-                    os.kill(pid, signal.SIGKILL)
-                elif target == "coordinator":
-                    os.kill(proc.pid, signal.SIGKILL)
-                else:
-                    kill_group(proc.pid)
-                counts.kills[target] += 1
-                left -= 1
-                if target != "worker":
-                    proc.wait(30)
-                    break
+            left = kill_while_running(proc, log, offset, left, rng, window, weights, counts)
             if proc.poll() is None:
                 proc.wait(120)
-            if proc.returncode == 0:
-                cat = Catalog(path, readonly=True)
-                try:
-                    if cat.counts()["done"] == n:
-                        return
-                finally:
-                    cat.close()
-            elif proc.returncode != -signal.SIGKILL:
+            if proc.returncode == 0 and all_done(path, n):
+                return
+            if proc.returncode not in (0, -signal.SIGKILL):
                 raise AssertionError(proc.stderr.read().decode() if proc.stderr else proc.returncode)
         raise AssertionError("the study did not finish")
     finally:

@@ -397,6 +397,26 @@ def _progress_bar(n_blocks: int, population: str, progress: bool) -> Any:
     return tqdm(total=n_blocks, desc=f"edges {population}", unit="block", leave=False)
 
 
+def _finish_block(
+    b: int, found: list[dict[str, np.ndarray] | None], trg_size: int, src_net_size: int
+) -> dict[str, np.ndarray] | None:
+    """One block's parts in one table sorted by (target, source)."""
+    parts = [p for p in found if p is not None]
+    if not parts:
+        return None
+    lo, hi = b * RNG_BLOCK, min((b + 1) * RNG_BLOCK, trg_size)
+    merged = (
+        {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if len(parts) > 1 else parts[0]
+    )
+    synapses = merged.pop("_synapses")
+    # stable sort by (target, source): radix passes on the source, then on the target within the block
+    order = stable_order(merged["source"], max(src_net_size, 1))
+    order = order[stable_order(merged["target"][order] - lo, hi - lo)]
+    out = {name: v[order] for name, v in merged.items()}
+    out["_synapses"] = np.asarray([synapses.sum()])
+    return out
+
+
 def _stream(
     items: list[EdgeJob],
     writer: EdgeFileWriter,
@@ -419,23 +439,6 @@ def _stream(
         part = _block_part(prepared[j], lo, hi, b, seed)
         return None if part is None else _columns(prepared[j][0].cm, part, dtypes, fills)
 
-    def finish_block(b: int, found: list[dict[str, np.ndarray] | None]) -> dict[str, np.ndarray] | None:
-        """One block's parts in one table sorted by (target, source)."""
-        parts = [p for p in found if p is not None]
-        if not parts:
-            return None
-        lo, hi = b * RNG_BLOCK, min((b + 1) * RNG_BLOCK, trg_size)
-        merged = (
-            {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if len(parts) > 1 else parts[0]
-        )
-        synapses = merged.pop("_synapses")
-        # stable sort by (target, source): radix passes on the source, then on the target within the block
-        order = stable_order(merged["source"], max(src_net_size, 1))
-        order = order[stable_order(merged["target"][order] - lo, hi - lo)]
-        out = {name: v[order] for name, v in merged.items()}
-        out["_synapses"] = np.asarray([synapses.sum()])
-        return out
-
     threads = threads if all(_thread_safe(job.cm) for job in items) else 1
     buffer: list[dict[str, np.ndarray]] = []
     buffered = 0
@@ -455,9 +458,9 @@ def _stream(
                     pending.append((ahead, [pool.submit(make_part, ahead, j) for j in range(n_items)]))
                     ahead += 1
                 _, futures = pending.popleft()
-                merged = finish_block(b, [f.result() for f in futures])
+                merged = _finish_block(b, [f.result() for f in futures], trg_size, src_net_size)
             else:
-                merged = finish_block(b, [make_part(b, j) for j in range(n_items)])
+                merged = _finish_block(b, [make_part(b, j) for j in range(n_items)], trg_size, src_net_size)
             if merged is not None:
                 synapses += int(merged.pop("_synapses")[0])
                 buffer.append(merged)
