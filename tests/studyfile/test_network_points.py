@@ -65,15 +65,21 @@ def test_grid_over_p_and_rate_builds_one_network_per_p_shared_by_its_runs(tmp_pa
         assert by_p[p] in folders
         # the runs of both rates at this p simulate the same circuit
         circuits = {
-            run_circuit(spec_for_run(spec.raw, spec.file, {"input.rate": r, "syn.g": 5.0, "conn.p": p}), study.path, True)
+            run_circuit(
+                spec_for_run(spec.raw, spec.file, {"input.rate": r, "syn.g": 5.0, "conn.p": p}),
+                study.path,
+                True,
+            )
             for r in (30.0, 60.0)
         }
         assert circuits == {by_p[p] / "circuit_config.json"}
-    assert _exc_edges(by_p[0.2]) > 2 * _exc_edges(by_p[0.05]) > 0  # the exc projections really have p = 0.2 vs 0.05
+    assert (
+        _exc_edges(by_p[0.2]) > 2 * _exc_edges(by_p[0.05]) > 0
+    )  # the exc projections really have p = 0.2 vs 0.05
     assert sorted(study["pipeline"]["networks"]) == sorted(f"network/{f.name}" for f in folders)
     # a second session builds nothing: the point networks are reused
     stamps = {f: (f / "circuit_config.json").stat().st_mtime_ns for f in folders}
-    again, second = run_study_file(file, progress=False, echo=_quiet)
+    _, second = run_study_file(file, progress=False, echo=_quiet)
     assert (second.done, second.failed) == (0, 0)
     assert {f: (f / "circuit_config.json").stat().st_mtime_ns for f in folders} == stamps
     # the study holds only relative paths: moved elsewhere without its study file, its report still builds
@@ -93,7 +99,9 @@ def test_changed_network_section_is_refused_once_point_runs_exist(tmp_path: Path
     study, _ = prepare_study(spec, progress=False, echo=_quiet)
     study.run(lambda run: None, backend="serial", progress=False)  # the runs now exist (done)
     config["network"]["seed"] = 8  # a different network for the same point
-    with pytest.raises(StudyFileError, match=r"\[network\] section changed .* \(network point \w+ is missing\)"):
+    with pytest.raises(
+        StudyFileError, match=r"\[network\] section changed .* \(network point \w+ is missing\)"
+    ):
         prepare_study(parse_spec(config, tmp_path / "p.toml"), progress=False, echo=_quiet)
 
 

@@ -44,23 +44,47 @@ S10 = [
     (lambda c: c["study"].update(workers="two"), r"\[study\] workers = 'two': give an integer"),
     (lambda c: c["network"].update(seed="x"), r"\[network\] seed = 'x': give an integer or a reference"),
     (lambda c: c["simulation"].update(threads="x"), r"\[simulation\] threads = 'x': give an integer"),
-    (lambda c: _conn(c).update(source=["exc"]), r"\[network.connections #1\] source = \['exc'\]: give string"),
+    (
+        lambda c: _conn(c).update(source=["exc"]),
+        r"\[network.connections #1\] source = \['exc'\]: give string",
+    ),
     (lambda c: c.update(explore=[{"grid": [1, 2]}]), r"\[explore #1\] grid = \[1, 2\]: give a table"),
     (lambda c: c.update(explore=[{"random": {"input.rate": [1.0, 2.0]}}]), r"\[explore #1\] random needs n"),
     (lambda c: _conn(c).update(p=True), r"\[network.connections #1\] p = True: give a number"),
     (lambda c: _conn(c).update(target=[]), r"\[network.connections #1\] target = \[\]: give name or list"),
-    (lambda c: _pop(c).update(initial_v=[-50, -70]), r"\[network.populations.exc\] initial_v = \[-50, -70\]: give \[low, high\] with low < high"),
-    (lambda c: c["analysis"].update(t_start=300.0, t_stop=200.0), r"\[analysis\] t_start = 300.0 must be < t_stop = 200.0"),
+    (
+        lambda c: _pop(c).update(initial_v=[-50, -70]),
+        r"\[network.populations.exc\] initial_v = \[-50, -70\]: give \[low, high\] with low < high",
+    ),
+    (
+        lambda c: c["analysis"].update(t_start=300.0, t_stop=200.0),
+        r"\[analysis\] t_start = 300.0 must be < t_stop = 200.0",
+    ),
     (lambda c: _conn(c).update(p=1.5), r"p = 1.5: must be <= 1"),
     (lambda c: _pop(c).update(n=0), r"n = 0: must be >= 1"),
     (lambda c: _pop(c).update(n="$nope"), r"n = '\$nope': names no parameter; add 'nope' to \[params\]"),
-    (lambda c: c.update(explore=[{"grid": {"input.ratee": [1.0]}}]), r"explores \['input.ratee'\], which \[params\] does not define"),
-    (lambda c: c.update(explore=[{"zip": {"input.rate": [1.0], "syn.g": [1.0, 2.0]}}]), r"zip: every list needs the same length"),
-    (lambda c: c["inputs"][0].update(start=50.0, stop=10.0), r"\[inputs #1\] start = 50.0 must be < stop = 10.0"),
+    (
+        lambda c: c.update(explore=[{"grid": {"input.ratee": [1.0]}}]),
+        r"explores \['input.ratee'\], which \[params\] does not define",
+    ),
+    (
+        lambda c: c.update(explore=[{"zip": {"input.rate": [1.0], "syn.g": [1.0, 2.0]}}]),
+        r"zip: every list needs the same length",
+    ),
+    (
+        lambda c: c["inputs"][0].update(start=50.0, stop=10.0),
+        r"\[inputs #1\] start = 50.0 must be < stop = 10.0",
+    ),
     (lambda c: c["inputs"][0].pop("rate"), r"\[inputs #1\] a poisson input needs rate"),
-    (lambda c: c["study"].update(job="jobs.py:f"), r"\[study\] job = 'jobs.py:f': a study with a job has no \[network\]"),
+    (
+        lambda c: c["study"].update(job="jobs.py:f"),
+        r"\[study\] job = 'jobs.py:f': a study with a job has no \[network\]",
+    ),
     (lambda c: c["network"].update(circuit="c.json"), r"\[network\]: give one of circuit"),
-    (lambda c: c.update(simulation_config={"run": {"tstop": 5.0}}), r"\[simulation_config\] overrides need \[network\] simulation_config"),
+    (
+        lambda c: c.update(simulation_config={"run": {"tstop": 5.0}}),
+        r"\[simulation_config\] overrides need \[network\] simulation_config",
+    ),
 ]
 
 

@@ -43,7 +43,10 @@ def test_demo_file_round_trips_through_toml(tmp_path: Path) -> None:
             r"\[simulation\] simulator = 'neuron3'.*brian2.*nest.*neuron",
         ),
         (lambda c: c["simulation"].update(duration=-5), r"\[simulation\] duration = -5: must be > 0"),
-        (lambda c: c["network"]["connections"][0].update(weight="$syn.w"), r"weight = '\$syn.w': names no parameter"),
+        (
+            lambda c: c["network"]["connections"][0].update(weight="$syn.w"),
+            r"weight = '\$syn.w': names no parameter",
+        ),
         (lambda c: c["network"]["connections"][0].update(target="thalamus"), r"population 'thalamus'"),
         (lambda c: c["network"]["connections"][0].update(rule="gaussian"), r"rule = 'gaussian'"),
         (lambda c: c["inputs"][0].update(type="sine"), r"\[inputs #1\] type = 'sine'"),

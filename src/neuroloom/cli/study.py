@@ -86,7 +86,11 @@ def _run_job_study(
 
     assert isinstance(spec, StudySpec) and spec.job is not None
     for name in explored_overrides(spec, overrides):
-        click.echo(f"warning: --set {name}=...: {name} is explored by [[explore]], so every run takes its value from there", err=True)
+        click.echo(
+            f"warning: --set {name}=...: {name} is explored by [[explore]], "
+            "so every run takes its value from there",
+            err=True,
+        )
     study = Study(spec.path, seed=spec.seed)
     wanted = ParamTree()
     if spec.raw.get("params"):

@@ -3,7 +3,7 @@
 A study file (TOML, YAML or JSON) looks like::
 
     [study]
-    path = "ei"                  # study directory, relative to this file
+    path = "ei"                  # study directory, relative to the current directory (or --out)
     job = "jobs.py:simulate"     # file.py:function (relative to this file) or module:function
     seed = 1                     # optional
     backend = "processes"        # optional: serial, processes, dask
@@ -73,8 +73,10 @@ def distribution(name: str, value: Any) -> Any:
         raise StudyError(
             f"random: parameter {name!r}: use [low, high], {{uniform = [low, high]}} or {{choice = [...]}}"
         )
-    if isinstance(value, list) and len(value) == 2 and all(
-        isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
     ):
         return tuple(value)
     return value
@@ -83,7 +85,9 @@ def distribution(name: str, value: Any) -> Any:
 def _check_names(names: Any, where: str, params: set[str] | None) -> None:
     unknown = sorted(set(names) - params) if params is not None else []
     if unknown:
-        raise StudyFileError(f"{where} explores {unknown}, which [params] does not define (parameters: {sorted(params or ())})")
+        raise StudyFileError(
+            f"{where} explores {unknown}, which [params] does not define (parameters: {sorted(params or ())})"
+        )
 
 
 def _check_ranges(kind: str, spec: Any, where: str, params: set[str] | None) -> None:
@@ -93,7 +97,9 @@ def _check_ranges(kind: str, spec: Any, where: str, params: set[str] | None) -> 
         if not isinstance(values, list) or not values:
             raise StudyFileError(f"{where} {kind}.{name} = {values!r}: give a non-empty list of values")
     if kind == "zip" and len({len(v) for v in spec.values()}) > 1:
-        raise StudyFileError(f"{where} zip: every list needs the same length (got {[len(v) for v in spec.values()]})")
+        raise StudyFileError(
+            f"{where} zip: every list needs the same length (got {[len(v) for v in spec.values()]})"
+        )
     _check_names(spec, where, params)
 
 
@@ -121,7 +127,9 @@ def _check_random(spec: Any, where: str, params: set[str] | None) -> None:
             drawn = distribution(name, value)
         except StudyError as exc:
             raise StudyFileError(f"{where} {exc}") from None
-        numbers = isinstance(drawn, tuple) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in drawn)
+        numbers = isinstance(drawn, tuple) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in drawn
+        )
         if not (numbers and drawn[0] < drawn[1]) and not (isinstance(drawn, list) and drawn):
             raise StudyFileError(
                 f"{where} random.{name} = {value!r}: use [low, high] (low < high), {{uniform = [low, high]}} "
@@ -175,5 +183,7 @@ def study_dir(path: str, root: str | Path | None = None) -> Path:
         config = read_config(given)
         study = config.get("study", {}) if isinstance(config, dict) else {}
         base = Path.cwd() if root is None else Path(root)
-        return (base / str(study.get("path", given.stem) if isinstance(study, dict) else given.stem)).resolve()
+        return (
+            base / str(study.get("path", given.stem) if isinstance(study, dict) else given.stem)
+        ).resolve()
     return given

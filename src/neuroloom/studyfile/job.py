@@ -34,7 +34,11 @@ from neuroloom.studyfile.spec import InputSpec, StudySpec, spec_for_run
 __all__ = ["NetworkJob", "check_simulator", "make_inputs", "run_circuit", "simulate_run"]
 
 _NETWORKS: dict[str, Any] = {}
-_ADAPTERS = {"brian2": "neuroloom.sim.brian2", "nest": "neuroloom.sim.nest", "neuron": "neuroloom.sim.neuron.network"}
+_ADAPTERS = {
+    "brian2": "neuroloom.sim.brian2",
+    "nest": "neuroloom.sim.nest",
+    "neuron": "neuroloom.sim.neuron.network",
+}
 
 
 def load_network(circuit: Path) -> Any:

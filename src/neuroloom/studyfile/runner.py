@@ -121,7 +121,8 @@ def _external_checksum(study: Any, spec: StudySpec, circuit: Path) -> str:
     started = study.catalog.count() > study.catalog.count("pending")
     if started and recorded is not None and recorded != checksum:
         raise StudyFileError(
-            f"{spec.file}: [network] circuit = {circuit}: the circuit's files changed since study {study.path} "
+            f"{spec.file}: [network] circuit = {circuit}: the circuit's files changed since study "
+            f"{study.path} "
             "began its runs (checksum differs); restore the circuit, or give the study a new [study] path"
         )
     return checksum
@@ -149,7 +150,9 @@ def _unconnected_inputs(spec: StudySpec, network: Any) -> list[str]:
     """Input populations (virtual) from which no projection leaves: their input reaches no neuron."""
     sources = {p.source for p in network.projections}
     virtual = {p.name for p in network.virtual}
-    return sorted({i.population for i in spec.inputs if i.population in virtual and i.population not in sources})
+    return sorted(
+        {i.population for i in spec.inputs if i.population in virtual and i.population not in sources}
+    )
 
 
 def _check_circuit(spec: StudySpec, circuit: Path, echo: Callable[[str], Any]) -> dict[str, int]:
@@ -176,7 +179,9 @@ def _check_circuit(spec: StudySpec, circuit: Path, echo: Callable[[str], Any]) -
     return {p.name: p.size for p in network.populations.values()}
 
 
-def _record(study: Any, spec: StudySpec, circuits: list[Path], checksum: str | None, sizes: dict[str, int]) -> None:
+def _record(
+    study: Any, spec: StudySpec, circuits: list[Path], checksum: str | None, sizes: dict[str, int]
+) -> None:
     """The study's record of its study file: content and paths relative to the study folder."""
 
     def rel(path: Path) -> str:
@@ -212,7 +217,10 @@ def prepare_study(
     if not str(simulator).startswith("$"):
         check_simulator(simulator, spec.file)
     for name in explored_overrides(spec, overrides):
-        echo(f"warning: --set {name}=...: {name} is explored by [[explore]], so every run takes its value from there")
+        echo(
+            f"warning: --set {name}=...: {name} is explored by [[explore]], "
+            "so every run takes its value from there"
+        )
     study = Study(spec.path, seed=spec.seed)
     _set_params(study, spec, overrides)
     added = _add_runs(study, spec)
@@ -264,5 +272,3 @@ def run_study_file(
 
     file = Path(path)
     return run_spec(parse_spec(read_config(file), file, root=out), overrides, **kwargs)
-
-

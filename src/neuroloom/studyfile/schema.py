@@ -206,7 +206,14 @@ _CONNECTION = Section(
             "fixed_probability",
             choices=("fixed_probability", "fixed_indegree", "fixed_outdegree", "all_to_all"),
         ),
-        _f("p", "connection probability (fixed_probability)", reference=True, minimum=0, strict=True, maximum=1),
+        _f(
+            "p",
+            "connection probability (fixed_probability)",
+            reference=True,
+            minimum=0,
+            strict=True,
+            maximum=1,
+        ),
         Key("k", "int", "in- or out-degree (fixed_indegree, fixed_outdegree)", reference=True, minimum=1),
         _f("weight", "synaptic weight (pA for psc models, nS for cond models)", REQUIRED, reference=True),
         _f("delay", "synaptic delay (ms)", REQUIRED, reference=True, minimum=0),
@@ -230,7 +237,12 @@ _SIMULATION = Section(
         _f("dt", "time step (ms)", 0.1, reference=True, minimum=0, strict=True),
         Key("target", "choice", "Brian2 code generation", "auto", choices=("auto", "cython", "numpy")),
         Key("threads", "int", "NEST threads", 1, minimum=1),
-        Key("weight_scale", "numbers", "edge or source population -> weight factor (values may be references)", {}),
+        Key(
+            "weight_scale",
+            "numbers",
+            "edge or source population -> weight factor (values may be references)",
+            {},
+        ),
         Key("record", "table", "population -> [variables] or { variable = [node ids] }", {}),
         _f("record_dt", "sampling interval of recorded signals (ms)", reference=True, minimum=0, strict=True),
     ),
@@ -246,7 +258,14 @@ _INPUTS = Section(
         Key("node_ids", "ids", "nodes driven (default all)", only=("poisson", "current_clamp")),
         _f("start", "start of the input (ms)", reference=True, minimum=0, only=("poisson",)),
         _f("stop", "end of the input (ms)", reference=True, minimum=0, only=("poisson",)),
-        _f("release_prob", "release probability", reference=True, minimum=0, maximum=1, only=("poisson", "spikes")),
+        _f(
+            "release_prob",
+            "release probability",
+            reference=True,
+            minimum=0,
+            maximum=1,
+            only=("poisson", "spikes"),
+        ),
         Key("path", "str", "SONATA spikes file (relative to the study file)", only=("spikes",)),
         Key("source_population", "str", "population in the spikes file", only=("spikes",)),
         _f("amplitude", "current (pA)", reference=True, only=("current_clamp",)),
@@ -260,9 +279,22 @@ _ANALYSIS = Section(
     "The per-run statistics (`rate_<pop>`, `cv_<pop>`, `fano_<pop>`) saved by every run.",
     (
         _f("t_start", "start of the analysis window (ms)", 0.0, reference=True, minimum=0),
-        _f("t_stop", "end of the window (ms; default the duration); > t_start", reference=True, minimum=0, strict=True),
+        _f(
+            "t_stop",
+            "end of the window (ms; default the duration); > t_start",
+            reference=True,
+            minimum=0,
+            strict=True,
+        ),
         _f("bin_size", "PSTH bin (ms)", 5.0, reference=True, minimum=0, strict=True),
-        _f("fano_window", "count window of the Fano factor (ms)", 50.0, reference=True, minimum=0, strict=True),
+        _f(
+            "fano_window",
+            "count window of the Fano factor (ms)",
+            50.0,
+            reference=True,
+            minimum=0,
+            strict=True,
+        ),
     ),
 )
 _REPORT = Section(
@@ -278,7 +310,7 @@ _SIM_CONFIG = Section(
     "simulation_config",
     "table",
     "Values of the `[network] simulation_config` to override per run, as dotted paths into the config "
-    '(values may be references): `run.tstop`, `run.dt`, `inputs.<input>.<key>`, `conditions.<key>`, '
+    "(values may be references): `run.tstop`, `run.dt`, `inputs.<input>.<key>`, `conditions.<key>`, "
     "`node_types.<population>.<dynamics param>`, `edge_types.<edge population>.<dynamics param or "
     "syn_weight>`.",
     free=True,
@@ -297,7 +329,17 @@ SECTIONS: tuple[Section, ...] = (
     _REPORT,
     _SIM_CONFIG,
 )
-TOP_LEVEL = ("study", "params", "explore", "network", "simulation", "inputs", "analysis", "report", "simulation_config")
+TOP_LEVEL = (
+    "study",
+    "params",
+    "explore",
+    "network",
+    "simulation",
+    "inputs",
+    "analysis",
+    "report",
+    "simulation_config",
+)
 
 
 def section(name: str) -> Section:
@@ -317,9 +359,13 @@ def _fail(where: str, key: str, value: Any, need: str) -> StudyFileError:
 def _number(key: Key, value: Any, where: str) -> float | int:
     ok_int = isinstance(value, int) and not isinstance(value, bool)
     if key.kind == "int" and not ok_int:
-        raise _fail(where, key.name, value, "give an integer" + (' or a reference "$name"' if key.reference else ""))
+        raise _fail(
+            where, key.name, value, "give an integer" + (' or a reference "$name"' if key.reference else "")
+        )
     if not ok_int and not (isinstance(value, float) and math.isfinite(value)):
-        raise _fail(where, key.name, value, "give a number" + (' or a reference "$name"' if key.reference else ""))
+        raise _fail(
+            where, key.name, value, "give a number" + (' or a reference "$name"' if key.reference else "")
+        )
     low, high = key.minimum, key.maximum
     if low is not None and (value < low or (key.strict and value == low)):
         raise _fail(where, key.name, value, f"must be {'>' if key.strict else '>='} {low:g}")
@@ -334,14 +380,19 @@ def _numbers(key: Key, value: Any, where: str, params: set[str] | None) -> dict[
     out: dict[str, Any] = {}
     for name, item in value.items():
         element = Key(f"{key.name}.{name}", "float", "", reference=True)
-        out[str(name)] = _reference(element, item, where, params) if is_reference(item) else _number(element, item, where)
+        out[str(name)] = (
+            _reference(element, item, where, params) if is_reference(item) else _number(element, item, where)
+        )
     return out
 
 
 def _reference(key: Key, value: str, where: str, params: set[str] | None) -> str:
     if params is not None and value[1:] not in params:
         raise _fail(
-            where, key.name, value, f"names no parameter; add {value[1:]!r} to [params] (parameters: {sorted(params)})"
+            where,
+            key.name,
+            value,
+            f"names no parameter; add {value[1:]!r} to [params] (parameters: {sorted(params)})",
         )
     return value
 
@@ -358,7 +409,11 @@ def _structured(key: Key, value: Any, where: str) -> Any:
         return value
     if kind == "names" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return list(value)
-    if kind == "ids" and isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
+    if (
+        kind == "ids"
+        and isinstance(value, list)
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+    ):
         return list(value)
     if kind == "range" and isinstance(value, list) and len(value) == 2:
         low, high = (_number(Key(key.name, "float", ""), v, where) for v in value)
@@ -416,7 +471,8 @@ def render_markdown() -> str:
     lines = [
         "# The study file",
         "",
-        "<!-- generated from src/neuroloom/studyfile/schema.py by `neuroloom study-file-docs`; do not edit -->",
+        "<!-- generated from src/neuroloom/studyfile/schema.py by `neuroloom study-file-docs`; "
+        "do not edit -->",
         "",
         "A study file (TOML, YAML or JSON) describes a whole study: `neuroloom run STUDY.toml`. "
         "Unknown sections and keys are errors naming the file, the section and the allowed keys. "

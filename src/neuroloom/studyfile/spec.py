@@ -167,17 +167,23 @@ def param_names(config: Mapping[str, Any], file: Path | str) -> set[str] | None:
 
 
 def _population(name: str, data: Any, file: Path | str, params: set[str] | None) -> PopulationSpec:
-    entry = check_section(data, schema.section("network.populations"), _where(file, f"network.populations.{name}"), params)
+    entry = check_section(
+        data, schema.section("network.populations"), _where(file, f"network.populations.{name}"), params
+    )
     model = str(entry["model"]).removeprefix("nest:")
     if model == "virtual" and entry["params"]:
-        raise StudyFileError(f"{_where(file, f'network.populations.{name}')}: a virtual population takes no params")
+        raise StudyFileError(
+            f"{_where(file, f'network.populations.{name}')}: a virtual population takes no params"
+        )
     initial = entry.get("initial_v")
     return PopulationSpec(
         name, entry["n"], model, entry["params"], tuple(initial) if initial else None, entry["properties"]
     )
 
 
-def _connection(pos: int, data: Any, names: set[str], file: Path | str, params: set[str] | None) -> ConnectionSpec:
+def _connection(
+    pos: int, data: Any, names: set[str], file: Path | str, params: set[str] | None
+) -> ConnectionSpec:
     where = _where(file, f"network.connections #{pos + 1}")
     entry = check_section(data, schema.section("network.connections"), where, params)
     targets = entry["target"] if isinstance(entry["target"], list) else [entry["target"]]
@@ -205,7 +211,7 @@ def _connection(pos: int, data: Any, names: set[str], file: Path | str, params: 
 
 
 def _external(entry: dict[str, Any], key: str, file: Path, check: bool) -> Path:
-    path = (file.parent / entry[key]).resolve()
+    path: Path = (file.parent / str(entry[key])).resolve()
     if check and not path.is_file():
         raise StudyFileError(f"{_where(file, 'network')} {key} = {entry[key]!r}: {path} does not exist")
     return path
@@ -225,7 +231,11 @@ def _overrides(data: Any, file: Path, params: set[str] | None) -> dict[str, Any]
         if path.split(".")[0] not in roots or len(path.split(".")) < 2:
             raise StudyFileError(f"{where} {path}: give a path starting with one of {list(roots)}")
         key = schema.Key(path, "float", "", reference=True)
-        out[path] = value if isinstance(value, (str, bool)) and not is_reference(value) else schema.check_value(key, value, where, params)
+        out[path] = (
+            value
+            if isinstance(value, (str, bool)) and not is_reference(value)
+            else schema.check_value(key, value, where, params)
+        )
     return out
 
 
@@ -241,18 +251,25 @@ def _network(data: Any, file: Path, params: set[str] | None, extra: Any, check: 
             f"{sorted(set(given) | ({'connections'} & set(entry)))})"
         )
     if extra is not None and "simulation_config" not in entry:
-        raise StudyFileError(f"{file}: [simulation_config] overrides need [network] simulation_config = '...'")
+        raise StudyFileError(
+            f"{file}: [simulation_config] overrides need [network] simulation_config = '...'"
+        )
     if "circuit" in entry:
         return NetworkSpec(_external(entry, "circuit", file, check), seed=seed, name=name)
     if "simulation_config" in entry:
         overrides = _overrides(extra if extra is not None else {}, file, params)
         return NetworkSpec(
-            None, seed=seed, name=name, simulation_config=_external(entry, "simulation_config", file, check), overrides=overrides
+            None,
+            seed=seed,
+            name=name,
+            simulation_config=_external(entry, "simulation_config", file, check),
+            overrides=overrides,
         )
     pops = entry.get("populations")
     if not pops:
         raise StudyFileError(
-            f"{where} needs circuit = '<circuit_config.json>', simulation_config = '<simulation_config.json>' "
+            f"{where} needs circuit = '<circuit_config.json>', "
+            "simulation_config = '<simulation_config.json>' "
             "or [network.populations.<name>] tables (n, model, params)"
         )
     populations = tuple(_population(str(n), d, file, params) for n, d in pops.items())
@@ -275,10 +292,14 @@ def _input(pos: int, data: Any, file: Path, params: set[str] | None) -> InputSpe
     if kind not in schema.INPUT_TYPES:
         raise StudyFileError(f"{where} type = {kind!r}; use one of {sorted(schema.INPUT_TYPES)}")
     entry = check_section(data, schema.section("inputs"), where, params, only=kind)
-    needs = {"poisson": ("rate",), "spikes": ("path",), "current_clamp": ("amplitude", "delay", "duration")}[kind]
+    needs = {"poisson": ("rate",), "spikes": ("path",), "current_clamp": ("amplitude", "delay", "duration")}[
+        kind
+    ]
     for key in needs:
         if key not in entry:
-            raise StudyFileError(f"{where} a {kind} input needs {key} ({schema.section('inputs').key(key).doc})")
+            raise StudyFileError(
+                f"{where} a {kind} input needs {key} ({schema.section('inputs').key(key).doc})"
+            )
     start, stop = entry.get("start"), entry.get("stop")
     if isinstance(start, float) and isinstance(stop, float) and not start < stop:
         raise StudyFileError(f"{where} start = {start} must be < stop = {stop}")
@@ -303,7 +324,9 @@ def _explore(data: Any, file: Path, params: set[str] | None) -> tuple[dict[str, 
 
     if not isinstance(data, list):
         raise StudyFileError(f"{file}: explore must be an array of tables [[explore]]")
-    return tuple(check_design(entry, _where(file, f"explore #{i + 1}"), params) for i, entry in enumerate(data))
+    return tuple(
+        check_design(entry, _where(file, f"explore #{i + 1}"), params) for i, entry in enumerate(data)
+    )
 
 
 def _sections(config: Any, file: Path) -> None:
@@ -319,7 +342,9 @@ def _sections(config: Any, file: Path) -> None:
             "and connections (or a [study] job = 'file.py:function' for a study of your own)"
         )
     if "network" in config and job is not None:
-        raise StudyFileError(f"{_where(file, 'study')} job = {job!r}: a study with a job has no [network] section")
+        raise StudyFileError(
+            f"{_where(file, 'study')} job = {job!r}: a study with a job has no [network] section"
+        )
 
 
 def parse_spec(
@@ -346,11 +371,15 @@ def parse_spec(
         backend=study["backend"],
         workers=study.get("workers"),
         address=study.get("address"),
-        network=None if network is None else _network(network, file, params, config.get("simulation_config"), check_files),
+        network=None
+        if network is None
+        else _network(network, file, params, config.get("simulation_config"), check_files),
         simulation=_simulation(config.get("simulation", {}), file, params),
         inputs=tuple(_input(i, d, file, params) for i, d in enumerate(inputs)),
         analysis=_analysis(config.get("analysis", {}), file, params),
-        report=check_section(config.get("report", {}), schema.section("report"), _where(file, "report"), params),
+        report=check_section(
+            config.get("report", {}), schema.section("report"), _where(file, "report"), params
+        ),
         raw=dict(config),
         job=study.get("job"),
         explore=_explore(config.get("explore", []), file, params),
