@@ -99,12 +99,9 @@ def run_circuit(spec: StudySpec, study_path: Path, per_point: bool) -> Path:
     if network.circuit is not None:
         return network.circuit
     if network.simulation_config is not None:
-        # TODO(sim): wire studies over a SONATA simulation config to neuroloom.sim.run_config once it takes
-        # the per-run overrides (spec.network.overrides) and returns a SimulationResult.
-        raise StudyFileError(
-            f"{spec.file}: [network] simulation_config: running studies over a simulation config needs "
-            "neuroloom.sim.run_config with overrides, which this version does not have"
-        )
+        from neuroloom.sonata.config import read_simulation_config
+
+        return Path(read_simulation_config(network.simulation_config)["network"])
     return network_folder(study_path, network, per_point) / "circuit_config.json"
 
 
@@ -116,7 +113,7 @@ def simulate_run(spec: StudySpec, circuit: Path, seed: int) -> Any:
     simulate = _simulator(sim.simulator, spec.file)
     network = scale_weights(load_network(circuit), sim.weight_scale, f"{spec.file}: [simulation]")
     kwargs: dict[str, Any] = {"record": sim.record or None, "dt": sim.dt, "seed": seed, "network": network}
-    if sim.record_dt is not None:
+    if sim.record_dt is not None and sim.simulator != "neuron":
         kwargs["record_dt"] = sim.record_dt
     if sim.simulator == "brian2":
         kwargs["target"] = sim.target
@@ -154,12 +151,28 @@ class NetworkJob:
         """The spec of a run with ``params`` (references resolved)."""
         return spec_for_run(self.config, self.file, params)
 
+    def simulate(self, spec: StudySpec, circuit: Path, seed: int) -> Any:
+        """The run's simulation: of the study's circuit, or of its simulation config with overrides."""
+        network = spec.network
+        if network is None or network.simulation_config is None:
+            return simulate_run(spec, circuit, seed)
+        import tempfile
+
+        from neuroloom.studyfile.sonata_config import simulate_config
+
+        given = "simulator" in (self.config.get("simulation") or {})
+        with tempfile.TemporaryDirectory(prefix="neuroloom-config-") as folder:
+            simulator = spec.simulation.simulator if given else None
+            return simulate_config(
+                network.simulation_config, network.overrides, simulator, folder=Path(folder)
+            )
+
     def __call__(self, run: Any) -> dict[str, float]:
         from neuroloom.studyfile.stats import run_statistics
 
         spec = self.run_spec({name: run.params[name] for name in run.params})
         circuit = run_circuit(spec, Path(self.study_path), self.per_point)
-        result = simulate_run(spec, circuit, int(run.seed))
+        result = self.simulate(spec, circuit, int(run.seed))
         result.record(run)
         start, stop = analysis_window(spec, result.duration)
         virtual = {p.name for p in load_network(circuit).virtual}

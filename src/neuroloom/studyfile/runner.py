@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom.errors import ItemNotFoundError, SimulationError, StudyFileError
-from neuroloom.studyfile.job import NetworkJob, check_simulator, load_network, make_inputs
+from neuroloom.studyfile.job import NetworkJob, check_simulator, load_network, make_inputs, run_circuit
 from neuroloom.studyfile.network import build_network, circuit_checksum, network_folder, network_hash
 from neuroloom.studyfile.spec import StudySpec, parse_spec, references, spec_for_run
 
@@ -137,7 +137,16 @@ def _networks(
     if network.circuit is not None:
         return [network.circuit], _external_checksum(study, spec, network.circuit)
     if network.simulation_config is not None:
-        return [], None
+        from neuroloom.studyfile.sonata_config import config_runner
+
+        if config_runner() is None:
+            raise StudyFileError(
+                f"{spec.file}: [network] simulation_config: studies over a simulation config need "
+                "neuroloom.sim.run_config, which this version does not have"
+            )
+        return [
+            run_circuit(spec_for_run(spec.raw, spec.file, study.params.values()), study.path, False)
+        ], None
     if references(spec.raw, "network"):
         return _build_points(study, spec, progress, echo), None
     resolved = spec_for_run(spec.raw, spec.file, study.params.values()).network

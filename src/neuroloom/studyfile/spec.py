@@ -227,7 +227,8 @@ def _overrides(data: Any, file: Path, params: set[str] | None) -> dict[str, Any]
     flat = flatten(data)
     roots = ("run", "inputs", "conditions", "node_types", "edge_types")
     out: dict[str, Any] = {}
-    for path, value in flat.items():
+    for path, item in flat.items():
+        value = list(item) if isinstance(item, tuple) else item  # flatten gives tuples
         if path.split(".")[0] not in roots or len(path.split(".")) < 2:
             raise StudyFileError(f"{where} {path}: give a path starting with one of {list(roots)}")
         key = schema.Key(path, "float", "", reference=True)
