@@ -62,6 +62,11 @@ def _settings(study: Any) -> dict[str, Any]:
     spec = parse_spec(resolve_config(info["config"], study.params.values(), file), file, check_files=False)
     populations = spec.network.populations if spec.network is not None else ()
     virtual = {p.name for p in populations if p.virtual} | set(info.get("virtual", []))
+    circuit = spec.network.circuit if spec.network is not None else None
+    if "virtual" not in info and circuit is not None and circuit.is_file():  # recorded before "virtual"
+        from neuroloom.sim.point import load_point_network
+
+        virtual |= {p.name for p in load_point_network(circuit).virtual}
     sizes = {k: int(v) for k, v in info.get("sizes", {}).items() if k not in virtual}
     return {
         "sizes": sizes,
