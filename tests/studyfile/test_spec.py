@@ -85,3 +85,32 @@ def test_parameter_references_resolve_once_into_a_checked_spec(tmp_path: Path) -
         spec_for_run(config, tmp_path / "f.toml", {"input.rate": -1.0, "syn.g": 4.0})
     with pytest.raises(StudyFileError, match=r"'\$syn.g' names no parameter"):
         resolve_config(config, {"input.rate": 5.0}, "here")
+
+
+def test_any_network_value_but_population_names_may_be_a_reference(tmp_path: Path) -> None:
+    config = _config()
+    config["params"]["net"] = {
+        "n": 20,
+        "rule": "fixed_probability",
+        "v0": [-70.0, -60.0],
+        "model": "iaf_psc_alpha",
+    }
+    exc = config["network"]["populations"]["exc"]
+    exc.update(n="$net.n", initial_v="$net.v0", model="$net.model")
+    config["network"]["connections"][0]["rule"] = "$net.rule"
+    spec = parse_spec(config, tmp_path / "f.toml")
+    params = {
+        "input.rate": 5.0,
+        "syn.g": 4.0,
+        "net.n": 20,
+        "net.v0": (-70.0, -60.0),
+        "net.model": "iaf_psc_alpha",
+    }
+    run = spec_for_run(spec.raw, spec.file, {**params, "net.rule": "fixed_probability"}).network
+    assert run is not None
+    assert (run.populations[0].n, run.populations[0].initial_v) == (20, (-70.0, -60.0))
+    assert run.populations[0].model == "iaf_psc_alpha" and run.connections[0].rule == "fixed_probability"
+    with pytest.raises(StudyFileError, match=r"\[network.connections #1\] rule fixed_indegree needs k"):
+        spec_for_run(spec.raw, spec.file, {**params, "net.rule": "fixed_indegree"})
+    with pytest.raises(StudyFileError, match=r"\[network.populations.exc\] n = 2.5: give an integer"):
+        spec_for_run(spec.raw, spec.file, {**params, "net.rule": "fixed_probability", "net.n": 2.5})

@@ -163,9 +163,9 @@ _NETWORK = Section(
     "network",
     "table",
     "The network: an existing SONATA circuit (`circuit`), a SONATA simulation config "
-    "(`simulation_config`), or populations and connections built by neuroloom. Every number of a built "
-    "network may be a reference: the network is built once per distinct network point (content-hashed, "
-    "under `<study>/network/<hash>/`) and shared by the runs of that point.",
+    "(`simulation_config`), or populations and connections built by neuroloom. Every value of a built "
+    "network but the names of populations may be a reference: the network is built once per distinct "
+    "network point (content-hashed, under `<study>/network/<hash>/`) and shared by the runs of that point.",
     (
         Key("circuit", "str", "`circuit_config.json` of an existing circuit (relative to the study file)"),
         Key(
@@ -186,9 +186,15 @@ _POPULATION = Section(
     "A node population to build: `n` point neurons of one model, or virtual spike sources.",
     (
         Key("n", "int", "number of nodes", REQUIRED, reference=True, minimum=1),
-        Key("model", "str", 'NEST model name (`iaf_psc_exp`, ...) or `"virtual"`', "iaf_psc_exp"),
+        Key(
+            "model",
+            "str",
+            'NEST model name (`iaf_psc_exp`, ...) or `"virtual"`',
+            "iaf_psc_exp",
+            reference=True,
+        ),
         Key("params", "numbers", "model parameters, NEST names and units (values may be references)", {}),
-        Key("initial_v", "range", "initial membrane potential, uniform in [low, high] mV"),
+        Key("initial_v", "range", "initial membrane potential, uniform in [low, high] mV", reference=True),
         Key("properties", "table", "extra node properties (one value for every node)", {}),
     ),
 )
@@ -204,6 +210,7 @@ _CONNECTION = Section(
             "choice",
             "connection rule",
             "fixed_probability",
+            reference=True,
             choices=("fixed_probability", "fixed_indegree", "fixed_outdegree", "all_to_all"),
         ),
         _f(
@@ -217,7 +224,7 @@ _CONNECTION = Section(
         Key("k", "int", "in- or out-degree (fixed_indegree, fixed_outdegree)", reference=True, minimum=1),
         _f("weight", "synaptic weight (pA for psc models, nS for cond models)", REQUIRED, reference=True),
         _f("delay", "synaptic delay (ms)", REQUIRED, reference=True, minimum=0),
-        Key("autapses", "bool", "allow self-connections", False),
+        Key("autapses", "bool", "allow self-connections", False, reference=True),
     ),
 )
 _SIMULATION = Section(
