@@ -318,8 +318,8 @@ _SIM_CONFIG = Section(
     "table",
     "Values of the `[network] simulation_config` to override per run, as dotted paths into the config "
     "(values may be references): `run.tstop`, `run.dt`, `inputs.<input>.<key>`, `conditions.<key>`, "
-    "`node_types.<population>.<dynamics param>`, `edge_types.<edge population>.<dynamics param or "
-    "syn_weight>`.",
+    "`node_types.<population>.<model parameter>` (every node of the population), "
+    "`edge_types.<edge population>.syn_weight` or `.delay` (every edge of the population).",
     free=True,
 )
 
@@ -493,7 +493,7 @@ def render_markdown() -> str:
         lines += ["| key | type | default | ref | meaning |", "|---|---|---|---|---|"]
         for key in sec.keys:
             default = "" if key.default is None else (key.default if key.required else f"`{key.default!r}`")
-            doc = key.doc + (f" (type {', '.join(key.only)})" if key.only else "")
+            doc = (key.doc + (f" (type {', '.join(key.only)})" if key.only else "")).replace("|", "\\|")
             ref = "yes" if key.reference else ""
             lines.append(f"| `{key.name}` | {key.type_text()} | {default} | {ref} | {doc} |")
         lines.append("")
