@@ -162,16 +162,36 @@ def _mutate(config: dict[str, Any], data: st.DataObject) -> list[str]:
 SEEN: dict[str, int] = {}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_mutated_study_files_raise_only_study_file_errors(data: st.DataObject) -> None:
-    config = copy.deepcopy(_config())
+def _job_config() -> dict[str, Any]:
+    return {
+        "study": {"path": "sq", "job": "jobs.py:square", "seed": 3, "backend": "serial", "workers": 1},
+        "params": {"x": 1.0, "y": {"value": 2, "unit": "ms"}},
+        "explore": [
+            {"grid": {"x": [1.0, 2.0], "y": [1, 2]}},
+            {"zip": {"x": [3.0, 4.0], "y": [3, 4]}},
+            {"points": [{"x": 5.0}]},
+            {"random": {"n": 3, "seed": 1, "x": [0.0, 1.0], "y": {"choice": [1, 2]}}},
+        ],
+    }
+
+
+def _network_config() -> dict[str, Any]:
+    config = copy.deepcopy(_config())  # demo_config shares dicts (NEURON) between calls
     config["network"]["connections"][0]["p"] = "$conn.p"
     config["params"]["conn"] = {"p": 0.1}
+    config["simulation_config"] = {}
+    return config
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), job=st.booleans())
+def test_mutated_study_files_raise_only_study_file_errors(data: st.DataObject, job: bool) -> None:
+    config = _job_config() if job else _network_config()
+    config.pop("simulation_config", None)
     mutations = _mutate(config, data)
     try:
         spec = parse_spec(config, FILE)
-        params = {"input.rate": 30.0, "syn.g": 5.0, "conn.p": 0.1}
+        params = {"input.rate": 30.0, "syn.g": 5.0, "conn.p": 0.1, "x": 1.0, "y": 2}
         spec_for_run(spec.raw, FILE, params)
         SEEN["accepted"] = SEEN.get("accepted", 0) + 1
     except StudyFileError:

@@ -80,17 +80,20 @@ def _add_runs(study: Any, spec: StudySpec) -> int:
 
 def _network_points(study: Any, spec: StudySpec) -> list[tuple[dict[str, Any], bool]]:
     """One ``(params, started)`` per distinct network point of the study's runs."""
-    names = sorted(references(spec.raw, "network"))
     defaults = study.params.values()
     runs = study.runs
-    explored = [n for n in names if n in runs.columns]
-    points: dict[tuple[Any, ...], tuple[dict[str, Any], bool]] = {}
-    for _, row in runs.iterrows():
-        params = {**defaults, **{n: row[n] for n in explored}}
-        key = tuple(repr(params[n]) for n in names)
-        started = row["status"] != "pending" or points.get(key, ({}, False))[1]
-        points[key] = (params, started)
-    return list(points.values())
+    explored = [n for n in sorted(references(spec.raw, "network")) if n in runs.columns]
+    if not explored:
+        return [(defaults, bool((runs["status"] != "pending").any()))]
+    frame = runs[explored].astype(str).assign(started=runs["status"] != "pending")
+    first = runs.loc[frame.drop_duplicates(explored).index, explored]
+    started = frame.groupby(explored, sort=False)["started"].any()
+
+    def key(row: dict[str, Any]) -> Any:
+        values = tuple(str(row[n]) for n in explored)
+        return values if len(values) > 1 else values[0]
+
+    return [({**defaults, **row}, bool(started.loc[key(row)])) for row in first.to_dict("records")]
 
 
 def _build_points(study: Any, spec: StudySpec, progress: bool, echo: Callable[[str], Any]) -> list[Path]:
