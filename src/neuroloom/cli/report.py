@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,8 +26,7 @@ def report_command(study: str, out: str | None, runs: int) -> None:
 
 
 def run_network_study(
-    file: Path,
-    config: dict[str, object],
+    spec: Any,
     overrides: tuple[str, ...],
     backend: str | None,
     workers: int | None,
@@ -41,9 +40,8 @@ def run_network_study(
     import pandas as pd
 
     from neuroloom.report import build_report, results_table
-    from neuroloom.studyfile import parse_spec, run_spec
+    from neuroloom.studyfile import run_spec
 
-    spec = parse_spec(config, file)
     study, report = run_spec(
         spec,
         overrides,
