@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
@@ -64,6 +65,8 @@ SUBDB = "database"
 
 T = TypeVar("T")
 _RETRIES = 8
+_PAYLOAD_NAME = re.compile(re.escape(PAYLOAD_PREFIX) + "[0-9a-f]{32}")
+"""The only payload names a record may hold: ``.v-`` and a uuid4 hex (never a path)."""
 
 
 def _now() -> str:
@@ -262,6 +265,16 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             raise FormatVersionError(
                 f"item {display_key(parts)!r}: {path} was written in neuroloom format {version!r}, "
                 f"newer than this neuroloom reads (format {FORMAT_VERSION}); upgrade neuroloom"
+            )
+        payload = record.get("payload")
+        if not (payload is None and "inline" in record) and not (
+            isinstance(payload, str) and _PAYLOAD_NAME.fullmatch(payload)
+        ):
+            raise CorruptItemError(
+                f"item {display_key(parts)!r}: {path} names the payload {payload!r}, which is not "
+                f"a payload folder of this item ({PAYLOAD_PREFIX}<32 hex digits>); the record is "
+                f"damaged or crafted and is not followed: delete the item (del db[{display_key(parts)!r}]) "
+                "and store it again"
             )
         return record
 
