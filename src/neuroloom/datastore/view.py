@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from neuroloom._io.atomic import write_json
 from neuroloom._io.names import FRESH as FRESH  # re-exported
-from neuroloom.datastore.conditions import Condition, parse
+from neuroloom.datastore.conditions import Condition, for_tuple_value, parse
 from neuroloom.datastore.consolidate import (
     catalog_stat,
     fingerprint,
@@ -171,7 +171,10 @@ class View:
             cond = parse(key, value)
             if cond.key.startswith("st_"):
                 pname = resolve_param(self.study, cond.key[3:], f"filter({key}=...)")
-                added.append(("run", Condition(pname, cond.op, cond.value)))
+                cond = Condition(pname, cond.op, cond.value)
+                if isinstance(self.study.params.values()[pname], tuple):
+                    cond = for_tuple_value(cond)
+                added.append(("run", cond))
             elif cond.key == "population":
                 manifest = manifest or fresh_manifest(self.study)
                 known = known_populations(self.study, manifest)

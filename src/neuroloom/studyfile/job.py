@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from neuroloom.errors import InputSpecError, SimulationError, StudyFileError
+from neuroloom.errors import InputSpecError, SimulationError, StudyFileError, with_context
 from neuroloom.studyfile.spec import InputSpec, StudySpec, parse_spec, resolve
 
 __all__ = ["NetworkJob", "make_inputs", "simulate_run"]
@@ -175,4 +175,4 @@ def check_simulator(name: str, file: Path | str) -> None:
 
             import_nest()
     except SimulationError as exc:
-        raise type(exc)(f"{file}: [simulation] simulator = {name!r}: {exc}") from None
+        raise with_context(exc, f"{file}: [simulation] simulator = {name!r}: {exc}") from exc

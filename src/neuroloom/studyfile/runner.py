@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from neuroloom.errors import SimulationError, StudyFileError
+from neuroloom.errors import SimulationError, StudyFileError, with_context
 from neuroloom.studyfile.job import NetworkJob, check_simulator, make_inputs
 from neuroloom.studyfile.network import build_network
 from neuroloom.studyfile.spec import StudySpec, parse_spec
@@ -58,7 +58,7 @@ def _check_circuit(spec: StudySpec, circuit: Path, params: dict[str, Any]) -> di
     try:
         network = load_point_network(circuit)
     except SimulationError as exc:
-        raise type(exc)(f"{spec.file}: [network] {circuit}: {exc}") from None
+        raise with_context(exc, f"{spec.file}: [network] {circuit}: {exc}") from exc
     scale_weights(
         network,
         {
@@ -72,7 +72,7 @@ def _check_circuit(spec: StudySpec, circuit: Path, params: dict[str, Any]) -> di
         check_input_targets(inputs, network)
         record_spec(spec.simulation.record or None, network)
     except SimulationError as exc:
-        raise type(exc)(f"{spec.file}: {exc}") from None
+        raise with_context(exc, f"{spec.file}: {exc}") from exc
     return {p.name: p.size for p in network.populations.values()}
 
 

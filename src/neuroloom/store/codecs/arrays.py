@@ -30,6 +30,7 @@ class NpyCodec(Codec):
     """numpy arrays (no object dtype) as ``.npy``; read memory-mapped."""
 
     name = "npy"
+    options = frozenset({"mmap"})
 
     def accepts(self, obj: object) -> bool:
         return isinstance(obj, np.ndarray) and _plain_dtype(obj)
