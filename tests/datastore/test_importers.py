@@ -54,8 +54,11 @@ def test_import_bmtk_spike_reports_and_frame_reports(tmp_path: Path) -> None:
     assert len(s.runs) == 2 and set(s.runs["status"]) == {"done"}
     got = s.filter(st_contrast=0.8).spikes()
     ids, times = truth[0.8]
-    order = np.lexsort((ids, times))
-    np.testing.assert_allclose(np.sort(got["time"].to_numpy()), times[order])
+    # the same (node id, time) pairs, not only the same times
+    want = np.lexsort((times, ids))
+    have = np.lexsort((got["time"].to_numpy(), got["node_id"].to_numpy()))
+    np.testing.assert_array_equal(got["node_id"].to_numpy()[have], ids[want])
+    np.testing.assert_allclose(got["time"].to_numpy()[have], times[want])
     assert set(got["population"].astype(str)) == {"v1"}
     pv = s.filter(st_contrast=0.2).population("v1")
     np.testing.assert_allclose(pv.signal("v", 6), np.arange(40.0).reshape(10, 4)[:, 2])
