@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from neuroloom.errors import RunFailedError, SimulationError
-from neuroloom.sonata.reports import spike_populations
 from neuroloom.sim.result import Signal, SimulationResult, spike_table
+from neuroloom.sonata.reports import spike_populations
 
 
 def _result() -> SimulationResult:
