@@ -107,7 +107,22 @@ class Catalog:
                 known.add(name)
         self._param_columns = None
 
+    def drop_params(self, names: Iterable[str]) -> None:
+        """Remove the ``p:`` columns of ``names`` (undo :meth:`ensure_params` of a failed import)."""
+        known = set(self.param_names())
+        with self.transaction():
+            for name in names:
+                if name in known:
+                    self.con.execute(f"ALTER TABLE runs DROP COLUMN {quote_column(PARAM_PREFIX + name)}")
+        self._param_columns = None
+
     # -------------------------------------------------------------- runs
+    def remove_runs(self, indices: Sequence[int]) -> None:
+        """Delete runs that never ran (undo :meth:`add_runs` of a failed import)."""
+        with self.transaction():
+            self.con.executemany("DELETE FROM results WHERE idx=?", [(i,) for i in indices])
+            self.con.executemany("DELETE FROM runs WHERE idx=? AND status!='done'", [(i,) for i in indices])
+
     def count(self, status: str | None = None) -> int:
         if status is None:
             return int(self.con.execute("SELECT count(*) FROM runs").fetchone()[0])
