@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom._io.names import CATALOG as CATALOG  # re-exported
-from neuroloom.errors import StudyError
+from neuroloom.errors import StudyError, StudyLockedError
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
@@ -55,6 +55,54 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
 
+BUSY_TIMEOUT = 5.0
+"""Seconds a statement waits for a lock another program holds on the catalog before giving up."""
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def locked_error(file: Path, exc: sqlite3.Error) -> StudyLockedError:
+    """The error for a catalog that another program keeps locked."""
+    return StudyLockedError(
+        f"the study catalog {file} is locked by another program ({exc}; waited {BUSY_TIMEOUT:g} s): "
+        "close the program that has it open (an SQLite browser, another neuroloom process writing "
+        "to this study), then try again"
+    )
+
+
+class CatalogConnection(sqlite3.Connection):
+    """An SQLite connection whose "database is locked" is a :class:`StudyLockedError` naming the file."""
+
+    file: Path
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+    def executescript(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+
 def quote_column(column: str) -> str:
     """Quote a column name for SQLite (double quotes, inner quotes doubled)."""
     return '"' + column.replace('"', '""') + '"'
@@ -75,15 +123,19 @@ class Catalog:
         self.file = path / CATALOG
         self.readonly = readonly
         try:
-            if readonly:
-                self.con = sqlite3.connect(
-                    f"file:{self.file}?mode=ro", uri=True, timeout=30, isolation_level=None
-                )
-            else:
-                self.con = sqlite3.connect(self.file, timeout=60, isolation_level=None)
+            target = f"file:{self.file}?mode=ro" if readonly else str(self.file)
+            con = sqlite3.connect(
+                target, uri=readonly, timeout=BUSY_TIMEOUT, isolation_level=None, factory=CatalogConnection
+            )
+            assert isinstance(con, CatalogConnection)
+            con.file = self.file
+            self.con: CatalogConnection = con
+            if not readonly:
                 self.con.execute("PRAGMA journal_mode=WAL")
                 self.con.execute("PRAGMA synchronous=NORMAL")
                 self.con.executescript(_SCHEMA)
+        except StudyLockedError:
+            raise
         except sqlite3.Error as exc:
             raise StudyError(f"cannot open the study catalog {self.file}: {exc}") from None
         self._param_columns: list[str] | None = None
