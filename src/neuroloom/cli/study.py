@@ -26,6 +26,8 @@ from neuroloom.studyfile.generic import design, load_job, study_dir
 @click.option("--address", default=None, help="dask scheduler address (backend dask).")
 @click.option("--retry-failed", is_flag=True, help="Run failed runs again.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--git-commit", is_flag=True, help="Commit the code (study/job file's repository) first.")
+@click.option("--git-fail", is_flag=True, help="Refuse to run when that code has uncommitted changes.")
 def run_command(
     study_file: str,
     overrides: tuple[str, ...],
@@ -34,19 +36,24 @@ def run_command(
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    git_commit: bool,
+    git_fail: bool,
 ) -> None:
     """Create or open the study described by STUDY_FILE and run its pending runs."""
     from neuroloom._io.config import read_config
     from neuroloom.datastore.study import Study
     from neuroloom.params.tree import ParamTree
+    from neuroloom.store.provenance import set_code_directory
 
     file = Path(study_file).resolve()
     config = read_config(file)
+    set_code_directory(file.parent)  # git provenance of the user's code, not of this console script
+    git = {"git_commit": git_commit, "git_fail": git_fail}
     if isinstance(config, dict) and "network" in config and "job" not in config.get("study", {}):
         from neuroloom.cli.report import run_network_study  # the main job: network + simulator
 
         args = (overrides, backend, workers, address, retry_failed, no_progress)
-        return run_network_study(file, config, *args)
+        return run_network_study(file, config, *args, **git)
     if not isinstance(config, dict) or "study" not in config:
         raise StudyError(f"{file}: a study file needs a [study] table with path and job")
     meta = config["study"]
@@ -62,9 +69,13 @@ def run_command(
     study.set_params(wanted, source=str(file))
     added = sum(study.explore(design(entry)) for entry in config.get("explore", []))
     click.echo(f"study {study.path}: {added} new runs, {study.catalog.count('pending')} pending")
+    job_target = str(meta["job"]).rpartition(":")[0]
+    if job_target.endswith(".py"):
+        set_code_directory((file.parent / job_target).resolve().parent)
     job = load_job(str(meta["job"]), file.parent)
     report = study.run(
         job,
+        **git,
         backend=backend or meta.get("backend", "processes"),
         workers=workers or meta.get("workers"),
         address=address or meta.get("address"),

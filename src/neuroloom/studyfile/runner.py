@@ -131,11 +131,19 @@ def run_spec(
     retry_failed: bool = False,
     progress: bool = True,
     echo: Callable[[str], Any] = print,
+    git_commit: bool = False,
+    git_fail: bool = False,
 ) -> tuple[Any, Any]:
-    """Prepare the study of ``spec`` and run its pending runs; returns ``(study, RunReport)``."""
+    """Prepare the study of ``spec`` and run its pending runs; returns ``(study, RunReport)``.
+
+    ``git_commit``/``git_fail`` as in ``Study.run``, for the study file's repository.
+    """
     study, job = prepare_study(spec, overrides, progress=progress, echo=echo)
     report = study.run(
         job,
+        git_commit=git_commit,
+        git_fail=git_fail,
+        git_repo=Path(spec.file).resolve().parent,
         backend=backend or spec.backend,
         workers=workers or spec.workers,
         address=address or spec.address,
