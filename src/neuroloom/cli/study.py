@@ -48,12 +48,11 @@ def run_command(
     file = Path(study_file).resolve()
     config = read_config(file)
     set_code_directory(file.parent)  # git provenance of the user's code, not of this console script
-    git = {"git_commit": git_commit, "git_fail": git_fail}
     if isinstance(config, dict) and "network" in config and "job" not in config.get("study", {}):
         from neuroloom.cli.report import run_network_study  # the main job: network + simulator
 
         args = (overrides, backend, workers, address, retry_failed, no_progress)
-        return run_network_study(file, config, *args, **git)
+        return run_network_study(file, config, *args, git_commit=git_commit, git_fail=git_fail)
     if not isinstance(config, dict) or "study" not in config:
         raise StudyError(f"{file}: a study file needs a [study] table with path and job")
     meta = config["study"]
@@ -75,7 +74,8 @@ def run_command(
     job = load_job(str(meta["job"]), file.parent)
     report = study.run(
         job,
-        **git,
+        git_commit=git_commit,
+        git_fail=git_fail,
         backend=backend or meta.get("backend", "processes"),
         workers=workers or meta.get("workers"),
         address=address or meta.get("address"),
