@@ -150,6 +150,10 @@ class KeyConflictError(NeuroloomError, ValueError):
     """A key would be a value and a prefix of other keys at once."""
 
 
+class ItemChangedError(NeuroloomError, OSError):
+    """A lazy value (zarr/dask) read data of an item that was overwritten or deleted since."""
+
+
 def with_context(exc: BaseException, message: str) -> NeuroloomError:
     """A neuroloom error saying ``message`` about ``exc``; raise it ``from exc``.
 

@@ -148,14 +148,25 @@ class DaskParquetCodec(Codec):
         return info
 
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
+        return self.load_item(directory, info, str(directory), **options)
+
+    def load_item(self, directory: Path, info: dict[str, Any], key: str, **options: Any) -> Any:
+        """The frame, lazily; reading data of ``key`` that went away raises ``ItemChangedError``."""
         import dask.dataframe as dd
+
+        from neuroloom.store.codecs.lazy_frames import GuardedFileSystem
 
         labels = info.get("labels") or {}
         columns = options.get("columns")
         if columns is not None:
             first = min((directory / "parts").glob("*.parquet"), default=directory / "parts" / "missing")
             columns = _stored_names(columns, labels, first)
-        frame = dd.read_parquet(str(directory / "parts"), engine="pyarrow", columns=columns)
+        frame = dd.read_parquet(
+            str(directory / "parts"),
+            engine="pyarrow",
+            columns=columns,
+            filesystem=GuardedFileSystem(item=key),
+        )
         # dask reads text columns as its own string dtype: give back the dtypes that were stored
         wanted = info.get("dtypes") or {}
         fix = {
