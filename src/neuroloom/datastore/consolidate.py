@@ -19,6 +19,11 @@ The coordinating process updates the tables after recording finished runs
 (:func:`after_record`, called by the runner); ``study.consolidate()`` brings
 them up to date at any time (runs recorded but not yet in the tables are read,
 runs that are no longer recorded are dropped).
+
+A run whose files cannot be read (a truncated ``spikes.h5``) is quarantined:
+reported once with a warning, named in the manifest (``quarantined``: index ->
+reason) and left out of the tables and of every view, so the other runs can
+still be queried. ``consolidate(rebuild=True)`` tries it again.
 """
 
 from __future__ import annotations
@@ -402,12 +407,23 @@ def update(
                 table = read_parts(study_path, manifest, kind)
                 table = table.filter(pc.invert(pc.is_in(table.column("run"), keep)))
                 manifest["parts"][kind] = [_write_part(folder, kind, table)] if table.num_rows else []
+        quarantined: dict[str, str] = dict(manifest.get("quarantined") or {})
+        if new is None:  # runs no longer recorded (deleted, run again) leave quarantine
+            quarantined = {k: v for k, v in quarantined.items() if int(k) in wanted}
         if todo:
             collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
             items = sorted(todo.items())
             for idx, text in tqdm(items, desc="consolidating", unit="run", disable=not progress):
+                if str(idx) in quarantined:
+                    continue
                 summary = json.loads(text) if isinstance(text, str) else dict(text)
-                for kind, tables in read_run(study_path, idx, summary).items():
+                try:
+                    rows = read_run(study_path, idx, summary)
+                except RecordingError as exc:
+                    quarantined[str(idx)] = str(exc)
+                    _report_quarantine(study_path, idx, exc)
+                    continue
+                for kind, tables in rows.items():
                     collected[kind].extend(tables)
             for kind in KINDS:
                 if collected[kind]:
@@ -428,7 +444,8 @@ def update(
         old_runs = manifest.get("runs")
         manifest["runs"] = runs_name
         manifest["params"] = names
-        manifest["recorded_runs"] = len(have_set - drop) + len(todo)
+        manifest["recorded_runs"] = len(have_set - drop) + len(todo)  # quarantined runs count as seen
+        manifest["quarantined"] = quarantined
         manifest["fingerprint"] = fingerprint(catalog.con)
         recorded = read_parts(study_path, manifest, "recorded", ["kind", "population", "variable"])
         manifest["populations"] = {
@@ -446,6 +463,22 @@ def update(
             remove_path(folder / old_runs)
         _sweep(folder, now | {runs_name})
     return manifest
+
+
+def _report_quarantine(study_path: Path, idx: int, exc: Exception) -> None:
+    """Say once (when it is found) that a run's files are damaged and what that means."""
+    warnings.warn(
+        f"{exc}; run {idx} of {study_path} is quarantined: its recordings are left out of the "
+        "tables and views (other runs are not affected) and this is not reported again; restore or "
+        "re-create its files, then study.consolidate(rebuild=True), or run it again",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def quarantined_runs(manifest: Mapping[str, Any]) -> dict[int, str]:
+    """Runs whose recordings could not be read: index -> why (see :func:`update`)."""
+    return {int(k): str(v) for k, v in (manifest.get("quarantined") or {}).items()}
 
 
 def _sweep(folder: Path, keep: Iterable[str]) -> None:

@@ -37,6 +37,7 @@ from neuroloom.datastore.consolidate import (
     fingerprint,
     is_fresh,
     load_parquet,
+    quarantined_runs,
     read_manifest,
     read_parts,
     tables_dir,
@@ -87,7 +88,13 @@ def runs_table(study: Study, manifest: dict[str, Any]) -> pa.Table:
         return pa.table({"run": pa.array([], pa.int64())})
     cols = ["run", "status", *("p:" + n for n in manifest["params"])]
     table = load_parquet(tables_dir(study.path) / manifest["runs"], cols)
-    return table.filter(pc.equal(table.column("status"), "done")).drop_columns(["status"])
+    usable = pc.equal(table.column("status"), "done")
+    damaged = quarantined_runs(manifest)
+    if damaged:  # unreadable recordings: out of every view (reported once by the consolidation)
+        usable = pc.and_(
+            usable, pc.invert(pc.is_in(table.column("run"), pa.array(list(damaged), pa.int64())))
+        )
+    return table.filter(usable).drop_columns(["status"])
 
 
 def column_values(study: Study, table: pa.Table, name: str) -> Any:
