@@ -168,6 +168,6 @@ def with_context(exc: BaseException, message: str) -> NeuroloomError:
             made = type(exc)(message)
         except Exception:  # a subclass with another constructor
             made = None
-        if made is not None and str(made) == message:
+        if made is not None and made.args == (message,):
             return made
     return NeuroloomError(f"{message} ({type(exc).__module__}.{type(exc).__qualname__})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from neuroloom.errors import NeuroloomError, SimulationError, with_context
+from neuroloom.errors import NeuroloomError, ParameterError, SimulationError, with_context
 
 
 class ModelError(Exception):
@@ -26,6 +26,7 @@ class CodedSimulationError(SimulationError):
         (ModelError(7, "diverged"), NeuroloomError),
         (CodedSimulationError(3, "no cell"), NeuroloomError),
         (SimulationError("plain"), SimulationError),
+        (ParameterError("a KeyError too"), ParameterError),
         (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), NeuroloomError),
     ],
 )
