@@ -33,6 +33,9 @@ def run_network_study(
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    *,
+    git_commit: bool = False,
+    git_fail: bool = False,
 ) -> None:
     """``neuroloom run`` for a study file with a ``[network]`` section (the main job), then its report."""
     import sys
@@ -51,6 +54,8 @@ def run_network_study(
         retry_failed=retry_failed,
         progress=not no_progress,
         echo=click.echo,
+        git_commit=git_commit,
+        git_fail=git_fail,
     )
     click.echo(str(report))
     if report.done or study.catalog.count("done"):

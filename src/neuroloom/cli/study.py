@@ -45,6 +45,8 @@ relative to the current directory, or to --out.
 @click.option("--address", default=None, help="dask scheduler address (backend dask).")
 @click.option("--retry-failed", is_flag=True, help="Run failed runs again.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--git-commit", is_flag=True, help="Commit the code (study/job file's repository) first.")
+@click.option("--git-fail", is_flag=True, help="Refuse to run when that code has uncommitted changes.")
 def run_command(
     study_file: str,
     overrides: tuple[str, ...],
@@ -54,18 +56,22 @@ def run_command(
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    git_commit: bool,
+    git_fail: bool,
 ) -> None:
     from neuroloom._io.config import read_config
+    from neuroloom.store.provenance import set_code_directory
     from neuroloom.studyfile.spec import parse_spec
 
     file = Path(study_file).resolve()
     spec = parse_spec(read_config(file), file, root=out)
+    set_code_directory(file.parent)  # git provenance of the user's code, not of this console script
     args = (overrides, backend, workers, address, retry_failed, no_progress)
     if spec.job is None:
         from neuroloom.cli.report import run_network_study  # the main job: network + simulator
 
-        return run_network_study(spec, *args)
-    return _run_job_study(spec, *args)
+        return run_network_study(spec, *args, git_commit=git_commit, git_fail=git_fail)
+    return _run_job_study(spec, *args, git_commit=git_commit, git_fail=git_fail)
 
 
 def _run_job_study(
@@ -76,10 +82,14 @@ def _run_job_study(
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    *,
+    git_commit: bool = False,
+    git_fail: bool = False,
 ) -> None:
     """``neuroloom run`` for a study file with ``[study] job = "file.py:function"``."""
     from neuroloom.datastore.study import Study
     from neuroloom.params.tree import ParamTree
+    from neuroloom.store.provenance import set_code_directory
     from neuroloom.studyfile.generic import design, load_job
     from neuroloom.studyfile.runner import explored_overrides
     from neuroloom.studyfile.spec import StudySpec
@@ -101,9 +111,14 @@ def _run_job_study(
     study.set_params(wanted, source=str(spec.file))
     added = sum(study.explore(design(entry)) for entry in spec.explore)
     click.echo(f"study {study.path}: {added} new runs, {study.catalog.count('pending')} pending")
+    job_target = spec.job.rpartition(":")[0]
+    if job_target.endswith(".py"):
+        set_code_directory((spec.file.parent / job_target).resolve().parent)
     job = load_job(spec.job, spec.file.parent)
     report = study.run(
         job,
+        git_commit=git_commit,
+        git_fail=git_fail,
         backend=backend or spec.backend,
         workers=workers or spec.workers,
         address=address or spec.address,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from neuroloom.errors import InputSpecError, SimulationError, StudyFileError
+from neuroloom.errors import InputSpecError, SimulationError, StudyFileError, with_context
 from neuroloom.studyfile.spec import InputSpec, StudySpec, spec_for_run
 
 __all__ = ["NetworkJob", "check_simulator", "make_inputs", "run_circuit", "simulate_run"]
@@ -206,4 +206,4 @@ def check_simulator(name: str, file: Path | str) -> None:
         else:
             _adapter(name, file)
     except SimulationError as exc:
-        raise type(exc)(f"{file}: [simulation] simulator = {name!r}: {exc}") from None
+        raise with_context(exc, f"{file}: [simulation] simulator = {name!r}: {exc}") from exc

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from neuroloom.errors import ItemNotFoundError, SimulationError, StudyFileError
+from neuroloom.errors import ItemNotFoundError, SimulationError, StudyFileError, with_context
 from neuroloom.studyfile.job import NetworkJob, check_simulator, load_network, make_inputs, run_circuit
 from neuroloom.studyfile.network import build_network, circuit_checksum, network_folder, network_hash
 from neuroloom.studyfile.spec import StudySpec, parse_spec, references, spec_for_run
@@ -175,14 +175,14 @@ def _check_circuit(spec: StudySpec, circuit: Path, echo: Callable[[str], Any]) -
     try:
         network = load_network(circuit)
     except SimulationError as exc:
-        raise type(exc)(f"{spec.file}: [network] {circuit}: {exc}") from None
+        raise with_context(exc, f"{spec.file}: [network] {circuit}: {exc}") from exc
     scale_weights(network, spec.simulation.weight_scale, f"{spec.file}: [simulation]")
     inputs = make_inputs(spec.inputs, spec.file)
     try:
         check_input_targets(inputs, network)
         record_spec(spec.simulation.record or None, network)
     except SimulationError as exc:
-        raise type(exc)(f"{spec.file}: {exc}") from None
+        raise with_context(exc, f"{spec.file}: {exc}") from exc
     for name in _unconnected_inputs(spec, network):
         echo(
             f"warning: {spec.file}: [[inputs]] drive population {name!r}, which connects to nothing (no "
@@ -258,11 +258,19 @@ def run_spec(
     retry_failed: bool = False,
     progress: bool = True,
     echo: Callable[[str], Any] = print,
+    git_commit: bool = False,
+    git_fail: bool = False,
 ) -> tuple[Any, Any]:
-    """Prepare the study of ``spec`` and run its pending runs; returns ``(study, RunReport)``."""
+    """Prepare the study of ``spec`` and run its pending runs; returns ``(study, RunReport)``.
+
+    ``git_commit``/``git_fail`` as in ``Study.run``, for the study file's repository.
+    """
     study, job = prepare_study(spec, overrides, progress=progress, echo=echo)
     report = study.run(
         job,
+        git_commit=git_commit,
+        git_fail=git_fail,
+        git_repo=Path(spec.file).resolve().parent,
         backend=backend or spec.backend,
         workers=workers or spec.workers,
         address=address or spec.address,
