@@ -41,10 +41,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroloom.errors import SimulationError, SimulatorNotInstalledError
+from neuroloom.errors import SimulationError, SimulatorNotInstalledError, UnsupportedModelError
 from neuroloom.sim.cache import cache_dir
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
 from neuroloom.sim.point import (
+    MODELS,
     PointNetwork,
     PointPopulation,
     PointProjection,
@@ -331,6 +332,19 @@ def _synapses(
     return out
 
 
+def check_models(net: PointNetwork) -> None:
+    """Every neuron model of ``net`` must have Brian2 equations here."""
+    for pop in net.neurons:
+        assert pop.model is not None
+        if not pop.model.generic:
+            continue
+        owner = "NEURON (simulator='neuron')" if pop.model.synapse == "nrn" else "NEST (simulator='nest')"
+        raise UnsupportedModelError(
+            f"population {pop.name!r}: Brian2 has no model {pop.model.name!r}; {owner} has it. "
+            f"Brian2 models: {', '.join(sorted(MODELS))}"
+        )
+
+
 def simulate(
     circuit: Any,
     inputs: Iterable[Input] | None = None,
@@ -373,6 +387,7 @@ def simulate(
     net_arrays = network if network is not None else load_point_network(circuit)
     signals_spec = record_spec(record, net_arrays)
     check_input_targets(inputs, net_arrays)
+    check_models(net_arrays)
     configure(target)
     rng = np.random.default_rng(seed)
     if seed is not None:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroloom.errors import SimulationError, SimulatorNotInstalledError
+from neuroloom.errors import SimulationError, SimulatorNotInstalledError, UnsupportedModelError
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
 from neuroloom.sim.point import (
     PointNetwork,
@@ -38,7 +38,7 @@ from neuroloom.sim.point import (
 )
 from neuroloom.sim.result import Signal, SimulationResult, spike_table
 
-__all__ = ["simulate"]
+__all__ = ["check_models", "simulate"]
 
 _NEST_NAMES = {"v": "V_m", "I_ex": "I_syn_ex", "I_in": "I_syn_in", "g_ex": "g_ex", "g_in": "g_in"}
 
@@ -53,6 +53,24 @@ def _nest() -> Any:
             "(or pip install 'neuroloom[sim]')"
         ) from exc
     return nest
+
+
+def _nest_name(variable: str) -> str:
+    return _NEST_NAMES.get(variable, variable)
+
+
+def check_models(nest: Any, net: PointNetwork) -> None:
+    """Every neuron model of ``net`` must be one NEST has (``nest.node_models``)."""
+    available = set(nest.node_models)
+    for pop in net.neurons:
+        assert pop.model is not None
+        if pop.model.name in available:
+            continue
+        other = " NEURON has it (simulator='neuron')." if pop.model.synapse == "nrn" else ""
+        raise UnsupportedModelError(
+            f"population {pop.name!r}: NEST has no model {pop.model.name!r}.{other} NEST's neuron models: "
+            f"{', '.join(sorted(m for m in available if not m.endswith(('_generator', '_recorder'))))}"
+        )
 
 
 def _reset(nest: Any, dt: float, seed: int | None, threads: int) -> None:
@@ -115,20 +133,30 @@ def simulate(
         else:
             gens.set([{"spike_times": t} for t in per_node])
             nodes[pop.name] = gens
+    check_models(nest, net)
     for pop in net.neurons:
         assert pop.model is not None
         # parameters equal for every neuron go in once (as a hand-written script does);
         # only the others are set per neuron
         uniform = {k: float(v[0]) for k, v in pop.params.items() if v.size and np.all(v == v[0])}
+        uniform.update({k: v[0] for k, v in pop.extra.items() if all(x == v[0] for x in v)})
         try:
             group = nest.Create(pop.model.name, pop.size, params=uniform)
         except Exception as exc:
             raise SimulationError(
                 f"NEST cannot create {pop.model.name} for population {pop.name!r}: {exc}"
             ) from exc
-        varying = {k: v.tolist() for k, v in pop.params.items() if k not in uniform}
+        varying = {
+            k: v.tolist() for k, v in pop.params.items() if k not in uniform and not np.all(np.isnan(v))
+        }
+        varying.update(pop.extra)
         if varying:
-            group.set(varying)
+            try:
+                group.set(varying)
+            except Exception as exc:
+                raise SimulationError(
+                    f"NEST refuses the parameters of population {pop.name!r} ({pop.model.name}): {exc}"
+                ) from exc
         nodes[pop.name] = group
         for clamp in clamps_for(inputs, pop.name):
             targets = clamp.targets(np.arange(pop.size, dtype=np.int64))
@@ -170,7 +198,7 @@ def simulate(
         for variable, ids in variables.items():
             meter = nest.Create(
                 "multimeter",
-                params={"record_from": [_NEST_NAMES[variable]], "interval": float(record_dt or dt)},
+                params={"record_from": [_nest_name(variable)], "interval": float(record_dt or dt)},
             )
             nest.Connect(meter, nodes[population][ids.tolist()])
             meters[(population, variable)] = (ids, meter)
@@ -191,14 +219,14 @@ def simulate(
         events = meter.get("events")
         senders = np.asarray(events["senders"], np.int64) - first[population]
         times = np.asarray(events["times"], np.float64)
-        values = np.asarray(events[_NEST_NAMES[variable]], np.float64)
+        values = np.asarray(events[_nest_name(variable)], np.float64)
         grid = np.unique(times)
         column = np.searchsorted(ids, senders) if np.all(np.diff(ids) > 0) else _positions(ids, senders)
         table = np.full((grid.size, ids.size), np.nan)
         table[np.searchsorted(grid, times), column] = values
         model = net.populations[population].model
         assert model is not None
-        signals[(population, variable)] = Signal(ids, grid, table, model.recordables[variable])
+        signals[(population, variable)] = Signal(ids, grid, table, model.recordables.get(variable, ""))
     spikes = pd.concat(spike_parts, ignore_index=True) if spike_parts else spike_table("", [], [])
     return SimulationResult(
         spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
