@@ -56,7 +56,9 @@ def test_model_one_simulator_lacks_names_the_ones_it_has_and_the_one_that_has_it
     net = load_point_network(cfg)  # any NEST model loads; parameters are NEST's to check
     pop = net.populations["pop"]
     assert pop.model is not None and pop.model.generic and pop.params["C_m"].tolist() == [100.0, 100.0]
-    with pytest.raises(UnsupportedModelError, match=r"'pop'.*Brian2 has no model 'hh_psc_alpha'.*NEST.*iaf_psc_exp"):
+    with pytest.raises(
+        UnsupportedModelError, match=r"'pop'.*Brian2 has no model 'hh_psc_alpha'.*NEST.*iaf_psc_exp"
+    ):
         brian2_models(net)
     with pytest.raises(UnsupportedModelError, match=r"nrn:IntFire1.*NEST has hh_psc_alpha"):
         neuron_models(net)
@@ -97,7 +99,11 @@ def test_edges_without_delay_get_nests_default_with_a_warning(tmp_path: Path) ->
     )
     net = load_point_network(cfg)
     assert net.projections[0].delays.tolist() == [1.0, 1.0]
-    assert len(net.warnings) == 1 and "'src_to_pop'" in net.warnings[0] and "2 edges have no delay" in net.warnings[0]
+    assert (
+        len(net.warnings) == 1
+        and "'src_to_pop'" in net.warnings[0]
+        and "2 edges have no delay" in net.warnings[0]
+    )
 
 
 def test_record_spec_and_input_targets(tmp_path: Path) -> None:

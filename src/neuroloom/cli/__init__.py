@@ -81,6 +81,7 @@ def demo_command(
 
 # Commands of each layer register themselves on ``main`` when imported.
 from neuroloom.cli import report as _report  # noqa: E402,F401
+from neuroloom.cli import sim as _sim  # noqa: E402,F401  (after study: widens its run command)
 from neuroloom.cli import sonata as _sonata  # noqa: E402,F401
 from neuroloom.cli import store as _store  # noqa: E402,F401
 from neuroloom.cli import study as _study  # noqa: E402,F401

@@ -7,9 +7,9 @@
   (``/processing/<trial>/spike_train/<node_id>/data``): the trains of the
   node set's population. A file with one population (or the old layout,
   which has none) feeds whatever node set it is given to, as NEST and bmtk do.
-  Times are moved up to the next step of the time grid, where NEST's
-  ``spike_generator`` with ``precise_times`` (bmtk's setting) delivers them to
-  grid-based neurons.
+  For NEST and Brian2, times are moved up to the next step of the time grid,
+  where NEST's ``spike_generator`` with ``precise_times`` (bmtk's setting)
+  delivers them to grid-based neurons; NEURON gets the exact times.
 - ``"module": "poisson"`` (``rate`` Hz, optional ``start``/``stop`` ms):
   independent Poisson trains for the node set (a neuroloom extension; bmtk
   writes Poisson trains to a spike file with its ``PoissonSpikeGenerator``).
@@ -133,7 +133,9 @@ def _pick(
     raise ConfigError(f"{where}: the spike file has populations {named}, none named {population!r}")
 
 
-def _spike_inputs(config: SimulationConfig, circuit: Any, name: str, spec: Mapping[str, Any]) -> list[Input]:
+def _spike_inputs(
+    config: SimulationConfig, circuit: Any, name: str, spec: Mapping[str, Any], grid: bool
+) -> list[Input]:
     module = str(spec.get("module", "")).lower()
     targets = node_set_ids(config, circuit, spec.get("node_set"), f"inputs.{name}.node_set")
     if module == "poisson":
@@ -161,8 +163,10 @@ def _spike_inputs(config: SimulationConfig, circuit: Any, name: str, spec: Mappi
     for pop, wanted in targets.items():
         ids, times = _pick(trains, pop, f"{config.path}: inputs.{name} ({path})")
         keep = np.isin(ids, wanted)
-        steps = np.ceil(times[keep] / config.dt - 1e-6)
-        out.append(SpikeTrainInput(pop, node_ids=ids[keep], times=np.maximum(steps, 1.0) * config.dt))
+        chosen = times[keep]
+        if grid:
+            chosen = np.maximum(np.ceil(chosen / config.dt - 1e-6), 1.0) * config.dt
+        out.append(SpikeTrainInput(pop, node_ids=ids[keep], times=chosen))
     return out
 
 
@@ -180,8 +184,12 @@ def _clamp_inputs(config: SimulationConfig, circuit: Any, name: str, spec: Mappi
     ]
 
 
-def config_inputs(config: SimulationConfig, circuit: Any) -> list[Input]:
-    """Every enabled input of ``config`` as neuroloom inputs."""
+def config_inputs(config: SimulationConfig, circuit: Any, *, grid: bool = True) -> list[Input]:
+    """Every enabled input of ``config`` as neuroloom inputs.
+
+    ``grid``: move spike times up onto the time grid (NEST, Brian2); NEURON
+    delivers events at their exact times, as bmtk's bionet does.
+    """
     out: list[Input] = []
     for name, spec in config.inputs.items():
         if not isinstance(spec, Mapping):
@@ -191,7 +199,7 @@ def config_inputs(config: SimulationConfig, circuit: Any) -> list[Input]:
         module = str(spec.get("module", "")).lower()
         kind = str(spec.get("input_type", "")).lower()
         if module in SPIKE_MODULES or module == "poisson":
-            out += _spike_inputs(config, circuit, name, spec)
+            out += _spike_inputs(config, circuit, name, spec, grid)
         elif module == "iclamp" or kind == "current_clamp":
             out += _clamp_inputs(config, circuit, name, spec)
         else:

@@ -185,8 +185,9 @@ def _write_outputs(run: ConfigRun, net: PointNetwork, folder: Path) -> None:
             if model is not None and (var == variable or _VARIABLES.get(variable) == var):
                 step = float(np.diff(signal.times[:2])[0]) if signal.times.size > 1 else config.dt
                 start = float(signal.times[0]) if signal.times.size else 0.0
+                stop = start + step * signal.times.size  # SONATA: frames = (tstop - tstart) / dt
                 parts[pop] = FrameReport(
-                    signal.node_ids, signal.values, (start, config.tstop, step), units=signal.unit or "mV"
+                    signal.node_ids, signal.values, (start, stop, step), units=signal.unit or "mV"
                 )
         target = folder / str(report.get("file_name", f"{name}.h5"))
         run.outputs[name] = write_frame_report(target, parts)
@@ -234,7 +235,7 @@ def run_config(
     name = _simulator(config, simulator)
     circuit = _circuit(config)
     net = load_point_network(circuit)
-    inputs = config_inputs(config, circuit)
+    inputs = config_inputs(config, circuit, grid=name != "neuron")
     record = _record(config, circuit, net)
     folder = _output_dir(config, output_dir) if write else None
     result = _simulate(name, net, config, inputs, record, target)

@@ -27,8 +27,8 @@ from neuroloom.errors import (
     UnsupportedModelError,
 )
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes
-from neuroloom.sim.point import INTFIRE1, PointNetwork, check_input_targets, load_point_network
-from neuroloom.sim.result import SimulationResult, spike_table
+from neuroloom.sim.point import INTFIRE1, PointNetwork, check_input_targets, load_point_network, record_spec
+from neuroloom.sim.result import Signal, SimulationResult, spike_table
 
 __all__ = ["check_models", "simulate"]
 
@@ -102,6 +102,28 @@ def _neuron_index(net: PointNetwork, population: str) -> int:
     raise SimulationError(f"population {population!r} has no NEURON cells")
 
 
+def _record(
+    h: Any, net: PointNetwork, cells: list[Any], record: Mapping[str, Any], dt: float
+) -> dict[tuple[str, str], tuple[Any, list[Any]]]:
+    """One NEURON vector per recorded variable and cell (``m`` of IntFire1: its state, updated at events)."""
+    out: dict[tuple[str, str], tuple[Any, list[Any]]] = {}
+    for population, variables in record_spec(record, net).items():
+        base = _neuron_index(net, population)
+        for variable, ids in variables.items():
+            vecs = []
+            for k in ids.tolist():
+                cell = cells[2 * (base + k)]
+                if not hasattr(cell, f"_ref_{variable}"):
+                    raise SimulationError(
+                        f"record: IntFire1 population {population!r} has no variable {variable!r}"
+                    )
+                vec = h.Vector()
+                vec.record(getattr(cell, f"_ref_{variable}"), dt)
+                vecs.append(vec)
+            out[(population, variable)] = (ids, vecs)
+    return out
+
+
 def simulate(
     circuit: Any,
     inputs: Iterable[Input] | None = None,
@@ -119,8 +141,6 @@ def simulate(
     net = network if network is not None else load_point_network(circuit)
     check_input_targets(inputs, net)
     check_models(net)
-    if record:
-        raise SimulationError("the NEURON point adapter records spikes only; IntFire1 has no membrane trace")
     for pop in net.neurons:
         if clamps_for(inputs, pop.name):
             raise InputSpecError(f"IntFire1 population {pop.name!r} cannot take a current clamp")
@@ -147,23 +167,29 @@ def simulate(
     spike_t, spike_gid = h.Vector(), h.Vector()
     pc.spike_record(-1, spike_t, spike_gid)
     keep += [stim, tvec, gidvec]
+    vectors = _record(h, net, cells, record or {}, dt)
     h.dt = dt
     build_seconds = _time.perf_counter() - started
     started = _time.perf_counter()
-    pc.set_maxstep(10)
+    h.load_file("stdrun.hoc")
     h.finitialize()
-    pc.psolve(duration)
+    h.continuerun(duration)  # one process: events go straight from sources to NetCons (zero delays allowed)
     run_seconds = _time.perf_counter() - started
     times = np.asarray(spike_t.as_numpy(), np.float64).copy()
     gids = np.asarray(spike_gid.as_numpy(), np.float64).astype(np.int64)
     for pop in net.neurons:
         mine = (gids >= offsets[pop.name]) & (gids < offsets[pop.name] + pop.size)
         spike_parts.append(spike_table(pop.name, gids[mine] - offsets[pop.name], times[mine]))
+    signals = {}
+    for (population, variable), (ids, vecs) in vectors.items():
+        values = np.stack([np.asarray(v.as_numpy(), np.float64) for v in vecs], axis=1)
+        signals[(population, variable)] = Signal(ids, np.arange(values.shape[0]) * dt, values, "")
     pc.gid_clear()
     del keep
     spikes = pd.concat(spike_parts, ignore_index=True)
     return SimulationResult(
         spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
+        signals=signals,
         sizes={p.name: p.size for p in net.populations.values()},
         duration=float(duration),
         dt=float(dt),
