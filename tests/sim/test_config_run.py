@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from neuroloom.errors import NeuroloomError
 from neuroloom.sim import run_config
+
 from .references import INTFIRE, bmtk_pointnet, corpus_file, nest_by_hand, read_json
 
 SHARED = INTFIRE.parent / "shared_components"
