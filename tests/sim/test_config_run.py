@@ -57,14 +57,34 @@ def test_300_pointneurons_on_nest_equals_bmtk_pointnet(tmp_path: Path) -> None:
     assert len(frame.data) == len(frame.times) > 100_000 and -90 < float(np.mean(frame.data)) < -40
 
 
-def test_300_pointneurons_on_brian2_within_ten_percent_of_nest(tmp_path: Path) -> None:
-    """NEST here equals bmtk pointnet spike for spike (test above), so it stands for the reference."""
+def test_compare_300_pointneurons_nest_and_brian2(tmp_path: Path) -> None:
+    """NEST here equals bmtk pointnet spike for spike (test above): Brian2 is held to it."""
+    from neuroloom.sim.compare import compare_config, write_html
+
     config = corpus_file("300_pointneurons", "simulation_config.json")
-    nest_run = run_config(config, "nest", write=False)
-    run = run_config(config, "brian2", output_dir=tmp_path, target="numpy")
-    ours, nest_counts = _counts(run, "internal"), _counts(nest_run, "internal")
-    assert abs(ours.sum() - nest_counts.sum()) <= 0.10 * nest_counts.sum()
-    assert np.corrcoef(ours, nest_counts)[0, 1] >= 0.9
+    comparison = compare_config(config, ["nest", "brian2"], target="numpy")
+    assert comparison.deterministic  # spike-file input: first spikes are compared too
+    nest, brian = comparison.row("internal", "nest"), comparison.row("internal", "brian2")
+    assert nest["count_corr"] == 1.0 and nest["isi_ks"] == 0.0
+    assert brian["count_corr"] >= 0.9  # per-neuron spike counts
+    assert abs(brian["rate_rel_diff"]) <= 0.05  # population rate
+    assert brian["isi_ks"] <= 0.05  # ISI distributions
+    assert brian["first_spike_mae_ms"] <= 1.0
+    page = write_html(comparison, tmp_path / "compare.html").read_text()
+    assert "internal" in page and "<svg" in page and "default delay" in page
+
+
+def test_cli_compare_writes_the_report(tmp_path: Path) -> None:
+    from neuroloom.cli import main
+
+    config = INTFIRE / "one_cell_iclamp_nest" / "input" / "simulation_config.json"
+    out = tmp_path / "c.html"
+    args = ["compare", str(config), "--simulators", "nest,brian2", "--target", "numpy", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "one_cell_iclamp" in result.output and out.is_file()
+    bad = CliRunner().invoke(main, ["compare", str(config), "--simulators", "nest"])
+    assert bad.exit_code == 2 and "at least two simulators" in bad.output
 
 
 def _iclamp_cells(folder: Path, file: str, pop: str) -> tuple[list[dict[str, float]], np.ndarray]:
@@ -299,3 +319,18 @@ def test_cli_runs_a_simulation_config(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "post: 5 nodes" in result.output and (tmp_path / "o" / "spikes.h5").is_file()
+
+
+def test_brian2_cython_target_equals_numpy(tmp_path: Path, _sim_cache: Path) -> None:
+    """Brian2's default target compiles into the test cache and gives the numpy target's spikes."""
+    from neuroloom.sim.brian2 import choose_target
+
+    assert choose_target("auto") == "cython", "a C compiler and Cython are part of the test environment"
+    config = INTFIRE / "ten_cells_iclamp_nest" / "input" / "config.json"
+    compiled = run_config(config, "brian2", write=False, target="cython").result
+    plain = run_config(config, "brian2", write=False, target="numpy").result
+    assert compiled.simulator == "brian2-cython" and plain.simulator == "brian2-numpy"
+    assert len(compiled.spikes) > 20
+    np.testing.assert_array_equal(compiled.spikes["node_id"], plain.spikes["node_id"])
+    np.testing.assert_allclose(compiled.spikes["time"], plain.spikes["time"], atol=1e-9)
+    assert any(_sim_cache.rglob("*.so")), "the compiled code objects land in the test cache"

@@ -1,4 +1,4 @@
-"""``neuroloom run`` on a SONATA simulation config, and ``neuroloom compare``.
+"""``neuroloom run`` on a SONATA simulation config, and ``neuroloom compare CONFIG``.
 
 ``run`` is the study command (``cli/study.py``); this module widens it: a
 JSON file whose top level has ``run``, ``network`` or ``networks`` is a
@@ -63,3 +63,24 @@ def _widen_run_command() -> None:
 
 
 _widen_run_command()
+
+
+@main.command("compare")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--simulators",
+    default="nest,brian2",
+    show_default=True,
+    help="Comma-separated; the first is the reference.",
+)
+@click.option("--out", default="compare.html", show_default=True, help="The HTML report.")
+@click.option("--target", default="auto", show_default=True, help="Brian2 code generation target.")
+def compare_command(config: str, simulators: str, out: str, target: str) -> None:
+    """Run one SONATA simulation config on several simulators and write an HTML comparison."""
+    from neuroloom.sim.compare import compare_config, write_html
+
+    names = [s.strip() for s in simulators.split(",") if s.strip()]
+    comparison = compare_config(config, names, target=target)
+    columns = ["population", "simulator", "spikes", "rate_hz", "rate_rel_diff", "count_corr", "isi_ks"]
+    click.echo(comparison.table[columns].to_string(index=False))
+    click.echo(f"report: {write_html(comparison, out)}")

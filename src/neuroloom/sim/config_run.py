@@ -63,6 +63,7 @@ class ConfigRun:
     result: SimulationResult
     outputs: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    neurons: list[str] = field(default_factory=list)  # the simulated (non-virtual) populations
 
 
 def _simulator(config: SimulationConfig, simulator: str | None) -> str:
@@ -239,7 +240,7 @@ def run_config(
     record = _record(config, circuit, net)
     folder = _output_dir(config, output_dir) if write else None
     result = _simulate(name, net, config, inputs, record, target)
-    run = ConfigRun(config, name, result, warnings=list(net.warnings))
+    run = ConfigRun(config, name, result, warnings=list(net.warnings), neurons=[p.name for p in net.neurons])
     if folder is not None:
         _write_outputs(run, net, folder)
         _write_log(run, folder)

@@ -183,7 +183,9 @@ def simulate(
     signals = {}
     for (population, variable), (ids, vecs) in vectors.items():
         values = np.stack([np.asarray(v.as_numpy(), np.float64) for v in vecs], axis=1)
-        signals[(population, variable)] = Signal(ids, np.arange(values.shape[0], dtype=np.float64) * float(dt), values, "")
+        signals[(population, variable)] = Signal(
+            ids, np.arange(values.shape[0], dtype=np.float64) * float(dt), values, ""
+        )
     pc.gid_clear()
     del keep
     spikes = pd.concat(spike_parts, ignore_index=True)
