@@ -3,10 +3,12 @@
 ``simulate(circuit, inputs, duration, record=..., dt=...)``:
 
 - each neuron population becomes one ``NeuronGroup`` with NEST-compatible
-  integrate-and-fire equations (``iaf_psc_exp``, ``iaf_psc_alpha``,
-  ``iaf_cond_exp``, ``iaf_cond_alpha``: same parameter names, units,
-  defaults, refractoriness and weight conventions as NEST, so one circuit
-  runs in both);
+  equations (``iaf_psc_exp``, ``iaf_psc_alpha``, ``iaf_cond_exp``,
+  ``iaf_cond_alpha`` here; ``iaf_psc_delta``, ``aeif_cond_exp``,
+  ``aeif_cond_alpha``, ``izhikevich`` in :mod:`neuroloom.sim.brian2_models`:
+  same parameter names, units, defaults, refractoriness and weight
+  conventions as NEST, so one circuit runs in both); any other NEST model is
+  refused with the list of these and a pointer to the NEST adapter;
 - each edge population becomes one ``Synapses`` per sign of weight (positive
   weights onto the excitatory current/conductance, negative onto the
   inhibitory one), connected with ``connect(i=..., j=...)`` from arrays, with
@@ -42,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.errors import SimulationError, SimulatorNotInstalledError, UnsupportedModelError
+from neuroloom.sim.brian2_models import MIRRORED, model_code, parameter_units, synapse_target
 from neuroloom.sim.cache import cache_dir
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
 from neuroloom.sim.point import (
@@ -251,6 +254,10 @@ def _on_pre(population: PointPopulation, side: str, release_prob: float, weight:
     """``on_pre`` code; ``weight`` is ``w`` (per synapse) or a constant such as ``16.5*pA``."""
     model = population.model
     assert model is not None
+    if model.synapse == "delta":
+        template, _ = synapse_target(model.name)
+        gate = "" if release_prob >= 1.0 else f" * int(rand() < {release_prob!r})"
+        return template.format(w=f"{weight}{gate}")
     var = "I" if model.synapse == "current" else "g"
     target = f"{var}_{side}_post" if model.shape == "exp" else f"x_{side}_post"
     factor = "" if model.shape == "exp" else f" * {_E!r}"
@@ -258,9 +265,63 @@ def _on_pre(population: PointPopulation, side: str, release_prob: float, weight:
     return f"{target} += {weight}{factor}{gate}"
 
 
+def _mirrored_neurons(b2: Any, pop: PointPopulation, clamps: list[Any]) -> Any:
+    """A group for a model of :mod:`neuroloom.sim.brian2_models` (NEST's equations and names)."""
+    assert pop.model is not None
+    name = pop.model.name
+    values = {
+        k: (pop.params[k], getattr(b2, unit) if unit else 1.0)
+        for k, (_, unit) in parameter_units(name).items()
+    }
+    shared = frozenset(k for k, (a, _) in values.items() if a.size and np.all(a == a[0]))
+    clamp = "".join(
+        f" + clamp_amp_{k} * int(t >= clamp_on_{k}) * int(t < clamp_off_{k})" for k in range(len(clamps))
+    )
+    code = model_code(name, clamp, shared)
+    lines = [code.equations]
+    for k in range(len(clamps)):
+        lines += [
+            f"clamp_amp_{k} : amp (constant)",
+            f"clamp_on_{k} : second (constant, shared)",
+            f"clamp_off_{k} : second (constant, shared)",
+        ]
+    group = b2.NeuronGroup(
+        pop.size,
+        "\n".join(lines),
+        threshold=code.threshold,
+        reset=code.reset,
+        refractory=code.refractory or False,
+        method=code.method,
+        name=f"nl_{pop.name}",
+        namespace={k: float(values[k][0][0]) * values[k][1] for k in shared},
+    )
+    group.v = pop.params["V_m"] * b2.mV
+    if "w" in pop.params:
+        group.w = pop.params["w"] * b2.pA
+    if "U_m" in pop.params:
+        group.U_m = pop.params["U_m"] * b2.mV
+    for key, (array, unit) in values.items():
+        if key not in shared:
+            setattr(group, key, array * unit)
+    _set_clamps(b2, group, pop, clamps)
+    return group
+
+
+def _set_clamps(b2: Any, group: Any, pop: PointPopulation, clamps: list[Any]) -> None:
+    ids = np.arange(pop.size, dtype=np.int64)
+    for k, clamp in enumerate(clamps):
+        amp = np.zeros(pop.size)
+        amp[clamp.targets(ids)] = clamp.amplitude * 1000.0  # nA -> pA
+        setattr(group, f"clamp_amp_{k}", amp * b2.pA)
+        setattr(group, f"clamp_on_{k}", clamp.delay * b2.ms)
+        setattr(group, f"clamp_off_{k}", (clamp.delay + clamp.duration) * b2.ms)
+
+
 def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> Any:
     clamps = clamps_for(inputs, pop.name)
     assert pop.model is not None
+    if pop.model.name in MIRRORED:
+        return _mirrored_neurons(b2, pop, clamps)
     linear = pop.model.synapse == "current"
     values: dict[str, Any] = {}
     for name, array in pop.params.items():
@@ -284,13 +345,7 @@ def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> A
     for name, (array, unit) in values.items():
         if name not in shared:
             setattr(group, name, array * unit)
-    ids = np.arange(pop.size, dtype=np.int64)
-    for k, clamp in enumerate(clamps):
-        amp = np.zeros(pop.size)
-        amp[clamp.targets(ids)] = clamp.amplitude * 1000.0  # nA -> pA
-        setattr(group, f"clamp_amp_{k}", amp * b2.pA)
-        setattr(group, f"clamp_on_{k}", clamp.delay * b2.ms)
-        setattr(group, f"clamp_off_{k}", (clamp.delay + clamp.duration) * b2.ms)
+    _set_clamps(b2, group, pop, clamps)
     return group
 
 
@@ -299,7 +354,9 @@ def _synapses(
 ) -> list[Any]:
     model = target_pop.model
     assert model is not None
-    unit = b2.pA if model.synapse == "current" else b2.nS
+    unit = {"current": b2.pA, "conductance": b2.nS, "delta": b2.mV}[model.synapse]
+    unit_name = {"current": "pA", "conductance": "nS", "delta": "mV"}[model.synapse]
+    dimension = {"current": "amp", "conductance": "siemens", "delta": "volt"}[model.synapse]
     out = []
     for side, mask in (("ex", proj.weights >= 0), ("in", proj.weights < 0)):
         if not mask.any():
@@ -311,8 +368,7 @@ def _synapses(
         uniform = bool(np.all(delays == delays[0]))
         # one weight for every edge: compiled in as a constant, as a hand-written script does
         same_weight = bool(np.all(weights == weights[0]))
-        unit_name = "pA" if model.synapse == "current" else "nS"
-        per_edge = f"w : {'amp' if model.synapse == 'current' else 'siemens'} (constant)"
+        per_edge = f"w : {dimension} (constant)"
         syn = b2.Synapses(
             source,
             target,

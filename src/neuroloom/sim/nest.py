@@ -117,7 +117,7 @@ def simulate(
     for pop in net.virtual:
         gens = nest.Create("spike_generator", pop.size)
         ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
-        ids, times = grid_spikes(ids, times, dt)
+        ids, times = grid_spikes(ids, times, dt, unique=False)
         order = np.argsort(ids, kind="stable")
         bounds = np.searchsorted(ids[order], np.arange(pop.size + 1))
         per_node = np.split(np.round(times[order], 10), bounds[1:-1])
@@ -168,7 +168,12 @@ def simulate(
                     "stop": clamp.delay + clamp.duration,
                 },
             )
-            nest.Connect(dc, group[targets.tolist()] if targets.size != pop.size else group)
+            # delay dt (NEST's default is 1 ms): the current starts when the clamp says, as in Brian2
+            nest.Connect(
+                dc,
+                group[targets.tolist()] if targets.size != pop.size else group,
+                syn_spec={"delay": float(dt)},
+            )
     for name, collection in nodes.items():
         first[name] = int(collection[0].global_id) if len(collection) else 0  # tolist() reads every id
     for proj in net.projections:

@@ -66,7 +66,12 @@ class PointModel:
             return {}
         if self.synapse == "current":
             return {"v": "mV", "I_ex": "pA", "I_in": "pA"}
-        return {"v": "mV", "g_ex": "nS", "g_in": "nS"}
+        if self.shape == "izhikevich":
+            return {"v": "mV", "U_m": "mV"}
+        if self.synapse == "delta":
+            return {"v": "mV"}
+        extra = {"w": "pA"} if "w" in self.defaults else {}
+        return {"v": "mV", "g_ex": "nS", "g_in": "nS", **extra}
 
 
 _PSC = {
@@ -101,6 +106,47 @@ MODELS: dict[str, PointModel] = {
     "iaf_cond_exp": PointModel("iaf_cond_exp", "conductance", "exp", _COND),
     "iaf_cond_alpha": PointModel("iaf_cond_alpha", "conductance", "alpha", _COND),
 }
+# NEST's defaults of the models Brian2 mirrors beyond the integrate-and-fire four
+_DELTA = {k: v for k, v in _PSC.items() if not k.startswith("tau_syn")}
+_AEIF = {
+    "C_m": 281.0,
+    "g_L": 30.0,
+    "E_L": -70.6,
+    "V_th": -50.4,
+    "Delta_T": 2.0,
+    "tau_w": 144.0,
+    "a": 4.0,
+    "b": 80.5,
+    "V_peak": 0.0,
+    "V_reset": -60.0,
+    "t_ref": 0.0,
+    "I_e": 0.0,
+    "E_ex": 0.0,
+    "E_in": -85.0,
+    "tau_syn_ex": 0.2,
+    "tau_syn_in": 2.0,
+    "V_m": -70.6,
+    "w": 0.0,
+}
+_IZHIKEVICH = {
+    "a": 0.02,
+    "b": 0.2,
+    "c": -65.0,
+    "d": 8.0,
+    "V_th": 30.0,
+    "I_e": 0.0,
+    "V_m": -65.0,
+    "U_m": -13.0,
+}
+MODELS.update(
+    {
+        "iaf_psc_delta": PointModel("iaf_psc_delta", "delta", "delta", _DELTA),
+        "aeif_cond_exp": PointModel("aeif_cond_exp", "conductance", "exp", _AEIF),
+        "aeif_cond_alpha": PointModel("aeif_cond_alpha", "conductance", "alpha", _AEIF),
+        "izhikevich": PointModel("izhikevich", "delta", "izhikevich", _IZHIKEVICH),
+    }
+)
+STATES = frozenset({"V_m", "w", "U_m"})  # initial values of state variables, not constants
 
 
 @dataclass
@@ -298,14 +344,18 @@ def _population(circuit: Any, name: str) -> PointPopulation:
 
 
 def _check_params(name: str, model: PointModel, params: Mapping[str, FloatArray]) -> None:
-    positive = ["C_m", "t_ref", "tau_syn_ex", "tau_syn_in", "tau_m" if model.synapse == "current" else "g_L"]
+    positive = [
+        k for k in ("C_m", "t_ref", "tau_syn_ex", "tau_syn_in", "tau_m", "g_L", "tau_w") if k in params
+    ]
+    if model.synapse == "conductance" and "tau_m" in positive:
+        positive.remove("tau_m")
     for key in positive:
         values = params[key]
         if not np.all(np.isfinite(values)) or np.any(values < 0) or (key != "t_ref" and np.any(values == 0)):
             raise DynamicsParamsError(
                 f"population {name!r}: {key} must be finite and > 0 (got min {values.min()})"
             )
-    if np.any(params["V_reset"] >= params["V_th"]):
+    if model.name.startswith("iaf") and np.any(params["V_reset"] >= params["V_th"]):
         raise DynamicsParamsError(f"population {name!r}: V_reset must be below V_th")
 
 
@@ -392,13 +442,20 @@ def load_point_network(circuit: Any) -> PointNetwork:
     return PointNetwork(populations, projections, warnings)
 
 
-def grid_spikes(ids: IntArray, times: FloatArray, dt: float) -> tuple[IntArray, FloatArray]:
-    """Spikes moved onto the simulation grid (at least one step after 0), one per node and step.
+def grid_spikes(
+    ids: IntArray, times: FloatArray, dt: float, *, unique: bool = True
+) -> tuple[IntArray, FloatArray]:
+    """Spikes moved onto the simulation grid (at least one step after 0), sorted by step and node.
 
-    Both adapters feed sources with these, so Brian2 and NEST see identical trains.
+    ``unique=True`` keeps one spike per node and step (Brian2's spike generators
+    allow no more); NEST takes ``unique=False`` and delivers every spike, as its
+    ``spike_generator`` does for two spikes of one source within a step.
     """
     steps = np.maximum(np.rint(times / dt).astype(np.int64), 1)
-    keys = np.unique(np.stack([steps, ids]), axis=1) if ids.size else np.zeros((2, 0), np.int64)
+    if not ids.size:
+        return np.zeros(0, np.int64), np.zeros(0)
+    keys = np.stack([steps, ids])
+    keys = np.unique(keys, axis=1) if unique else keys[:, np.lexsort((ids, steps))]
     return keys[1].astype(np.int64), keys[0] * dt
 
 
