@@ -57,7 +57,7 @@ from neuroloom.sim.point import (
     load_point_network,
     record_spec,
 )
-from neuroloom.sim.result import Signal, SimulationResult, spike_table
+from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
 __all__ = ["choose_target", "equations", "simulate"]
 
@@ -350,7 +350,13 @@ def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> A
 
 
 def _synapses(
-    b2: Any, proj: PointProjection, source: Any, target_pop: PointPopulation, target: Any, release_prob: float
+    b2: Any,
+    proj: PointProjection,
+    source: Any,
+    target_pop: PointPopulation,
+    target: Any,
+    release_prob: float,
+    suffix: str = "",
 ) -> list[Any]:
     model = target_pop.model
     assert model is not None
@@ -377,7 +383,7 @@ def _synapses(
                 target_pop, side, release_prob, f"({float(weights[0])!r}*{unit_name})" if same_weight else "w"
             ),
             delay=float(delays[0]) * b2.ms if uniform else None,
-            name=f"nl_{proj.name}_{side}",
+            name=f"nl_{proj.name}_{side}{suffix}",
         )
         syn.connect(i=proj.source_ids[mask], j=proj.target_ids[mask])
         if not same_weight:
@@ -386,6 +392,16 @@ def _synapses(
             syn.delay = delays * b2.ms
         out.append(syn)
     return out
+
+
+def _rank_within_step(ids: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """0 for a source's first spike in a time step, 1 for its second, ... (inputs sorted by step, id)."""
+    if not ids.size:
+        return np.zeros(0, np.int64)
+    new = np.ones(ids.size, bool)
+    new[1:] = (ids[1:] != ids[:-1]) | (times[1:] != times[:-1])
+    starts = np.flatnonzero(new)
+    return np.arange(ids.size) - np.repeat(starts, np.diff(np.append(starts, ids.size)))
 
 
 def check_models(net: PointNetwork) -> None:
@@ -453,23 +469,37 @@ def simulate(
     objects: list[Any] = []
     groups: dict[str, Any] = {}
     spike_parts: list[pd.DataFrame] = []
+    layers: dict[str, list[Any]] = {}  # spike generators of a source's 2nd, 3rd... spike within one step
     for pop in net_arrays.virtual:
         ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
-        ids, times = grid_spikes(ids, times, dt)
-        groups[pop.name] = b2.SpikeGeneratorGroup(pop.size, ids, times * b2.ms, name=f"nl_{pop.name}")
+        ids, times = grid_spikes(ids, times, dt, unique=False)
         spike_parts.append(spike_table(pop.name, ids, times))
+        rank = _rank_within_step(ids, times)
+        made = [
+            b2.SpikeGeneratorGroup(
+                pop.size,
+                ids[rank == k],
+                times[rank == k] * b2.ms,
+                name=f"nl_{pop.name}" + (f"_dup{k}" if k else ""),
+            )
+            for k in range(int(rank.max()) + 1 if rank.size else 1)
+        ]
+        groups[pop.name], layers[pop.name] = made[0], made[1:]
+        objects += made[1:]
     for pop in net_arrays.neurons:
         groups[pop.name] = _neurons(b2, pop, inputs, dt)
     objects += groups.values()
     for proj in net_arrays.projections:
-        objects += _synapses(
-            b2,
-            proj,
-            groups[proj.source],
-            net_arrays.populations[proj.target],
-            groups[proj.target],
-            release_prob_for(inputs, proj.source),
-        )
+        for k, source in enumerate([groups[proj.source], *layers.get(proj.source, [])]):
+            objects += _synapses(
+                b2,
+                proj,
+                source,
+                net_arrays.populations[proj.target],
+                groups[proj.target],
+                release_prob_for(inputs, proj.source),
+                f"_dup{k}" if k else "",
+            )
     spike_monitors = {p.name: b2.SpikeMonitor(groups[p.name]) for p in net_arrays.neurons}
     state_monitors = {}
     step = (record_dt or dt) * b2.ms
@@ -500,9 +530,9 @@ def simulate(
         scale = getattr(b2, unit)
         values = np.asarray(getattr(mon, variable) / scale, dtype=np.float64).T  # (time, node)
         signals[(population, variable)] = Signal(ids, np.asarray(mon.t / b2.ms, np.float64), values, unit)
-    spikes = pd.concat(spike_parts, ignore_index=True) if spike_parts else spike_table("", [], [])
+    spikes = concat_spike_tables(spike_parts)
     return SimulationResult(
-        spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
+        spikes=spikes,
         signals=signals,
         sizes={p.name: p.size for p in net_arrays.populations.values()},
         duration=float(duration),

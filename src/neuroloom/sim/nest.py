@@ -36,7 +36,7 @@ from neuroloom.sim.point import (
     load_point_network,
     record_spec,
 )
-from neuroloom.sim.result import Signal, SimulationResult, spike_table
+from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
 __all__ = ["check_models", "simulate"]
 
@@ -232,9 +232,9 @@ def simulate(
         model = net.populations[population].model
         assert model is not None
         signals[(population, variable)] = Signal(ids, grid, table, model.recordables.get(variable, ""))
-    spikes = pd.concat(spike_parts, ignore_index=True) if spike_parts else spike_table("", [], [])
+    spikes = concat_spike_tables(spike_parts)
     return SimulationResult(
-        spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
+        spikes=spikes,
         signals=signals,
         sizes={p.name: p.size for p in net.populations.values()},
         duration=float(duration),

@@ -146,7 +146,7 @@ MODELS.update(
         "izhikevich": PointModel("izhikevich", "delta", "izhikevich", _IZHIKEVICH),
     }
 )
-STATES = frozenset({"V_m", "w", "U_m"})  # initial values of state variables, not constants
+NEST_ALIASES = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}  # NEST's recordable -> ours
 
 
 @dataclass
@@ -480,7 +480,8 @@ def record_spec(
             else dict.fromkeys([spec] if isinstance(spec, str) else spec)
         )
         out[population] = {}
-        for variable, ids in variables.items():
+        for given, ids in variables.items():
+            variable = given if pop.model.generic else NEST_ALIASES.get(given, given)
             if not pop.model.generic and variable not in pop.model.recordables:
                 raise SimulationError(
                     f"record: {pop.model.name} population {population!r} has no variable {variable!r}; "

@@ -28,7 +28,7 @@ from neuroloom.errors import (
 )
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes
 from neuroloom.sim.point import INTFIRE1, PointNetwork, check_input_targets, load_point_network, record_spec
-from neuroloom.sim.result import Signal, SimulationResult, spike_table
+from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
 __all__ = ["check_models", "simulate"]
 
@@ -188,9 +188,9 @@ def simulate(
         )
     pc.gid_clear()
     del keep
-    spikes = pd.concat(spike_parts, ignore_index=True)
+    spikes = concat_spike_tables(spike_parts)
     return SimulationResult(
-        spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
+        spikes=spikes,
         signals=signals,
         sizes={p.name: p.size for p in net.populations.values()},
         duration=float(duration),
