@@ -394,6 +394,26 @@ def _synapses(
     return out
 
 
+def _spike_sources(
+    b2: Any, pop: PointPopulation, inputs: list[Input], duration: float, dt: float, rng: np.random.Generator
+) -> tuple[list[Any], pd.DataFrame]:
+    """Spike generators of a virtual population: the first holds each source's first spike of a
+    step, the next ones its second, third... (Brian2 allows one spike per source and step)."""
+    ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
+    ids, times = grid_spikes(ids, times, dt, unique=False)
+    rank = _rank_within_step(ids, times)
+    made = [
+        b2.SpikeGeneratorGroup(
+            pop.size,
+            ids[rank == k],
+            times[rank == k] * b2.ms,
+            name=f"nl_{pop.name}" + (f"_dup{k}" if k else ""),
+        )
+        for k in range(int(rank.max()) + 1 if rank.size else 1)
+    ]
+    return made, spike_table(pop.name, ids, times)
+
+
 def _rank_within_step(ids: np.ndarray, times: np.ndarray) -> np.ndarray:
     """0 for a source's first spike in a time step, 1 for its second, ... (inputs sorted by step, id)."""
     if not ids.size:
@@ -471,19 +491,8 @@ def simulate(
     spike_parts: list[pd.DataFrame] = []
     layers: dict[str, list[Any]] = {}  # spike generators of a source's 2nd, 3rd... spike within one step
     for pop in net_arrays.virtual:
-        ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
-        ids, times = grid_spikes(ids, times, dt, unique=False)
-        spike_parts.append(spike_table(pop.name, ids, times))
-        rank = _rank_within_step(ids, times)
-        made = [
-            b2.SpikeGeneratorGroup(
-                pop.size,
-                ids[rank == k],
-                times[rank == k] * b2.ms,
-                name=f"nl_{pop.name}" + (f"_dup{k}" if k else ""),
-            )
-            for k in range(int(rank.max()) + 1 if rank.size else 1)
-        ]
+        made, table = _spike_sources(b2, pop, inputs, duration, dt, rng)
+        spike_parts.append(table)
         groups[pop.name], layers[pop.name] = made[0], made[1:]
         objects += made[1:]
     for pop in net_arrays.neurons:
