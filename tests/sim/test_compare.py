@@ -85,3 +85,23 @@ def test_population_rates_agree(
         expected = by_nest.rate(population)
         assert expected > 5.0  # a regime where the comparison means something
         assert by_brian.rate(population) == pytest.approx(expected, rel=TOLERANCE), population
+
+
+def test_two_spikes_of_one_source_in_one_step_both_arrive(tmp_path: Path) -> None:
+    """NEST's spike_generator delivers both; Brian2 gets them through a second generator layer."""
+    import numpy as np
+
+    from neuroloom.sim.inputs import SpikeTrainInput
+
+    from .circuits import single_population
+
+    cfg = single_population(tmp_path, 1, "iaf_psc_exp", PSC, source=1, weight=10.0, delay=1.0)
+    train = SpikeTrainInput("src", node_ids=[0, 0, 0], times=[10.01, 10.04, 20.0])
+    for result in (
+        nl_brian2.simulate(cfg, [train], 30.0, target="numpy", record={"pop": ["I_ex"]}),
+        nl_nest.simulate(cfg, [train], 30.0, record={"pop": ["I_ex"]}),
+    ):
+        current = result.signals[("pop", "I_ex")]
+        jumps = np.diff(current.values[:, 0])
+        assert 18.0 < jumps.max() <= 20.0 + 1e-9, result.simulator  # 2 x 10 pA (one spike: <= 10)
+        assert len(result.spikes_of("src")[0]) == 3
