@@ -58,3 +58,35 @@ def test_missing_id_column_and_duplicates_are_named(tmp_path: Path) -> None:
     path.write_text("node_type_id pop_name\n1 exc\n1 inh\n")
     with pytest.raises(SonataFormatError, match="must be unique"):
         read_types(path, "node_type_id")
+
+
+def _two_groups(tmp_path: Path) -> tuple[Path, Path]:
+    """Nodes 0, 2, 4 in group 0 (with model_name, without layer); 1, 3 in group 1 (the reverse)."""
+    import h5py
+
+    nodes, types = tmp_path / "nodes.h5", tmp_path / "node_types.csv"
+    with h5py.File(nodes, "w") as f:
+        pop = f.create_group("nodes/p")
+        pop["node_id"] = np.arange(5, dtype=np.uint64)
+        pop["node_type_id"] = np.array([100, 101, 100, 101, 100], dtype=np.int64)
+        pop["node_group_id"] = np.array([0, 1, 0, 1, 0], dtype=np.uint32)
+        pop["node_group_index"] = np.array([0, 0, 1, 1, 2], dtype=np.uint64)
+        pop["0/x"] = np.array([0.0, 2.0, 4.0])
+        pop["0/model_name"] = np.array([b"a", b"b", b"c"], dtype=h5py.string_dtype())
+        pop["1/x"] = np.array([1.0, 3.0])
+        pop["1/layer"] = np.array([b"L4", b"L5"], dtype=h5py.string_dtype())
+    types.write_text("node_type_id model_name\n100 from_types_100\n101 from_types_101\n")
+    return nodes, types
+
+
+def test_a_group_without_a_property_takes_the_types_value(tmp_path: Path) -> None:
+    from neuroloom.sonata import open_nodes
+
+    nodes, types = _two_groups(tmp_path)
+    pop = open_nodes(nodes, types)["p"]
+    got = pop.get(None, ["x", "model_name", "layer"])
+    assert got["x"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert got["model_name"].tolist() == ["a", "from_types_101", "b", "from_types_101", "c"]
+    layer = got["layer"].tolist()  # no types value: missing where group 0 has none
+    assert layer[1] == "L4" and layer[3] == "L5" and all(pd.isna(layer[i]) for i in (0, 2, 4))
+    assert pop.get([3], "model_name")["model_name"].tolist() == ["from_types_101"]

@@ -210,28 +210,34 @@ class NodePopulation:
         return read_column(grp, name, rows, self._group_rows(gname))
 
     def _read_multi_group(self, name: str, rows: np.ndarray | None, dynamics: bool = False) -> Any:
+        """A property across node groups; rows of a group without it take the types
+        table's value (as bmtk merges them), else NaN."""
         assert self._group_ids is not None and self._group_index is not None
         rows = np.arange(self.size) if rows is None else rows
         gids = self._group_ids[rows]
         gidx = self._group_index[rows]
-        out: np.ndarray | None = None
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
         for gname, grp in self._groups.items():
             sel = np.flatnonzero(gids == int(gname))
             if sel.size == 0:
                 continue
             names = dynamics_names(grp) if dynamics else column_names(grp)
-            if name not in names:
-                vals: Any = np.full(sel.size, np.nan)
-            else:
+            if name in names:
                 vals = np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))
-            if out is None:
-                out = np.empty(rows.size, dtype=vals.dtype if vals.dtype.kind != "U" else object)
-                if out.dtype.kind == "f":
-                    out[:] = np.nan
-            if out.dtype != vals.dtype and vals.dtype.kind == "f" and out.dtype.kind in "iu":
-                out = out.astype(np.float64)
+            elif not dynamics and self.types is not None and name in self.types.columns:
+                type_ids = self._read_property("node_type_id", rows[sel])
+                vals = self.types[name].reindex(type_ids).to_numpy()
+            else:
+                vals = np.full(sel.size, np.nan)
+            parts.append((sel, vals))
+        if not parts:
+            return np.zeros(0)
+        kinds = {vals.dtype.kind for _, vals in parts}
+        dtype = object if kinds & set("OUS") else np.result_type(*(vals for _, vals in parts))
+        out = np.empty(rows.size, dtype=dtype)
+        for sel, vals in parts:
             out[sel] = vals
-        return out if out is not None else np.zeros(0)
+        return out
 
     def get_dynamics(
         self, ids_or_query: Query | Ids = None, properties: str | Sequence[str] | None = None
