@@ -43,7 +43,7 @@ PYPET_VENV = HERE / ".pypet-venv"
 
 
 def disk_size(path: Path) -> int:
-    from neuroloom.store.atomic import tree_size
+    from neuroloom._io.atomic import tree_size
 
     return tree_size(path)
 

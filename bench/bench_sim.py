@@ -4,7 +4,7 @@ The network is the 4,000-neuron current-based LIF benchmark (Vogels & Abbott 200
 CUBA example): 3,200 excitatory / 800 inhibitory neurons, connection probability 0.02, 1 s of
 biological time, dt = 0.1 ms, self-sustained (E_L above threshold, no external input).
 
-It is written once as a SONATA circuit (neuroloom.sim.circuits.write_ei_circuit). Then:
+It is written once as a SONATA circuit (neuroloom.testing.circuits.write_ei_circuit). Then:
 
 - neuroloom: ``neuroloom.sim.brian2.simulate(circuit, None, 1000)`` (reads the SONATA files,
   builds, runs, collects spikes) with the target the adapter picks (cython if available);
@@ -112,7 +112,7 @@ def hand_brian2(arrays: dict[str, Any], duration: float, target: str) -> tuple[f
 def hand_nest(arrays: dict[str, Any], duration: float) -> tuple[float, float, int]:
     import nest
 
-    from neuroloom.sim.circuits import CUBA as PARAMS
+    from neuroloom.testing.circuits import CUBA as PARAMS
 
     nest.verbosity = nest.VerbosityLevel.ERROR
     started = time.perf_counter()
@@ -173,7 +173,7 @@ def main() -> None:
             return
 
     from neuroloom.sim.brian2 import configure
-    from neuroloom.sim.circuits import write_ei_circuit
+    from neuroloom.testing.circuits import write_ei_circuit
 
     target = configure("auto")
     with tempfile.TemporaryDirectory() as tmp:

@@ -74,8 +74,8 @@ def main(
     backend: str = "processes",
     duration: float = 200.0,
 ) -> Any:
+    from neuroloom import Study, grid
     from neuroloom.report import build_report
-    from neuroloom.study import Study, grid
 
     study = Study(out / "whisker-study", seed=11)
     if not study.params.locked:
@@ -89,7 +89,7 @@ def main(
     report = study.run(job, backend=backend, progress=True, raise_on_failure=False)
     print(report)
     cell = study.filter(population="cell")
-    answer = cell.trials_with_spike(STIMULUS, STIMULUS + 25.0, by="whisker.strength")
+    answer = cell.trials_with_spike(STIMULUS, STIMULUS + 25.0, by="st_whisker.strength")
     print("trials with a spike within 25 ms of the deflection:")
     print(answer.to_string(index=False))
     latency = study.results("latency").groupby("whisker.strength")["latency"].mean()

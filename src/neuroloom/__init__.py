@@ -16,31 +16,37 @@ from neuroloom.errors import NeuroloomError
 _EXPORTS: dict[str, str] = {
     "Database": "neuroloom.store.database",
     "resolve": "neuroloom.store.uri",
-    "Study": "neuroloom.study.study",
-    "grid": "neuroloom.study.explore",
-    "zip_": "neuroloom.study.explore",
-    "random": "neuroloom.study.explore",
-    "points": "neuroloom.study.explore",
-    "merge": "neuroloom.study.merge",
-    "load_params": "neuroloom.study.params",
+    "Study": "neuroloom.datastore.study",
+    "grid": "neuroloom.params.explore",
+    "zip_": "neuroloom.params.explore",
+    "random": "neuroloom.params.explore",
+    "points": "neuroloom.params.explore",
+    "merge": "neuroloom.datastore.merge",
+    "load_params": "neuroloom.params.tree",
     "Network": "neuroloom.network.builder",
     "Circuit": "neuroloom.sonata.circuit",
-    "View": "neuroloom.study.query",
+    "View": "neuroloom.datastore.view",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from neuroloom.datastore.merge import merge
+    from neuroloom.datastore.study import Study
+    from neuroloom.datastore.view import View
     from neuroloom.network.builder import Network
+    from neuroloom.params.explore import grid, points, random, zip_
+    from neuroloom.params.tree import load_params
     from neuroloom.sonata.circuit import Circuit
     from neuroloom.store.database import Database
     from neuroloom.store.uri import resolve
-    from neuroloom.study.explore import grid, points, random, zip_
-    from neuroloom.study.merge import merge
-    from neuroloom.study.params import load_params
-    from neuroloom.study.query import View
-    from neuroloom.study.study import Study
+
+
+_SUBPACKAGES = frozenset({"isf"})
+"""Subpackages reachable as attributes (``nl.isf.open``), imported on first use."""
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"neuroloom.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'neuroloom' has no attribute {name!r}")
@@ -50,7 +56,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_EXPORTS, *_SUBPACKAGES])
 
 
 __all__ = [

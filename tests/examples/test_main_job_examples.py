@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from neuroloom.demos.ei_network import demo_config, write_toml
-from neuroloom.pipeline import read_spec
+from neuroloom.studyfile import read_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neuroloom import Study, grid
 from neuroloom.errors import ReportError
 from neuroloom.report import build_report
-from neuroloom.study import Study, grid
 from neuroloom.study.run import Run
 
 

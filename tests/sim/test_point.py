@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from neuroloom.errors import DynamicsParamsError, InputSpecError, SimulationError, UnsupportedModelError
-from neuroloom.sim.circuits import write_ei_circuit
 from neuroloom.sim.inputs import CurrentClamp, PoissonInput
 from neuroloom.sim.point import MODELS, check_input_targets, grid_spikes, load_point_network, record_spec
+from neuroloom.testing.circuits import write_ei_circuit
 
 from .circuits import single_population
 

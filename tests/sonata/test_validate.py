@@ -48,7 +48,8 @@ def test_bmtk_files_are_flagged(bmtk_dir: Path) -> None:
     assert "gzip-compressed" in text
     result = CliRunner().invoke(main, ["validate", str(bmtk_dir / "v1_nodes.h5")])
     assert result.exit_code == 1
-    assert "/nodes/v1/0/positions: attribute datasets must be 1-D" in result.output
+    assert "/nodes/v1/0/positions: has shape (" in result.output
+    assert "rule: attribute datasets are 1-D" in result.output
 
 
 def test_broken_index_and_lengths(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def test_unknown_codec_name(db: Database) -> None:
         ("text", "npy", "cannot store item 'x' with codec 'npy'"),
         (np.array([object()]), "npy", "dtype"),
         (np.arange(3), "parquet", "cannot store item 'x' with codec 'parquet'"),
-        (pd.DataFrame(np.zeros((2, 2))), "parquet", "string column names"),
+        (pd.DataFrame({pd.Timestamp("2020-01-01"): [1]}), "parquet", "labels must be str, int"),
         ({1: "int key"}, "json", "dict key 1"),
         ({"a": {1, 2}}, "json", r"value\['a'\] is a set"),
         (np.arange(3), "bytes", "cannot store item 'x' with codec 'bytes'"),

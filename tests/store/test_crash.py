@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from neuroloom import Database
-from neuroloom.store.atomic import TMP_PREFIX
+from neuroloom._io.atomic import TMP_PREFIX
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 

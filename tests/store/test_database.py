@@ -15,8 +15,8 @@ import pytest
 
 import neuroloom
 from neuroloom import Database
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import CodecError, InvalidKeyError, ItemNotFoundError, PickleRefusedError
-from neuroloom.store.atomic import tmp_name
 
 
 def payloads(db: Database, *parts: str) -> list[str]:
@@ -40,24 +40,24 @@ def test_set_get_del_in_len_keys_items(tmp_path: Path) -> None:
     db["b"] = [1, 2, 3]
     db["a"] = "text"
     db[("group", "inner")] = 2.5
-    db["group"] = {"also": "an item"}  # a key can hold a value and nested keys
+    db[("group", "other")] = {"also": "an item"}
     assert len(db) == 4
-    assert list(db.keys()) == ["a", "b", "group", ("group", "inner")]
+    assert list(db.keys()) == ["a", "b", ("group", "inner"), ("group", "other")]
     assert dict(db.items()) == {
         "a": "text",
         "b": [1, 2, 3],
-        "group": {"also": "an item"},
         ("group", "inner"): 2.5,
+        ("group", "other"): {"also": "an item"},
     }
-    assert "a" in db and ("group", "inner") in db and ("group",) in db
-    assert "missing" not in db and ("group", "other") not in db and "../x" not in db and 3 not in db
-    del db["group"]
-    assert ("group", "inner") in db and "group" not in db
+    assert "a" in db and ("group", "inner") in db and ("group",) in db and "group" in db
+    assert "missing" not in db and ("group", "nope") not in db and "../x" not in db and 3 not in db
+    with pytest.raises(ItemNotFoundError, match="no item 'group'"):
+        db["group"]  # a prefix of keys holds no value
+    del db[("group", "other")]
     del db[("group", "inner")]
+    assert "group" not in db
     assert not (db.path / "items" / "group").exists()  # empty folders are pruned
     assert db.get("group") is None and db.get("group", 7) == 7
-    with pytest.raises(ItemNotFoundError, match="no item 'group'"):
-        db["group"]
     with pytest.raises(ItemNotFoundError, match="cannot delete 'nope'"):
         del db["nope"]
     assert sorted(db) == ["a", "b"]

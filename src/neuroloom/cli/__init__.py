@@ -1,90 +1,20 @@
-"""The ``neuroloom`` command line.
+"""The ``neuroloom`` command line: click plumbing only, one module per command group.
 
-The group lives here; each layer adds its commands from its own module
-(``cli/store.py``, ...), imported at the bottom of this file.
+:mod:`neuroloom.cli.group` holds the group; each module below registers its
+commands on it when imported. No library module imports this package.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from neuroloom.cli import demo as _demo  # noqa: F401
+from neuroloom.cli import report as _report  # noqa: F401
+from neuroloom.cli import sim as _sim  # noqa: F401  (after study: widens its run command)
+from neuroloom.cli import sonata as _sonata  # noqa: F401
+from neuroloom.cli import store as _store  # noqa: F401
+from neuroloom.cli import study as _study  # noqa: F401
+from neuroloom.cli.group import main
 
-import click
-
-from neuroloom._version import __version__
-from neuroloom.errors import NeuroloomError
-
-
-class _Group(click.Group):
-    """Turns neuroloom errors into one clear line and exit status 2."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except NeuroloomError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-
-@click.group(cls=_Group)
-@click.version_option(__version__, prog_name="neuroloom")
-def main() -> None:
-    """neuroloom: build networks, explore parameters, run and query studies."""
-
-
-@main.command("demo")
-@click.option("--out", default="demo-output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--neurons", default=5000, show_default=True, help="Network size (80 % exc, 20 % inh).")
-@click.option("--grid", default=4, show_default=True, help="Values per explored parameter (grid x grid).")
-@click.option("--duration", default=1000.0, show_default=True, help="Simulated time per run (ms).")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: CPU count).")
-@click.option(
-    "--backend", type=click.Choice(["serial", "processes", "dask"]), default="processes", show_default=True
-)
-@click.option(
-    "--tour",
-    type=click.Choice(["network", "store"]),
-    default="network",
-    show_default=True,
-    help="network: the E/I network study; store: a tour of the Database.",
-)
-@click.option("--no-progress", is_flag=True, help="No progress bars.")
-def demo_command(
-    out: str,
-    neurons: int,
-    grid: int,
-    duration: float,
-    workers: int | None,
-    backend: str,
-    tour: str,
-    no_progress: bool,
-) -> None:
-    """Run the main demonstration: an E/I network explored over input rate x inhibition, with a report."""
-    if tour == "store":
-        from neuroloom.demos import store_tour
-
-        store_tour.run(Path(out), echo=click.echo)
-        return
-    from neuroloom.demos import ei_network
-
-    ei_network.run(
-        Path(out),
-        neurons=neurons,
-        grid=grid,
-        duration=duration,
-        workers=workers,
-        backend=backend,
-        progress=not no_progress,
-        echo=click.echo,
-    )
-
-
-# Commands of each layer register themselves on ``main`` when imported.
-from neuroloom.cli import report as _report  # noqa: E402,F401
-from neuroloom.cli import sim as _sim  # noqa: E402,F401  (after study: widens its run command)
-from neuroloom.cli import sonata as _sonata  # noqa: E402,F401
-from neuroloom.cli import store as _store  # noqa: E402,F401
-from neuroloom.cli import study as _study  # noqa: E402,F401
+__all__ = ["main"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 
-from neuroloom.cli import main
+from neuroloom.cli.group import main
 
 
 @main.command("report")
@@ -18,32 +18,33 @@ from neuroloom.cli import main
 def report_command(study: str, out: str | None, runs: int) -> None:
     """Write report.html (phase diagrams, rasters, PSTHs, rate/CV/Fano tables) for STUDY
     (a study directory or the study file that made it)."""
-    from neuroloom.cli.study import _study_dir
     from neuroloom.report import build_report
+    from neuroloom.studyfile.generic import study_dir
 
-    page = build_report(_study_dir(study), out, runs=runs)
+    page = build_report(study_dir(study), out, runs=runs)
     click.echo(f"report: {page}")
 
 
 def run_network_study(
-    file: Path,
-    config: dict[str, object],
+    spec: Any,
     overrides: tuple[str, ...],
     backend: str | None,
     workers: int | None,
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    *,
+    git_commit: bool = False,
+    git_fail: bool = False,
 ) -> None:
     """``neuroloom run`` for a study file with a ``[network]`` section (the main job), then its report."""
     import sys
 
     import pandas as pd
 
-    from neuroloom.pipeline import parse_spec, run_spec
     from neuroloom.report import build_report, results_table
+    from neuroloom.studyfile import run_spec
 
-    spec = parse_spec(config, file)
     study, report = run_spec(
         spec,
         overrides,
@@ -53,6 +54,8 @@ def run_network_study(
         retry_failed=retry_failed,
         progress=not no_progress,
         echo=click.echo,
+        git_commit=git_commit,
+        git_fail=git_fail,
     )
     click.echo(str(report))
     if report.done or study.catalog.count("done"):

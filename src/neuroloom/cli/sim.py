@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from neuroloom.cli import main
 from neuroloom.cli import study as _study_commands  # noqa: F401  (registers the run command this widens)
+from neuroloom.cli.group import main
 from neuroloom.errors import StudyError
 
 _SIMULATORS = click.Choice(["nest", "brian2", "neuron"])

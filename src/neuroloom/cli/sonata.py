@@ -6,14 +6,18 @@ import sys
 
 import click
 
-from neuroloom.cli import main
+from neuroloom.cli.group import main
 
 
 @main.command("validate")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--strict", is_flag=True, help="Fail on warnings too (e.g. gzip, several groups).")
 def validate_command(path: str, strict: bool) -> None:
-    """Check a circuit config, SONATA nodes/edges file or report against the spec."""
+    """Check a circuit or simulation config, node sets file, nodes/edges file or report against the spec.
+
+    Every problem is printed with its file and dataset path (or config key) and
+    the rule it breaks; exit status 1 when there are errors.
+    """
     from neuroloom.sonata.validate import validate
 
     found = validate(path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from neuroloom.cli import main
+from neuroloom.cli.group import main
 from neuroloom.errors import NeuroloomError
 
 

@@ -2,7 +2,7 @@
 
 ``neuroloom demo`` writes ``<out>/ei_balanced.toml`` (the same study file as
 ``examples/ei_balanced.toml``, sized by the options), runs it with
-:func:`neuroloom.pipeline.run_study_file` on the ``processes`` backend,
+:func:`neuroloom.studyfile.run_study_file` on the ``processes`` backend,
 writes the report and prints a table of the results.
 
 The network (Brunel 2000, model A with exponential currents): 80 %
@@ -147,7 +147,7 @@ def _key(name: str) -> str:
 
 def write_toml(config: dict[str, Any], path: Path) -> Path:
     """Write the demo's study file (sections in the order a reader expects)."""
-    from neuroloom.store.atomic import write_bytes
+    from neuroloom._io.atomic import write_bytes
 
     lines = ["# E/I balanced network: input rate x inhibitory weight (written by neuroloom demo)", ""]
     for section in ("study", "simulation", "analysis"):
@@ -193,15 +193,15 @@ def run(
     echo: Callable[[str], Any] = print,
 ) -> tuple[Any, Path]:
     """Write the study file, run it, write the report; return ``(study, report path)``."""
-    from neuroloom.pipeline import run_study_file
     from neuroloom.report import build_report, results_table
+    from neuroloom.studyfile import run_study_file
 
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     config = demo_config(neurons=neurons, grid=grid, duration=duration, backend=backend, workers=workers)
     file = write_toml(config, out / "ei_balanced.toml")
     echo(f"study file {file}")
-    study, report = run_study_file(file, progress=progress, echo=echo)
+    study, report = run_study_file(file, out=out, progress=progress, echo=echo)
     echo(str(report))
     page = build_report(study, progress=progress)
     seconds = time.monotonic() - started

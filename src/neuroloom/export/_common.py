@@ -11,7 +11,7 @@ import pandas as pd
 from neuroloom.errors import EmptyDataError, NeuroloomError
 
 if TYPE_CHECKING:
-    from neuroloom.study.query import View
+    from neuroloom.datastore.view import View
 
 
 class ExportDependencyError(NeuroloomError, ImportError):

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.export._common import require, signal_keys, trains, view_spikes
-from neuroloom.store.atomic import tmp_name
 from neuroloom.study.run import run_name
 
 if TYPE_CHECKING:
-    from neuroloom.study.query import View
+    from neuroloom.datastore.view import View
 
 
 def to_nwb(
@@ -31,7 +31,7 @@ def to_nwb(
     pynwb = require("pynwb")
     path = Path(path)
     spikes = view_spikes(view)
-    runs = view.runs
+    runs = view.runs.rename(columns=lambda c: str(c).removeprefix("st_"))  # columns param_<name>
     params = [c for c in runs.columns if c != "name"]
     nwb = pynwb.NWBFile(
         session_description=description or f"neuroloom study {view.study.path.name}: {view!r}",

@@ -9,6 +9,6 @@
 from __future__ import annotations
 
 from neuroloom.report.html import REPORT_DIR, build_report
-from neuroloom.report.stats import results_table, run_statistics
+from neuroloom.studyfile.stats import results_table, run_statistics
 
 __all__ = ["REPORT_DIR", "build_report", "results_table", "run_statistics"]

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from neuroloom.store.atomic import write_bytes
+from neuroloom._io.atomic import write_bytes
 
 __all__ = ["phase_diagram", "run_psth", "run_raster", "save_png"]
 

@@ -550,3 +550,6 @@ def simulate(
         build_seconds=build_seconds,
         run_seconds=run_seconds,
     )
+
+
+import_brian2 = _brian2  # public name for callers outside sim (studyfile checks the simulator early)

@@ -27,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from neuroloom._io.atomic import write_bytes
 from neuroloom.sim.config_run import ConfigRun, run_config
 from neuroloom.sim.result import SimulationResult
-from neuroloom.store.atomic import write_bytes
 
 __all__ = ["Comparison", "compare_config", "isi_ks_distance", "write_html"]
 

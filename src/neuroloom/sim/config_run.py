@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import write_bytes
 from neuroloom.sim.config_inputs import config_inputs, node_set_ids
 from neuroloom.sim.point import PointNetwork, load_point_network
 from neuroloom.sim.result import SimulationResult
 from neuroloom.sim.sonata_config import ConfigError, SimulationConfig, read_simulation_config
-from neuroloom.store.atomic import write_bytes
 
 __all__ = ["SIMULATORS", "ConfigRun", "run_config"]
 

@@ -264,3 +264,6 @@ def _signal(net: PointNetwork, key: tuple[str, str], ids: np.ndarray, meter: Any
     model = net.populations[population].model
     assert model is not None
     return Signal(ids, grid, table, model.recordables.get(variable, ""))
+
+
+import_nest = _nest  # public name for callers outside sim (studyfile checks the simulator early)

@@ -35,7 +35,9 @@ __all__ = ["RecordingRun", "Signal", "SimulationResult", "concat_spike_tables", 
 class RecordingRun(Protocol):
     """The two methods of a study run that a result writes through."""
 
-    def record_spikes(self, population: str, node_ids: Any, times: Any) -> Any: ...
+    def record_spikes(
+        self, population: str, node_ids: Any, times: Any, *, size: int | None = None
+    ) -> Any: ...
 
     def record_signal(
         self, population: str, variable: str, node_ids: Any, times_or_dt: Any, values: Any, unit: str
@@ -162,7 +164,11 @@ class SimulationResult:
         pops = sorted(set(self.sizes) | set(self.spikes["population"].unique()))
         for population in pops:
             ids, times = self.spikes_of(population)
-            run.record_spikes(population, ids, times)
+            size = self.sizes.get(population)
+            if size is None:
+                run.record_spikes(population, ids, times)
+            else:
+                run.record_spikes(population, ids, times, size=int(size))
         for (population, variable), sig in sorted(self.signals.items()):
             dt = sig.dt
             run.record_signal(

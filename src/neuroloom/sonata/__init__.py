@@ -9,7 +9,12 @@ Writers are strict (what libsonata and bluepysnap accept); readers are tolerant
 from __future__ import annotations
 
 from neuroloom.sonata.circuit import Circuit
-from neuroloom.sonata.config import read_circuit_config, write_circuit_config
+from neuroloom.sonata.config import (
+    population_properties,
+    read_circuit_config,
+    read_simulation_config,
+    write_circuit_config,
+)
 from neuroloom.sonata.edges import EdgePopulation, EdgeSelection, EdgeStorage, open_edges
 from neuroloom.sonata.edges_write import EdgeFileWriter, write_edges
 from neuroloom.sonata.node_sets import read_node_sets, resolve_node_set, write_node_sets
@@ -37,9 +42,11 @@ __all__ = [
     "Violation",
     "open_edges",
     "open_nodes",
+    "population_properties",
     "read_circuit_config",
     "read_frame_report",
     "read_node_sets",
+    "read_simulation_config",
     "read_spikes",
     "read_types",
     "resolve_node_set",

@@ -43,13 +43,14 @@ def open_h5(path: str | Path, mode: str = "r") -> h5py.File:
         ) from None
 
 
-def dataset(group: h5py.Group, name: str) -> h5py.Dataset:
-    """Return ``group[name]`` as a dataset or raise an error naming the dataset."""
+def dataset(group: h5py.Group, name: str, rule: str = "") -> h5py.Dataset:
+    """Return ``group[name]`` as a dataset or raise an error naming the dataset (and ``rule``)."""
     try:
         obj = group[name]
     except KeyError:
         raise SonataFormatError(
             f"{group.file.filename}: missing required dataset {group.name.rstrip('/')}/{name}"
+            + (f"; rule: {rule}" if rule else "")
         ) from None
     except (OSError, RuntimeError) as exc:
         raise SonataFormatError(

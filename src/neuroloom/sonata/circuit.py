@@ -71,8 +71,15 @@ class Circuit:
         self.edges = _Populations(
             "edge", self._entries(networks.get("edges", []), "edges"), EdgePopulation, str(self.config_path)
         )
-        sets_file = self.config.get("node_sets_file")
-        self.node_sets: dict[str, Any] = read_node_sets(sets_file) if sets_file else {}
+        self._node_sets: dict[str, Any] | None = None
+
+    @property
+    def node_sets(self) -> dict[str, Any]:
+        """The config's node sets (read on first use, so a missing file fails only when needed)."""
+        if self._node_sets is None:
+            sets_file = self.config.get("node_sets_file")
+            self._node_sets = read_node_sets(sets_file) if sets_file else {}
+        return self._node_sets
 
     @staticmethod
     def _entries(

@@ -71,26 +71,65 @@ def write_column(
         group.create_dataset(name, data=values, **kw)
 
 
+def write_dynamics(
+    group: h5py.Group, columns: Mapping[str, np.ndarray], compression: str | None = None
+) -> None:
+    """Write per-element dynamics parameters as the ``dynamics_params`` subgroup of ``group``."""
+    sub = group.create_group("dynamics_params")
+    for name, values in columns.items():
+        write_column(sub, name, values, enumerate_strings=False, compression=compression)
+
+
 def is_enum(group: h5py.Group, name: str) -> bool:
     return LIBRARY in group and name in group[LIBRARY]
 
 
-def read_column(group: h5py.Group, name: str, rows: np.ndarray | None) -> Any:
+def check_column(ds: h5py.Dataset, expected: int | None) -> None:
+    """Refuse an attribute dataset that breaks the spec (dtype, shape, row count).
+
+    Raises
+    ------
+    SonataFormatError
+        Naming the file, the dataset and the rule it breaks.
+    """
+    where = f"{ds.file.filename}: {ds.name}"
+    if h5py.check_enum_dtype(ds.dtype) is not None or ds.dtype.kind not in ("i", "u", "f", "S", "O"):
+        raise SonataFormatError(
+            f"{where} has dtype {ds.dtype} (HDF5 enum or compound); rule: SONATA attribute "
+            "dtypes are integers, floats and strings (enumerations use an @library dataset)"
+        )
+    if ds.shape is None or len(ds.shape) != 1:
+        found = "no values (null dataspace)" if ds.shape is None else f"shape {ds.shape}"
+        raise SonataFormatError(
+            f"{where} has {found}; rule: an attribute dataset is 1-D with one value per row "
+            f"({expected if expected is not None else 'N'} rows)"
+        )
+    if expected is not None and ds.shape[0] != expected:
+        raise SonataFormatError(
+            f"{where} has {ds.shape[0]} rows but its group has {expected}; rule: an attribute "
+            "dataset holds one value per row of its group"
+        )
+
+
+def read_column(group: h5py.Group, name: str, rows: np.ndarray | None, expected: int | None = None) -> Any:
     """Read column ``name`` of an attribute group for ``rows`` (``None``: all rows).
 
     Returns a numpy array, or a pandas Categorical for ``@library`` enumerations.
     Positions stored bmtk-style as one (N, 3) dataset are read by the caller.
+    ``expected`` is the group's number of rows (checked when given).
     """
     ds = group[name]
+    check_column(ds, expected)
     values = read_all(ds) if rows is None else read_rows(ds, rows)
     if is_enum(group, name):
         lib_ds = group[LIBRARY][name]
         library = decode_strings(read_all(lib_ds)).astype(str)
         codes = values.astype(np.int64)
         if codes.size and (codes.min() < 0 or codes.max() >= library.size):
+            bad = int(codes.max()) if codes.max() >= library.size else int(codes.min())
             raise SonataFormatError(
-                f"{group.file.filename}: {ds.name} holds code {int(codes.max())} but "
-                f"{lib_ds.name} has {library.size} values"
+                f"{group.file.filename}: {ds.name} holds code {bad} but {lib_ds.name} has "
+                f"{library.size} values; rule: @library codes are indices 0..{library.size - 1}"
             )
         return (
             pd.Categorical.from_codes(codes, categories=pd.Index(library).unique())
@@ -108,11 +147,19 @@ def column_names(group: h5py.Group) -> list[str]:
     for key, obj in group.items():
         if key in (LIBRARY, "dynamics_params") or not isinstance(obj, h5py.Dataset):
             continue
-        if obj.ndim == 2 and obj.shape[1] == 3 and key == "positions":
+        if key == "positions" and obj.ndim == 2 and obj.shape[1] == 3:
             names.extend(["x", "y", "z"])
-        elif obj.ndim == 1:
+        else:  # every other dataset is a column; a malformed one is refused when read
             names.append(key)
     return names
+
+
+def dynamics_names(group: h5py.Group) -> list[str]:
+    """Names of the datasets of an attribute group's ``dynamics_params`` subgroup."""
+    sub = group.get("dynamics_params")
+    if not isinstance(sub, h5py.Group):
+        return []
+    return [k for k, v in sub.items() if isinstance(v, h5py.Dataset)]
 
 
 def broadcast_props(props: Mapping[str, Any], n: int) -> dict[str, np.ndarray]:

@@ -9,13 +9,16 @@ the config's folder). :func:`write_circuit_config` writes one with a
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from neuroloom.errors import SonataFormatError
-from neuroloom.store.atomic import write_bytes
+import h5py
+
+from neuroloom._io.atomic import write_bytes
+from neuroloom.errors import SonataFormatError, UnknownPopulationError
 
 _VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 PATH_KEYS = (
@@ -29,7 +32,27 @@ PATH_KEYS = (
     "alternate_morphologies",
     "spatial_segment_index_dir",
     "spatial_synapse_index_dir",
+    "point_neuron_models_dir",
+    "mechanisms_dir",
+    "synaptic_models_dir",
+    "templates_dir",
+    "vasculature_file",
+    "vasculature_mesh",
+    "spine_morphologies_dir",
+    "microdomains_file",
+    "endfeet_meshes_file",
 )
+#: keys whose value is a mapping of names to paths (``{"h5v1": "$DIR/h5"}``)
+PATH_MAP_KEYS = ("alternate_morphologies",)
+#: keys of a simulation config whose values are paths taken from the config's folder
+SIM_PATH_KEYS = (*PATH_KEYS, "network", "output_dir", "input_file", "spike_file", "electrodes_file")
+SORT_ORDER_ALIASES = {"time": "by_time", "id": "by_id", "gid": "by_id", "by_gid": "by_id"}
+DEFAULT_TYPE = {"nodes": "biophysical", "edges": "chemical"}
+
+
+def _normal(path: Path, base: Path) -> str:
+    """``path`` made absolute from ``base``, with ``.`` and ``..`` removed (symlinks kept)."""
+    return os.path.normpath(path if path.is_absolute() else base / path)
 
 
 def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> dict[str, str]:
@@ -42,7 +65,7 @@ def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> di
             if all(n in resolved for n in names):
                 text = _VAR.sub(lambda m: resolved[m.group(0)], value)
                 path = Path(text)
-                resolved[key] = str(path if path.is_absolute() else (base / path).resolve())
+                resolved[key] = _normal(path, base)
                 del pending[key]
                 progress = True
         if not pending:
@@ -54,12 +77,21 @@ def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> di
     )
 
 
-def _resolve(value: Any, manifest: Mapping[str, str], base: Path, where: Path, key: str = "") -> Any:
+def _resolve(
+    value: Any,
+    manifest: Mapping[str, str],
+    base: Path,
+    where: Path,
+    key: str = "",
+    path_keys: tuple[str, ...] = PATH_KEYS,
+) -> Any:
     if isinstance(value, Mapping):
-        return {k: _resolve(v, manifest, base, where, k) for k, v in value.items()}
+        if key in PATH_MAP_KEYS:  # every value of the mapping is a path
+            return {k: _resolve(v, manifest, base, where, "nodes_file") for k, v in value.items()}
+        return {k: _resolve(v, manifest, base, where, k, path_keys) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, manifest, base, where, key) for v in value]
-    if isinstance(value, str) and (key in PATH_KEYS or "$" in value):
+        return [_resolve(v, manifest, base, where, key, path_keys) for v in value]
+    if isinstance(value, str) and (key in path_keys or "$" in value):
 
         def sub(m: re.Match[str]) -> str:
             if m.group(0) not in manifest:
@@ -67,29 +99,34 @@ def _resolve(value: Any, manifest: Mapping[str, str], base: Path, where: Path, k
             return manifest[m.group(0)]
 
         text = _VAR.sub(sub, value)
-        if key in PATH_KEYS and text:
+        if key in path_keys and text:
             path = Path(text)
-            return str(path if path.is_absolute() else (base / path).resolve())
+            return _normal(path, base)
         return text
     return value
+
+
+def _load(path: Path, what: str, path_keys: tuple[str, ...]) -> dict[str, Any]:
+    """Read a JSON config, expand its manifest and make the paths under ``path_keys`` absolute."""
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SonataFormatError(f"{path}: {what} not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SonataFormatError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise SonataFormatError(f"{path}: a {what} must be a JSON object")
+    base = path.parent
+    # bmtk writes "${configdir}" for the config's own folder
+    manifest_raw = {k: str(v).replace("${configdir}", str(base)) for k, v in raw.get("manifest", {}).items()}
+    manifest = _expand_manifest(manifest_raw, base, path)
+    return {k: _resolve(v, manifest, base, path, k, path_keys) for k, v in raw.items() if k != "manifest"}
 
 
 def read_circuit_config(path: str | Path) -> dict[str, Any]:
     """Read a circuit config; every file path in the result is absolute."""
     path = Path(path).resolve()
-    try:
-        raw = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SonataFormatError(f"{path}: circuit config not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SonataFormatError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(raw, dict):
-        raise SonataFormatError(f"{path}: a circuit config must be a JSON object")
-    base = path.parent
-    # bmtk writes "${configdir}" for the config's own folder
-    manifest_raw = {k: str(v).replace("${configdir}", str(base)) for k, v in raw.get("manifest", {}).items()}
-    manifest = _expand_manifest(manifest_raw, base, path)
-    config = {k: _resolve(v, manifest, base, path, k) for k, v in raw.items() if k != "manifest"}
+    config = _load(path, "circuit config", PATH_KEYS)
     networks = config.get("networks")
     if not isinstance(networks, dict):
         raise SonataFormatError(f"{path}: missing 'networks' object")
@@ -102,6 +139,83 @@ def read_circuit_config(path: str | Path) -> dict[str, Any]:
                 raise SonataFormatError(f"{path}: networks.{kind}[{i}] has no {file_key!r}")
     config["_path"] = str(path)
     return config
+
+
+def read_simulation_config(path: str | Path) -> dict[str, Any]:
+    """Read a simulation config (SONATA / bmtk); every file path in the result is absolute.
+
+    Manifest variables are expanded; ``network``, ``node_sets_file``,
+    ``output.output_dir``, input files and electrode files are taken from the
+    config's folder; ``output.spikes_file`` / ``output.log_file`` and each
+    report's ``file_name`` (default ``<report name>.h5``) from ``output_dir``,
+    as libsonata resolves them. ``spikes_sort_order`` is one of ``none``,
+    ``by_id``, ``by_time`` (bmtk's ``time`` / ``id`` are translated).
+    """
+    path = Path(path).resolve()
+    config = _load(path, "simulation config", SIM_PATH_KEYS)
+    output = config.setdefault("output", {})
+    if not isinstance(output, dict):
+        raise SonataFormatError(f"{path}: 'output' must be an object")
+    out_dir = Path(output.get("output_dir") or _normal(Path("output"), path.parent))
+    output["output_dir"] = str(out_dir)
+    for key in ("spikes_file", "log_file"):
+        if output.get(key):
+            output[key] = _normal(Path(output[key]), out_dir)
+    order = output.get("spikes_sort_order")
+    if order is not None:
+        output["spikes_sort_order"] = SORT_ORDER_ALIASES.get(str(order), str(order))
+    for name, report in (config.get("reports") or {}).items():
+        if not isinstance(report, dict):
+            raise SonataFormatError(f"{path}: reports.{name} must be an object")
+        file_name = str(report.get("file_name") or name)
+        if not file_name.endswith(".h5"):
+            file_name += ".h5"
+        report["file_name"] = _normal(Path(file_name), out_dir)
+    config["_path"] = str(path)
+    return config
+
+
+def population_properties(config: Mapping[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """Properties of one population as a SONATA reader applies them.
+
+    ``components`` give the defaults, the ``networks`` entry that lists the file
+    overrides them and the entry's ``populations[name]`` overrides both (the
+    spec's precedence, as libsonata's ``node_population_properties`` /
+    ``edge_population_properties``). ``elements_path`` is the HDF5 file,
+    ``types_path`` the types CSV (``""`` when none) and ``type`` defaults to
+    ``biophysical`` (nodes) or ``chemical`` (edges).
+
+    Parameters
+    ----------
+    config
+        A config from :func:`read_circuit_config` (paths already absolute).
+    kind
+        ``"nodes"`` or ``"edges"``.
+    name
+        The population.
+    """
+    file_key, types_key = f"{kind}_file", f"{kind[:-1]}_types_file"
+    for entry in config["networks"].get(kind, []):
+        pops = entry.get("populations") or {}
+        if name not in pops and (pops or not _file_holds(entry[file_key], kind, name)):
+            continue
+        props: dict[str, Any] = {"type": DEFAULT_TYPE[kind]}
+        props.update({k: v for k, v in (config.get("components") or {}).items()})
+        props.update({k: v for k, v in entry.items() if k not in (file_key, types_key, "populations")})
+        props.update(dict(pops.get(name) or {}))
+        props["elements_path"] = entry[file_key]
+        props["types_path"] = entry.get(types_key) or ""
+        return props
+    raise UnknownPopulationError(f"{config.get('_path')}: no {kind[:-1]} population {name!r}")
+
+
+def _file_holds(path: str, kind: str, name: str) -> bool:
+    """Whether the HDF5 file ``path`` has ``/<kind>/<name>`` (an entry without ``populations``)."""
+    try:
+        with h5py.File(path, "r") as fh:
+            return f"{kind}/{name}" in fh
+    except OSError:
+        return False
 
 
 def write_circuit_config(

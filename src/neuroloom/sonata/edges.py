@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.errors import SonataFormatError
-from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, ranges_of, read_all, read_ranges
-from neuroloom.sonata.columns import column_names, is_enum, read_column
+from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, ranges_of, read_all, read_ranges, read_rows
+from neuroloom.sonata.columns import check_column, column_names, dynamics_names, is_enum, read_column
 from neuroloom.sonata.index import IndexReader, merge_ranges
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
@@ -77,8 +77,10 @@ class EdgePopulation:
         self.name = name
         self.config = dict(config or {})
         self._file, self.group = open_population_group(self.path, "edges", name)
-        self._src = dataset(self.group, "source_node_id")
-        self._trg = dataset(self.group, "target_node_id")
+        rule = "every edge population has source_node_id, target_node_id and edge_type_id, one per edge"
+        self._src = dataset(self.group, "source_node_id", rule)
+        self._trg = dataset(self.group, "target_node_id", rule)
+        self._type_ds = dataset(self.group, "edge_type_id", rule)
         self.size = int(self._src.shape[0])
         for ds_name in ("target_node_id", "edge_type_id"):
             if ds_name in self.group and self.group[ds_name].shape[0] != self.size:
@@ -90,25 +92,21 @@ class EdgePopulation:
         self.target = attr_text(self._trg, "node_population", name) or name
         self.types = read_types(types_path, "edge_type_id") if types_path else None
         self._groups = {k: v for k, v in self.group.items() if isinstance(v, h5py.Group) and k.isdigit()}
-        self._multi = False
-        if len(self._groups) > 1:
-            self._multi = True
-        elif len(self._groups) == 1:
-            (grp,) = self._groups.values()
-            for col in column_names(grp):
-                if grp[col].shape[0] != self.size:
-                    if "edge_group_index" not in self.group:
-                        raise SonataFormatError(
-                            f"{self.path}: {grp[col].name} has {grp[col].shape[0]} rows, expected {self.size}"
-                        )
-                    self._multi = True
+        # several groups, or one group addressed through edge_group_index (bmtk)
+        self._multi = len(self._groups) > 1 or (
+            len(self._groups) == 1
+            and "edge_group_index" in self.group
+            and not _is_identity(self.group["edge_group_index"], self.size)
+        )
         self._columns: dict[str, str] = {}
+        self._dynamics: dict[str, str] = {}
         for gname, grp in sorted(self._groups.items()):
             for col in column_names(grp):
                 self._columns.setdefault(col, gname)
+            for col in dynamics_names(grp):
+                self._dynamics.setdefault(col, gname)
         self._index: dict[str, IndexReader | None] = {}
         self._plain: dict[str, tuple[h5py.Dataset, bool]] = {}
-        self._type_ds = self.group.get("edge_type_id")
 
     # ------------------------------------------------------------------ info
     def __len__(self) -> int:
@@ -126,6 +124,11 @@ class EdgePopulation:
         if self.types is not None:
             names += [c for c in self.types.columns if c not in names]
         return [n for n in names if n != "edge_type_id" or self._type_ds is not None]
+
+    @property
+    def dynamics_property_names(self) -> list[str]:
+        """Names of the per-edge dynamics parameters (datasets of ``0/dynamics_params``)."""
+        return list(self._dynamics)
 
     def _reader(self, direction: str) -> IndexReader | None:
         if direction not in self._index:
@@ -233,35 +236,25 @@ class EdgePopulation:
             if name in ("x", "y", "z") and name not in grp:
                 raise SonataFormatError(f"{self.path}: edge property {name!r} must be a 1-D dataset")
             ds = grp[name]
-            if ds.ndim != 1:
-                raise SonataFormatError(f"{self.path}: edge property {ds.name} must be 1-D, found {ds.shape}")
-            if ds.shape[0] != self.size:
-                raise SonataFormatError(
-                    f"{self.path}: {ds.name} has {ds.shape[0]} rows, expected {self.size}"
-                )
+            check_column(ds, self.size)
             self._plain[name] = (ds, is_enum(grp, name))
         return self._plain[name]
 
-    def _multi_column(self, name: str, sel: EdgeSelection) -> np.ndarray:
+    def _multi_column(self, name: str, sel: EdgeSelection, dynamics: bool = False) -> np.ndarray:
         gids = read_ranges(dataset(self.group, "edge_group_id"), sel.starts, sel.stops).astype(_INT)
         gidx = read_ranges(dataset(self.group, "edge_group_index"), sel.starts, sel.stops).astype(_INT)
-        out: np.ndarray | None = None
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        missing = False
         for gname, grp in self._groups.items():
             where = np.flatnonzero(gids == int(gname))
             if where.size == 0:
                 continue
-            if name in grp:
-                vals = np.asarray(read_column(grp, name, gidx[where]))
+            sub = grp.get("dynamics_params") if dynamics else grp
+            if isinstance(sub, h5py.Group) and name in sub and isinstance(sub[name], h5py.Dataset):
+                parts.append((where, np.asarray(read_column(sub, name, gidx[where], _rows_of(sub, name)))))
             else:
-                vals = np.full(where.size, np.nan)
-            if out is None:
-                out = (
-                    np.full(gids.size, np.nan)
-                    if vals.dtype.kind in "iuf"
-                    else np.empty(gids.size, dtype=object)
-                )
-            out[where] = vals
-        return out if out is not None else np.zeros(0)
+                missing = True  # edges of this group have no value: NaN (numbers) or None
+        return _combine(parts, gids.size, missing)
 
     def get(
         self,
@@ -281,6 +274,32 @@ class EdgePopulation:
         else:
             index = pd.Index(sel.flatten(), name="edge_ids")
         return pd.DataFrame(data, index=index, copy=False)
+
+    def get_dynamics(
+        self,
+        edges: EdgeSelection | Sequence[int] | np.ndarray | None = None,
+        properties: str | Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Per-edge dynamics parameters (``dynamics_params`` datasets), indexed by ``edge_ids``."""
+        sel = self._selection(edges)
+        names = (
+            self.dynamics_property_names
+            if properties is None
+            else ([properties] if isinstance(properties, str) else list(properties))
+        )
+        data: dict[str, Any] = {}
+        for name in names:
+            if name not in self._dynamics:
+                raise SonataFormatError(
+                    f"{self.path}: edge population {self.name!r} has no dynamics parameter {name!r} "
+                    f"(available: {self.dynamics_property_names})"
+                )
+            if self._multi:
+                data[name] = self._multi_column(name, sel, dynamics=True)
+            else:
+                sub = self._groups[self._dynamics[name]]["dynamics_params"]
+                data[name] = read_column(sub, name, sel.flatten(), self.size)
+        return pd.DataFrame(data, index=pd.Index(sel.flatten(), name="edge_ids"))
 
     def afferent_counts(self, node_ids: Any) -> pd.Series:
         """Number of edges onto each of ``node_ids`` (0 for nodes without edges)."""
@@ -350,6 +369,50 @@ class EdgePopulation:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _rows_of(group: h5py.Group, name: str) -> int | None:
+    """Rows of ``group`` (taken from its first dataset, ``name`` excluded), or ``None`` if unknown."""
+    for key, obj in group.items():
+        if key != name and isinstance(obj, h5py.Dataset) and obj.shape is not None and obj.ndim == 1:
+            return int(obj.shape[0])
+    return None
+
+
+def _combine(parts: list[tuple[np.ndarray, np.ndarray]], n: int, missing: bool) -> np.ndarray:
+    """Scatter per-group values into one column; integer columns stay integer when no row is missing."""
+    if not parts:
+        return np.full(n, np.nan)
+    numeric = all(vals.dtype.kind in "iuf" for _, vals in parts)
+    if numeric:
+        dtype = np.result_type(*[vals.dtype for _, vals in parts])
+        out = np.full(n, np.nan) if missing else np.empty(n, dtype=dtype)
+    else:
+        out = np.empty(n, dtype=object)
+    for where, vals in parts:
+        out[where] = vals
+    return out
+
+
+#: edge_group_index files up to this many rows are checked in full; larger ones by a sample
+IDENTITY_FULL_CHECK = 4_000_000
+IDENTITY_SAMPLE = 65_536
+
+
+def _is_identity(ds: h5py.Dataset, n: int) -> bool:
+    """Whether ``ds`` (an edge_group_index) is 0..n-1, i.e. group rows are edge ids.
+
+    Files up to :data:`IDENTITY_FULL_CHECK` edges are checked in full; larger
+    ones on an evenly spaced sample plus the first and last rows, so opening a
+    population never reads a whole large column.
+    """
+    if ds.shape != (n,):
+        return False
+    if n <= IDENTITY_FULL_CHECK:
+        values = read_all(ds)
+        return bool(np.array_equal(values, np.arange(n, dtype=values.dtype)))
+    rows = np.unique(np.concatenate(([0, n - 1], np.linspace(0, n - 1, IDENTITY_SAMPLE).astype(np.int64))))
+    return bool(np.array_equal(read_rows(ds, rows).astype(np.int64), rows))
 
 
 def _range_lengths(reader: IndexReader, n2r: np.ndarray) -> np.ndarray:

@@ -16,11 +16,11 @@ from typing import Any
 import h5py
 import numpy as np
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import MAGIC, VERSION
-from neuroloom.sonata.columns import STR_DTYPE, as_column, write_column
+from neuroloom.sonata.columns import STR_DTYPE, as_column, write_column, write_dynamics
 from neuroloom.sonata.index import write_index, write_index_arrays
-from neuroloom.store.atomic import tmp_name
 
 CHUNK_ROWS = 1 << 18
 
@@ -40,7 +40,8 @@ class EdgeFileWriter:
         Sizes of those populations (rows of ``node_id_to_ranges``).
     properties
         ``{name: dtype}`` of the per-edge properties (group ``"0"``). A list of
-        strings as dtype declares an ``@library`` enumeration with those values.
+        strings as dtype declares an ``@library`` enumeration with those values;
+        ``object`` a column of variable-length strings.
     compression
         ``None`` (default) or ``"gzip"`` (libsonata's wheel cannot read gzip).
     """
@@ -78,7 +79,7 @@ class EdgeFileWriter:
         self._columns: dict[str, tuple[h5py.Group, np.dtype[Any]]] = {
             "source_node_id": (grp, np.dtype(np.uint64)),
             "target_node_id": (grp, np.dtype(np.uint64)),
-            "edge_type_id": (grp, np.dtype(np.uint32)),
+            "edge_type_id": (grp, np.dtype(np.int64)),  # signed, as node_type_id (-1: no type)
             "edge_group_id": (grp, np.dtype(np.uint16)),
             "edge_group_index": (grp, np.dtype(np.uint64)),
         }
@@ -104,16 +105,21 @@ class EdgeFileWriter:
         """Create every column: from ``data`` (contiguous, final) or empty and resizable."""
         kw: dict[str, Any] = {"compression": self._compression} if self._compression else {}
         for name, (grp, dtype) in self._columns.items():
+            h5_dtype = STR_DTYPE if dtype.kind == "O" else dtype  # per-edge strings: variable length
             if data is not None and not kw:
-                ds = grp.create_dataset(name, data=data[name])
+                ds = grp.create_dataset(name, data=data[name], dtype=h5_dtype)
             elif data is not None:
                 values = data[name]
                 ds = grp.create_dataset(
-                    name, data=values, chunks=(max(1, min(values.shape[0], CHUNK_ROWS)),), **kw
+                    name,
+                    data=values,
+                    dtype=h5_dtype,
+                    chunks=(max(1, min(values.shape[0], CHUNK_ROWS)),),
+                    **kw,
                 )
             else:
                 ds = grp.create_dataset(
-                    name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(CHUNK_ROWS,), **kw
+                    name, shape=(0,), maxshape=(None,), dtype=h5_dtype, chunks=(CHUNK_ROWS,), **kw
                 )
             if name in self._node_populations:
                 ds.attrs["node_population"] = self._node_populations[name]
@@ -138,12 +144,10 @@ class EdgeFileWriter:
         src = np.asarray(source_ids)
         n = src.shape[0]
         types = as_column("edge_type_id", edge_type_id, n)
-        if n and types.min() < 0:
-            raise SonataFormatError(f"{self.path}: edge_type_id must not be negative")
         cols: dict[str, np.ndarray] = {
             "source_node_id": src.astype(np.uint64, copy=False),
             "target_node_id": as_column("target_node_id", target_ids, n).astype(np.uint64, copy=False),
-            "edge_type_id": types.astype(np.uint32, copy=False),
+            "edge_type_id": types.astype(np.int64, copy=False),
             "edge_group_id": np.zeros(n, dtype=np.uint16),
             "edge_group_index": np.arange(self.size, self.size + n, dtype=np.uint64),
         }
@@ -246,6 +250,7 @@ def write_edges(
     target_size: int,
     edge_type_id: Any = 0,
     properties: Mapping[str, Any] | None = None,
+    dynamics: Mapping[str, Any] | None = None,
     sort: str | None = "target",
     enumerate_strings: bool | str = "auto",
     compression: str | None = None,
@@ -253,6 +258,7 @@ def write_edges(
     """Write one edge population (in memory) with both indices.
 
     Edges are sorted by (target, source) unless ``sort`` is ``"source"`` or ``None``.
+    ``dynamics`` (per-edge values) is written as the ``0/dynamics_params`` subgroup.
     """
     src = np.asarray(source_ids, dtype=np.int64)
     trg = np.asarray(target_ids, dtype=np.int64)
@@ -261,10 +267,12 @@ def write_edges(
         raise SonataFormatError(f"{path}: {n} source ids but {trg.size} target ids")
     types = as_column("edge_type_id", edge_type_id, n)
     props = {k: as_column(k, v, n) for k, v in (properties or {}).items()}
+    dyn = {k: as_column(k, v, n) for k, v in (dynamics or {}).items()}
     if sort is not None:
         order = np.lexsort((src, trg) if sort == "target" else (trg, src))
         src, trg, types = src[order], trg[order], types[order]
         props = {k: v[order] for k, v in props.items()}
+        dyn = {k: v[order] for k, v in dyn.items()}
     numeric = {k: v.dtype for k, v in props.items() if v.dtype.kind in "iuf"}
     writer = EdgeFileWriter(
         path,
@@ -282,6 +290,8 @@ def write_edges(
         for name, values in props.items():
             if name not in numeric:
                 write_column(g0, name, values, enumerate_strings=enumerate_strings, compression=compression)
+        if dyn:
+            write_dynamics(g0, dyn, compression)
     except BaseException:
         writer.abort()
         raise

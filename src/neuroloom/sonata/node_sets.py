@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import SonataFormatError
-from neuroloom.store.atomic import write_bytes
 
 
 class _Population(Protocol):

@@ -16,12 +16,19 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, read_all, read_rows
-from neuroloom.sonata.columns import broadcast_props, column_names, read_column, write_column
+from neuroloom.sonata.columns import (
+    broadcast_props,
+    column_names,
+    dynamics_names,
+    read_column,
+    write_column,
+    write_dynamics,
+)
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
-from neuroloom.store.atomic import tmp_name
 
 Ids = int | Sequence[int] | np.ndarray | None
 Query = Mapping[str, Any]
@@ -37,19 +44,48 @@ def _as_ids(ids: Ids, size: int, where: str) -> np.ndarray:
     return arr
 
 
+#: node set comparison operators (SONATA node sets spec) and their numpy form
+_OPERATORS = {
+    "$gt": np.greater,
+    "$lt": np.less,
+    "$gte": np.greater_equal,
+    "$lte": np.less_equal,
+}
+
+
+def _match_operators(col: np.ndarray, wanted: Mapping[str, Any]) -> np.ndarray:
+    """``{"$gt": 3, "$lte": 5}`` / ``{"$regex": "^L5"}`` (and neuroloom's ``min``/``max``)."""
+    mask = np.ones(col.shape[0], dtype=bool)
+    for op, bound in wanted.items():
+        if op in _OPERATORS:
+            mask &= _OPERATORS[op](col.astype(np.float64), float(bound))
+        elif op == "$regex":  # the whole value must match, as libsonata's std::regex_match
+            mask &= pd.Series(col.astype(str)).str.fullmatch(str(bound)).to_numpy(dtype=bool)
+        elif op == "min":
+            mask &= col >= bound
+        elif op == "max":
+            mask &= col <= bound
+        else:
+            raise SonataFormatError(f"unknown node set operator {op!r}; use $gt, $lt, $gte, $lte or $regex")
+    return mask
+
+
 def match(values: Any, wanted: Any) -> np.ndarray:
-    """Boolean mask of ``values`` equal to ``wanted`` (scalar, list, or ``(lo, hi)`` dict)."""
+    """Boolean mask of ``values`` equal to ``wanted``.
+
+    ``wanted`` is a scalar, a list (any of) or a mapping of operators
+    (``$gt``, ``$lt``, ``$gte``, ``$lte``, ``$regex``, as in SONATA node sets).
+    """
+    if isinstance(values, pd.Categorical):
+        values = np.asarray(values.astype(str), dtype=object)
     col = np.asarray(values)
-    if isinstance(wanted, Mapping):  # {"$gte": .., "$lt": ..} style bounds not in spec: use min/max
-        mask = np.ones(col.shape[0], dtype=bool)
-        if "min" in wanted:
-            mask &= col >= wanted["min"]
-        if "max" in wanted:
-            mask &= col <= wanted["max"]
-        return mask
+    if isinstance(wanted, Mapping):
+        return _match_operators(col, wanted)
     if isinstance(wanted, (list, tuple, set, np.ndarray)):
-        return np.isin(col.astype(str) if col.dtype.kind == "O" else col, list(wanted))
-    if col.dtype.kind == "O" or isinstance(values, pd.Categorical):
+        if col.dtype.kind == "O":
+            return np.isin(col.astype(str), [str(w) for w in wanted])
+        return np.isin(col, list(wanted))
+    if col.dtype.kind == "O":
         return np.asarray(col.astype(str) == str(wanted))
     return np.asarray(col == wanted)
 
@@ -72,7 +108,9 @@ class NodePopulation:
         self.name = name
         self.config = dict(config or {})
         self._file, self.group = open_population_group(self.path, "nodes", name)
-        self._type_ids = dataset(self.group, "node_type_id")
+        self._type_ids = dataset(
+            self.group, "node_type_id", "every node population has a node_type_id dataset, one per node"
+        )
         self.size = int(self._type_ids.shape[0])
         self.types = read_types(types_path, "node_type_id") if types_path else None
         self._groups = {k: v for k, v in self.group.items() if isinstance(v, h5py.Group) and k.isdigit()}
@@ -96,22 +134,22 @@ class NodePopulation:
             node_id = read_all(self.group["node_id"])
             if node_id.size != self.size or not np.array_equal(node_id, np.arange(self.size)):
                 raise SonataFormatError(
-                    f"{self.path}: {self.group.name}/node_id is not 0..{self.size - 1}; neuroloom uses "
-                    "row numbers as node ids"
+                    f"{self.path}: {self.group.name}/node_id is not 0..{self.size - 1}; rule: node ids are "
+                    "implicit (row numbers), an explicit node_id must be 0..N-1"
                 )
         self._columns: dict[str, str] = {}
+        self._dynamics: dict[str, str] = {}
         for gname, grp in sorted(self._groups.items()):
             for col in column_names(grp):
                 self._columns.setdefault(col, gname)
-                if col not in ("x", "y", "z"):
-                    ds = grp[col]
-                    expected = (
-                        self.size if self._group_ids is None else int((self._group_ids == int(gname)).sum())
-                    )
-                    if ds.shape[0] != expected:
-                        raise SonataFormatError(
-                            f"{self.path}: {ds.name} has {ds.shape[0]} rows, expected {expected}"
-                        )
+            for col in dynamics_names(grp):
+                self._dynamics.setdefault(col, gname)
+
+    def _group_rows(self, gname: str) -> int:
+        """Number of rows group ``gname`` must have (every attribute dataset is checked against it)."""
+        if self._group_ids is None:
+            return self.size
+        return int((self._group_ids == int(gname)).sum())
 
     # ------------------------------------------------------------------ info
     def __len__(self) -> int:
@@ -129,6 +167,11 @@ class NodePopulation:
         return names
 
     @property
+    def dynamics_property_names(self) -> list[str]:
+        """Names of the per-node dynamics parameters (datasets of ``0/dynamics_params``)."""
+        return list(self._dynamics)
+
+    @property
     def type(self) -> str | None:
         """The population's ``type`` from the circuit config (``biophysical``, ``point_neuron``...)."""
         value = self.config.get("type")
@@ -141,7 +184,7 @@ class NodePopulation:
             return read_all(self._type_ids) if rows is None else read_rows(self._type_ids, rows)
         if name in self._columns:
             if self._group_ids is None:
-                return self._read_group_column(self._groups[self._columns[name]], name, rows)
+                return self._read_group_column(self._columns[name], name, rows)
             return self._read_multi_group(name, rows)
         if self.types is not None and name in self.types.columns:
             type_ids = self._read_property("node_type_id", rows)
@@ -155,14 +198,18 @@ class NodePopulation:
             f"(available: {self.property_names}); n={n}"
         )
 
-    @staticmethod
-    def _read_group_column(grp: h5py.Group, name: str, rows: np.ndarray | None) -> Any:
+    def _read_group_column(
+        self, gname: str, name: str, rows: np.ndarray | None, dynamics: bool = False
+    ) -> Any:
+        grp = self._groups[gname]
+        if dynamics:
+            return read_column(grp["dynamics_params"], name, rows, self._group_rows(gname))
         if name in ("x", "y", "z") and name not in grp and "positions" in grp:
             pos = read_all(grp["positions"]) if rows is None else read_rows(grp["positions"], rows)
             return pos[:, "xyz".index(name)]
-        return read_column(grp, name, rows)
+        return read_column(grp, name, rows, self._group_rows(gname))
 
-    def _read_multi_group(self, name: str, rows: np.ndarray | None) -> Any:
+    def _read_multi_group(self, name: str, rows: np.ndarray | None, dynamics: bool = False) -> Any:
         assert self._group_ids is not None and self._group_index is not None
         rows = np.arange(self.size) if rows is None else rows
         gids = self._group_ids[rows]
@@ -172,10 +219,11 @@ class NodePopulation:
             sel = np.flatnonzero(gids == int(gname))
             if sel.size == 0:
                 continue
-            if name not in column_names(grp):
+            names = dynamics_names(grp) if dynamics else column_names(grp)
+            if name not in names:
                 vals: Any = np.full(sel.size, np.nan)
             else:
-                vals = np.asarray(self._read_group_column(grp, name, gidx[sel]))
+                vals = np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))
             if out is None:
                 out = np.empty(rows.size, dtype=vals.dtype if vals.dtype.kind != "U" else object)
                 if out.dtype.kind == "f":
@@ -184,6 +232,31 @@ class NodePopulation:
                 out = out.astype(np.float64)
             out[sel] = vals
         return out if out is not None else np.zeros(0)
+
+    def get_dynamics(
+        self, ids_or_query: Query | Ids = None, properties: str | Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Per-node dynamics parameters (``dynamics_params`` datasets) indexed by ``node_ids``."""
+        ids = self.ids(ids_or_query)
+        names = (
+            self.dynamics_property_names
+            if properties is None
+            else ([properties] if isinstance(properties, str) else list(properties))
+        )
+        rows = None if ids.size == self.size and np.array_equal(ids, np.arange(self.size)) else ids
+        data: dict[str, Any] = {}
+        for name in names:
+            if name not in self._dynamics:
+                raise SonataFormatError(
+                    f"{self.path}: population {self.name!r} has no dynamics parameter {name!r} "
+                    f"(available: {self.dynamics_property_names})"
+                )
+            data[name] = (
+                self._read_group_column(self._dynamics[name], name, rows, dynamics=True)
+                if self._group_ids is None
+                else self._read_multi_group(name, rows, dynamics=True)
+            )
+        return pd.DataFrame(data, index=pd.Index(ids, name="node_ids"))
 
     def ids(self, query: Query | Ids = None) -> np.ndarray:
         """Node ids matching ``query`` (a dict of property -> value/list), or the ids given."""
@@ -264,7 +337,9 @@ def write_nodes(
     populations
         ``{population: {"node_type_id": ids_or_scalar, prop: values, ...}}``. Each
         mapping may hold ``"N"`` (number of nodes) when every value is a scalar.
-        ``positions`` given as ``(N, 3)`` is written as 1-D ``x``, ``y``, ``z``.
+        ``positions`` given as ``(N, 3)`` is written as 1-D ``x``, ``y``, ``z``;
+        ``"dynamics_params"`` given as a mapping of per-node values is written as
+        the ``0/dynamics_params`` subgroup.
     enumerate_strings
         ``True``: every string column as an ``@library`` enumeration; ``"auto"``:
         when values repeat; ``False``: plain variable-length strings.
@@ -281,6 +356,11 @@ def write_nodes(
             root = fh.create_group("nodes")
             for name, props in populations.items():
                 props = dict(props)
+                dynamics = (
+                    props.pop("dynamics_params")
+                    if isinstance(props.get("dynamics_params"), Mapping)
+                    else None
+                )
                 n = _population_size(name, props)
                 props.pop("N", None)
                 type_ids = np.asarray(props.pop("node_type_id", 0))
@@ -298,6 +378,8 @@ def write_nodes(
                     write_column(
                         g0, col, values, enumerate_strings=enumerate_strings, compression=compression
                     )
+                if dynamics:
+                    write_dynamics(g0, broadcast_props(dynamics, n), compression)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

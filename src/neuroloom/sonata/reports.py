@@ -19,11 +19,15 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import SonataFormatError, UnknownPopulationError
-from neuroloom.sonata._h5 import attr_text, dataset, open_h5, read_all
-from neuroloom.store.atomic import tmp_name
+from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, open_h5, read_all
 
 SORTING = {"none": 0, "by_id": 1, "by_time": 2}
+#: spellings of ``sorting`` other writers use (bmtk's old layout writes ``by_gid``)
+SORTING_ALIASES = {"by_gid": "by_id", "by_node_id": "by_id", "time": "by_time", "id": "by_id"}
+#: population name of an old-layout file (``/spikes/gids`` + ``/spikes/timestamps``) that names none
+OLD_LAYOUT_POPULATION = "default"
 SORTING_DTYPE = h5py.enum_dtype(SORTING, basetype=np.uint8)
 SpikeArrays = tuple[Sequence[int] | np.ndarray, Sequence[float] | np.ndarray]
 
@@ -87,37 +91,59 @@ def _sorting_of(grp: h5py.Group) -> str:
         value = holder.attrs["sorting"]
         if isinstance(value, (bytes, str)):
             text = value.decode() if isinstance(value, bytes) else value
+            text = SORTING_ALIASES.get(text, text)
             return text if text in SORTING else "none"
         codes = {v: k for k, v in SORTING.items()}
         return codes.get(int(value), "none")
     return "none"
 
 
+def _spike_groups(path: Path, fh: h5py.File, wanted: Sequence[str] | None) -> dict[str, h5py.Group]:
+    """``{population: group}`` of a spike file, old layout included.
+
+    The old layout (``/spikes/gids`` + ``/spikes/timestamps``, as NEST and bmtk
+    accept) has one population: the one the caller names, else the file's
+    ``population`` attribute, else :data:`OLD_LAYOUT_POPULATION`.
+    """
+    root = fh.get("spikes")
+    if not isinstance(root, h5py.Group):
+        raise SonataFormatError(
+            f"{path}: missing group /spikes; rule: a spike report holds /spikes/<population>"
+        )
+    if "timestamps" in root:
+        name = attr_text(root, "population", OLD_LAYOUT_POPULATION) or OLD_LAYOUT_POPULATION
+        if wanted is not None and len(wanted) == 1:
+            name = wanted[0]
+        groups: dict[str, h5py.Group] = {name: root}
+    else:
+        groups = {k: v for k, v in root.items() if isinstance(v, h5py.Group)}
+    if wanted is not None:
+        missing = [p for p in wanted if p not in groups]
+        if missing:
+            raise UnknownPopulationError(f"{path}: no spike population {missing} (found {sorted(groups)})")
+        groups = {k: groups[k] for k in wanted}
+    return groups
+
+
+def spike_populations(path: str | Path) -> list[str]:
+    """Population names of a spike file (one name for the old ``/spikes/gids`` layout)."""
+    path = Path(path)
+    with open_h5(path) as fh:
+        return sorted(_spike_groups(path, fh, None))
+
+
 def read_spikes(path: str | Path, populations: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Read a spike report into a DataFrame with columns ``population``, ``node_id``, ``timestamp``.
 
-    Reads neuroloom/libsonata files and bmtk's (string ``sorting``, ``gids``,
-    one population at the root) alike.
+    Reads neuroloom/libsonata files and bmtk's alike (string ``sorting``; the old
+    layout ``/spikes/gids`` + ``/spikes/timestamps`` with no population, which
+    is labelled with the one name given in ``populations``, if any).
     """
     path = Path(path)
     frames = []
+    wanted = [populations] if isinstance(populations, str) else populations
     with open_h5(path) as fh:
-        root = fh.get("spikes")
-        if not isinstance(root, h5py.Group):
-            raise SonataFormatError(f"{path}: missing group /spikes; not a SONATA spike report")
-        if "timestamps" in root:  # old layout: one population at /spikes
-            groups = {attr_text(root, "population", "default") or "default": root}
-        else:
-            groups = {k: v for k, v in root.items() if isinstance(v, h5py.Group)}
-        wanted = [populations] if isinstance(populations, str) else populations
-        if wanted is not None:
-            missing = [p for p in wanted if p not in groups]
-            if missing:
-                raise UnknownPopulationError(
-                    f"{path}: no spike population {missing} (found {sorted(groups)})"
-                )
-            groups = {k: groups[k] for k in wanted}
-        for pop, grp in groups.items():
+        for pop, grp in _spike_groups(path, fh, wanted).items():
             ts = read_all(dataset(grp, "timestamps")).astype(np.float64)
             ids_name = "node_ids" if "node_ids" in grp else "gids"
             ids = read_all(dataset(grp, ids_name)).astype(np.int64)
@@ -139,10 +165,9 @@ def read_spikes(path: str | Path, populations: str | Sequence[str] | None = None
 
 def spike_sorting(path: str | Path, population: str) -> str:
     """The ``sorting`` of one population of a spike report (``none``, ``by_id``, ``by_time``)."""
+    path = Path(path)
     with open_h5(path) as fh:
-        grp = fh.get(f"spikes/{population}")
-        if not isinstance(grp, h5py.Group):
-            raise UnknownPopulationError(f"{path}: no spike population {population!r}")
+        (grp,) = _spike_groups(path, fh, [population]).values()
         return _sorting_of(grp)
 
 
@@ -185,8 +210,13 @@ class FrameReport:
 
     @property
     def time_points(self) -> np.ndarray:
+        """Frame times, accumulated ``t += dt`` from ``tstart`` as NEURON steps and libsonata reads."""
         tstart, _tstop, dt = self.times
-        return tstart + dt * np.arange(self.data.shape[0])
+        n = self.data.shape[0]
+        steps = np.full(n, dt, dtype=np.float64)
+        if n:
+            steps[0] = tstart
+        return np.cumsum(steps)
 
     def to_frame(self) -> pd.DataFrame:
         """Data as a DataFrame: index ``time``, columns ``(node_id, element_id)``."""
@@ -235,7 +265,10 @@ def read_frame_report(
     with open_h5(path) as fh:
         root = fh.get("report")
         if not isinstance(root, h5py.Group):
-            raise SonataFormatError(f"{path}: missing group /report; not a SONATA frame report")
+            raise SonataFormatError(
+                f"{path}: missing group /report; not a SONATA frame report (rule: a frame report "
+                "holds /report/<population>/data and mapping)"
+            )
         names = sorted(root.keys())
         if population is None:
             if len(names) != 1:
@@ -246,7 +279,10 @@ def read_frame_report(
         grp = root[population]
         mapping = grp.get("mapping")
         if not isinstance(mapping, h5py.Group):
-            raise SonataFormatError(f"{path}: missing group {grp.name}/mapping")
+            raise SonataFormatError(
+                f"{path}: missing group {grp.name}/mapping; rule: a report population holds "
+                "'data' and 'mapping' (node_ids, index_pointers, element_ids, time)"
+            )
         ids = read_all(dataset(mapping, "node_ids")).astype(np.uint64)
         ptr_name = "index_pointers" if "index_pointers" in mapping else "index_pointer"
         ptrs = read_all(dataset(mapping, ptr_name)).astype(np.int64)
@@ -258,11 +294,7 @@ def read_frame_report(
             raise SonataFormatError(f"{path}: {mapping.name}/{ptr_name} does not match node_ids and data")
         if node_ids is not None:
             want = np.isin(ids, np.asarray(node_ids, dtype=np.uint64))
-            cols = (
-                np.concatenate([np.arange(ptrs[i], ptrs[i + 1]) for i in np.flatnonzero(want)])
-                if want.any()
-                else np.zeros(0, np.int64)
-            )
+            cols = np_ranges(ptrs[:-1][want], ptrs[1:][want])
             data = data_ds[()][:, cols] if cols.size else np.zeros((data_ds.shape[0], 0), np.float32)
             counts = np.diff(ptrs)[want]
             ids = ids[want]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import SonataFormatError
-from neuroloom.store.atomic import write_bytes
 
 
 def read_types(path: str | Path, id_column: str) -> pd.DataFrame:

@@ -20,6 +20,41 @@ from neuroloom.errors import SonataError
 from neuroloom.sonata._h5 import MAGIC
 
 SCAN = 8_000_000
+LIBRARY = "@library"
+#: attributes the spec names (and bmtk writes): per element in group "0" or per type in the CSV
+RESERVED_ATTRIBUTES = (
+    "model_type",
+    "model_template",
+    "model_processing",
+    "dynamics_params",
+    "morphology",
+    "x",
+    "y",
+    "z",
+    "rotation_angle_xaxis",
+    "rotation_angle_yaxis",
+    "rotation_angle_zaxis",
+)
+REQUIRED_RULE = {
+    "node_type_id": "every node population has node_type_id, one per node",
+    "source_node_id": "every edge population has source_node_id, target_node_id and edge_type_id",
+    "target_node_id": "every edge population has source_node_id, target_node_id and edge_type_id",
+    "edge_type_id": "every edge population has source_node_id, target_node_id and edge_type_id",
+    "node_id_to_ranges": "an index direction holds node_id_to_ranges and range_to_edge_id",
+    "range_to_edge_id": "an index direction holds node_id_to_ranges and range_to_edge_id",
+}
+#: required integer datasets of populations
+INTEGER_DATASETS = (
+    "node_type_id",
+    "node_group_id",
+    "node_group_index",
+    "node_id",
+    "edge_type_id",
+    "edge_group_id",
+    "edge_group_index",
+    "source_node_id",
+    "target_node_id",
+)
 
 
 @dataclass(frozen=True)
@@ -74,21 +109,31 @@ class _Checker:
 
     def _root_attrs(self, path: Path, fh: h5py.File) -> None:
         if "magic" not in fh.attrs:
-            self.add(path, "/", "missing root attribute 'magic'")
+            self.add(
+                path, "/", "missing root attribute 'magic'; rule: nodes/edges files carry magic and version"
+            )
         elif int(np.asarray(fh.attrs["magic"]).ravel()[0]) != MAGIC:
             self.add(path, "/", f"root attribute 'magic' is {fh.attrs['magic']}, expected {MAGIC}")
         if "version" not in fh.attrs:
-            self.add(path, "/", "missing root attribute 'version'")
+            self.add(
+                path, "/", "missing root attribute 'version'; rule: nodes/edges files carry magic and version"
+            )
 
     def _dataset(
         self, path: Path, grp: h5py.Group, name: str, n: int | None = None, ndim: int = 1
     ) -> h5py.Dataset | None:
         obj = grp.get(name)
         if not isinstance(obj, h5py.Dataset):
-            self.add(path, f"{grp.name}/{name}", "missing required dataset")
+            self.add(
+                path,
+                f"{grp.name}/{name}",
+                f"missing required dataset; rule: {REQUIRED_RULE.get(name, 'required')}",
+            )
             return None
+        if name in INTEGER_DATASETS and obj.dtype.kind not in "iu":
+            self.add(path, obj.name, f"dtype {obj.dtype}; rule: {name} is an integer dataset")
         if obj.ndim != ndim:
-            self.add(path, obj.name, f"must be {ndim}-D, found shape {obj.shape}")
+            self.add(path, obj.name, f"must be {ndim}-D, found shape {obj.shape}; rule: dataset shape")
         elif n is not None and obj.shape[0] != n:
             self.add(path, obj.name, f"has {obj.shape[0]} rows, expected {n}")
         self._compression(path, obj)
@@ -103,50 +148,137 @@ class _Checker:
     def _groups(self, path: Path, grp: h5py.Group, n: int, kind: str) -> None:
         groups = {k: v for k, v in grp.items() if isinstance(v, h5py.Group) and k.isdigit()}
         if not groups:
-            self.add(path, grp.name, 'no attribute group ("0")')
+            self.add(path, f"{grp.name}/0", 'missing attribute group "0"; rule: a population holds group "0"')
             return
         if len(groups) > 1:
             self.add(
                 path, grp.name, f"{len(groups)} attribute groups; libsonata reads only one group", "warning"
             )
+        self._misplaced(path, grp)
+        counts = self._group_counts(path, grp, n, kind, groups)
         multi = len(groups) > 1
-        gid = grp.get(f"{kind}_group_id")
-        gidx = grp.get(f"{kind}_group_index")
-        if multi and not (isinstance(gid, h5py.Dataset) and isinstance(gidx, h5py.Dataset)):
-            self.add(path, grp.name, f"several groups need {kind}_group_id and {kind}_group_index")
-        counts: dict[str, int] = {}
-        if isinstance(gid, h5py.Dataset) and gid.shape[0] == n and n:
-            ids = gid[()].astype(np.int64)
-            counts = {str(k): int(c) for k, c in zip(*np.unique(ids, return_counts=True))}
-            unknown = set(counts) - set(groups)
-            if unknown:
-                self.add(path, gid.name, f"refers to missing groups {sorted(unknown)}")
         for gname, g in groups.items():
             expected = counts.get(gname, n if not multi else None)
             for key, obj in g.items():
-                if key == "@library":
-                    for lib_name in obj:
-                        if lib_name not in g:
-                            self.add(path, obj[lib_name].name, "enumeration without its attribute dataset")
-                    continue
-                if key == "dynamics_params" or not isinstance(obj, h5py.Dataset):
-                    continue
-                self._compression(path, obj)
-                if obj.ndim != 1:
+                if key == LIBRARY:
+                    self._library(path, g, obj)
+                elif key == "dynamics_params":
+                    self._dynamics(path, obj, expected, kind)
+                elif isinstance(obj, h5py.Group):
                     self.add(
                         path,
                         obj.name,
-                        f"attribute datasets must be 1-D, found shape {obj.shape}"
-                        + (" (write x, y, z)" if key == "positions" else ""),
+                        f'is a group; rule: group "{gname}" holds one dataset per attribute '
+                        "(only dynamics_params and @library are subgroups)",
                     )
-                    continue
-                if expected is not None and obj.shape[0] != expected:
-                    self.add(path, obj.name, f"has {obj.shape[0]} rows, expected {expected}")
-                if "@library" in g and key in g["@library"] and obj.shape[0]:
-                    codes = obj[()]
-                    size = g["@library"][key].shape[0]
-                    if codes.max() >= size:
-                        self.add(path, obj.name, f"code {int(codes.max())} past @library size {size}")
+                else:
+                    self._attribute(path, g, obj, expected)
+
+    def _group_counts(
+        self, path: Path, grp: h5py.Group, n: int, kind: str, groups: dict[str, h5py.Group]
+    ) -> dict[str, int]:
+        """Rows each group must have, from ``<kind>_group_id`` (checked against the groups)."""
+        gid = grp.get(f"{kind}_group_id")
+        gidx = grp.get(f"{kind}_group_index")
+        if len(groups) > 1 and not (isinstance(gid, h5py.Dataset) and isinstance(gidx, h5py.Dataset)):
+            self.add(path, grp.name, f"several groups need {kind}_group_id and {kind}_group_index")
+        if not (isinstance(gid, h5py.Dataset) and gid.shape == (n,) and n):
+            return {}
+        ids = gid[()].astype(np.int64)
+        counts = {str(k): int(c) for k, c in zip(*np.unique(ids, return_counts=True))}
+        unknown = set(counts) - set(groups)
+        if unknown:
+            self.add(
+                path, gid.name, f"refers to missing groups {sorted(unknown)}; rule: group ids name groups"
+            )
+        if isinstance(gidx, h5py.Dataset) and gidx.shape == (n,):
+            index = gidx[()].astype(np.int64)
+            for gname in set(counts) & set(groups):
+                rows = index[ids == int(gname)]
+                if rows.size and (rows.min() < 0 or rows.max() >= counts[gname]):
+                    self.add(
+                        path,
+                        gidx.name,
+                        f"row {int(rows.max())} of group {gname} is past its {counts[gname]} rows; "
+                        "rule: group_index is a row of the group",
+                    )
+        return counts
+
+    def _misplaced(self, path: Path, grp: h5py.Group) -> None:
+        """Attributes stored next to the type ids, where no SONATA reader looks for them."""
+        for key in RESERVED_ATTRIBUTES:
+            if key in grp:
+                self.add(
+                    path,
+                    grp[key].name,
+                    'is ignored by SONATA readers here; rule: attributes go in group "0" or the types CSV',
+                    "warning",
+                )
+
+    def _library(self, path: Path, g: h5py.Group, lib: h5py.HLObject) -> None:
+        if not isinstance(lib, h5py.Group):
+            self.add(path, lib.name, "must be a group of string datasets; rule: @library enumerations")
+            return
+        for lib_name, values in lib.items():
+            if lib_name not in g:
+                self.add(path, values.name, "enumeration without its attribute dataset", "warning")
+            if not isinstance(values, h5py.Dataset) or values.dtype.kind not in ("O", "S"):
+                self.add(path, values.name, "must be a 1-D string dataset; rule: @library holds the names")
+
+    def _dynamics(self, path: Path, obj: h5py.HLObject, expected: int | None, kind: str) -> None:
+        if not isinstance(obj, h5py.Group):
+            self.add(
+                path,
+                obj.name,
+                f"is a dataset; rule: dynamics_params in an attribute group is a group of per-{kind} "
+                "parameters (a per-type parameter file name belongs in the types CSV)",
+            )
+            return
+        for key, ds in obj.items():
+            if key in RESERVED_ATTRIBUTES:
+                self.add(
+                    path,
+                    ds.name,
+                    f"{key} is a {kind} attribute, not a dynamics parameter; rule: it belongs in "
+                    'group "0" or the types CSV',
+                )
+            if isinstance(ds, h5py.Group):
+                self.add(path, ds.name, "is a group; rule: dynamics_params holds one dataset per parameter")
+            else:
+                self._attribute(path, obj, ds, expected)
+
+    def _attribute(self, path: Path, g: h5py.Group, obj: h5py.Dataset, expected: int | None) -> None:
+        self._compression(path, obj)
+        if h5py.check_enum_dtype(obj.dtype) is not None or obj.dtype.kind not in ("i", "u", "f", "O", "S"):
+            self.add(
+                path,
+                obj.name,
+                f"dtype {obj.dtype}; rule: attribute dtypes are integers, floats and strings "
+                "(enumerations use @library)",
+            )
+            return
+        if obj.shape is None or obj.ndim != 1:
+            found = "no values (null dataspace)" if obj.shape is None else f"shape {obj.shape}"
+            self.add(
+                path,
+                obj.name,
+                f"has {found}; rule: attribute datasets are 1-D, one value per row"
+                + (" (write x, y, z)" if obj.name.endswith("/positions") else ""),
+            )
+            return
+        if expected is not None and obj.shape[0] != expected:
+            self.add(path, obj.name, f"has {obj.shape[0]} rows, expected {expected}; rule: one value per row")
+        name = obj.name.rsplit("/", 1)[-1]
+        if LIBRARY in g and name in g[LIBRARY] and obj.shape[0]:
+            codes = obj[()]
+            size = g[LIBRARY][name].shape[0] if isinstance(g[LIBRARY][name], h5py.Dataset) else 0
+            if codes.dtype.kind not in "iu":
+                self.add(path, obj.name, "enumeration codes must be integers; rule: @library codes")
+            elif codes.max() >= size or codes.min() < 0:
+                bad = int(codes.max()) if codes.max() >= size else int(codes.min())
+                self.add(
+                    path, obj.name, f"code {bad} outside @library size {size}; rule: codes index @library"
+                )
 
     def node_population(self, path: Path, grp: h5py.Group) -> int:
         ds = self._dataset(path, grp, "node_type_id")
@@ -200,7 +332,9 @@ class _Checker:
                 continue
             if "node_id_to_range" in d and "node_id_to_ranges" not in d:
                 self.add(
-                    path, f"{d.name}/node_id_to_range", "must be named node_id_to_ranges (bmtk spelling)"
+                    path,
+                    f"{d.name}/node_id_to_range",
+                    "must be named node_id_to_ranges (bmtk spelling; libsonata's lookups fail on it)",
                 )
                 n2r = d["node_id_to_range"]
             else:
@@ -259,13 +393,19 @@ class _Checker:
 
     def spikes(self, path: Path, root: h5py.Group) -> None:
         groups = {k: v for k, v in root.items() if isinstance(v, h5py.Group)}
-        if not groups:
+        if not groups and "timestamps" in root:
             self.add(
                 path,
                 root.name,
-                "no population groups under /spikes",
-                "warning" if "timestamps" in root else "error",
+                "old layout (/spikes/gids + /spikes/timestamps, no population): NEST, bmtk and neuroloom "
+                "read it, libsonata reads 'gids' and 'timestamps' as two populations; rule: "
+                "/spikes/<population>/{node_ids, timestamps}",
+                "warning",
             )
+            if "gids" in root and root["gids"].shape != root["timestamps"].shape:
+                self.add(path, f"{root.name}/gids", "gids and timestamps differ in length")
+        elif not groups:
+            self.add(path, root.name, "no population groups under /spikes; rule: /spikes/<population>")
         for _name, grp in groups.items():
             ts = self._dataset(path, grp, "timestamps")
             ids = self._dataset(path, grp, "node_ids", ts.shape[0] if ts is not None else None)
@@ -284,6 +424,13 @@ class _Checker:
 
     def frames(self, path: Path, grp: h5py.Group) -> None:
         data = self._dataset(path, grp, "data", ndim=2)
+        if data is not None and data.dtype != np.float32:
+            self.add(
+                path,
+                data.name,
+                f"dtype {data.dtype}; rule: libsonata reads only float32 frame data",
+                "warning",
+            )
         mapping = grp.get("mapping")
         if not isinstance(mapping, h5py.Group):
             self.add(path, f"{grp.name}/mapping", "missing mapping group")
@@ -340,24 +487,86 @@ class _Checker:
             self._types(path, f"networks.edges[{i}].edge_types_file", entry.get("edge_types_file"))
         sets = conf.get("node_sets_file")
         if sets:
-            try:
-                json.loads(Path(sets).read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                self.add(path, "node_sets_file", f"cannot read {sets}: {exc}")
+            _node_sets(self, Path(sets), path, "node_sets_file")
 
     def _types(self, path: Path, where: str, file: str | None) -> None:
         if file and not Path(file).is_file():
             self.add(path, where, f"file not found: {file}")
 
 
+def _json_kind(path: Path) -> str:
+    """``circuit``, ``simulation`` or ``node_sets`` (by content), ``unreadable`` if not JSON."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return "unreadable"
+    if isinstance(data, dict) and "networks" in data:
+        return "circuit"
+    if isinstance(data, dict) and "run" in data:
+        return "simulation"
+    return "node_sets"
+
+
+def _simulation(checker: _Checker, path: Path) -> None:
+    """A simulation config: its network, node sets and input files exist and are valid."""
+    from neuroloom.sonata.config import read_simulation_config
+
+    try:
+        conf = read_simulation_config(path)
+    except SonataError as exc:
+        checker.add(path, "/", str(exc))
+        return
+    network = conf.get("network") or str(path.parent / "circuit_config.json")
+    if Path(network).is_file():
+        checker.config(Path(network))
+    else:
+        checker.add(path, "network", f"file not found: {network}")
+    sets = conf.get("node_sets_file")
+    if sets:
+        _node_sets(checker, Path(sets), path, "node_sets_file")
+    for name, spec in (conf.get("inputs") or {}).items():
+        for key in ("input_file", "spike_file"):
+            if isinstance(spec, dict) and spec.get(key) and not Path(spec[key]).is_file():
+                checker.add(path, f"inputs.{name}.{key}", f"file not found: {spec[key]}")
+
+
+def _node_sets(checker: _Checker, sets: Path, where_file: Path, key: str) -> None:
+    from neuroloom.sonata.node_sets import read_node_sets
+
+    if not sets.is_file():
+        checker.add(where_file, key, f"file not found: {sets}")
+        return
+    try:
+        data = read_node_sets(sets)
+    except SonataError as exc:
+        checker.add(sets, "/", str(exc))
+        return
+    for name, rule in data.items():
+        for part in rule if isinstance(rule, list) else []:
+            if not isinstance(part, str) or part not in data:
+                checker.add(sets, name, f"compound node set names {part!r}, which is not a node set")
+        for attr, value in rule.items() if isinstance(rule, dict) else []:
+            ops = set(value) - {"$gt", "$lt", "$gte", "$lte", "$regex"} if isinstance(value, dict) else set()
+            if ops:
+                checker.add(
+                    sets, f"{name}.{attr}", f"unknown operators {sorted(ops)}; rule: $gt $lt $gte $lte $regex"
+                )
+
+
 def validate(path: str | Path) -> list[Violation]:
-    """List every violation found in a circuit config, SONATA HDF5 file or report."""
+    """List every violation found in a config, node sets file, SONATA HDF5 file or report."""
     path = Path(path)
     checker = _Checker()
     if not path.exists():
         checker.add(path, "/", "no such file")
     elif path.suffix == ".json":
-        checker.config(path)
+        kind = _json_kind(path)
+        if kind == "simulation":
+            _simulation(checker, path)
+        elif kind == "node_sets":
+            _node_sets(checker, path, path, "/")
+        else:
+            checker.config(path)
     else:
         checker.h5(path)
     return checker.found

@@ -20,26 +20,17 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from neuroloom.errors import (
-    CodecError,
-    CorruptItemError,
-    FormatVersionError,
-    InvalidKeyError,
-    ItemNotFoundError,
-    NeuroloomError,
-    NotADatabaseError,
-    PickleRefusedError,
-    StorageError,
-)
-from neuroloom.store import registry
-from neuroloom.store.atomic import (
+from neuroloom._io.atomic import (
     TMP_PREFIX,
     create_exclusive,
+    delete_path,
     fsync_tree,
     remove_path,
     remove_stale_tmp,
@@ -47,20 +38,37 @@ from neuroloom.store.atomic import (
     tree_size,
     write_json,
 )
+from neuroloom._io.names import ITEM_FILE as ITEM_FILE  # re-exported
+from neuroloom._io.names import ITEMS_DIR as ITEMS_DIR
+from neuroloom._io.names import PAYLOAD_PREFIX as PAYLOAD_PREFIX
+from neuroloom.errors import (
+    CodecError,
+    CorruptItemError,
+    FormatVersionError,
+    InvalidKeyError,
+    ItemNotFoundError,
+    KeyConflictError,
+    NeuroloomError,
+    NotADatabaseError,
+    PickleRefusedError,
+    ReadOnlyError,
+    StorageError,
+)
+from neuroloom.store import registry
 from neuroloom.store.codecs import choose_codec, get_codec
+from neuroloom.store.hierarchy import deeper_item, item_prefix
 from neuroloom.store.isf_compat import ModelDataBaseSpellings
 from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key
 from neuroloom.store.provenance import collect
 
 FORMAT_VERSION = 1
-ITEM_FILE = "item.json"
-ITEMS_DIR = "items"
-PAYLOAD_PREFIX = ".v-"
 FOLDER = "folder"
 SUBDB = "database"
 
 T = TypeVar("T")
 _RETRIES = 8
+_PAYLOAD_NAME = re.compile(re.escape(PAYLOAD_PREFIX) + "[0-9a-f]{32}")
+"""The only payload names a record may hold: ``.v-`` and a uuid4 hex (never a path)."""
 
 
 def _now() -> str:
@@ -100,6 +108,22 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         Flush every write to stable storage (survives power loss, costs about
         a millisecond per item). Without it a write survives the death of the
         writing process, which is what atomic renames guarantee.
+    readonly
+        Open an existing database for reading only: every write raises
+        :class:`~neuroloom.errors.ReadOnlyError` and changes nothing
+        (in_silico_framework's ``readonly=True``).
+    create
+        Create the database if there is none at ``path`` (default). With
+        ``create=False`` a missing database raises
+        :class:`~neuroloom.errors.NotADatabaseError` (ISF's ``nocreate=True``).
+
+    Notes
+    -----
+    Keys form one hierarchy: a key holds a value or is a prefix of other keys,
+    never both; the write that would break this raises
+    :class:`~neuroloom.errors.KeyConflictError` naming the existing key. A key
+    whose first parts name a sub-database reaches into it:
+    ``db["sub", "x"]`` is ``db["sub"]["x"]``.
 
     Examples
     --------
@@ -110,11 +134,22 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
     """
 
     kind = "database"
+    readonly: bool = False
+    """Opened with ``readonly=True``: every write raises ``ReadOnlyError``."""
 
-    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        fsync: bool = False,
+        readonly: bool = False,
+        create: bool = True,
+    ) -> None:
         self.path = Path(path).absolute()
         self._items = self.path / ITEMS_DIR
         self._fsync = fsync
+        self.readonly = readonly
+        self._create = create and not readonly
         try:
             self._marker = self._open_or_create()
         except OSError as exc:
@@ -128,6 +163,13 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
     # ------------------------------------------------------------------ setup
     def _open_or_create(self) -> dict[str, Any]:
         marker = self.path / registry.MARKER
+        if not marker.exists() and not self._create:
+            why = "readonly=True" if self.readonly else "create=False"
+            raise NotADatabaseError(
+                f"there is no neuroloom database at {self.path} (no {registry.MARKER}); it was "
+                f"opened with {why}, which never creates one: check the path, or open it "
+                "without that option to create a new database"
+            )
         if not marker.exists():
             if self.path.exists():
                 if not self.path.is_dir():
@@ -146,8 +188,46 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                 "created": _now(),
             }
             create_exclusive(marker, json.dumps(info, indent=1).encode())
-        self._items.mkdir(exist_ok=True)
+        if not self.readonly:
+            self._items.mkdir(exist_ok=True)
         return _read_marker(self.path)
+
+    def _writable(self, action: str, parts: tuple[str, ...] | None = None) -> None:
+        if self.readonly:
+            where = f" {display_key(parts)!r}" if parts else ""
+            raise ReadOnlyError(
+                f"cannot {action}{where}: the database {self.path} was opened with readonly=True; "
+                "open it with Database(path) to change it"
+            )
+
+    def _route(self, parts: tuple[str, ...]) -> tuple[Database, tuple[str, ...]]:
+        """The database that holds ``parts`` and the key inside it (descends into sub-databases).
+
+        Raises :class:`KeyConflictError` when a proper prefix of ``parts`` holds a value.
+        """
+        depth = item_prefix(self._items, parts)
+        if not depth:
+            return self, parts
+        head = parts[:depth]
+        record = self._record(head)
+        if record is None:  # removed meanwhile
+            return self, parts
+        if record["codec"] == SUBDB:
+            return self._open_sub(head, record)._route(parts[depth:])
+        raise KeyConflictError(
+            f"key {display_key(parts)!r} cannot exist: {display_key(head)!r} holds a "
+            f"{record['codec']!r} value, and a key is a value or a prefix of other keys, never "
+            f"both; delete {display_key(head)!r} first or choose another key"
+        )
+
+    def _check_no_deeper(self, parts: tuple[str, ...]) -> None:
+        below = deeper_item(self._items, parts)
+        if below is not None:
+            raise KeyConflictError(
+                f"cannot store a value under {display_key(parts)!r}: it is a prefix of the "
+                f"existing key {display_key(below)!r}, and a key is a value or a prefix of other "
+                "keys, never both; delete the deeper keys first or choose another key"
+            )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r})"
@@ -188,6 +268,16 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                 f"item {display_key(parts)!r}: {path} was written in neuroloom format {version!r}, "
                 f"newer than this neuroloom reads (format {FORMAT_VERSION}); upgrade neuroloom"
             )
+        payload = record.get("payload")
+        if not (payload is None and "inline" in record) and not (
+            isinstance(payload, str) and _PAYLOAD_NAME.fullmatch(payload)
+        ):
+            raise CorruptItemError(
+                f"item {display_key(parts)!r}: {path} names the payload {payload!r}, which is not "
+                f"a payload folder of this item ({PAYLOAD_PREFIX}<32 hex digits>); the record is "
+                f"damaged or crafted and is not followed: delete the item (del db[{display_key(parts)!r}]) "
+                "and store it again"
+            )
         return record
 
     def _require(self, parts: tuple[str, ...]) -> dict[str, Any]:
@@ -201,6 +291,13 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
 
     # ------------------------------------------------------------------- read
     def _load(self, parts: tuple[str, ...], allow_pickle: bool, options: dict[str, Any]) -> Any:
+        if len(parts) > 1 and not (self._item_dir(parts) / ITEM_FILE).is_file():
+            try:
+                db, inner = self._route(parts)
+            except KeyConflictError:
+                db, inner = self, parts  # reported as "no item" below
+            if db is not self:
+                return db._load(inner, allow_pickle, options)
         for _ in range(_RETRIES):
             record = self._require(parts)
             codec_name = record["codec"]
@@ -223,11 +320,14 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                     f"db.get({display_key(parts)!r}, allow_pickle=True)"
                 )
             info = record.get("info") or {}
+            self._check_options(parts, codec, options)
             if "inline" in record:
                 return codec.load_inline(record["inline"], info)
             payload = self._item_dir(parts) / str(record.get("payload"))
             try:
-                return codec.load(payload, info, **options)
+                return codec.load_item(payload, info, str(display_key(parts)), **options)
+            except CodecError as exc:  # a wrong option value: the data are fine
+                raise CodecError(f"item {display_key(parts)!r}: {exc}") from None
             except NeuroloomError:
                 raise
             except Exception as exc:
@@ -241,6 +341,16 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         raise CorruptItemError(
             f"item {display_key(parts)!r} changed {_RETRIES} times while being read; try again"
         )
+
+    @staticmethod
+    def _check_options(parts: tuple[str, ...], codec: Any, options: dict[str, Any]) -> None:
+        unknown = sorted(set(options) - set(codec.options))
+        if unknown:
+            takes = ", ".join(sorted(codec.options)) or "none"
+            raise CodecError(
+                f"item {display_key(parts)!r} is stored with the {codec.name!r} codec, which takes no "
+                f"option {', '.join(map(repr, unknown))}; its options: {takes}"
+            )
 
     def __getitem__(self, key: Key) -> Any:
         return self._load(normalize_key(key), False, {})
@@ -276,9 +386,12 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
     def __contains__(self, key: object) -> bool:
         try:
             parts = normalize_key(key)
-        except InvalidKeyError:
+            db, inner = self._route(parts)
+        except (InvalidKeyError, KeyConflictError):
             return False
-        return (self._item_dir(parts) / ITEM_FILE).is_file()
+        if (db._item_dir(inner) / ITEM_FILE).is_file():
+            return True
+        return deeper_item(db._items, inner) is not None
 
     # ------------------------------------------------------------------ write
     def __setitem__(self, key: Key, value: Any) -> None:
@@ -312,8 +425,28 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         CodecError
             If the codec is unknown or cannot store the value, or ``meta`` is
             not JSON-serialisable. Nothing is changed on disk.
+        KeyConflictError
+            If a prefix of the key holds a value or the key is a prefix of
+            existing keys. Nothing is changed on disk.
+        ReadOnlyError
+            If the database was opened with ``readonly=True``.
         """
-        parts = normalize_key(key)
+        self._store(normalize_key(key), value, codec, meta, None)
+
+    def _store(
+        self,
+        parts: tuple[str, ...],
+        value: Any,
+        codec: str | None,
+        meta: dict[str, Any] | None,
+        extra: dict[str, Any] | None,
+    ) -> None:
+        self._writable("store", parts)
+        db, inner = self._route(parts)
+        if db is not self:
+            db._store(inner, value, codec, meta, extra)
+            return
+        self._check_no_deeper(parts)
         chosen = get_codec(codec) if codec is not None else self._choose(parts, value)
         if (codec is not None or not chosen.auto_implies_accepts) and not chosen.accepts(value):
             raise CodecError(
@@ -321,7 +454,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                 f"{chosen.why_not(value)}"
             )
         try:
-            meta_plain = json.loads(json.dumps(meta)) if meta else {}
+            meta_plain = json.loads(json.dumps(meta, allow_nan=False)) if meta else {}
         except (TypeError, ValueError) as exc:
             raise CodecError(
                 f"metadata of item {display_key(parts)!r} is not JSON-serialisable: {exc}"
@@ -333,6 +466,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             "created": _now(),
             "provenance": collect(),
             "meta": meta_plain,
+            **(extra or {}),
         }
         is_inline, inline_value = chosen.inline(value)
         item_dir = self._item_dir(parts)
@@ -345,7 +479,10 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                     remove_stale_tmp(item_dir)
                 if is_inline:
                     record.update(
-                        payload=None, info={}, inline=inline_value, size=len(json.dumps(inline_value))
+                        payload=None,
+                        info=chosen.inline_info(value),
+                        inline=inline_value,
+                        size=len(json.dumps(inline_value)),
                     )
                 else:
                     payload, info = self._dump(parts, chosen, value, item_dir)
@@ -374,7 +511,19 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                     "check the permissions and free space of the database directory"
                 ) from exc
         if old is not None and old.get("payload") and old.get("payload") != record["payload"]:
-            remove_path(item_dir / str(old["payload"]))
+            self._remove_old_payload(parts, item_dir / str(old["payload"]))
+
+    def _remove_old_payload(self, parts: tuple[str, ...], payload: Path) -> None:
+        try:
+            delete_path(payload)
+        except OSError as exc:
+            warnings.warn(
+                f"item {display_key(parts)!r} was stored, but the folder of its previous value "
+                f"{payload} could not be removed ({exc}); it takes disk space until db.vacuum() or "
+                "you remove it",
+                ResourceWarning,
+                stacklevel=4,
+            )
 
     @staticmethod
     def _make_item_dir(item_dir: Path) -> bool:
@@ -428,6 +577,11 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
     # ----------------------------------------------------------------- delete
     def __delitem__(self, key: Key) -> None:
         parts = normalize_key(key)
+        self._writable("delete", parts)
+        db, inner = self._route(parts)
+        if db is not self:
+            del db[inner]
+            return
         item_dir = self._item_dir(parts)
         record = self._quiet_record(parts)
         try:
@@ -436,13 +590,27 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             raise ItemNotFoundError(
                 f"cannot delete {display_key(parts)!r}: no such item in database {self.path}"
             ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"cannot delete {display_key(parts)!r}: {exc}; check the permissions of {item_dir}"
+            ) from exc
         if record is not None and record.get("payload"):
-            remove_path(item_dir / str(record["payload"]))
+            doomed = [item_dir / str(record["payload"])]
         else:  # damaged record: remove every finished payload of this item
-            for entry in os.scandir(item_dir):
-                if entry.name.startswith(PAYLOAD_PREFIX):
-                    remove_path(Path(entry.path))
+            doomed = [Path(e.path) for e in os.scandir(item_dir) if e.name.startswith(PAYLOAD_PREFIX)]
+        failed = []
+        for path in doomed:
+            try:
+                delete_path(path)
+            except OSError as exc:
+                failed.append(f"{path} ({exc})")
         self._prune(item_dir)
+        if failed:
+            raise StorageError(
+                f"item {display_key(parts)!r} is deleted (no longer listed), but its data could not be "
+                f"removed: {'; '.join(failed)}; check the permissions, then remove it by hand or "
+                "run db.vacuum()"
+            )
 
     def _prune(self, folder: Path) -> None:
         while folder != self._items:
@@ -479,6 +647,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
 
     def clear(self) -> None:
         """Delete every item (without loading any of them)."""
+        self._writable("clear the database")
         for parts in list(self._walk()):
             try:
                 del self[parts]
@@ -497,8 +666,8 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             ``git_repo``, ``host``, ``user``, ``size_bytes``, ``uri`` and
             ``meta`` (what was passed as ``meta=``).
         """
-        parts = normalize_key(key)
-        record = self._require(parts)
+        db, parts = self._route(normalize_key(key))
+        record = db._require(parts)
         prov = record.get("provenance") or {}
         git = prov.get("git") or {}
         return {
@@ -515,14 +684,17 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             "user": prov.get("user"),
             "size_bytes": record.get("size"),
             "info": record.get("info") or {},
-            "uri": self._make_uri(parts),
+            "uri": db._make_uri(parts),
             "meta": record.get("meta") or {},
+            "codec_history": record.get("codec_history") or [],
         }
 
     # --------------------------------------------------- folders and sub-dbs
     def _container(self, parts: tuple[str, ...], kind: str) -> tuple[Path, dict[str, Any]]:
         record = self._record(parts)
         if record is None:
+            self._writable(f"create a {kind} at", parts)
+            self._check_no_deeper(parts)
             item_dir = self._item_dir(parts)
             item_dir.mkdir(parents=True, exist_ok=True)
             payload = f"{PAYLOAD_PREFIX}{uuid.uuid4().hex}"
@@ -557,14 +729,15 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         the database, and ``del db[key]`` removes it (in_silico_framework's
         ``create_managed_folder``).
         """
-        path, _ = self._container(normalize_key(key), FOLDER)
+        db, parts = self._route(normalize_key(key))
+        path, _ = db._container(parts, FOLDER)
         return path
 
     def sub(self, key: Key) -> Database:
         """Return a sub-database stored under ``key``, creating it if needed."""
-        parts = normalize_key(key)
-        _, record = self._container(parts, SUBDB)
-        return self._open_sub(parts, record)
+        db, parts = self._route(normalize_key(key))
+        _, record = db._container(parts, SUBDB)
+        return db._open_sub(parts, record)
 
     def _open_sub(self, parts: tuple[str, ...], record: dict[str, Any]) -> Database:
         path = self._item_dir(parts) / str(record.get("payload"))
@@ -573,7 +746,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                 f"item {display_key(parts)!r} is a sub-database, but {path / registry.MARKER} is "
                 f"missing; delete the item (del db[{display_key(parts)!r}]) and create it again"
             )
-        sub = Database(path, fsync=self._fsync)
+        sub = Database(path, fsync=self._fsync, readonly=self.readonly, create=False)
         root_id, prefix = self._uri_root
         sub._uri_root = (root_id, (*prefix, *parts))
         return sub
@@ -609,6 +782,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             return value
         except ItemNotFoundError:
             pass
+        self._writable("store", parts)
         value = fn(*args, **kwargs)
         self.set(parts, value)
         return value
@@ -619,4 +793,35 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         ``min_age`` seconds. Returns how many entries were removed."""
         from neuroloom.store.maintenance import vacuum
 
-        return vacuum(self, min_age)
+        self._writable("vacuum")
+        return vacuum(self._items, self._quiet_record, min_age)
+
+    def change_codec(self, key: Key, codec: str, *, allow_pickle: bool = False) -> None:
+        """Store the value of ``key`` again with ``codec``, keeping the change in its metadata.
+
+        The user metadata is kept; ``metadata(key)["codec_history"]`` lists
+        every earlier codec with the time it was written and replaced
+        (in_silico_framework's ``change_dumper``).
+
+        Parameters
+        ----------
+        key
+            An existing item.
+        codec
+            The new codec's name.
+        allow_pickle
+            Needed when the item is currently stored with a pickle codec.
+        """
+        self._writable("change the codec of", normalize_key(key))
+        db, parts = self._route(normalize_key(key))
+        record = db._require(parts)
+        if record["codec"] in (FOLDER, SUBDB):
+            raise CodecError(
+                f"item {display_key(parts)!r} is a {record['codec']}; only values can change codec"
+            )
+        value = db._load(parts, allow_pickle, {})
+        history = [
+            *(record.get("codec_history") or []),
+            {"codec": record["codec"], "created": record.get("created"), "replaced": _now()},
+        ]
+        db._store(parts, value, codec, record.get("meta") or None, {"codec_history": history})

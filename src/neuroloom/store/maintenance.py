@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from neuroloom.store.atomic import remove_path, remove_stale_tmp
+from neuroloom._io.atomic import remove_path, remove_stale_tmp
+from neuroloom._io.names import ITEM_FILE, PAYLOAD_PREFIX
 
-if TYPE_CHECKING:
-    from neuroloom.store.database import Database
+ReadRecord = Callable[[tuple[str, ...]], "dict[str, Any] | None"]
 
 
-def vacuum(db: Database, min_age: float = 600.0) -> int:
+def vacuum(items: Path, read_record: ReadRecord, min_age: float = 600.0) -> int:
     """Remove temporary folders of dead local processes and unreferenced payloads.
 
     Parameters
     ----------
-    db
-        The database to clean.
+    items
+        The item folder of the database to clean.
+    read_record
+        Reads the ``item.json`` record of a key (its parts), ``None`` if unreadable.
     min_age
         Payload folders that no ``item.json`` refers to are removed only when
         older than this many seconds, so a writer that is about to publish
@@ -30,17 +33,14 @@ def vacuum(db: Database, min_age: float = 600.0) -> int:
     int
         How many entries were removed.
     """
-    from neuroloom.store.database import ITEM_FILE, PAYLOAD_PREFIX
-
     removed = 0
     cutoff = time.time() - min_age
-    items = db._items
     for root, dirs, files in os.walk(items):
         here = Path(root)
         removed += remove_stale_tmp(here)
         referenced = None
         if ITEM_FILE in files:
-            record = db._quiet_record(here.relative_to(items).parts)
+            record = read_record(here.relative_to(items).parts)
             referenced = record.get("payload") if record else None
         for name in list(dirs):
             stale = name.startswith(PAYLOAD_PREFIX) and name != referenced

@@ -15,10 +15,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from neuroloom.store.atomic import write_bytes
+from neuroloom._io.atomic import write_bytes
+from neuroloom._io.names import MARKER as MARKER  # re-exported
 
 SCHEME = "neuroloom://"
-MARKER = "neuroloom.json"
 
 
 def registry_dir() -> Path:

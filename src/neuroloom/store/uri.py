@@ -14,7 +14,7 @@ from neuroloom.store import registry
 from neuroloom.store.database import FOLDER, SUBDB, Database
 from neuroloom.store.keys import display_key, normalize_key
 
-OPENERS: dict[str, str] = {"study": "neuroloom.study.study:Study"}
+OPENERS: dict[str, str] = {"study": "neuroloom.datastore.study:Study"}
 """Class that opens a directory, by the ``kind`` in its ``neuroloom.json``.
 
 Upper layers are named as strings so the store never imports them until a URI

@@ -1,6 +1,9 @@
-"""Studies: parameter trees, explorations, runs and a runner (pypet's layer)."""
+"""Running a study: the study core (parameters, explorations, runs), catalog, runner, backends, lock.
 
-from neuroloom.study.explore import Design, grid, points, random, zip_
-from neuroloom.study.study import Study
+The user-facing :class:`neuroloom.Study` adds the data store on top of
+:class:`~neuroloom.study.study.StudyCore`; it lives in :mod:`neuroloom.datastore.study`.
+"""
 
-__all__ = ["Design", "Study", "grid", "points", "random", "zip_"]
+from neuroloom.study.study import StudyCore
+
+__all__ = ["StudyCore"]

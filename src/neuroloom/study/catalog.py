@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from neuroloom.errors import StudyError
+from neuroloom._io.names import CATALOG as CATALOG  # re-exported
+from neuroloom.errors import StudyError, StudyLockedError
 
-CATALOG = "catalog.sqlite"
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
 
@@ -55,7 +55,56 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
 
-def _q(column: str) -> str:
+BUSY_TIMEOUT = 5.0
+"""Seconds a statement waits for a lock another program holds on the catalog before giving up."""
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def locked_error(file: Path, exc: sqlite3.Error) -> StudyLockedError:
+    """The error for a catalog that another program keeps locked."""
+    return StudyLockedError(
+        f"the study catalog {file} is locked by another program ({exc}; waited {BUSY_TIMEOUT:g} s): "
+        "close the program that has it open (an SQLite browser, another neuroloom process writing "
+        "to this study), then try again"
+    )
+
+
+class CatalogConnection(sqlite3.Connection):
+    """An SQLite connection whose "database is locked" is a :class:`StudyLockedError` naming the file."""
+
+    file: Path
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+    def executescript(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+
+def quote_column(column: str) -> str:
+    """Quote a column name for SQLite (double quotes, inner quotes doubled)."""
     return '"' + column.replace('"', '""') + '"'
 
 
@@ -74,15 +123,21 @@ class Catalog:
         self.file = path / CATALOG
         self.readonly = readonly
         try:
-            if readonly:
-                self.con = sqlite3.connect(
-                    f"file:{self.file}?mode=ro", uri=True, timeout=30, isolation_level=None
-                )
-            else:
-                self.con = sqlite3.connect(self.file, timeout=60, isolation_level=None)
+            target = f"file:{self.file}?mode=ro" if readonly else str(self.file)
+            con = sqlite3.connect(
+                target, uri=readonly, timeout=BUSY_TIMEOUT, isolation_level=None, factory=CatalogConnection
+            )
+            assert isinstance(con, CatalogConnection)
+            con.file = self.file
+            self.con: CatalogConnection = con
+            if not readonly:
                 self.con.execute("PRAGMA journal_mode=WAL")
-                self.con.execute("PRAGMA synchronous=NORMAL")
+                # FULL: a commit is on disk before the coordinator deletes the run
+                # journals it came from (see study/journal.py)
+                self.con.execute("PRAGMA synchronous=FULL")
                 self.con.executescript(_SCHEMA)
+        except StudyLockedError:
+            raise
         except sqlite3.Error as exc:
             raise StudyError(f"cannot open the study catalog {self.file}: {exc}") from None
         self._param_columns: list[str] | None = None
@@ -102,11 +157,26 @@ class Catalog:
         known = set(self.param_names())
         for name in names:
             if name not in known:
-                self.con.execute(f"ALTER TABLE runs ADD COLUMN {_q(PARAM_PREFIX + name)}")
+                self.con.execute(f"ALTER TABLE runs ADD COLUMN {quote_column(PARAM_PREFIX + name)}")
                 known.add(name)
         self._param_columns = None
 
+    def drop_params(self, names: Iterable[str]) -> None:
+        """Remove the ``p:`` columns of ``names`` (undo :meth:`ensure_params` of a failed import)."""
+        known = set(self.param_names())
+        with self.transaction():
+            for name in names:
+                if name in known:
+                    self.con.execute(f"ALTER TABLE runs DROP COLUMN {quote_column(PARAM_PREFIX + name)}")
+        self._param_columns = None
+
     # -------------------------------------------------------------- runs
+    def remove_runs(self, indices: Sequence[int]) -> None:
+        """Delete runs that never ran (undo :meth:`add_runs` of a failed import)."""
+        with self.transaction():
+            self.con.executemany("DELETE FROM results WHERE idx=?", [(i,) for i in indices])
+            self.con.executemany("DELETE FROM runs WHERE idx=? AND status!='done'", [(i,) for i in indices])
+
     def count(self, status: str | None = None) -> int:
         if status is None:
             return int(self.con.execute("SELECT count(*) FROM runs").fetchone()[0])
@@ -136,16 +206,27 @@ class Catalog:
         """Insert pending runs: each row is ``(idx, id, *values of names)``."""
         self.ensure_params(names)
         cols = ["idx", "id", *(PARAM_PREFIX + n for n in names)]
-        sql = f"INSERT INTO runs({','.join(map(_q, cols))}) VALUES ({','.join('?' * len(cols))})"
+        sql = f"INSERT INTO runs({','.join(map(quote_column, cols))}) VALUES ({','.join('?' * len(cols))})"
         with self.transaction():
             self.con.executemany(sql, rows)
 
     def pending(self, retry_failed: bool = False) -> list[tuple[Any, ...]]:
         """``(idx, id, *param values)`` of the runs left to do, in index order."""
         names = self.param_names()
-        cols = ",".join(["idx", "id", *(_q(PARAM_PREFIX + n) for n in names)])
+        cols = ",".join(["idx", "id", *(quote_column(PARAM_PREFIX + n) for n in names)])
         where = "status IN ('pending','failed')" if retry_failed else "status='pending'"
         return self.con.execute(f"SELECT {cols} FROM runs WHERE {where} ORDER BY idx").fetchall()
+
+    def run_states(self, indices: Sequence[int]) -> dict[int, tuple[str, int | None]]:
+        """``idx -> (status, session that recorded it)`` for the runs of ``indices`` that exist."""
+        out: dict[int, tuple[str, int | None]] = {}
+        step = 900
+        for i in range(0, len(indices), step):
+            chunk = list(indices[i : i + step])
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT idx, status, session FROM runs WHERE idx IN ({marks})"
+            out.update({int(r[0]): (str(r[1]), r[2]) for r in self.con.execute(sql, chunk)})
+        return out
 
     def run_rows(self, where: str = "", args: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         cur = self.con.execute(f"SELECT * FROM runs {where} ORDER BY idx", args)
@@ -183,13 +264,11 @@ class Catalog:
         """
         if not outcomes:
             return
-        run_rows = []
-        result_rows: list[tuple[Any, ...]] = []
-        for o in outcomes:
-            run_rows.append(
-                (DONE if o.ok else FAILED, o.start, o.end, o.host, o.pid, session, o.error, o.idx)
-            )
-            result_rows.extend((name, o.idx, kind, value) for name, kind, value in o.results)
+        run_rows = [
+            (DONE if o.ok else FAILED, o.start, o.end, o.host, o.pid, session, o.error, o.idx)
+            for o in outcomes
+        ]
+        result_rows = [(name, o.idx, kind, value) for o in outcomes for name, kind, value in o.results]
         with self.transaction():
             self.con.executemany(
                 'UPDATE runs SET status=?, start=?, "end"=?, host=?, pid=?, session=?, '
@@ -233,7 +312,7 @@ class Catalog:
         names = self.param_names()
         kind = ["results.kind"] if with_kind else []
         cols = ",".join(
-            ["runs.idx", *(f"runs.{_q(PARAM_PREFIX + n)}" for n in names), *kind, "results.value"]
+            ["runs.idx", *(f"runs.{quote_column(PARAM_PREFIX + n)}" for n in names), *kind, "results.value"]
         )
         sql = (
             f"SELECT {cols} FROM results JOIN runs ON runs.idx=results.idx "

@@ -18,15 +18,15 @@ from typing import Any
 
 import numpy as np
 
+from neuroloom._io.atomic import remove_path
+from neuroloom._io.names import RUNS_DIR as RUNS_DIR  # re-exported
 from neuroloom.errors import CodecError, StudyError
-from neuroloom.store.atomic import remove_path
+from neuroloom.params.tree import Namespace
 from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
-from neuroloom.study.params import Namespace
 from neuroloom.study.recordings import RunRecordings
 
-RUNS_DIR = "runs"
 SHARD_SIZE = 1000
 INLINE_JSON_LIMIT = 4096
 RUN_NAME_WIDTH = 8
@@ -69,11 +69,11 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
         return scalar_result(value.item())
     if isinstance(value, str) and len(value) <= INLINE_JSON_LIMIT:
         return "v", value
-    if isinstance(value, (dict, list)):
-        from neuroloom.store.codecs.text import _plain
+    if isinstance(value, (dict, list, tuple)):  # a tuple is stored as the JSON list it becomes
+        from neuroloom.store.codecs.text import plain_json
 
         try:
-            text = json.dumps(_plain(value, allow_tuples=False), separators=(",", ":"))
+            text = json.dumps(plain_json(value, allow_tuples=True), separators=(",", ":"))
         except (TypeError, ValueError):
             return None
         if len(text) <= INLINE_JSON_LIMIT:

@@ -1,4 +1,4 @@
-"""``Study``: a database with a parameter tree, explorations, runs and a runner.
+"""``StudyCore``: a database with a parameter tree, explorations, runs and a runner.
 
 On disk (all paths relative)::
 
@@ -11,7 +11,6 @@ On disk (all paths relative)::
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import socket
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import write_json
 from neuroloom.errors import (
     FormatVersionError,
     ItemNotFoundError,
@@ -31,21 +31,18 @@ from neuroloom.errors import (
     RunFailedError,
     StudyError,
 )
+from neuroloom.params.explore import Design, as_design
+from neuroloom.params.tree import ParamTree, suggest
+from neuroloom.params.values import canonical, catalog_form, coerce_column, content_ids
 from neuroloom.store import registry
-from neuroloom.store.atomic import write_json
 from neuroloom.store.database import Database
 from neuroloom.store.keys import Key, normalize_key
-from neuroloom.study.access import StudyViews
 from neuroloom.study.backends import Backend, make_backend
 from neuroloom.study.catalog import Catalog
-from neuroloom.study.explore import Design, as_design
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.params import ParamTree, _suggest
-from neuroloom.study.provenance import prepare_git, session_provenance
+from neuroloom.study.provenance import job_files, prepare_git, session_provenance
 from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
-from neuroloom.study.runner import RunReport, run_rounds
-from neuroloom.study.values import canonical, catalog_form, coerce
-from neuroloom.study.views import (
+from neuroloom.study.run_table import (
     CACHE_MIN_ROWS,
     TABLES_DIR,
     LazyItem,
@@ -56,14 +53,18 @@ from neuroloom.study.views import (
     read_cached_table,
     write_cached_table,
 )
+from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
 STUDY_FORMAT = 1
-ID_BYTES = 10
+LOCKED_BECAUSE = "runs have started"
 
 
-class Study(StudyViews, Database):
-    """A parameter study stored in a directory: create it or open it.
+class StudyCore(Database):
+    """The core of a parameter study stored in a directory: parameters, runs, catalog.
+
+    The user-facing :class:`neuroloom.Study` (in :mod:`neuroloom.datastore.study`)
+    adds the recordings, views and analysis results on top of this core.
 
     Parameters
     ----------
@@ -85,6 +86,9 @@ class Study(StudyViews, Database):
     """
 
     kind = "study"
+
+    def recorded(self, outcomes: Sequence[Any]) -> None:
+        """Hook called by the runner after it recorded finished runs (the data store consolidates)."""
 
     def __init__(self, path: str | os.PathLike[str], *, seed: int | None = None, fsync: bool = False) -> None:
         super().__init__(path, fsync=fsync)
@@ -115,9 +119,20 @@ class Study(StudyViews, Database):
         self.catalog = Catalog(self.path)
         self.params = ParamTree.from_json(info.get("params", {}), on_change=self._save_marker)
         if info.get("locked"):
-            self.params.lock("runs have started")
+            self.params.lock(LOCKED_BECAUSE)
 
     # ------------------------------------------------------------ marker
+    def lock_params(self) -> None:
+        """Lock the parameter tree because runs have started, and record that in the marker.
+
+        The one place of the rule: once a study has runs (run or imported),
+        its parameters are fixed; new values are explored, not set.
+        """
+        if not self.params.locked:
+            self.params.lock(LOCKED_BECAUSE)
+            self._marker["locked"] = True
+            self._save_marker()
+
     def _save_marker(self) -> None:
         with StudyLock(self.path, "changing the study"):
             self._marker["params"] = self.params.to_json()
@@ -177,12 +192,12 @@ class Study(StudyViews, Database):
         for name in design.names:
             if name not in defaults:
                 raise ParameterError(
-                    f"cannot explore {name!r}: the study has no such parameter{_suggest(name, defaults)}; "
+                    f"cannot explore {name!r}: the study has no such parameter{suggest(name, defaults)}; "
                     f"add it first with study.params.add({name!r}, default)"
                 )
-        columns = {n: _coerce_column(n, defaults[n], v) for n, v in design.columns.items()}
+        columns = {n: coerce_column(n, defaults[n], v) for n, v in design.columns.items()}
         names = list(columns)
-        ids = _content_ids(defaults, columns, design.size)
+        ids = content_ids(defaults, columns, design.size)
         with StudyLock(self.path, "adding runs"):
             seen: dict[str, int] = {}
             for pos, run_id in enumerate(ids):
@@ -263,7 +278,7 @@ class Study(StudyViews, Database):
         """One row per run holding result ``name``: explored parameters and the value.
 
         Scalars come from the catalog in one query; values stored in run folders
-        appear as :class:`~neuroloom.study.views.LazyItem` handles (``load=True``
+        appear as :class:`~neuroloom.study.run_table.LazyItem` handles (``load=True``
         reads them all). Large scalar tables are also kept as Parquet in
         ``tables/`` and reread from there until a run records something new.
         """
@@ -354,7 +369,7 @@ class Study(StudyViews, Database):
         retry_failed: bool = False,
         chunk_size: int | None = None,
         progress: bool = True,
-        then: Callable[[Study], Any] | None = None,
+        then: Callable[[StudyCore], Any] | None = None,
         max_rounds: int = 100,
         git_commit: bool = False,
         git_fail: bool = False,
@@ -402,11 +417,9 @@ class Study(StudyViews, Database):
                 commit=git_commit,
                 fail=git_fail,
                 message=f"neuroloom: code of study {self.path.name} ({self.id})",
+                code_files=job_files(job),
             )
-            if not self.params.locked:
-                self.params.lock("runs have started")
-                self._marker["locked"] = True
-                self._save_marker()
+            self.lock_params()
             chosen = make_backend(backend, workers, address, client)
             provenance = session_provenance(git, chosen.name, chosen.workers)
             session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
@@ -444,6 +457,7 @@ class Study(StudyViews, Database):
                     chunk_size=chunk_size,
                     progress=progress,
                     then=(lambda: then(self)) if then is not None else None,
+                    on_recorded=self.recorded,
                     max_rounds=max_rounds,
                 )
             finally:
@@ -465,45 +479,6 @@ class Study(StudyViews, Database):
 
 
 # ------------------------------------------------------------------ helpers
-_NATIVE = (int, float, str, bool)
-
-
-def _coerce_column(name: str, default: Any, values: list[Any]) -> list[Any]:
-    kind = type(default)
-    if kind in _NATIVE and all(type(v) is kind for v in values):
-        return values
-    return [coerce(name, default, v) for v in values]
-
-
-def _canon_column(values: list[Any]) -> list[str]:
-    memo: dict[Any, str] = {}
-    out = []
-    for v in values:
-        key = (type(v), v) if isinstance(v, _NATIVE) else None
-        if key is not None:
-            text = memo.get(key)
-            if text is None:
-                text = memo[key] = canonical(v)
-        else:
-            text = canonical(v)
-        out.append(text)
-    return out
-
-
-def _content_ids(defaults: dict[str, Any], columns: dict[str, list[Any]], size: int) -> list[str]:
-    """Content id of each point: hash of every parameter's canonical value."""
-    fixed = {n: canonical(v) for n, v in defaults.items() if n not in columns}
-    order = sorted(defaults)
-    canon = {n: _canon_column(v) for n, v in columns.items()}
-    parts: list[Any] = [f"{n}={fixed[n]}" if n in fixed else canon[n] for n in order]
-    ids = []
-    blake = hashlib.blake2b
-    for i in range(size):
-        text = "\n".join(p if isinstance(p, str) else f"{order[k]}={p[i]}" for k, p in enumerate(parts))
-        ids.append(blake(text.encode(), digest_size=ID_BYTES).hexdigest())
-    return ids
-
-
 def _catalog_column(values: list[Any]) -> list[Any]:
     if all(type(v) in (int, float, str) for v in values):
         return values

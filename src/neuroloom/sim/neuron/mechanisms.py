@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
+from neuroloom._io.atomic import remove_path, tmp_name
 from neuroloom.errors import MechanismCompileError, SimulatorNotInstalledError
 from neuroloom.sim.cache import cache_dir
-from neuroloom.store.atomic import remove_path, tmp_name
 
 __all__ = ["builtin_mechanisms_dir", "compile_mechanisms", "load_mechanisms", "mechanism_names"]
 

@@ -1,0 +1,48 @@
+"""Every file and folder name neuroloom writes, in one place.
+
+A study directory looks like::
+
+    neuroloom.json          MARKER: kind, format, seed, parameters (store.registry)
+    catalog.sqlite          CATALOG: runs, explorations, sessions (study.catalog)
+    coordinator.lock        LOCK_FILE: the coordinating process (study.lock)
+    items/<key>/item.json   ITEMS_DIR, ITEM_FILE: the item store (store.database);
+    items/<key>/.v-<id>/    PAYLOAD_PREFIX: one published payload of an item
+    runs/<shard>/<run>/     RUNS_DIR: one folder per run (study.run)
+        spikes.h5           SPIKES_FILE   (study.recordings)
+        report_<name>.h5    REPORT_PREFIX (study.recordings)
+    tables/                 TABLES_DIR: consolidated recordings (datastore.consolidate)
+        manifest.json       MANIFEST
+        fresh.json          FRESH: what the views last saw (datastore.view)
+    network/                NETWORK_DIR: the SONATA network of a study file (studyfile.network)
+        network.json        NETWORK_INFO
+    report/                 REPORT_DIR: the HTML report (report.html)
+
+Temporary names start with TMP_PREFIX and are renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+TMP_PREFIX = ".tmp-"
+
+# the item store (neuroloom.store)
+MARKER = "neuroloom.json"
+ITEM_FILE = "item.json"
+ITEMS_DIR = "items"
+PAYLOAD_PREFIX = ".v-"
+
+# a study (neuroloom.study)
+CATALOG = "catalog.sqlite"
+LOCK_FILE = "coordinator.lock"
+RUNS_DIR = "runs"
+SPIKES_FILE = "spikes.h5"
+REPORT_PREFIX = "report_"
+
+# the data store (neuroloom.datastore)
+TABLES_DIR = "tables"
+MANIFEST = "manifest.json"
+FRESH = "fresh.json"
+
+# the study file and its report (neuroloom.studyfile, neuroloom.report)
+NETWORK_DIR = "network"
+NETWORK_INFO = "network.json"
+REPORT_DIR = "report"

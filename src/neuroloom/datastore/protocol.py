@@ -1,0 +1,33 @@
+"""What the data store needs of a study: a narrow protocol, not the :class:`~neuroloom.Study` class.
+
+The views, results and importers work on anything with these attributes; the
+user-facing :class:`neuroloom.Study` (:mod:`neuroloom.datastore.study`) is one.
+Depending on this protocol keeps the data store's modules free of an import
+of the class that assembles them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from neuroloom.datastore.results import ResultStore
+    from neuroloom.params.tree import ParamTree
+    from neuroloom.study.catalog import Catalog
+
+
+class StudyData(Protocol):
+    """A study as the data store sees it: its directory, catalog, parameters and result store."""
+
+    path: Path
+    catalog: Catalog
+    params: ParamTree
+
+    @property
+    def id(self) -> str:
+        """The study's id (as :attr:`neuroloom.Database.id`)."""
+
+    @property
+    def result_store(self) -> ResultStore:
+        """The study's analysis results."""
