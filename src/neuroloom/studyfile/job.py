@@ -31,7 +31,7 @@ import numpy as np
 from neuroloom.errors import InputSpecError, SimulationError, StudyFileError, with_context
 from neuroloom.studyfile.spec import InputSpec, StudySpec, spec_for_run
 
-__all__ = ["NetworkJob", "check_simulator", "make_inputs", "run_circuit", "simulate_run"]
+__all__ = ["NetworkJob", "check_models", "check_simulator", "make_inputs", "run_circuit", "simulate_run"]
 
 _NETWORKS: dict[str, Any] = {}
 _ADAPTERS = {
@@ -205,5 +205,17 @@ def check_simulator(name: str, file: Path | str) -> None:
             import_nest()
         else:
             _adapter(name, file)
+    except SimulationError as exc:
+        raise with_context(exc, f"{file}: [simulation] simulator = {name!r}: {exc}") from exc
+
+
+def check_models(name: str, network: Any, file: Path | str) -> None:
+    """Fail early (before any run) when simulator ``name`` lacks a neuron model of ``network``.
+
+    Asks the simulator's adapter (its ``check_models``): NEST has every model it
+    lists, Brian2 the ones it mirrors, NEURON ``nrn:IntFire1``.
+    """
+    try:
+        _adapter(name, file).check_models(network)
     except SimulationError as exc:
         raise with_context(exc, f"{file}: [simulation] simulator = {name!r}: {exc}") from exc
