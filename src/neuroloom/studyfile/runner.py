@@ -148,13 +148,6 @@ def _networks(
     if network.circuit is not None:
         return [network.circuit], _external_checksum(study, spec, network.circuit)
     if network.simulation_config is not None:
-        from neuroloom.studyfile.sonata_config import config_runner
-
-        if config_runner() is None:
-            raise StudyFileError(
-                f"{spec.file}: [network] simulation_config: studies over a simulation config need "
-                "neuroloom.sim.run_config, which this version does not have"
-            )
         return [
             run_circuit(spec_for_run(spec.raw, spec.file, study.params.values()), study.path, False)
         ], None
@@ -176,8 +169,19 @@ def _unconnected_inputs(spec: StudySpec, network: Any) -> list[str]:
 
 
 def _simulators(study: Any, spec: StudySpec, default: StudySpec) -> list[str]:
-    """The simulators of the study's runs: the default one, or every value of an explored reference."""
+    """The simulators of the study's runs: the default one, or every value of an explored reference.
+
+    A study over a simulation config without ``[simulation] simulator`` runs on
+    the config's ``target_simulator``.
+    """
     given = (spec.raw.get("simulation") or {}).get("simulator")
+    network = default.network
+    if given is None and network is not None and network.simulation_config is not None:
+        from neuroloom.studyfile.sonata_config import config_simulator
+
+        name = config_simulator(network.simulation_config, None)
+        check_simulator(name, spec.file)
+        return [name]
     runs = study.runs
     if is_reference(given) and str(given)[1:] in runs.columns:
         names = sorted({str(v) for v in runs[str(given)[1:]]})
@@ -203,6 +207,11 @@ def _check_circuit(
         raise with_context(exc, f"{spec.file}: [network] {circuit}: {exc}") from exc
     for name in simulators:
         check_models(name, network, spec.file)
+    if spec.network is not None and spec.network.simulation_config is not None:
+        from neuroloom.studyfile.sonata_config import check_overrides
+
+        where = f"{spec.file}: [simulation_config]"
+        check_overrides(spec.network.simulation_config, spec.network.overrides, network, where)
     scale_weights(network, spec.simulation.weight_scale, f"{spec.file}: [simulation]")
     inputs = make_inputs(spec.inputs, spec.file)
     try:
