@@ -18,8 +18,6 @@ PACKAGE = Path(neuroloom.__file__).parent
 # TEMPORARY: functions in files owned by engineers working in parallel; each is
 # split by its owner and the integrator empties this set at merge time.
 TEMPORARY = {
-    ("sim/neuron/cell.py", "simulate_cell"),  # TEMPORARY: owned by sim, split at merge
-    ("sim/brian2.py", "simulate"),  # TEMPORARY: owned by sim, split at merge
     ("study/study.py", "run"),  # TEMPORARY: owned by durable, split at merge
 }
 

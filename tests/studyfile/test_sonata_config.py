@@ -113,3 +113,52 @@ def test_dynamics_overrides_set_node_and_edge_values_of_a_copy(tmp_path: Path) -
         apply_dynamics_overrides(net, {"node_types.exc.tau_x": 1.0}, "here:")
     with pytest.raises(StudyFileError, match=r"edge_types.nope.syn_weight: give edge_types"):
         apply_dynamics_overrides(net, {"edge_types.nope.syn_weight": 1.0}, "here:")
+
+
+def test_study_over_a_simulation_config_runs_the_config_with_each_runs_overrides(tmp_path: Path) -> None:
+    """Each run: the corpus config with its overrides, outputs in the run folder, spikes as recordings."""
+    import h5py
+
+    from neuroloom.sim import run_config
+    from neuroloom.study.run import run_folder
+    from neuroloom.studyfile import run_spec
+
+    config = _study(tmp_path)
+    config["study"] = {"path": str(tmp_path / "s"), "backend": "serial"}
+    config["params"] = {"t": 60.0, "tau": 10.0, "w": 2.0}
+    config["explore"] = [{"grid": {"tau": [10.0, 40.0]}}]
+    del config["simulation_config"]["edge_types"]
+    corpus_outputs = sorted(CORPUS.rglob("*"))
+    study, report = run_spec(parse_spec(config, tmp_path / "s.toml"), progress=False, echo=lambda _: None)
+    assert study.catalog.count("done") == 2, report
+    rates = {}
+    for index, tau in study.runs["tau"].items():
+        folder = run_folder(study.path, int(index))
+        copy = json.loads((folder / "simulation_config.json").read_text())
+        assert copy["run"]["tstop"] == 60.0 and Path(copy["output"]["output_dir"]) == folder / "output"
+        with h5py.File(folder / "output" / "spikes.h5", "r") as out, h5py.File(folder / "spikes.h5") as rec:
+            written = np.sort(out["spikes/internal/timestamps"][()])
+            recorded = np.sort(rec["spikes/internal/timestamps"][()])
+        assert np.array_equal(written, recorded) and written.size > 0
+        again = run_config(
+            folder / "simulation_config.json",
+            write=False,
+            adjust=lambda net, tau=float(tau): apply_dynamics_overrides(
+                net, {"node_types.internal.tau_m": tau}, ""
+            ),
+        )
+        assert np.array_equal(np.sort(again.result.spikes_of("internal")[1]), written)  # NEST: same run
+        assert (folder / "output" / "membrane_potential.h5").is_file()  # the config's report
+        rates[float(tau)] = written.size
+    assert rates[40.0] != rates[10.0]  # the override reached the neurons
+    assert sorted(CORPUS.rglob("*")) == corpus_outputs  # every output went to the run folders
+
+
+def test_bad_override_of_a_simulation_config_is_refused_before_any_run(tmp_path: Path) -> None:
+    from neuroloom.studyfile import prepare_study
+
+    config = _study(tmp_path)
+    config["study"] = {"path": str(tmp_path / "s")}
+    config["simulation_config"]["node_types"] = {"internals": {"tau_m": "$tau"}}
+    with pytest.raises(StudyFileError, match=r"s.toml: \[simulation_config\] node_types.internals"):
+        prepare_study(parse_spec(config, tmp_path / "s.toml"), progress=False, echo=lambda _: None)

@@ -38,6 +38,7 @@ import math
 import shutil
 import time as _time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -437,6 +438,73 @@ def check_models(net: PointNetwork) -> None:
         )
 
 
+@dataclass
+class _Built:
+    """The Brian2 objects of a network: groups by population, every object, input spike tables."""
+
+    groups: dict[str, Any] = field(default_factory=dict)
+    objects: list[Any] = field(default_factory=list)
+    spikes: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _build(
+    b2: Any, net: PointNetwork, inputs: list[Input], duration: float, dt: float, rng: np.random.Generator
+) -> _Built:
+    """Spike sources, neuron groups and synapses of ``net``."""
+    built = _Built()
+    groups = built.groups
+    layers: dict[str, list[Any]] = {}  # spike generators of a source's 2nd, 3rd... spike within one step
+    for pop in net.virtual:
+        made, table = _spike_sources(b2, pop, inputs, duration, dt, rng)
+        built.spikes.append(table)
+        groups[pop.name], layers[pop.name] = made[0], made[1:]
+        built.objects += made[1:]
+    for pop in net.neurons:
+        groups[pop.name] = _neurons(b2, pop, inputs, dt)
+    built.objects += groups.values()
+    for proj in net.projections:
+        for k, source in enumerate([groups[proj.source], *layers.get(proj.source, [])]):
+            built.objects += _synapses(
+                b2,
+                proj,
+                source,
+                net.populations[proj.target],
+                groups[proj.target],
+                release_prob_for(inputs, proj.source),
+                f"_dup{k}" if k else "",
+            )
+    return built
+
+
+def _state_monitors(
+    b2: Any, built: _Built, signals_spec: Mapping[str, Mapping[str, Any]], step: float
+) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """One StateMonitor per recorded (population, variable), with the recorded node ids."""
+    monitors = {}
+    for population, variables in signals_spec.items():
+        for variable, ids in variables.items():
+            monitors[(population, variable)] = (
+                ids,
+                b2.StateMonitor(built.groups[population], variable, record=ids, dt=step * b2.ms),
+            )
+    built.objects += [m for _, m in monitors.values()]
+    return monitors
+
+
+def _signals(
+    b2: Any, net: PointNetwork, monitors: Mapping[tuple[str, str], tuple[Any, Any]]
+) -> dict[tuple[str, str], Signal]:
+    signals: dict[tuple[str, str], Signal] = {}
+    for (population, variable), (ids, mon) in monitors.items():
+        model = net.populations[population].model
+        assert model is not None
+        unit = model.recordables[variable]
+        scale = getattr(b2, unit)
+        values = np.asarray(getattr(mon, variable) / scale, dtype=np.float64).T  # (time, node)
+        signals[(population, variable)] = Signal(ids, np.asarray(mon.t / b2.ms, np.float64), values, unit)
+    return signals
+
+
 def simulate(
     circuit: Any,
     inputs: Iterable[Input] | None = None,
@@ -486,41 +554,11 @@ def simulate(
         b2.seed(seed)
     b2.defaultclock.dt = dt * b2.ms
 
-    objects: list[Any] = []
-    groups: dict[str, Any] = {}
-    spike_parts: list[pd.DataFrame] = []
-    layers: dict[str, list[Any]] = {}  # spike generators of a source's 2nd, 3rd... spike within one step
-    for pop in net_arrays.virtual:
-        made, table = _spike_sources(b2, pop, inputs, duration, dt, rng)
-        spike_parts.append(table)
-        groups[pop.name], layers[pop.name] = made[0], made[1:]
-        objects += made[1:]
-    for pop in net_arrays.neurons:
-        groups[pop.name] = _neurons(b2, pop, inputs, dt)
-    objects += groups.values()
-    for proj in net_arrays.projections:
-        for k, source in enumerate([groups[proj.source], *layers.get(proj.source, [])]):
-            objects += _synapses(
-                b2,
-                proj,
-                source,
-                net_arrays.populations[proj.target],
-                groups[proj.target],
-                release_prob_for(inputs, proj.source),
-                f"_dup{k}" if k else "",
-            )
-    spike_monitors = {p.name: b2.SpikeMonitor(groups[p.name]) for p in net_arrays.neurons}
-    state_monitors = {}
-    step = (record_dt or dt) * b2.ms
-    for population, variables in signals_spec.items():
-        for variable, ids in variables.items():
-            state_monitors[(population, variable)] = (
-                ids,
-                b2.StateMonitor(groups[population], variable, record=ids, dt=step),
-            )
-    objects += spike_monitors.values()
-    objects += [m for _, m in state_monitors.values()]
-    net = b2.Network(objects)
+    built = _build(b2, net_arrays, inputs, duration, dt, rng)
+    spike_monitors = {p.name: b2.SpikeMonitor(built.groups[p.name]) for p in net_arrays.neurons}
+    built.objects += spike_monitors.values()
+    state_monitors = _state_monitors(b2, built, signals_spec, record_dt or dt)
+    net = b2.Network(built.objects)
     build_seconds = _time.perf_counter() - started
     started = _time.perf_counter()
     try:
@@ -529,20 +567,12 @@ def simulate(
         raise SimulationError(f"Brian2 failed while running the circuit: {exc}") from exc
     run_seconds = _time.perf_counter() - started
 
+    spike_parts = built.spikes
     for name, mon in spike_monitors.items():
         spike_parts.append(spike_table(name, np.asarray(mon.i[:], np.int64), np.asarray(mon.t[:] / b2.ms)))
-    signals: dict[tuple[str, str], Signal] = {}
-    for (population, variable), (ids, mon) in state_monitors.items():
-        model = net_arrays.populations[population].model
-        assert model is not None
-        unit = model.recordables[variable]
-        scale = getattr(b2, unit)
-        values = np.asarray(getattr(mon, variable) / scale, dtype=np.float64).T  # (time, node)
-        signals[(population, variable)] = Signal(ids, np.asarray(mon.t / b2.ms, np.float64), values, unit)
-    spikes = concat_spike_tables(spike_parts)
     return SimulationResult(
-        spikes=spikes,
-        signals=signals,
+        spikes=concat_spike_tables(spike_parts),
+        signals=_signals(b2, net_arrays, state_monitors),
         sizes={p.name: p.size for p in net_arrays.populations.values()},
         duration=float(duration),
         dt=float(dt),
