@@ -8,6 +8,12 @@ Layout (all under ``<study>/tables/``)::
     signals/part-<uid>.parquet     one row per (run, population, variable, node): unit,
                                    t_start, dt, n_frames, mean, std, min, max
     recorded/part-<uid>.parquet    one row per recorded (run, kind, population, variable)
+    table_<name>/part-<uid>.parquet  run + the columns of the per-run table ``name``
+                                   (``run.record_table``, ISF synapse/cell activations)
+
+A run's recordings are read from its run folder, or, for runs written in a
+batch by an importer (``"batch"`` in its summary), from the batch's files
+(:mod:`neuroloom.study.batches`), one read per batch.
 
 New runs become new part files; the manifest naming the parts is then replaced
 atomically, and only after that are parts it no longer names removed. A reader
@@ -44,7 +50,13 @@ from neuroloom._io.names import MANIFEST as MANIFEST
 from neuroloom._io.names import TABLES_DIR as TABLES  # re-exported
 from neuroloom.errors import RecordingError, StorageError
 from neuroloom.sonata.reports import read_frame_report
-from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, report_file
+from neuroloom.study.batches import (
+    BATCH_KEY,
+    BATCH_SPIKES,
+    read_batch_parquet,
+    read_batch_signal,
+)
+from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, TABLE_PREFIX, report_file, table_kind
 from neuroloom.study.run import run_folder
 
 if TYPE_CHECKING:
@@ -123,6 +135,7 @@ def empty_manifest() -> dict[str, Any]:
         "runs": None,
         "params": [],
         "parts": {k: [] for k in KINDS},
+        "tables": [],
     }
 
 
@@ -183,7 +196,12 @@ def tables_lock(study_path: Path) -> Iterator[None]:
 
 def part_paths(study_path: Path, manifest: Mapping[str, Any], kind: str) -> list[Path]:
     folder = tables_dir(study_path)
-    return [folder / p["file"] for p in manifest["parts"][kind]]
+    return [folder / p["file"] for p in manifest["parts"].get(kind, [])]
+
+
+def table_kinds(manifest: Mapping[str, Any]) -> list[str]:
+    """Every table of the manifest: spikes, signals, recorded and the per-run tables."""
+    return list(KINDS) + sorted(k for k in manifest["parts"] if k.startswith(TABLE_PREFIX))
 
 
 _CACHE: dict[tuple[str, tuple[str, ...]], pa.Table] = {}
@@ -216,11 +234,12 @@ def read_parts(
     study_path: Path, manifest: Mapping[str, Any], kind: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
     """One table of the manifest (selected columns), parts concatenated."""
-    schema = SCHEMAS[kind]
+    paths = part_paths(study_path, manifest, kind)
+    schema = SCHEMAS.get(kind) or (pq.read_schema(paths[0]) if paths else pa.schema([("run", pa.int64())]))
     cols = list(columns) if columns is not None else schema.names
-    tables = [load_parquet(path, cols) for path in part_paths(study_path, manifest, kind)]
+    tables = [load_parquet(path, cols) for path in paths]
     if not tables:
-        return pa.schema([schema.field(c) for c in cols]).empty_table()
+        return pa.schema([schema.field(c) for c in cols if c in schema.names]).empty_table()
     if len(tables) == 1:
         return tables[0]
     return pa.concat_tables(tables, promote_options="permissive")
@@ -310,9 +329,88 @@ def read_run(study_path: Path, idx: int, summary: Mapping[str, Any]) -> dict[str
                     schema=SIGNALS_SCHEMA,
                 )
             )
+    for name in sorted(summary.get("tables") or {}):
+        path = folder / f"{table_kind(name)}.parquet"
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:
+            raise RecordingError(f"run {idx}: cannot read its table {name!r} ({path}): {exc}") from None
+        note("table", name, "", int(table.num_rows))
+        runs = pa.array(np.full(table.num_rows, idx, np.int64))
+        out.setdefault(table_kind(name), []).append(table.add_column(0, "run", runs))
     if not rec_rows["run"]:
         note("none", "", "", 0)
     out["recorded"].append(pa.table(rec_rows, schema=RECORDED_SCHEMA))
+    return out
+
+
+def _signal_rows(idx: int, pop: str, var: str, signal: tuple[Any, ...]) -> pa.Table:
+    ids, data, t_start, dt, unit = signal
+    frames = np.asarray(data, dtype=np.float64)
+    n = int(ids.size)
+    return pa.table(
+        {
+            "run": np.full(n, idx, np.int64),
+            "population": [pop] * n,
+            "variable": [var] * n,
+            "node_id": np.asarray(ids, np.int64),
+            "unit": [unit] * n,
+            "t_start": np.full(n, t_start),
+            "dt": np.full(n, dt),
+            "n_frames": np.full(n, frames.shape[0], np.int64),
+            "mean": frames.mean(axis=0),
+            "std": frames.std(axis=0),
+            "min": frames.min(axis=0),
+            "max": frames.max(axis=0),
+        },
+        schema=SIGNALS_SCHEMA,
+    )
+
+
+def _recorded_rows(summaries: Mapping[int, Mapping[str, Any]]) -> pa.Table:
+    rows: dict[str, list[Any]] = {n: [] for n in RECORDED_SCHEMA.names}
+
+    def note(idx: int, kind: str, pop: str, var: str, n: int) -> None:
+        for k, v in zip(RECORDED_SCHEMA.names, (idx, kind, pop, var, n)):
+            rows[k].append(v)
+
+    for idx, summary in summaries.items():
+        start = len(rows["run"])
+        for pop, n in sorted((summary.get("spikes") or {}).items()):
+            note(idx, "spikes", pop, "", int(n))
+        for var, pops in sorted((summary.get("signals") or {}).items()):
+            for pop, shape in sorted(pops.items()):
+                note(idx, "signals", pop, var, int(shape[0]))
+        for name, n in sorted((summary.get("tables") or {}).items()):
+            note(idx, "table", name, "", int(n))
+        if len(rows["run"]) == start:
+            note(idx, "none", "", "", 0)
+    return pa.table(rows, schema=RECORDED_SCHEMA)
+
+
+def read_batch_runs(
+    study_path: Path, batch: str, summaries: Mapping[int, Mapping[str, Any]]
+) -> dict[str, list[pa.Table]]:
+    """The rows the runs of one batch add to each table, read with one pass over the batch's files."""
+    runs = sorted(summaries)
+    out: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+    if any(s.get("spikes") for s in summaries.values()):
+        spikes = read_batch_parquet(study_path, batch, BATCH_SPIKES, runs)
+        if spikes is None:
+            raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no {BATCH_SPIKES}")
+        out["spikes"].append(spikes.cast(SPIKES_SCHEMA))
+    for idx in runs:
+        for var, pops in sorted((summaries[idx].get("signals") or {}).items()):
+            for pop in sorted(pops):
+                signal = read_batch_signal(study_path, batch, idx, var, pop)
+                out["signals"].append(_signal_rows(idx, pop, var, signal))
+    names = sorted({n for s in summaries.values() for n in (s.get("tables") or {})})
+    for name in names:
+        table = read_batch_parquet(study_path, batch, f"{table_kind(name)}.parquet", runs)
+        if table is None:
+            raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no table {name!r}")
+        out[table_kind(name)] = [table]
+    out["recorded"].append(_recorded_rows(summaries))
     return out
 
 
@@ -324,7 +422,7 @@ def _write_part(folder: Path, kind: str, table: pa.Table) -> dict[str, Any]:
         table = table.set_column(1, "population", pc.dictionary_encode(table.column("population")))
         table = table.cast(SPIKES_SCHEMA).combine_chunks()
     else:
-        table = table.sort_by(SORT_KEYS[kind])
+        table = table.sort_by(SORT_KEYS.get(kind, [("run", "ascending")]))
     (folder / kind).mkdir(parents=True, exist_ok=True)
     name = f"{kind}/part-{uuid.uuid4().hex[:16]}.parquet"
     tmp = folder / kind / f".tmp-{uuid.uuid4().hex[:12]}.parquet"
@@ -381,12 +479,12 @@ def update(
 
     Returns the new manifest.
     """
-    from tqdm.auto import tqdm
 
     folder = tables_dir(study_path)
     with tables_lock(study_path):
         manifest = empty_manifest() if rebuild else read_manifest(study_path)
-        old_files = {p["file"] for k in KINDS for p in read_manifest(study_path)["parts"][k]}
+        previous = read_manifest(study_path)
+        old_files = {p["file"] for parts in previous["parts"].values() for p in parts}
         have = read_parts(study_path, manifest, "recorded", ["run"]).column("run").to_numpy()
         have_set = set(np.unique(have).tolist())
         drop: set[int] = set()
@@ -398,25 +496,18 @@ def update(
             todo = {i: v for i, v in new.items() if i not in have_set}
         if drop:
             keep = pa.array(sorted(drop), pa.int64())
-            for kind in KINDS:
+            for kind in table_kinds(manifest):
                 table = read_parts(study_path, manifest, kind)
                 table = table.filter(pc.invert(pc.is_in(table.column("run"), keep)))
                 manifest["parts"][kind] = [_write_part(folder, kind, table)] if table.num_rows else []
         if todo:
-            collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
-            items = sorted(todo.items())
-            for idx, text in tqdm(items, desc="consolidating", unit="run", disable=not progress):
-                summary = json.loads(text) if isinstance(text, str) else dict(text)
-                for kind, tables in read_run(study_path, idx, summary).items():
-                    collected[kind].extend(tables)
-            for kind in KINDS:
-                if collected[kind]:
-                    manifest["parts"][kind].append(
-                        _write_part(
-                            folder, kind, pa.concat_tables(collected[kind], promote_options="permissive")
-                        )
+            collected = _collect(study_path, todo, progress)
+            for kind, tables in collected.items():
+                if tables:
+                    manifest["parts"].setdefault(kind, []).append(
+                        _write_part(folder, kind, pa.concat_tables(tables, promote_options="permissive"))
                     )
-        for kind in KINDS:
+        for kind in table_kinds(manifest):
             if len(manifest["parts"][kind]) > (1 if compact else MAX_PARTS):
                 table = read_parts(study_path, manifest, kind)
                 manifest["parts"][kind] = [_write_part(folder, kind, table)]
@@ -439,7 +530,8 @@ def update(
         }
         manifest["variables"] = sorted(set(recorded.column("variable").to_pylist()) - {""})
         write_json(folder / MANIFEST, manifest)
-        now = {p["file"] for k in KINDS for p in manifest["parts"][k]}
+        manifest["tables"] = sorted(k[len(TABLE_PREFIX) :] for k in table_kinds(manifest)[len(KINDS) :])
+        now = {p["file"] for parts in manifest["parts"].values() for p in parts}
         for name in old_files - now:
             remove_path(folder / name)
         if old_runs and old_runs != runs_name:
@@ -448,10 +540,34 @@ def update(
     return manifest
 
 
+def _collect(study_path: Path, todo: Mapping[int, Any], progress: bool) -> dict[str, list[pa.Table]]:
+    """Rows of the runs ``todo`` (index -> summary) for each table: run folders one by one,
+    batches one read per batch."""
+    from tqdm.auto import tqdm
+
+    collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+    batches: dict[str, dict[int, dict[str, Any]]] = {}
+    singles: list[tuple[int, dict[str, Any]]] = []
+    for idx, text in sorted(todo.items()):
+        summary = json.loads(text) if isinstance(text, str) else dict(text)
+        if summary.get(BATCH_KEY):
+            batches.setdefault(str(summary[BATCH_KEY]), {})[idx] = summary
+        else:
+            singles.append((idx, summary))
+    for batch, summaries in sorted(batches.items()):
+        for kind, tables in read_batch_runs(study_path, batch, summaries).items():
+            collected.setdefault(kind, []).extend(tables)
+    for idx, summary in tqdm(singles, desc="consolidating", unit="run", disable=not progress):
+        for kind, tables in read_run(study_path, idx, summary).items():
+            collected.setdefault(kind, []).extend(tables)
+    return collected
+
+
 def _sweep(folder: Path, keep: Iterable[str]) -> None:
     """Remove part files no manifest names (debris of a crash)."""
     keep = set(keep)
-    for kind in KINDS:
+    kinds = [*KINDS, *(p.name for p in folder.glob(f"{TABLE_PREFIX}*") if p.is_dir())]
+    for kind in kinds:
         sub = folder / kind
         if sub.is_dir():
             for path in sub.iterdir():

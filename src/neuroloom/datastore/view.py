@@ -464,7 +464,32 @@ class View:
                     "no spikes", f"no {variable!r} of {population!r}"
                 )
             )
-        return read_signals(self.study.path, sorted(set(summary["run"])), population, variable, node_ids)
+        from neuroloom.datastore.run_tables import run_batches
+
+        runs = sorted(set(summary["run"]))
+        batches = run_batches(self.study.catalog, runs)
+        return read_signals(self.study.path, runs, population, variable, node_ids, batches)
+
+    def table(self, name: str, *, params: bool | Sequence[str] = True) -> pd.DataFrame:
+        """The per-run table ``name`` of the view's runs (``run.record_table``, ISF activations).
+
+        One row per recorded row, a ``run`` column first, then the table's
+        columns and the run parameters (``params=True``: every explored
+        parameter; a list chooses them; a parameter named like a column is
+        prefixed ``st_``).
+        """
+        from neuroloom.datastore.run_tables import read_table
+
+        manifest = fresh_manifest(self.study)
+        selection = self._selection(manifest)
+        defaults = self.study.params.values()
+        values = {
+            name_: column_values(self.study, selection, name_)
+            if "p:" + name_ in selection.column_names
+            else [defaults[name_]] * selection.num_rows
+            for name_ in self._param_columns(manifest, params)
+        }
+        return read_table(self.study.path, manifest, name, selection, values)
 
     def _result_conditions(self) -> list[Condition]:
         out = list(self._of("result"))

@@ -1,0 +1,262 @@
+"""Run batches: the recordings of many runs written together, in a few files.
+
+Importers (a wide ISF spike table of 18,000 trials, a folder of simrun output)
+produce many small runs at once. Writing a folder per run costs a few files
+and inodes per trial; a batch instead holds every run of one import step::
+
+    runs/batches/<batch>/
+        spikes.parquet           run, population, node_id, time (ms)
+        signals.h5               /<variable>/<population>/<run>: frames x nodes,
+                                 attributes node_ids, t_start, dt, unit
+        table_<name>.parquet     run + the columns of a per-run table
+
+A batch is written into a ``.tmp-`` folder and renamed into place when
+complete, before any of its runs is recorded as done in the catalog; each
+run's ``_recordings`` summary names its batch (``"batch": "<batch>"``), so a
+batch that no run names (a crash between the rename and the catalog commit) is
+debris that :func:`sweep_batches` removes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from neuroloom._io.atomic import remove_path
+from neuroloom._io.names import RUNS_DIR, TMP_PREFIX
+from neuroloom.errors import RecordingError, StorageError
+from neuroloom.study.recordings import check_name, check_unit, table_kind
+
+BATCHES_DIR = "batches"
+BATCH_SPIKES = "spikes.parquet"
+BATCH_SIGNALS = "signals.h5"
+BATCH_KEY = "batch"
+
+SPIKE_COLUMNS = ("run", "population", "node_id", "time")
+
+
+def batches_dir(study_path: Path) -> Path:
+    """``<study>/runs/batches``."""
+    return study_path / RUNS_DIR / BATCHES_DIR
+
+
+def batch_path(study_path: Path, name: str) -> Path:
+    """The folder of batch ``name`` (checked to be a plain batch name)."""
+    if not name.startswith("b-") or not name[2:].isalnum():
+        raise StorageError(f"{study_path}: {name!r} is not a run batch name; the catalog may be damaged")
+    return batches_dir(study_path) / name
+
+
+class RunBatch:
+    """Collects the recordings of many runs and writes them as one batch.
+
+    Parameters
+    ----------
+    runs
+        The indices of the runs in the batch (each gets a summary, even if it
+        recorded nothing).
+    """
+
+    def __init__(self, runs: Sequence[int] | np.ndarray) -> None:
+        self.name = f"b-{uuid.uuid4().hex[:16]}"
+        self.runs = np.asarray(runs, dtype=np.int64)
+        self._spikes: list[pa.Table] = []
+        self._spike_counts: dict[str, np.ndarray] = {}
+        self._signals: list[tuple[int, str, str, np.ndarray, float, float, np.ndarray, str]] = []
+        self._tables: dict[str, list[pd.DataFrame]] = {}
+        self._table_rows: dict[str, dict[int, int]] = {}
+
+    def add_spikes(self, population: str, runs: Any, node_ids: Any, times: Any) -> None:
+        """Spikes of ``population`` in many runs: one run index, node id and time (ms) per spike."""
+        where = f"run batch: spikes of {population!r}"
+        check_name("population", population, where)
+        run = np.asarray(runs, dtype=np.int64).ravel()
+        ids = np.asarray(node_ids, dtype=np.int64).ravel()
+        stamps = np.asarray(times, dtype=np.float64).ravel()
+        if not run.size == ids.size == stamps.size:
+            raise RecordingError(f"{where}: runs, node ids and times differ in length")
+        if stamps.size and (not np.all(np.isfinite(stamps)) or stamps.min() < 0):
+            raise RecordingError(f"{where}: spike times must be finite and >= 0 ms")
+        if ids.size and ids.min() < 0:
+            raise RecordingError(f"{where}: negative node id {int(ids.min())}")
+        order = np.argsort(self.runs, kind="stable")
+        ordered = self.runs[order]
+        pos = np.searchsorted(ordered, run)
+        inside = pos < ordered.size
+        inside[inside] &= ordered[pos[inside]] == run[inside]
+        if not inside.all():
+            raise RecordingError(f"{where}: a spike belongs to a run outside the batch")
+        counts = self._spike_counts.setdefault(population, np.zeros(self.runs.size, np.int64))
+        counts += np.bincount(order[pos], minlength=self.runs.size)
+        self._spikes.append(
+            pa.table(
+                {
+                    "run": run,
+                    "population": pa.array([population] * run.size, pa.string()),
+                    "node_id": ids,
+                    "time": stamps,
+                }
+            )
+        )
+
+    def add_signal(
+        self,
+        run: int,
+        population: str,
+        variable: str,
+        node_ids: Any,
+        t_start: float,
+        dt: float,
+        data: Any,
+        unit: str,
+    ) -> None:
+        """One run's ``(frames x nodes)`` signal of ``variable`` in ``population``."""
+        where = f"run batch: run {run} signal {variable!r} of {population!r}"
+        check_name("population", population, where)
+        check_name("variable", variable, where)
+        check_unit(unit, where)
+        ids = np.asarray(node_ids, dtype=np.int64).ravel()
+        values = np.asarray(data, dtype=np.float32)
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.ndim != 2 or values.shape[1] != ids.size or not dt > 0:
+            raise RecordingError(f"{where}: values must be (frames, {ids.size}) with dt > 0")
+        self._signals.append((int(run), population, variable, ids, float(t_start), float(dt), values, unit))
+
+    def add_table(self, name: str, runs: Any, frame: pd.DataFrame) -> None:
+        """Rows of the per-run table ``name`` for many runs (one run index per row)."""
+        check_name("table", name, f"run batch: table {name!r}")
+        run = np.asarray(runs, dtype=np.int64).ravel()
+        if run.size != len(frame):
+            raise RecordingError(f"run batch: table {name!r}: {run.size} run indices for {len(frame)} rows")
+        if "run" in frame.columns:
+            raise RecordingError(f"run batch: table {name!r} has a column 'run'; that name is reserved")
+        part = frame.reset_index(drop=True).copy()
+        part.insert(0, "run", run)
+        self._tables.setdefault(name, []).append(part)
+        rows = self._table_rows.setdefault(name, {})
+        uniq, counts = np.unique(run, return_counts=True)
+        for r, c in zip(uniq.tolist(), counts.tolist()):
+            rows[r] = rows.get(r, 0) + c
+
+    def summaries(self) -> dict[int, str]:
+        """The ``_recordings`` summary (JSON text) of every run of the batch."""
+        out: dict[int, dict[str, Any]] = {
+            int(r): {"spikes": {}, "signals": {}, BATCH_KEY: self.name} for r in self.runs
+        }
+        for pop, counts in self._spike_counts.items():
+            for r, c in zip(self.runs.tolist(), counts.tolist()):
+                out[r]["spikes"][pop] = c
+        for run, pop, var, ids, _t0, _dt, values, _unit in self._signals:
+            out[run]["signals"].setdefault(var, {})[pop] = [int(ids.size), int(values.shape[0])]
+        for name, rows in self._table_rows.items():
+            for r, c in rows.items():
+                out[r].setdefault("tables", {})[name] = c
+        return {r: json.dumps(s, separators=(",", ":")) for r, s in out.items()}
+
+    def write(self, study_path: Path) -> Path:
+        """Write the batch atomically (temporary folder renamed into place); returns its folder."""
+        final = batch_path(study_path, self.name)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.parent / f"{TMP_PREFIX}{self.name}"
+        try:
+            tmp.mkdir()
+            if self._spikes:
+                table = pa.concat_tables(self._spikes).sort_by(
+                    [
+                        ("run", "ascending"),
+                        ("population", "ascending"),
+                        ("node_id", "ascending"),
+                        ("time", "ascending"),
+                    ]
+                )
+                table = table.set_column(1, "population", pc.dictionary_encode(table.column("population")))
+                pq.write_table(table, tmp / BATCH_SPIKES, compression="zstd")
+            if self._signals:
+                self._write_signals(tmp / BATCH_SIGNALS)
+            for name, parts in self._tables.items():
+                frame = pd.concat(parts, ignore_index=True)
+                pq.write_table(
+                    pa.Table.from_pandas(frame, preserve_index=False),
+                    tmp / f"{table_kind(name)}.parquet",
+                    compression="zstd",
+                )
+            os.replace(tmp, final)
+        except BaseException:
+            remove_path(tmp)
+            raise
+        return final
+
+    def _write_signals(self, path: Path) -> None:
+        with h5py.File(path, "w") as fh:
+            for run, pop, var, ids, t0, dt, values, unit in self._signals:
+                ds = fh.create_dataset(
+                    f"{var}/{pop}/{run}", data=values, compression="gzip", compression_opts=4, shuffle=True
+                )
+                ds.attrs["node_ids"] = ids
+                ds.attrs["t_start"] = t0
+                ds.attrs["dt"] = dt
+                ds.attrs["unit"] = unit
+
+
+# ------------------------------------------------------------------ reading
+def read_batch_parquet(
+    study_path: Path, batch: str, file: str, runs: Sequence[int] | None
+) -> pa.Table | None:
+    """Rows of ``file`` in a batch (only ``runs`` when given); None when the batch has no such file."""
+    path = batch_path(study_path, batch) / file
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise RecordingError(f"cannot read the run batch file {path}: {exc}") from None
+    if runs is not None:
+        table = table.filter(pc.is_in(table.column("run"), pa.array(list(runs), pa.int64())))
+    return table
+
+
+def read_batch_signal(
+    study_path: Path, batch: str, run: int, variable: str, population: str
+) -> tuple[np.ndarray, np.ndarray, float, float, str]:
+    """``(node_ids, data frames x nodes, t_start, dt, unit)`` of one run's signal in a batch."""
+    path = batch_path(study_path, batch) / BATCH_SIGNALS
+    try:
+        with h5py.File(path, "r") as fh:
+            ds = fh[f"{variable}/{population}/{run}"]
+            unit = ds.attrs["unit"]
+            return (
+                np.asarray(ds.attrs["node_ids"], np.int64),
+                np.asarray(ds[()]),
+                float(ds.attrs["t_start"]),
+                float(ds.attrs["dt"]),
+                unit.decode() if isinstance(unit, bytes) else str(unit),
+            )
+    except (OSError, KeyError) as exc:
+        raise RecordingError(
+            f"run {run}: cannot read {variable!r} of {population!r} from the run batch file {path}: {exc}"
+        ) from None
+
+
+def sweep_batches(study_path: Path, referenced: Mapping[str, Any] | set[str]) -> int:
+    """Remove batch folders no run refers to (debris of an interrupted import); returns how many."""
+    folder = batches_dir(study_path)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for entry in folder.iterdir():
+        if entry.name not in referenced:
+            remove_path(entry)
+            removed += 1
+    return removed
