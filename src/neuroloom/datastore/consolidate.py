@@ -52,6 +52,7 @@ from neuroloom.errors import RecordingError, StorageError
 from neuroloom.sonata.reports import read_frame_report
 from neuroloom.study.batches import (
     BATCH_KEY,
+    BATCH_RECORDED,
     BATCH_SPIKES,
     read_batch_parquet,
     read_batch_signal,
@@ -367,50 +368,35 @@ def _signal_rows(idx: int, pop: str, var: str, signal: tuple[Any, ...]) -> pa.Ta
     )
 
 
-def _recorded_rows(summaries: Mapping[int, Mapping[str, Any]]) -> pa.Table:
-    rows: dict[str, list[Any]] = {n: [] for n in RECORDED_SCHEMA.names}
-
-    def note(idx: int, kind: str, pop: str, var: str, n: int) -> None:
-        for k, v in zip(RECORDED_SCHEMA.names, (idx, kind, pop, var, n)):
-            rows[k].append(v)
-
-    for idx, summary in summaries.items():
-        start = len(rows["run"])
-        for pop, n in sorted((summary.get("spikes") or {}).items()):
-            note(idx, "spikes", pop, "", int(n))
-        for var, pops in sorted((summary.get("signals") or {}).items()):
-            for pop, shape in sorted(pops.items()):
-                note(idx, "signals", pop, var, int(shape[0]))
-        for name, n in sorted((summary.get("tables") or {}).items()):
-            note(idx, "table", name, "", int(n))
-        if len(rows["run"]) == start:
-            note(idx, "none", "", "", 0)
-    return pa.table(rows, schema=RECORDED_SCHEMA)
-
-
 def read_batch_runs(
     study_path: Path, batch: str, summaries: Mapping[int, Mapping[str, Any]]
 ) -> dict[str, list[pa.Table]]:
     """The rows the runs of one batch add to each table, read with one pass over the batch's files."""
     runs = sorted(summaries)
     out: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
-    if any(s.get("spikes") for s in summaries.values()):
+    recorded = read_batch_parquet(study_path, batch, BATCH_RECORDED, runs)
+    if recorded is None:
+        raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no {BATCH_RECORDED}")
+    missing = set(runs) - set(recorded.column("run").to_pylist())
+    if missing:
+        raise RecordingError(f"run batch {batch} does not hold runs {sorted(missing)[:10]}")
+    kinds = recorded.column("kind").to_pylist()
+    if "spikes" in kinds:
         spikes = read_batch_parquet(study_path, batch, BATCH_SPIKES, runs)
         if spikes is None:
             raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no {BATCH_SPIKES}")
         out["spikes"].append(spikes.cast(SPIKES_SCHEMA))
-    for idx in runs:
-        for var, pops in sorted((summaries[idx].get("signals") or {}).items()):
-            for pop in sorted(pops):
-                signal = read_batch_signal(study_path, batch, idx, var, pop)
-                out["signals"].append(_signal_rows(idx, pop, var, signal))
-    names = sorted({n for s in summaries.values() for n in (s.get("tables") or {})})
-    for name in names:
+    rows = recorded.to_pylist()
+    for row in rows:
+        if row["kind"] == "signals":
+            signal = read_batch_signal(study_path, batch, row["run"], row["variable"], row["population"])
+            out["signals"].append(_signal_rows(row["run"], row["population"], row["variable"], signal))
+    for name in sorted({r["population"] for r in rows if r["kind"] == "table"}):
         table = read_batch_parquet(study_path, batch, f"{table_kind(name)}.parquet", runs)
         if table is None:
             raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no table {name!r}")
         out[table_kind(name)] = [table]
-    out["recorded"].append(_recorded_rows(summaries))
+    out["recorded"].append(recorded.cast(RECORDED_SCHEMA))
     return out
 
 

@@ -163,16 +163,17 @@ def add_batch_runs(
         fill(batch, run_of_point)
         batch.write(study.path)
         summaries = batch.summaries()
-        now, host, pid = time.time(), socket.gethostname(), os.getpid()
+        host, pid = socket.gethostname(), os.getpid()
         point_of_run = {int(r): k for k, r in enumerate(run_of_point.tolist()) if r >= 0}
+        # imported runs have no timing or process of their own: their import session has them
         outcomes = [
             Outcome(
                 idx,
                 True,
-                now,
-                now,
-                host,
-                pid,
+                None,
+                None,
+                None,
+                None,
                 None,
                 [(RECORDINGS, "j", text), *(results(point_of_run[idx]) if results else [])],
             )

@@ -9,10 +9,11 @@ and inodes per trial; a batch instead holds every run of one import step::
         signals.h5               /<variable>/<population>/<run>: frames x nodes,
                                  attributes node_ids, t_start, dt, unit
         table_<name>.parquet     run + the columns of a per-run table
+        recorded.parquet         run, kind, population, variable, n: what each run recorded
 
 A batch is written into a ``.tmp-`` folder and renamed into place when
 complete, before any of its runs is recorded as done in the catalog; each
-run's ``_recordings`` summary names its batch (``"batch": "<batch>"``), so a
+run's ``_recordings`` summary only names its batch (``{"batch": "<batch>"}``), so a
 batch that no run names (a crash between the rename and the catalog commit) is
 debris that :func:`sweep_batches` removes.
 """
@@ -41,6 +42,8 @@ from neuroloom.study.recordings import check_name, check_unit, table_kind
 BATCHES_DIR = "batches"
 BATCH_SPIKES = "spikes.parquet"
 BATCH_SIGNALS = "signals.h5"
+BATCH_RECORDED = "recorded.parquet"
+RECORDED_COLUMNS = ("run", "kind", "population", "variable", "n")
 BATCH_KEY = "batch"
 
 SPIKE_COLUMNS = ("run", "population", "node_id", "time")
@@ -151,19 +154,39 @@ class RunBatch:
             rows[r] = rows.get(r, 0) + c
 
     def summaries(self) -> dict[int, str]:
-        """The ``_recordings`` summary (JSON text) of every run of the batch."""
-        out: dict[int, dict[str, Any]] = {
-            int(r): {"spikes": {}, "signals": {}, BATCH_KEY: self.name} for r in self.runs
-        }
-        for pop, counts in self._spike_counts.items():
-            for r, c in zip(self.runs.tolist(), counts.tolist()):
-                out[r]["spikes"][pop] = c
-        for run, pop, var, ids, _t0, _dt, values, _unit in self._signals:
-            out[run]["signals"].setdefault(var, {})[pop] = [int(ids.size), int(values.shape[0])]
-        for name, rows in self._table_rows.items():
-            for r, c in rows.items():
-                out[r].setdefault("tables", {})[name] = c
-        return {r: json.dumps(s, separators=(",", ":")) for r, s in out.items()}
+        """The ``_recordings`` summary (JSON text) of every run of the batch: its batch name;
+        what each run recorded is in the batch's ``recorded.parquet``."""
+        text = json.dumps({BATCH_KEY: self.name}, separators=(",", ":"))
+        return {int(r): text for r in self.runs}
+
+    def recorded(self) -> pa.Table:
+        """One row per recorded (run, kind, population, variable) with its size ``n``;
+        a run that recorded nothing has kind ``none``."""
+        cols: dict[str, list[Any]] = {n: [] for n in RECORDED_COLUMNS}
+
+        def note(run: Any, kind: str, pop: str, var: str, n: Any) -> None:
+            for key, value in zip(RECORDED_COLUMNS, (run, kind, pop, var, n)):
+                cols[key].extend(value if isinstance(value, list) else [value] * len(run))
+
+        runs = self.runs.tolist()
+        for pop, counts in sorted(self._spike_counts.items()):
+            note(runs, "spikes", pop, "", counts.tolist())
+        for run, pop, var, ids, _t0, _dt, _values, _unit in self._signals:
+            note([run], "signals", pop, var, [int(ids.size)])
+        for name, rows in sorted(self._table_rows.items()):
+            note(list(rows), "table", name, "", list(rows.values()))
+        empty = sorted(set(runs) - set(cols["run"]))
+        note(empty, "none", "", "", [0] * len(empty))
+        table = pa.table(
+            {
+                "run": pa.array(cols["run"], pa.int64()),
+                "kind": pa.array(cols["kind"], pa.string()),
+                "population": pa.array(cols["population"], pa.string()),
+                "variable": pa.array(cols["variable"], pa.string()),
+                "n": pa.array(cols["n"], pa.int64()),
+            }
+        )
+        return table.sort_by([("run", "ascending"), ("kind", "ascending"), ("population", "ascending")])
 
     def write(self, study_path: Path) -> Path:
         """Write the batch atomically (temporary folder renamed into place); returns its folder."""
@@ -185,6 +208,7 @@ class RunBatch:
                 pq.write_table(table, tmp / BATCH_SPIKES, compression="zstd")
             if self._signals:
                 self._write_signals(tmp / BATCH_SIGNALS)
+            pq.write_table(self.recorded(), tmp / BATCH_RECORDED, compression="zstd")
             for name, parts in self._tables.items():
                 frame = pd.concat(parts, ignore_index=True)
                 pq.write_table(
