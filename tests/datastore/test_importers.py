@@ -103,3 +103,32 @@ def test_import_isf_wide_table(tmp_path: Path) -> None:
     bad.iloc[0, 0] = -1.0
     with pytest.raises(RecordingError, match="negative spike time"):
         nl.Study(tmp_path / "bad").import_spike_table(bad)
+
+
+def test_isf_table_into_study_with_int_trial(tmp_path: Path) -> None:
+    """Issue 13: an ISF table into a study whose ``trial`` is an int; a numeric ``trial`` column
+    is a parameter, not spike times."""
+    index = pd.Index([f"C2_evoked/2015/{i:06d}" for i in range(4)], name="sim_trail_index")
+    st = pd.DataFrame([[250.0, np.nan], [np.nan, np.nan], [10.0, 251.0], [300.0, np.nan]], index=index)
+    st["stim"] = "C2"
+    st["trial"] = [0, 1, 2, 3]
+    s = nl.Study(tmp_path / "isf")
+    s.params.add("trial", 0)
+    s.import_spike_table(st)
+    runs = s.runs.sort_values("trial")
+    assert runs["trial"].tolist() == [0, 1, 2, 3]
+    assert runs["sim_trial_index"].tolist() == list(index)
+    spikes = s.view.spikes()
+    assert sorted(spikes["time"]) == [10.0, 250.0, 251.0, 300.0]  # the trial column is no spike time
+    table = s.filter().trials_with_spike(245, 265)
+    assert table["n_with_spike"].tolist() == [2]
+    assert table["n_trials"].tolist() == [4]
+    assert not list((tmp_path / "isf" / "runs").glob("0*"))  # one batch, no folder per trial
+
+
+def test_numeric_columns_without_numbered_labels(tmp_path: Path) -> None:
+    st = pd.DataFrame({"t0": [1.0, 2.0], "t1": [np.nan, 3.0], "trial": [7, 8]})
+    s = nl.Study(tmp_path / "plain")
+    s.import_spike_table(st)
+    assert sorted(s.runs["trial"]) == [7, 8]
+    assert sorted(s.view.spikes()["time"]) == [1.0, 2.0, 3.0]

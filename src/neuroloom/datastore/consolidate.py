@@ -515,8 +515,8 @@ def update(
             for kind in ("spikes", "signals")
         }
         manifest["variables"] = sorted(set(recorded.column("variable").to_pylist()) - {""})
-        write_json(folder / MANIFEST, manifest)
         manifest["tables"] = sorted(k[len(TABLE_PREFIX) :] for k in table_kinds(manifest)[len(KINDS) :])
+        write_json(folder / MANIFEST, manifest)
         now = {p["file"] for parts in manifest["parts"].values() for p in parts}
         for name in old_files - now:
             remove_path(folder / name)
