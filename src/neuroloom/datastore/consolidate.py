@@ -51,9 +51,9 @@ from neuroloom._io.names import TABLES_DIR as TABLES  # re-exported
 from neuroloom.errors import RecordingError, StorageError
 from neuroloom.sonata.reports import read_frame_report
 from neuroloom.study.batches import (
-    BATCH_KEY,
     BATCH_RECORDED,
     BATCH_SPIKES,
+    batch_of,
     read_batch_parquet,
     read_batch_signal,
 )
@@ -413,7 +413,7 @@ def _write_part(folder: Path, kind: str, table: pa.Table) -> dict[str, Any]:
     name = f"{kind}/part-{uuid.uuid4().hex[:16]}.parquet"
     tmp = folder / kind / f".tmp-{uuid.uuid4().hex[:12]}.parquet"
     try:
-        pq.write_table(table, tmp, compression="snappy", row_group_size=1 << 20)
+        pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
         os.replace(tmp, folder / name)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -500,7 +500,7 @@ def update(
         runs, names = _runs_table(catalog)
         runs_name = f"runs-{uuid.uuid4().hex[:16]}.parquet"
         tmp = folder / f".tmp-{runs_name}"
-        pq.write_table(runs, tmp)
+        pq.write_table(runs, tmp, compression="zstd")
         os.replace(tmp, folder / runs_name)
         old_runs = manifest.get("runs")
         manifest["runs"] = runs_name
@@ -535,11 +535,12 @@ def _collect(study_path: Path, todo: Mapping[int, Any], progress: bool) -> dict[
     batches: dict[str, dict[int, dict[str, Any]]] = {}
     singles: list[tuple[int, dict[str, Any]]] = []
     for idx, text in sorted(todo.items()):
-        summary = json.loads(text) if isinstance(text, str) else dict(text)
-        if summary.get(BATCH_KEY):
-            batches.setdefault(str(summary[BATCH_KEY]), {})[idx] = summary
+        summary = json.loads(text) if isinstance(text, str) else text
+        batch = batch_of(summary)
+        if batch is not None:
+            batches.setdefault(batch, {})[idx] = {}
         else:
-            singles.append((idx, summary))
+            singles.append((idx, dict(summary)))
     for batch, summaries in sorted(batches.items()):
         for kind, tables in read_batch_runs(study_path, batch, summaries).items():
             collected.setdefault(kind, []).extend(tables)

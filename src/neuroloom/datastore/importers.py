@@ -32,7 +32,7 @@ from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.batches import RunBatch
+from neuroloom.study.batches import RunBatch, next_batch_number
 from neuroloom.study.recordings import RECORDINGS
 from neuroloom.study.run import Run
 from neuroloom.study.worker import Outcome
@@ -159,7 +159,7 @@ def add_batch_runs(
     if not new_runs.size:
         return indices.tolist()
     with StudyLock(study.path, "importing runs"):
-        batch = RunBatch(new_runs)
+        batch = RunBatch(new_runs, next_batch_number(study.path))
         fill(batch, run_of_point)
         batch.write(study.path)
         summaries = batch.summaries()

@@ -8,7 +8,6 @@ consolidated table ``tables/table_<name>/`` holds the rows of every run with a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ import pyarrow.compute as pc
 
 from neuroloom.datastore.consolidate import load_parquet, tables_dir
 from neuroloom.errors import QueryError
-from neuroloom.study.batches import BATCH_KEY
+from neuroloom.study.batches import batch_of
 from neuroloom.study.recordings import RECORDINGS, table_kind
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def run_batches(catalog: Catalog, runs: Sequence[int]) -> dict[int, str]:
             chunk,
         ).fetchall()
         for idx, text in rows:
-            batch = json.loads(text).get(BATCH_KEY) if isinstance(text, str) else None
-            if batch:
+            batch = batch_of(text) if isinstance(text, str) else None
+            if batch is not None:
                 out[int(idx)] = str(batch)
     return out

@@ -12,17 +12,19 @@ and inodes per trial; a batch instead holds every run of one import step::
         recorded.parquet         run, kind, population, variable, n: what each run recorded
 
 A batch is written into a ``.tmp-`` folder and renamed into place when
-complete, before any of its runs is recorded as done in the catalog; each
-run's ``_recordings`` summary only names its batch (``{"batch": "<batch>"}``), so a
-batch that no run names (a crash between the rename and the catalog commit) is
-debris that :func:`sweep_batches` removes.
+complete, before any of its runs is recorded as done in the catalog (one
+transaction for all of them). Batches are numbered (``b-000001``, ...; the
+coordinating process holds the study lock while it writes one), and each
+run's ``_recordings`` summary is just its batch number (the JSON integer
+``1``): about 20 bytes per run in the catalog. A batch that no run names (a
+crash between the rename and the catalog commit) is debris that
+:func:`sweep_batches` removes.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,6 @@ BATCH_SPIKES = "spikes.parquet"
 BATCH_SIGNALS = "signals.h5"
 BATCH_RECORDED = "recorded.parquet"
 RECORDED_COLUMNS = ("run", "kind", "population", "variable", "n")
-BATCH_KEY = "batch"
 
 SPIKE_COLUMNS = ("run", "population", "node_id", "time")
 
@@ -54,11 +55,37 @@ def batches_dir(study_path: Path) -> Path:
     return study_path / RUNS_DIR / BATCHES_DIR
 
 
+def batch_name(number: int) -> str:
+    """``b-000042`` for batch 42."""
+    return f"b-{int(number):06d}"
+
+
 def batch_path(study_path: Path, name: str) -> Path:
     """The folder of batch ``name`` (checked to be a plain batch name)."""
-    if not name.startswith("b-") or not name[2:].isalnum():
+    if not name.startswith("b-") or not name[2:].isdigit():
         raise StorageError(f"{study_path}: {name!r} is not a run batch name; the catalog may be damaged")
     return batches_dir(study_path) / name
+
+
+def next_batch_number(study_path: Path) -> int:
+    """One more than the largest batch number on disk (finished or temporary)."""
+    folder = batches_dir(study_path)
+    numbers = [0]
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            tail = entry.name.removeprefix(TMP_PREFIX).removeprefix("b-")
+            if tail.isdigit():
+                numbers.append(int(tail))
+    return max(numbers) + 1
+
+
+def batch_of(summary: Any) -> str | None:
+    """The batch a run's ``_recordings`` summary points to (a batch number), or None."""
+    if isinstance(summary, str):
+        summary = json.loads(summary)
+    if isinstance(summary, int) and not isinstance(summary, bool):
+        return batch_name(summary)
+    return None
 
 
 class RunBatch:
@@ -69,10 +96,13 @@ class RunBatch:
     runs
         The indices of the runs in the batch (each gets a summary, even if it
         recorded nothing).
+    number
+        The batch number (:func:`next_batch_number` while holding the study lock).
     """
 
-    def __init__(self, runs: Sequence[int] | np.ndarray) -> None:
-        self.name = f"b-{uuid.uuid4().hex[:16]}"
+    def __init__(self, runs: Sequence[int] | np.ndarray, number: int) -> None:
+        self.number = int(number)
+        self.name = batch_name(number)
         self.runs = np.asarray(runs, dtype=np.int64)
         self._spikes: list[pa.Table] = []
         self._spike_counts: dict[str, np.ndarray] = {}
@@ -154,9 +184,9 @@ class RunBatch:
             rows[r] = rows.get(r, 0) + c
 
     def summaries(self) -> dict[int, str]:
-        """The ``_recordings`` summary (JSON text) of every run of the batch: its batch name;
+        """The ``_recordings`` summary (JSON text) of every run of the batch: its batch number;
         what each run recorded is in the batch's ``recorded.parquet``."""
-        text = json.dumps({BATCH_KEY: self.name}, separators=(",", ":"))
+        text = json.dumps(self.number)
         return {int(r): text for r in self.runs}
 
     def recorded(self) -> pa.Table:
