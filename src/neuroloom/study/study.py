@@ -57,7 +57,11 @@ from neuroloom.study.run_table import (
 from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
-STUDY_FORMAT = 1
+#: 2: runs may be stored in run batches (``runs/batches/``, importers) and a run's small
+#: saved values in ``items.zip``; format-1 studies (a folder per run, an item folder per
+#: value) are read as they are and marked format 2 when opened for writing, so that an
+#: older neuroloom refuses them clearly instead of missing runs.
+STUDY_FORMAT = 2
 LOCKED_BECAUSE = "runs have started"
 
 
@@ -111,7 +115,10 @@ class StudyCore(Database):
             info.setdefault("params", {})
             info.setdefault("explorations", [])
             write_json(self.path / registry.MARKER, info)
-        elif seed is not None and int(seed) != info["seed"]:
+        elif version < STUDY_FORMAT and not getattr(self, "readonly", False):
+            info["study_format"] = STUDY_FORMAT
+            write_json(self.path / registry.MARKER, info)
+        if seed is not None and int(seed) != info["seed"]:
             raise StudyError(
                 f"study {self.path} has seed {info['seed']}, not {seed}; a study's seed is fixed "
                 "when it is created (open it without seed=, or create a new study)"
