@@ -132,3 +132,33 @@ def test_numeric_columns_without_numbered_labels(tmp_path: Path) -> None:
     s.import_spike_table(st)
     assert sorted(s.runs["trial"]) == [7, 8]
     assert sorted(s.view.spikes()["time"]) == [1.0, 2.0, 3.0]
+
+
+def test_merge_studies_with_run_batches(tmp_path: Path) -> None:
+    from neuroloom.datastore.merge import merge
+
+    def table(stim: str, first: float) -> pd.DataFrame:
+        index = pd.Index([f"{stim}_x/sim/{i:06d}" for i in range(3)], name="sim_trail_index")
+        frame = pd.DataFrame([[first, np.nan], [np.nan, np.nan], [250.0, 251.0]], index=index)
+        frame["stim"] = stim
+        return frame
+
+    a, b = nl.Study(tmp_path / "a"), nl.Study(tmp_path / "b")
+    for s in (a, b):
+        s.params.add("sim_trial_index", "")
+        s.params.add("stim", "")
+    a.import_spike_table(table("B1", 10.0))
+    b.import_spike_table(table("C2", 20.0))
+    b.import_spike_table(pd.concat([table("C2", 20.0).iloc[:1].rename(index=lambda s: s + "9")]))
+    merged = merge(a, b, into=tmp_path / "m")
+    spikes = merged.view.spikes()
+    got = spikes.groupby("sim_trial_index")["time"].apply(sorted).to_dict()
+    assert got == {
+        "B1_x/sim/000000": [10.0], "B1_x/sim/000002": [250.0, 251.0],
+        "C2_x/sim/000000": [20.0], "C2_x/sim/000002": [250.0, 251.0], "C2_x/sim/0000009": [20.0],
+    }  # fmt: skip
+    per = merged.filter().trials_with_spike(245, 265, by="stim").set_index("stim")
+    assert per["n_trials"].to_dict() == {"B1": 3, "C2": 4}
+    assert sorted(p.name for p in (tmp_path / "m" / "runs" / "batches").iterdir()) == [
+        "b-000001", "b-000002", "b-000003",
+    ]  # fmt: skip

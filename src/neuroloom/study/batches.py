@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from neuroloom._io.atomic import remove_path
 from neuroloom._io.names import RUNS_DIR, TMP_PREFIX
 from neuroloom.errors import RecordingError, StorageError
-from neuroloom.study.recordings import check_name, check_unit, table_kind
+from neuroloom.study.recordings import RECORDINGS, check_name, check_unit, table_kind
 
 BATCHES_DIR = "batches"
 BATCH_SPIKES = "spikes.parquet"
@@ -314,3 +314,58 @@ def sweep_batches(study_path: Path, referenced: Mapping[str, Any] | set[str]) ->
             remove_path(entry)
             removed += 1
     return removed
+
+
+def copy_batches(source: Path, dest: Path, mapping: Mapping[int, int]) -> dict[str, str]:
+    """Copy the run batches of study ``source`` into study ``dest`` with runs renumbered by
+    ``mapping`` (old index -> new index; runs not in it are left out). Returns old batch
+    name -> new batch name, for the runs' summaries."""
+    folder = batches_dir(source)
+    renamed: dict[str, str] = {}
+    if not folder.is_dir():
+        return renamed
+    keep = pa.array(sorted(mapping), pa.int64())
+    old_ids = np.asarray(sorted(mapping), np.int64)
+    new_ids = np.asarray([mapping[i] for i in sorted(mapping)], np.int64)
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_dir() or entry.name.startswith(TMP_PREFIX):
+            continue
+        name = batch_name(next_batch_number(dest))
+        target = batches_dir(dest) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f"{TMP_PREFIX}{name}"
+        try:
+            tmp.mkdir()
+            for file in entry.glob("*.parquet"):
+                table = pq.read_table(file)
+                table = table.filter(pc.is_in(table.column("run"), keep))
+                runs = new_ids[np.searchsorted(old_ids, table.column("run").to_numpy())]
+                table = table.set_column(0, "run", pa.array(runs, pa.int64()))
+                pq.write_table(table, tmp / file.name, compression="zstd")
+            if (entry / BATCH_SIGNALS).is_file():
+                _copy_signals(entry / BATCH_SIGNALS, tmp / BATCH_SIGNALS, mapping)
+            os.replace(tmp, target)
+        except BaseException:
+            remove_path(tmp)
+            raise
+        renamed[entry.name] = name
+    return renamed
+
+
+def _copy_signals(source: Path, dest: Path, mapping: Mapping[int, int]) -> None:
+    with h5py.File(source, "r") as src, h5py.File(dest, "w") as out:
+        for var in src:
+            for pop in src[var]:
+                for run in src[var][pop]:
+                    if int(run) in mapping:
+                        src.copy(src[f"{var}/{pop}/{run}"], out.require_group(f"{var}/{pop}"), str(mapping[int(run)]))
+
+
+def renumber_summary(name: str, value: Any, renamed: Mapping[str, str]) -> Any:
+    """A result value copied to another study: a batch run's summary names its new batch."""
+    if name != RECORDINGS or not isinstance(value, str):
+        return value
+    batch = batch_of(value)
+    if batch is None:
+        return value
+    return json.dumps(int(renamed[batch][2:]))
