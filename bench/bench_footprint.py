@@ -61,7 +61,9 @@ def build(path: Path) -> float:
     study.params.add("simulation.dt", 0.1)
     study.params.add("simulation.duration", 1000.0)
     study.explore(
-        nl.grid(**{"neuron.I": np.arange(0, 1.01, 0.01).round(2).tolist(), "neuron.tau_ref": [5.0, 7.5, 10.0]})
+        nl.grid(
+            **{"neuron.I": np.arange(0, 1.01, 0.01).round(2).tolist(), "neuron.tau_ref": [5.0, 7.5, 10.0]}
+        )
     )
     t = time.perf_counter()
     study.run(run_neuron, backend="processes", workers=2, progress=False)
@@ -82,7 +84,9 @@ def count(path: Path) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-footprint-") as tmp:
@@ -97,7 +101,10 @@ def main() -> None:
             f"study: {files} files + {dirs} folders, {size:,} bytes "
             f"({size / PYPET_BYTES:.2f}x pypet's 2.5 MB in 1 file)"
         )
-        print(f"runs/: {rfiles / n:.2f} files and {rdirs / n:.2f} folders per run, {rsize / n:,.0f} bytes per run")
+        print(
+            f"runs/: {rfiles / n:.2f} files and {rdirs / n:.2f} folders per run, "
+            f"{rsize / n:,.0f} bytes per run"
+        )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,14 @@ def test_table_across_runs(study: nl.Study) -> None:
     frame = study.view.table("synapse_activation")
     assert frame.columns.tolist()[:4] == ["run", "synapse_type", "synapse_ID", "time"]
     counts = frame.groupby(["n", "synapse_type"]).size().to_dict()
-    assert counts == {(1, "L4ss"): 1, (1, "L5tt"): 2, (2, "L4ss"): 2, (2, "L5tt"): 3, (3, "L4ss"): 3, (3, "L5tt"): 4}
+    assert counts == {
+        (1, "L4ss"): 1,
+        (1, "L5tt"): 2,
+        (2, "L4ss"): 2,
+        (2, "L5tt"): 3,
+        (3, "L4ss"): 3,
+        (3, "L5tt"): 4,
+    }
     only = study.filter(st_n=2).table("synapse_activation", params=False)
     assert len(only) == 5 and set(only.columns) == {"run", "synapse_type", "synapse_ID", "time"}
     binned = na.synapse_activation_binning(frame, 0.0, 100.0, 50.0, per="run")

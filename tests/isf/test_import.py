@@ -186,7 +186,7 @@ def test_simrun_param_files_stored_once(simrun_study: nl.Study, simrun_folder: P
 
 def test_simrun_threshold_option(isf_corpus: Path, simrun_folder: Path, tmp_path: Path) -> None:
     study = isf.import_(simrun_folder.parent, tmp_path / "high", threshold=20.0)
-    t, v = _raw_trace(simrun_folder / "20240_vm_all_traces.csv")
+    _t, v = _raw_trace(simrun_folder / "20240_vm_all_traces.csv")
     expected = int(((v[:-1] < 20.0) & (v[1:] >= 20.0)).sum())
     assert len(study.view.spikes()) == expected
 

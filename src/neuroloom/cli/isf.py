@@ -31,4 +31,6 @@ def import_isf_command(source: str, dest: str, allow_pickle: bool, threshold: fl
 
     study = import_(source, dest, allow_pickle=allow_pickle, threshold=threshold)
     info = summary(study)
-    click.echo(f"imported {info['runs']} runs into {study.path} ({info['files']} files, {info['bytes']:,} bytes)")
+    click.echo(
+        f"imported {info['runs']} runs into {study.path} ({info['files']} files, {info['bytes']:,} bytes)"
+    )

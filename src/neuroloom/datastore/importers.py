@@ -20,6 +20,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,8 @@ from neuroloom.datastore.consolidate import after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
-from neuroloom.study.lock import StudyLock
 from neuroloom.study.batches import RunBatch, next_batch_number
+from neuroloom.study.lock import StudyLock
 from neuroloom.study.recordings import RECORDINGS
 from neuroloom.study.run import Run
 from neuroloom.study.worker import Outcome
@@ -131,6 +132,21 @@ def add_finished_runs(
     return indices
 
 
+@dataclass(frozen=True)
+class ImportedRun:
+    """The outcome of an imported run as the catalog records it: done, with results, and no
+    timing, host or process of its own (its import session has them)."""
+
+    idx: int
+    results: list[tuple[str, str, Any]]
+    ok: bool = True
+    start: float | None = None
+    end: float | None = None
+    host: str | None = None
+    pid: int | None = None
+    error: str | None = None
+
+
 def add_batch_runs(
     study: Study,
     points: Sequence[Mapping[str, Any]],
@@ -157,7 +173,7 @@ def add_batch_runs(
     run_of_point = np.where(fresh & once, indices, -1)
     new_runs = run_of_point[run_of_point >= 0]
     if not new_runs.size:
-        return indices.tolist()
+        return [int(i) for i in indices]
     with StudyLock(study.path, "importing runs"):
         batch = RunBatch(new_runs, next_batch_number(study.path))
         fill(batch, run_of_point)
@@ -167,16 +183,7 @@ def add_batch_runs(
         point_of_run = {int(r): k for k, r in enumerate(run_of_point.tolist()) if r >= 0}
         # imported runs have no timing or process of their own: their import session has them
         outcomes = [
-            Outcome(
-                idx,
-                True,
-                None,
-                None,
-                None,
-                None,
-                None,
-                [(RECORDINGS, "j", text), *(results(point_of_run[idx]) if results else [])],
-            )
+            ImportedRun(idx, [(RECORDINGS, "j", text), *(results(point_of_run[idx]) if results else [])])
             for idx, text in summaries.items()
         ]
         session = study.catalog.begin_session("import", host, pid, {})
@@ -185,7 +192,7 @@ def add_batch_runs(
         finally:
             study.catalog.end_session(session)
         after_record(study.catalog, outcomes)
-    return indices.tolist()
+    return [int(i) for i in indices]
 
 
 def _spike_units(path: Path) -> float:

@@ -12,9 +12,9 @@ from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
 from neuroloom.params.values import canonical
 from neuroloom.store import registry
+from neuroloom.study.batches import copy_batches, renumber_summary
 from neuroloom.study.catalog import PARAM_PREFIX, quote_column
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.batches import copy_batches, renumber_summary
 from neuroloom.study.run import run_folder
 
 

@@ -55,10 +55,13 @@ def read_signals(
     runs: Sequence[int],
     population: str,
     variable: str,
-    node_ids: Sequence[int] | None = None,
+    node_ids: Sequence[int] | np.ndarray | None = None,
     batches: Mapping[int, str] | None = None,
 ) -> pd.DataFrame:
-    """Traces from the runs' frame reports (or their run batches): rows ``(run, node_id)``, columns time in ms."""
+    """Traces from the runs' frame reports (or their run batches).
+
+    Rows ``(run, node_id)``, columns time in ms.
+    """
     frames = []
     unit = ""
     for idx in runs:

@@ -73,9 +73,9 @@ def run_batches(catalog: Catalog, runs: Sequence[int]) -> dict[int, str]:
     runs = [int(r) for r in runs]
     for i in range(0, len(runs), 900):
         chunk = runs[i : i + 900]
+        marks = ",".join("?" * len(chunk))
         rows = catalog.con.execute(
-            f"SELECT idx, value FROM results WHERE name='{RECORDINGS}' AND idx IN ({','.join('?' * len(chunk))})",
-            chunk,
+            f"SELECT idx, value FROM results WHERE name='{RECORDINGS}' AND idx IN ({marks})", chunk
         ).fetchall()
         for idx, text in rows:
             batch = batch_of(text) if isinstance(text, str) else None

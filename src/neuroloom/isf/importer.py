@@ -207,19 +207,20 @@ def _is_wide_spike_table(value: Any) -> bool:
 
 
 def trial_parameters(index: pd.Index) -> pd.DataFrame:
-    """``condition``, ``simrun``, ``trial``, ``stim`` of ISF trial ids (empty frame if any id does not parse)."""
-    ids = index.astype(str)
-    parts = ids.str.strip("/").str.split("/")
-    ok = (parts.str.len() >= 3) & parts.str[-1].str.isdigit()
-    if not ok.all():
+    """``condition``, ``simrun``, ``trial``, ``stim`` of ISF trial ids.
+
+    An empty frame when any id does not parse as ``<condition>/<simrun>/<trial>``.
+    """
+    ids = [str(i) for i in index]
+    parts = [i.strip("/").split("/") for i in ids]
+    if not all(len(p) >= 3 and p[-1].isdigit() for p in parts):
         return pd.DataFrame(index=index)
-    condition = parts.str[:-2].str.join("/")
     return pd.DataFrame(
         {
-            "condition": condition.to_numpy(),
-            "simrun": parts.str[-2].to_numpy(),
-            "trial": parts.str[-1].astype(np.int64).to_numpy(),
-            "stim": ids.str.split("_").str[0].to_numpy(),
+            "condition": ["/".join(p[:-2]) for p in parts],
+            "simrun": [p[-2] for p in parts],
+            "trial": np.asarray([int(p[-1]) for p in parts], dtype=np.int64),
+            "stim": [i.split("_")[0] for i in ids],
         },
         index=index,
     )

@@ -358,7 +358,11 @@ def _copy_signals(source: Path, dest: Path, mapping: Mapping[int, int]) -> None:
             for pop in src[var]:
                 for run in src[var][pop]:
                     if int(run) in mapping:
-                        src.copy(src[f"{var}/{pop}/{run}"], out.require_group(f"{var}/{pop}"), str(mapping[int(run)]))
+                        src.copy(
+                            src[f"{var}/{pop}/{run}"],
+                            out.require_group(f"{var}/{pop}"),
+                            str(mapping[int(run)]),
+                        )
 
 
 def renumber_summary(name: str, value: Any, renamed: Mapping[str, str]) -> Any:

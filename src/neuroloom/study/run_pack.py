@@ -17,11 +17,11 @@ than :data:`PACK_LIMIT`, and codecs that keep files open (``zarr``,
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 import os
 import shutil
 import tempfile
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ ITEM_RECORD = "item.json"
 PACK_FORMAT = 1
 
 
-class NotPacked(LookupError):
+class NotPackedError(LookupError):
     """The run's archive does not hold the item."""
 
 
@@ -121,7 +121,7 @@ def read_packed(folder: Path, name: str, allow_pickle: bool, options: dict[str, 
 
     Raises
     ------
-    NotPacked
+    NotPackedError
         The run has no archive or the archive does not hold ``name``.
     CorruptItemError
         The archive or the item's record cannot be read (the message names the file).
@@ -131,14 +131,14 @@ def read_packed(folder: Path, name: str, allow_pickle: bool, options: dict[str, 
     try:
         zf = zipfile.ZipFile(archive)
     except FileNotFoundError:
-        raise NotPacked(name) from None
+        raise NotPackedError(name) from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise CorruptItemError(f"cannot read the run's item archive {archive}: {exc}") from None
     with zf:
         try:
             record = json.loads(zf.read(prefix + ITEM_RECORD))
         except KeyError:
-            raise NotPacked(name) from None
+            raise NotPackedError(name) from None
         except (ValueError, zipfile.BadZipFile, OSError) as exc:
             raise CorruptItemError(f"{archive}: the record of item {name!r} is damaged: {exc}") from None
         codec = get_codec(str(record.get("codec")))

@@ -42,7 +42,7 @@ from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.provenance import prepare_git, session_provenance
 from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
-from neuroloom.study.run_pack import PACK_KIND, NotPacked, packed_record, read_packed
+from neuroloom.study.run_pack import PACK_KIND, NotPackedError, packed_record, read_packed
 from neuroloom.study.run_table import (
     CACHE_MIN_ROWS,
     TABLES_DIR,
@@ -354,7 +354,7 @@ class StudyCore(Database):
             if index is not None:
                 try:
                     return read_packed(run_folder(self.path, index), parts[2], allow_pickle, options)
-                except NotPacked:
+                except NotPackedError:
                     pass  # an item folder (large values) or no such item
         return super()._load(parts, allow_pickle, options)
 
