@@ -53,7 +53,7 @@ from neuroloom.sonata.reports import read_frame_report
 from neuroloom.study.batches import (
     BATCH_RECORDED,
     BATCH_SPIKES,
-    batch_of,
+    catalog_batches,
     read_batch_parquet,
     read_batch_signal,
 )
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
 
 TABLES_FORMAT = 1
+BATCH_FIELD = "batch"
 MAX_PARTS = 8
 KINDS = ("spikes", "signals", "recorded")
 
@@ -119,7 +120,8 @@ SORT_KEYS = {
 
 _FINGERPRINT_SQL = (
     "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status='done'), "
-    f"(SELECT count(*) FROM results WHERE name='{RECORDINGS}')"
+    f"(SELECT count(*) FROM results WHERE name='{RECORDINGS}') + "
+    "(SELECT coalesce(sum(json_extract(value, '$.n')), 0) FROM meta WHERE key LIKE 'batch:%')"
 )
 
 
@@ -444,18 +446,40 @@ def _runs_table(catalog: Catalog) -> tuple[pa.Table, list[str]]:
     return pa.table(data), names
 
 
-def _recorded_in_catalog(catalog: Catalog) -> dict[int, str]:
+def _recorded_in_catalog(catalog: Catalog) -> dict[int, Any]:
+    """Every finished run with recordings: its ``_recordings`` summary, or ``{"batch": name}``."""
     rows = catalog.con.execute(
         "SELECT results.idx, results.value FROM results JOIN runs ON runs.idx=results.idx "
         f"WHERE results.name='{RECORDINGS}' AND runs.status='done'"
     ).fetchall()
-    return {int(i): v for i, v in rows}
+    out: dict[int, Any] = {int(i): v for i, v in rows}
+    batches = catalog_batches(catalog.con)
+    if batches:
+        done = {int(r[0]) for r in catalog.con.execute("SELECT idx FROM runs WHERE status='done'")}
+        for idx, name in batches.items():
+            if idx in done and idx not in out:
+                out[idx] = {BATCH_FIELD: name}
+    return out
+
+
+def add_batch_to_tables(study_path: Path, catalog: Catalog, name: str, runs: Any) -> None:
+    """Importer hook: add the runs of the run batch ``name`` to the tables (as :func:`after_record`,
+    a failure is a warning; the next view catches up)."""
+    try:
+        update(study_path, catalog, {int(r): {BATCH_FIELD: name} for r in runs})
+    except Exception as exc:
+        warnings.warn(
+            f"could not add run batch {name} to the consolidated tables of {study_path}: {exc}; "
+            "run study.consolidate() to retry",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 def update(
     study_path: Path,
     catalog: Catalog,
-    new: Mapping[int, str] | None = None,
+    new: Mapping[int, Any] | None = None,
     *,
     rebuild: bool = False,
     progress: bool = False,
@@ -535,12 +559,11 @@ def _collect(study_path: Path, todo: Mapping[int, Any], progress: bool) -> dict[
     batches: dict[str, dict[int, dict[str, Any]]] = {}
     singles: list[tuple[int, dict[str, Any]]] = []
     for idx, text in sorted(todo.items()):
-        summary = json.loads(text) if isinstance(text, str) else text
-        batch = batch_of(summary)
-        if batch is not None:
-            batches.setdefault(batch, {})[idx] = {}
+        summary = json.loads(text) if isinstance(text, str) else dict(text)
+        if BATCH_FIELD in summary:
+            batches.setdefault(str(summary[BATCH_FIELD]), {})[idx] = {}
         else:
-            singles.append((idx, dict(summary)))
+            singles.append((idx, summary))
     for batch, summaries in sorted(batches.items()):
         for kind, tables in read_batch_runs(study_path, batch, summaries).items():
             collected.setdefault(kind, []).extend(tables)

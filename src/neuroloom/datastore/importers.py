@@ -28,13 +28,12 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from neuroloom.datastore.consolidate import after_record
+from neuroloom.datastore.consolidate import add_batch_to_tables, after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
 from neuroloom.study.batches import RunBatch, next_batch_number
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.recordings import RECORDINGS
 from neuroloom.study.run import Run
 from neuroloom.study.worker import Outcome
 
@@ -178,20 +177,17 @@ def add_batch_runs(
         batch = RunBatch(new_runs, next_batch_number(study.path))
         fill(batch, run_of_point)
         batch.write(study.path)
-        summaries = batch.summaries()
         host, pid = socket.gethostname(), os.getpid()
         point_of_run = {int(r): k for k, r in enumerate(run_of_point.tolist()) if r >= 0}
-        # imported runs have no timing or process of their own: their import session has them
         outcomes = [
-            ImportedRun(idx, [(RECORDINGS, "j", text), *(results(point_of_run[idx]) if results else [])])
-            for idx, text in summaries.items()
+            ImportedRun(idx, list(results(point_of_run[idx])) if results else []) for idx in point_of_run
         ]
         session = study.catalog.begin_session("import", host, pid, {})
         try:
-            study.catalog.record(outcomes, session)
+            study.catalog.record(outcomes, session, batch.meta(study.catalog.con))
         finally:
             study.catalog.end_session(session)
-        after_record(study.catalog, outcomes)
+        add_batch_to_tables(study.path, study.catalog, batch.name, batch.runs)
     return [int(i) for i in indices]
 
 

@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 from neuroloom.datastore.consolidate import load_parquet, tables_dir
 from neuroloom.errors import QueryError
-from neuroloom.study.batches import batch_of
-from neuroloom.study.recordings import RECORDINGS, table_kind
+from neuroloom.study.batches import catalog_batches
+from neuroloom.study.recordings import table_kind
 
 if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
@@ -68,17 +68,6 @@ def _columns(study_path: Any, file: str) -> list[str]:
 
 
 def run_batches(catalog: Catalog, runs: Sequence[int]) -> dict[int, str]:
-    """The batch of each of ``runs`` that was written in a run batch (others are absent)."""
-    out: dict[int, str] = {}
-    runs = [int(r) for r in runs]
-    for i in range(0, len(runs), 900):
-        chunk = runs[i : i + 900]
-        marks = ",".join("?" * len(chunk))
-        rows = catalog.con.execute(
-            f"SELECT idx, value FROM results WHERE name='{RECORDINGS}' AND idx IN ({marks})", chunk
-        ).fetchall()
-        for idx, text in rows:
-            batch = batch_of(text) if isinstance(text, str) else None
-            if batch is not None:
-                out[int(idx)] = str(batch)
-    return out
+    """The run batch of each of ``runs`` that was stored in one (others are absent)."""
+    batches = catalog_batches(catalog.con)
+    return {int(r): batches[int(r)] for r in runs if int(r) in batches}

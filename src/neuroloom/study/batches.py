@@ -12,12 +12,15 @@ and inodes per trial; a batch instead holds every run of one import step::
         recorded.parquet         run, kind, population, variable, n: what each run recorded
 
 A batch is written into a ``.tmp-`` folder and renamed into place when
-complete, before any of its runs is recorded as done in the catalog (one
-transaction for all of them). Batches are numbered (``b-000001``, ...; the
-coordinating process holds the study lock while it writes one), and each
-run's ``_recordings`` summary is just its batch number (the JSON integer
-``1``): about 20 bytes per run in the catalog. A batch that no run names (a
-crash between the rename and the catalog commit) is debris that
+complete, before any of its runs is recorded as done in the catalog. Batches
+are numbered (``b-000001``, ...; the coordinating process holds the study lock
+while it writes one). The catalog names a batch's runs once, in its ``meta``
+table (key ``batch:b-000001``, value ``{"n": 18000, "runs": [[0, 17999]]}``:
+ranges of run indices), written in the same transaction that records the runs
+as done, so an imported run costs no catalog row besides its own. A run that
+also has a ``_recordings`` result (it was run again by a job) is read from its
+folder; a run named by several batches belongs to the newest. A batch that no
+catalog entry names (a crash between the rename and the commit) is debris that
 :func:`sweep_batches` removes.
 """
 
@@ -39,7 +42,7 @@ import pyarrow.parquet as pq
 from neuroloom._io.atomic import remove_path
 from neuroloom._io.names import RUNS_DIR, TMP_PREFIX
 from neuroloom.errors import RecordingError, StorageError
-from neuroloom.study.recordings import RECORDINGS, check_name, check_unit, table_kind
+from neuroloom.study.recordings import check_name, check_unit, table_kind
 
 BATCHES_DIR = "batches"
 BATCH_SPIKES = "spikes.parquet"
@@ -79,13 +82,46 @@ def next_batch_number(study_path: Path) -> int:
     return max(numbers) + 1
 
 
-def batch_of(summary: Any) -> str | None:
-    """The batch a run's ``_recordings`` summary points to (a batch number), or None."""
-    if isinstance(summary, str):
-        summary = json.loads(summary)
-    if isinstance(summary, int) and not isinstance(summary, bool):
-        return batch_name(summary)
-    return None
+BATCH_META = "batch:"
+
+
+def run_ranges(runs: Any) -> list[list[int]]:
+    """``[[first, last], ...]`` covering the sorted unique run indices ``runs``."""
+    values = np.unique(np.asarray(runs, dtype=np.int64))
+    if not values.size:
+        return []
+    breaks = np.flatnonzero(np.diff(values) != 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [values.size - 1]])
+    return [[int(values[a]), int(values[b])] for a, b in zip(starts, ends)]
+
+
+def expand_ranges(ranges: Any) -> np.ndarray:
+    """The run indices of ``[[first, last], ...]``."""
+    parts = [np.arange(int(a), int(b) + 1, dtype=np.int64) for a, b in ranges]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def batch_meta(name: str, runs: Any) -> tuple[str, str]:
+    """The catalog ``meta`` row ``(key, JSON value)`` naming the runs of batch ``name``."""
+    ranges = run_ranges(runs)
+    count = sum(b - a + 1 for a, b in ranges)
+    return BATCH_META + name, json.dumps({"n": count, "runs": ranges}, separators=(",", ":"))
+
+
+def catalog_batches(con: Any) -> dict[int, str]:
+    """Run index -> batch name of every run the catalog's ``meta`` table assigns to a batch
+    (the newest batch when several name a run)."""
+    rows = con.execute("SELECT key, value FROM meta WHERE key LIKE 'batch:%' ORDER BY key").fetchall()
+    out: dict[int, str] = {}
+    for key, value in rows:
+        name = str(key)[len(BATCH_META) :]
+        try:
+            runs = expand_ranges(json.loads(value)["runs"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StorageError(f"catalog meta entry {key!r} is damaged ({exc}); it names no runs") from None
+        out.update(dict.fromkeys(runs.tolist(), name))
+    return out
 
 
 class RunBatch:
@@ -183,11 +219,18 @@ class RunBatch:
         for r, c in zip(uniq.tolist(), counts.tolist()):
             rows[r] = rows.get(r, 0) + c
 
-    def summaries(self) -> dict[int, str]:
-        """The ``_recordings`` summary (JSON text) of every run of the batch: its batch number;
-        what each run recorded is in the batch's ``recorded.parquet``."""
-        text = json.dumps(self.number)
-        return {int(r): text for r in self.runs}
+    def meta(self, con: Any) -> list[tuple[str, str]]:
+        """The catalog ``meta`` rows naming the runs of this batch (see the module docstring),
+        and older batches' rows without the runs this batch takes over (an import that
+        crashed before its commit left them claimed); what each run recorded is in the
+        batch's ``recorded.parquet``."""
+        older = catalog_batches(con)
+        mine = set(self.runs.tolist())
+        taken = {older[r] for r in mine if r in older}
+        rows = [batch_meta(self.name, self.runs)]
+        for name in sorted(taken):
+            rows.append(batch_meta(name, [r for r, n in older.items() if n == name and r not in mine]))
+        return rows
 
     def recorded(self) -> pa.Table:
         """One row per recorded (run, kind, population, variable) with its size ``n``;
@@ -365,11 +408,14 @@ def _copy_signals(source: Path, dest: Path, mapping: Mapping[int, int]) -> None:
                         )
 
 
-def renumber_summary(name: str, value: Any, renamed: Mapping[str, str]) -> Any:
-    """A result value copied to another study: a batch run's summary names its new batch."""
-    if name != RECORDINGS or not isinstance(value, str):
-        return value
-    batch = batch_of(value)
-    if batch is None:
-        return value
-    return json.dumps(int(renamed[batch][2:]))
+def renamed_meta(con: Any, renamed: Mapping[str, str], mapping: Mapping[int, int]) -> list[tuple[str, str]]:
+    """The ``meta`` rows of batches copied to another study (:func:`copy_batches`), with the
+    runs renumbered by ``mapping`` (runs not in it left out)."""
+    rows = []
+    for run, name in sorted(catalog_batches(con).items()):
+        if name in renamed and run in mapping:
+            rows.append((renamed[name], mapping[run]))
+    by_batch: dict[str, list[int]] = {}
+    for name, run in rows:
+        by_batch.setdefault(name, []).append(run)
+    return [batch_meta(name, runs) for name, runs in sorted(by_batch.items())]
