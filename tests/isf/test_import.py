@@ -4,6 +4,7 @@ damaged input refused with nothing left at DEST."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from collections import Counter
@@ -71,6 +72,8 @@ def test_18k_keys_runs_and_footprint(imported_18k: Path, isf_corpus: Path) -> No
     np.testing.assert_allclose(np.sort(spikes["time"].to_numpy()), np.sort(expected))
     files = _files(imported_18k)
     assert len(files) <= 100
+    codecs = {json.loads(f.read_text())["codec"] for f in files if f.name == "item.json"}
+    assert codecs == {"parquet"}  # safe codecs only, never pickle
     assert not [f for f in files if "pickle" in f.name]
     assert not (imported_18k / "runs").joinpath("00000").exists()  # no folder per trial
 

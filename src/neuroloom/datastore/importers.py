@@ -32,7 +32,7 @@ from neuroloom.datastore.consolidate import add_batch_to_tables, after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
-from neuroloom.study.batches import RunBatch, next_batch_number
+from neuroloom.study.batches import RunBatch, catalog_batches, next_batch_number, sweep_batches
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import Run
 from neuroloom.study.worker import Outcome
@@ -174,6 +174,7 @@ def add_batch_runs(
     if not new_runs.size:
         return [int(i) for i in indices]
     with StudyLock(study.path, "importing runs"):
+        sweep_batches(study.path, set(catalog_batches(study.catalog.con).values()))
         batch = RunBatch(new_runs, next_batch_number(study.path))
         fill(batch, run_of_point)
         batch.write(study.path)

@@ -40,14 +40,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from neuroloom._io.atomic import remove_path
+from neuroloom._io.names import BATCH_RECORDED as BATCH_RECORDED
+from neuroloom._io.names import BATCH_SIGNALS as BATCH_SIGNALS
+from neuroloom._io.names import BATCH_SPIKES as BATCH_SPIKES
+from neuroloom._io.names import BATCHES_DIR as BATCHES_DIR
 from neuroloom._io.names import RUNS_DIR, TMP_PREFIX
 from neuroloom.errors import RecordingError, StorageError
 from neuroloom.study.recordings import check_name, check_unit, table_kind
 
-BATCHES_DIR = "batches"
-BATCH_SPIKES = "spikes.parquet"
-BATCH_SIGNALS = "signals.h5"
-BATCH_RECORDED = "recorded.parquet"
 RECORDED_COLUMNS = ("run", "kind", "population", "variable", "n")
 
 SPIKE_COLUMNS = ("run", "population", "node_id", "time")

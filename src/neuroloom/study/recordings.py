@@ -28,6 +28,7 @@ import numpy as np
 
 from neuroloom._io.names import REPORT_PREFIX as REPORT_PREFIX
 from neuroloom._io.names import SPIKES_FILE as SPIKES_FILE  # re-exported
+from neuroloom._io.names import TABLE_PREFIX as TABLE_PREFIX
 from neuroloom.errors import RecordingError
 from neuroloom.sonata.reports import FrameReport, write_frame_report, write_spikes
 
@@ -45,9 +46,6 @@ SIGNAL_UNITS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,99}$")
-
-
-TABLE_PREFIX = "table_"
 
 
 def table_kind(name: str) -> str:

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom._io.atomic import tmp_name
+from neuroloom._io.names import PACK_FILE as PACK_FILE
 from neuroloom.errors import CorruptItemError, PickleRefusedError
 from neuroloom.store.codecs import get_codec
 from neuroloom.store.codecs.base import Codec
 
-PACK_FILE = "items.zip"
 PACK_KIND = "pack"
 PACK_LIMIT = 4 << 20
 PACKABLE = frozenset({"npy", "json", "parquet", "bytes"})
