@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import pickle
 import re
 import shutil
 from collections import Counter
@@ -20,6 +21,8 @@ import neuroloom.analysis as na
 import neuroloom.isf as isf
 from neuroloom.cli import main
 from neuroloom.errors import NeuroloomError
+
+from .isf_layout import new_db, new_key
 
 MANUAL = {
     "B1": 443, "B2": 212, "B3": 178, "C1": 669, "C2": 840,
@@ -265,4 +268,28 @@ def test_voltage_traces_database(isf_corpus: Path, tmp_path: Path) -> None:
         stored = study["isf", key]
         np.testing.assert_array_equal(stored, np.stack([t, v]))
         assert study.metadata(("isf", key))["codec"] == "npy"
+    assert study.catalog.count() == 0
+
+
+def test_nested_database_folders_and_frames(tmp_path: Path) -> None:
+    db = new_db(tmp_path / "db")
+    folder = new_key(db, "files", "just_create_folder")
+    (folder / "cell.hoc").write_text("x")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "a.txt").write_text("y")
+    inner = new_db(new_key(db, "sub", "just_create_isf_db") / "db")
+    np.save(new_key(inner, "arr", "numpy_to_npy") / "np.npy", np.arange(3))
+    frame = pd.DataFrame({0: [1.0, 2.0], "b": ["p", "q"]})
+    frame.to_pickle(new_key(inner, "frame", "pandas_to_pickle") / "pandas_to_pickle.pickle")
+    (new_key(db, "d", "to_cloudpickle") / "to_pickle_dump").write_bytes(pickle.dumps({"a": [1, 2], "b": "c"}))
+    with pytest.raises(NeuroloomError, match=r"'d'.*to_cloudpickle.*--allow-pickle"):
+        isf.import_(db, tmp_path / "refused")  # a pickled key without allow_pickle
+    assert not (tmp_path / "refused").exists()
+    study = isf.import_(db, tmp_path / "st", allow_pickle=True)
+    assert (study.folder(("isf", "files")) / "cell.hoc").read_text() == "x"
+    assert (study.folder(("isf", "files")) / "sub" / "a.txt").read_text() == "y"
+    np.testing.assert_array_equal(study["isf", "sub", "arr"], np.arange(3))
+    pd.testing.assert_frame_equal(study["isf", "sub", "frame"], frame)
+    assert study["isf", "d"] == {"a": [1, 2], "b": "c"}
+    assert study.metadata(("isf", "sub", "frame"))["meta"]["isf"]["dumper"] == "pandas_to_pickle"
     assert study.catalog.count() == 0

@@ -46,7 +46,7 @@ import pandas as pd
 from neuroloom._io.atomic import remove_path
 from neuroloom.datastore.importers import add_batch_runs
 from neuroloom.datastore.study import Study
-from neuroloom.errors import CodecError, NeuroloomError, StudyError
+from neuroloom.errors import CodecError, NeuroloomError, PickleRefusedError, StudyError
 from neuroloom.isf import simrun
 from neuroloom.isf.database import ISFDatabase
 from neuroloom.isf.database import open as open_database
@@ -184,7 +184,13 @@ def import_database(study: Study, db: ISFDatabase) -> None:
     for key in db:
         parts = key if isinstance(key, tuple) else (key,)
         meta = _json_safe(db.metadata(key))
-        value = db[key]
+        try:
+            value = db[key]
+        except PickleRefusedError as exc:
+            raise PickleRefusedError(
+                f"{exc}; to import it: neuroloom import-isf SOURCE DEST --allow-pickle "
+                "(or neuroloom.isf.import_(source, dest, allow_pickle=True))"
+            ) from None
         where = (ISF_PREFIX, *parts)
         provenance = {"isf": {**meta, "key": list(parts), "source": str(db.path.resolve())}}
         if isinstance(value, Path):
