@@ -143,14 +143,14 @@ def test_simrun_signals_and_sites(simrun_study: nl.Study, simrun_folder: Path) -
     run_of = dict(zip(simrun_study.runs["trial"], simrun_study.runs.index))
     for trial in range(6):
         row = traces.loc[(run_of[trial], 0)]
-        np.testing.assert_allclose(row.to_numpy(), v[:, trial], rtol=1e-6, atol=1e-4)
+        np.testing.assert_array_equal(row.to_numpy(), v[:, trial])
     np.testing.assert_allclose(traces.columns.to_numpy(dtype=float), t, atol=1e-9)
     sites = simrun_study["isf", "recording_sites"].set_index("site_id")
     assert sites.loc[0, ["section", "segment", "x", "soma_distance"]].tolist() == [38, 32, 0.929, 920.7]
     raw_file = next(simrun_folder.glob("*_ID_001_*_vm_dend_traces.csv"))
     _t, dend = _raw_trace(raw_file)
     got = simrun_study.view.signals("cell", sites.loc[1, "variable"])
-    np.testing.assert_allclose(got.to_numpy(), dend.T, rtol=1e-6, atol=1e-4)
+    np.testing.assert_array_equal(got.to_numpy(), dend.T)
 
 
 @pytest.mark.parametrize(
@@ -293,3 +293,20 @@ def test_nested_database_folders_and_frames(tmp_path: Path) -> None:
     assert study["isf", "d"] == {"a": [1, 2], "b": "c"}
     assert study.metadata(("isf", "sub", "frame"))["meta"]["isf"]["dumper"] == "pandas_to_pickle"
     assert study.catalog.count() == 0
+
+
+def test_many_simrun_folders_found_recursively(simrun_folder: Path, tmp_path: Path) -> None:
+    first = _copy_simrun(simrun_folder, tmp_path)
+    second = tmp_path / "src" / "deeper" / "D1_evoked" / "20160101-0000_1"
+    shutil.copytree(first, second)
+    study = isf.import_(tmp_path / "src", tmp_path / "dest")
+    runs = study.runs
+    assert len(runs) == 12
+    assert set(runs["condition"]) == {simrun_folder.parent.name, "D1_evoked"}
+    assert sorted(p.name for p in (tmp_path / "dest" / "runs" / "batches").iterdir()) == [
+        "b-000001",
+        "b-000002",
+    ]
+    counts = study.view.table("cell_activation").groupby("simrun").size()
+    assert counts.iloc[0] == counts.iloc[1] > 0
+    assert len(study["isf", "recording_sites"]) == 4

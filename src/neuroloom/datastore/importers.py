@@ -151,6 +151,8 @@ def add_batch_runs(
     points: Sequence[Mapping[str, Any]],
     fill: Callable[[RunBatch, np.ndarray], None],
     results: Callable[[int], Sequence[tuple[str, str, Any]]] | None = None,
+    *,
+    tables: bool = True,
 ) -> list[int]:
     """Explore ``points`` and store the new ones as finished runs of one run batch.
 
@@ -158,6 +160,8 @@ def add_batch_runs(
     run index of point ``k``, or -1 when that point is already done (skip it).
     The batch is written atomically before the runs are recorded as done (one
     transaction); ``results(k)`` adds scalar results ``(name, kind, value)``.
+    ``tables=False`` leaves the consolidated tables to a later ``study.consolidate()``
+    (an importer adding many batches consolidates once at the end).
     """
     if not points:
         return []
@@ -188,7 +192,8 @@ def add_batch_runs(
             study.catalog.record(outcomes, session, batch.meta(study.catalog.con))
         finally:
             study.catalog.end_session(session)
-        add_batch_to_tables(study.path, study.catalog, batch.name, batch.runs)
+        if tables:
+            add_batch_to_tables(study.path, study.catalog, batch.name, batch.runs)
     return [int(i) for i in indices]
 
 

@@ -118,7 +118,8 @@ def import_(
                     "simulation_runNNNN_synapses.csv)"
                 )
             for folder in folders:
-                import_simrun(study, folder, threshold=threshold)
+                import_simrun(study, folder, threshold=threshold, tables=False)
+            study.consolidate(progress=False)
         _compact(study)
         if target.exists():
             target.rmdir()
@@ -274,8 +275,11 @@ def _record_sites(study: Study, folder: Path, sites: pd.DataFrame, sim: str) -> 
     study.set(key, frame, meta={"isf": {"source": str(folder)}})
 
 
-def import_simrun(study: Study, folder: Path, *, threshold: float = 0.0) -> list[int]:
-    """Import one simrun folder: one run per trial (see the module docstring)."""
+def import_simrun(study: Study, folder: Path, *, threshold: float = 0.0, tables: bool = True) -> list[int]:
+    """Import one simrun folder: one run per trial (see the module docstring).
+
+    ``tables=False`` leaves the consolidated tables to a later ``study.consolidate()``.
+    """
     ids = simrun.trial_ids(folder)
     vm = simrun.read_soma_vm(folder)
     t0, dt = _trace_step(vm, f"simrun folder {folder}: soma Vm")
@@ -313,7 +317,7 @@ def import_simrun(study: Study, folder: Path, *, threshold: float = 0.0) -> list
             rows = frame.loc[runs >= 0].drop(columns="sim_trial_index")
             batch.add_table(name, runs[runs >= 0], rows)
 
-    return add_batch_runs(study, points, fill)
+    return add_batch_runs(study, points, fill, tables=tables)
 
 
 def summary(study: Study) -> Mapping[str, Any]:

@@ -196,7 +196,9 @@ class RunBatch:
         check_name("variable", variable, where)
         check_unit(unit, where)
         ids = np.asarray(node_ids, dtype=np.int64).ravel()
-        values = np.asarray(data, dtype=np.float32)
+        values = np.asarray(data)
+        if values.dtype.kind != "f":
+            values = values.astype(np.float64)  # floats keep their precision as given
         if values.ndim == 1:
             values = values[:, None]
         if values.ndim != 2 or values.shape[1] != ids.size or not dt > 0:
