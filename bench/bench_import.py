@@ -71,7 +71,7 @@ def time_query(path: Path, repeat: int = 7) -> tuple[float, pd.DataFrame]:
         study = nl.Study(path)
         view = study.filter()
         view.trials_with_spike(T0, T1)
-        per = view.trials_with_spike(T0, T1, by="stim")
+        per = view.trials_with_spike(T0, T1, by="st_stim")
         times.append(time.perf_counter() - t)
         study.close()
     return statistics.median(times), per
@@ -99,7 +99,7 @@ def main() -> None:
         )
         query_s, per = time_query(dest)
         print(f"open + trials_with_spike overall and per stim: {1000 * query_s:.1f} ms (median of 7)")
-        print(per[["stim", "n_trials", "n_with_spike", "n_without_spike"]].to_string(index=False))
+        print(per[["st_stim", "n_trials", "n_with_spike", "n_without_spike"]].to_string(index=False))
         sim_dest = Path(tmp) / "simrun"
         t = time.perf_counter()
         isf.import_(CORPUS.resolve(), sim_dest).close()

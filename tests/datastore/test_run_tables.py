@@ -41,7 +41,7 @@ def study(tmp_path: Path) -> nl.Study:
 def test_table_across_runs(study: nl.Study) -> None:
     frame = study.view.table("synapse_activation")
     assert frame.columns.tolist()[:4] == ["run", "synapse_type", "synapse_ID", "time"]
-    counts = frame.groupby(["n", "synapse_type"]).size().to_dict()
+    counts = frame.groupby(["st_n", "synapse_type"]).size().to_dict()
     assert counts == {
         (1, "L4ss"): 1,
         (1, "L5tt"): 2,

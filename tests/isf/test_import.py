@@ -53,7 +53,7 @@ def test_manual_table(imported_18k: Path) -> None:
     study = nl.Study(imported_18k)
     overall = study.filter().trials_with_spike(245, 265)
     assert overall[["n_trials", "n_with_spike", "n_without_spike"]].iloc[0].tolist() == [18000, 4415, 13585]
-    per = study.filter().trials_with_spike(245, 265, by="stim").set_index("stim")
+    per = study.filter().trials_with_spike(245, 265, by="st_stim").set_index("st_stim")
     assert per["n_with_spike"].to_dict() == MANUAL
     assert (per["n_trials"] == 1800).all()
 
@@ -132,7 +132,7 @@ def test_simrun_runs_and_spikes(simrun_study: nl.Study, simrun_folder: Path) -> 
     spikes = simrun_study.view.spikes()
     for trial in range(6):
         up = np.flatnonzero((v[:-1, trial] < 0.0) & (v[1:, trial] >= 0.0)) + 1
-        got = np.sort(spikes.loc[spikes["trial"] == trial, "time"].to_numpy())
+        got = np.sort(spikes.loc[spikes["st_trial"] == trial, "time"].to_numpy())
         np.testing.assert_allclose(got, t[up])
     assert len(spikes) > 0
 
@@ -166,7 +166,7 @@ def test_simrun_activation_tables(
     frame = simrun_study.view.table(table)
     for trial in range(6):
         raw = _raw_counts(simrun_folder / pattern.format(trial))
-        got = frame[frame["trial"] == trial].groupby(type_column).size().to_dict()
+        got = frame[frame["st_trial"] == trial].groupby(type_column).size().to_dict()
         assert got == dict(raw)
     assert frame["run"].nunique() == 6
 
@@ -307,6 +307,6 @@ def test_many_simrun_folders_found_recursively(simrun_folder: Path, tmp_path: Pa
         "b-000001",
         "b-000002",
     ]
-    counts = study.view.table("cell_activation").groupby("simrun").size()
+    counts = study.view.table("cell_activation").groupby("st_simrun").size()
     assert counts.iloc[0] == counts.iloc[1] > 0
     assert len(study["isf", "recording_sites"]) == 4

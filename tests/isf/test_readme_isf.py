@@ -36,5 +36,5 @@ def test_readme_isf_blocks_run(isf_corpus: Path, tmp_path: Path, monkeypatch: py
         assert result.exit_code == 0, result.output
     namespace: dict[str, object] = {}
     exec(compile(python.group(1), "README.md", "exec"), namespace)
-    per = namespace["view"].trials_with_spike(245, 265, by="stim")  # type: ignore[attr-defined]
-    assert per.set_index("stim")["n_with_spike"].to_dict()["C2"] == 840
+    per = namespace["view"].trials_with_spike(245, 265, by="st_stim")  # type: ignore[attr-defined]
+    assert per.set_index("st_stim")["n_with_spike"].to_dict()["C2"] == 840

@@ -58,9 +58,39 @@ def test_debris_swept_and_claims_taken_over(tmp_path: Path) -> None:
     assert study.filter().trials_with_spike(245, 265)["n_trials"].tolist() == [4]
 
 
-def test_damaged_batch_names_the_file(tmp_path: Path) -> None:
+def test_damaged_batch_is_quarantined_and_named(tmp_path: Path) -> None:
+    """A damaged batch file: its runs are quarantined (S12) with a warning naming the file;
+    the other batches stay queryable."""
     study = nl.Study(tmp_path / "s")
     study.import_spike_table(_table(5))
+    later = _table(3).rename(index=lambda s: s.replace("C2_x", "D1_x"))
+    study.import_spike_table(later)
     (batches_dir(study.path) / "b-000001" / "spikes.parquet").write_bytes(b"not parquet")
-    with pytest.raises(RecordingError, match=r"b-000001/spikes\.parquet"):
-        study.consolidate(rebuild=True, progress=False)
+    with pytest.warns(RuntimeWarning, match=r"b-000001/spikes\.parquet.*runs 0\.\.4 \(batch b-000001\)"):
+        manifest = study.consolidate(rebuild=True, progress=False)
+    assert sorted(manifest["quarantined"], key=int) == ["0", "1", "2", "3", "4"]
+    assert study.filter().trials_with_spike(245, 265)["n_trials"].tolist() == [3]
+
+
+def test_failed_batch_import_takes_everything_back(tmp_path: Path) -> None:
+    """S6 for batches: a failure while filling or writing the batch leaves no run, parameter,
+    exploration or batch folder behind."""
+    from neuroloom.datastore.importers import add_batch_runs
+
+    study = nl.Study(tmp_path / "s")
+    study.import_spike_table(_table(2))
+    before = (study.runs.copy(), study.params.values(), len(study.explorations))
+
+    def fill(batch: object, run_of_point: np.ndarray) -> None:
+        raise RecordingError("trial 1: ragged CSV")
+
+    points = [{"sim_trial_index": f"E2_x/sim/{i:06d}"} for i in range(3)]
+    with pytest.raises(RecordingError, match="ragged"):
+        add_batch_runs(study, points, fill)
+    for s in (study, nl.Study(study.path)):
+        pd.testing.assert_frame_equal(s.runs, before[0])
+        assert s.params.values() == before[1]
+        assert len(s.explorations) == before[2]
+        assert s.catalog.counts()["pending"] == 0
+    assert sorted(p.name for p in batches_dir(study.path).iterdir()) == ["b-000001"]
+    assert len(study.import_spike_table(_table(3).rename(index=lambda s: s.replace("C2", "E2")))) == 3

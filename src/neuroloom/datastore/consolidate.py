@@ -7,7 +7,8 @@ Layout (all under ``<study>/tables/``)::
     spikes/part-<uid>.parquet      run, population, node_id, time (ms); sorted in that order
     signals/part-<uid>.parquet     one row per (run, population, variable, node): unit,
                                    t_start, dt, n_frames, mean, std, min, max
-    recorded/part-<uid>.parquet    one row per recorded (run, kind, population, variable)
+    recorded/part-<uid>.parquet    one row per recorded (run, kind, population, variable); kind
+                                   "size" rows hold a population's neuron count in ``n``
     table_<name>/part-<uid>.parquet  run + the columns of the per-run table ``name``
                                    (``run.record_table``, ISF synapse/cell activations)
 
@@ -25,6 +26,11 @@ The coordinating process updates the tables after recording finished runs
 (:func:`after_record`, called by the runner); ``study.consolidate()`` brings
 them up to date at any time (runs recorded but not yet in the tables are read,
 runs that are no longer recorded are dropped).
+
+A run whose files cannot be read (a truncated ``spikes.h5``) is quarantined:
+reported once with a warning, named in the manifest (``quarantined``: index ->
+reason) and left out of the tables and of every view, so the other runs can
+still be queried. ``consolidate(rebuild=True)`` tries it again.
 """
 
 from __future__ import annotations
@@ -303,6 +309,8 @@ def read_run(study_path: Path, idx: int, summary: Mapping[str, Any]) -> dict[str
                         schema=SPIKES_SCHEMA,
                     )
                 )
+    for pop, size in sorted((summary.get("sizes") or {}).items()):
+        note("size", pop, "", int(size))  # the population's neuron count in this run
     for var, pops in sorted((summary.get("signals") or {}).items()):
         path = folder / report_file(var)
         for pop in sorted(pops):
@@ -476,6 +484,67 @@ def add_batch_to_tables(study_path: Path, catalog: Catalog, name: str, runs: Any
         )
 
 
+def _add_runs(
+    study_path: Path,
+    folder: Path,
+    manifest: dict[str, Any],
+    todo: Mapping[int, Any],
+    quarantined: dict[str, str],
+    progress: bool,
+) -> None:
+    """Append the recordings of the runs in ``todo`` to the manifest's parts (damaged runs
+    quarantined): run folders one by one, batches one read per batch."""
+    from tqdm.auto import tqdm
+
+    collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+    batches: dict[str, list[int]] = {}
+    singles: list[tuple[int, dict[str, Any]]] = []
+    for idx, text in sorted(todo.items()):
+        if str(idx) in quarantined:
+            continue
+        summary = json.loads(text) if isinstance(text, str) else dict(text)
+        if BATCH_FIELD in summary:
+            batches.setdefault(str(summary[BATCH_FIELD]), []).append(idx)
+        else:
+            singles.append((idx, summary))
+    for batch, runs in sorted(batches.items()):
+        try:
+            rows = read_batch_runs(study_path, batch, {i: {} for i in runs})
+        except RecordingError as exc:
+            for idx in runs:
+                quarantined[str(idx)] = str(exc)
+            _report_quarantine(study_path, f"runs {runs[0]}..{runs[-1]} (batch {batch})", exc)
+            continue
+        for kind, tables in rows.items():
+            collected.setdefault(kind, []).extend(tables)
+    for idx, summary in tqdm(singles, desc="consolidating", unit="run", disable=not progress):
+        try:
+            rows = read_run(study_path, idx, summary)
+        except RecordingError as exc:
+            quarantined[str(idx)] = str(exc)
+            _report_quarantine(study_path, f"run {idx}", exc)
+            continue
+        for kind, tables in rows.items():
+            collected.setdefault(kind, []).extend(tables)
+    for kind, tables in collected.items():
+        if tables:
+            manifest["parts"].setdefault(kind, []).append(
+                _write_part(folder, kind, pa.concat_tables(tables, promote_options="permissive"))
+            )
+
+
+def _describe_recordings(study_path: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's populations per kind and recorded variables, from its ``recorded`` parts."""
+    recorded = read_parts(study_path, manifest, "recorded", ["kind", "population", "variable"])
+    manifest["populations"] = {
+        kind: sorted(
+            set(recorded.filter(pc.equal(recorded.column("kind"), kind)).column("population").to_pylist())
+        )
+        for kind in ("spikes", "signals")
+    }
+    manifest["variables"] = sorted(set(recorded.column("variable").to_pylist()) - {""})
+
+
 def update(
     study_path: Path,
     catalog: Catalog,
@@ -510,13 +579,11 @@ def update(
                 table = read_parts(study_path, manifest, kind)
                 table = table.filter(pc.invert(pc.is_in(table.column("run"), keep)))
                 manifest["parts"][kind] = [_write_part(folder, kind, table)] if table.num_rows else []
+        quarantined: dict[str, str] = dict(manifest.get("quarantined") or {})
+        if new is None:  # runs no longer recorded (deleted, run again) leave quarantine
+            quarantined = {k: v for k, v in quarantined.items() if int(k) in wanted}
         if todo:
-            collected = _collect(study_path, todo, progress)
-            for kind, tables in collected.items():
-                if tables:
-                    manifest["parts"].setdefault(kind, []).append(
-                        _write_part(folder, kind, pa.concat_tables(tables, promote_options="permissive"))
-                    )
+            _add_runs(study_path, folder, manifest, todo, quarantined, progress)
         for kind in table_kinds(manifest):
             if len(manifest["parts"][kind]) > (1 if compact else MAX_PARTS):
                 table = read_parts(study_path, manifest, kind)
@@ -529,16 +596,10 @@ def update(
         old_runs = manifest.get("runs")
         manifest["runs"] = runs_name
         manifest["params"] = names
-        manifest["recorded_runs"] = len(have_set - drop) + len(todo)
+        manifest["recorded_runs"] = len(have_set - drop) + len(todo)  # quarantined runs count as seen
+        manifest["quarantined"] = quarantined
         manifest["fingerprint"] = fingerprint(catalog.con)
-        recorded = read_parts(study_path, manifest, "recorded", ["kind", "population", "variable"])
-        manifest["populations"] = {
-            kind: sorted(
-                set(recorded.filter(pc.equal(recorded.column("kind"), kind)).column("population").to_pylist())
-            )
-            for kind in ("spikes", "signals")
-        }
-        manifest["variables"] = sorted(set(recorded.column("variable").to_pylist()) - {""})
+        _describe_recordings(study_path, manifest)
         manifest["tables"] = sorted(k[len(TABLE_PREFIX) :] for k in table_kinds(manifest)[len(KINDS) :])
         write_json(folder / MANIFEST, manifest)
         now = {p["file"] for parts in manifest["parts"].values() for p in parts}
@@ -550,27 +611,20 @@ def update(
     return manifest
 
 
-def _collect(study_path: Path, todo: Mapping[int, Any], progress: bool) -> dict[str, list[pa.Table]]:
-    """Rows of the runs ``todo`` (index -> summary) for each table: run folders one by one,
-    batches one read per batch."""
-    from tqdm.auto import tqdm
+def _report_quarantine(study_path: Path, what: str, exc: Exception) -> None:
+    """Say once (when it is found) that a run's files are damaged and what that means."""
+    warnings.warn(
+        f"{exc}; {what} of {study_path} is quarantined: its recordings are left out of the "
+        "tables and views (other runs are not affected) and this is not reported again; restore or "
+        "re-create its files, then study.consolidate(rebuild=True), or run it again",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
-    collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
-    batches: dict[str, dict[int, dict[str, Any]]] = {}
-    singles: list[tuple[int, dict[str, Any]]] = []
-    for idx, text in sorted(todo.items()):
-        summary = json.loads(text) if isinstance(text, str) else dict(text)
-        if BATCH_FIELD in summary:
-            batches.setdefault(str(summary[BATCH_FIELD]), {})[idx] = {}
-        else:
-            singles.append((idx, summary))
-    for batch, summaries in sorted(batches.items()):
-        for kind, tables in read_batch_runs(study_path, batch, summaries).items():
-            collected.setdefault(kind, []).extend(tables)
-    for idx, summary in tqdm(singles, desc="consolidating", unit="run", disable=not progress):
-        for kind, tables in read_run(study_path, idx, summary).items():
-            collected.setdefault(kind, []).extend(tables)
-    return collected
+
+def quarantined_runs(manifest: Mapping[str, Any]) -> dict[int, str]:
+    """Runs whose recordings could not be read: index -> why (see :func:`update`)."""
+    return {int(k): str(v) for k, v in (manifest.get("quarantined") or {}).items()}
 
 
 def _sweep(folder: Path, keep: Iterable[str]) -> None:

@@ -16,6 +16,7 @@ this (coordinating) process, which also adds it to the consolidated tables.
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import time
@@ -28,13 +29,22 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import remove_path, write_json
+from neuroloom._io.names import MARKER
 from neuroloom.datastore.consolidate import add_batch_to_tables, after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
-from neuroloom.study.batches import RunBatch, catalog_batches, next_batch_number, sweep_batches
+from neuroloom.study.batches import (
+    RunBatch,
+    batch_path,
+    catalog_batches,
+    next_batch_number,
+    sweep_batches,
+)
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.run import Run
+from neuroloom.study.run import Run, run_folder
+from neuroloom.study.study import LOCKED_BECAUSE
 from neuroloom.study.worker import Outcome
 
 if TYPE_CHECKING:
@@ -93,11 +103,61 @@ def add_finished_runs(
     *,
     progress: bool = True,
 ) -> list[int]:
-    """Explore ``points``, call ``write(run, k)`` for each new one and record them as done."""
-    from tqdm.auto import tqdm
+    """Explore ``points``, call ``write(run, k)`` for each new one and record them as done.
 
+    All or nothing: if any ``write`` (or the recording) fails, the runs this
+    call added, their run folders, the parameters and explorations it added
+    are taken back before the error is raised, so no pending run is left for
+    the next ``study.run(job)`` to execute.
+    """
     if not points:
         return []
+    before = _Undo(study)
+    try:
+        return _add_finished_runs(study, points, write, progress, before)
+    except BaseException:
+        before.roll_back()
+        raise
+
+
+class _Undo:
+    """What a failed import takes back: its new runs, run folders, parameters and explorations."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self.marker = copy.deepcopy(study._marker)
+        self.columns = set(study.catalog.param_names())
+        self.first_new = study.catalog.next_index()
+
+    def roll_back(self) -> None:
+        study, catalog = self.study, self.study.catalog
+        new = [
+            int(r[0])
+            for r in catalog.con.execute(
+                "SELECT idx FROM runs WHERE idx>=? AND status!='done'", (self.first_new,)
+            )
+        ]
+        with StudyLock(study.path, "undoing a failed import"):
+            catalog.remove_runs(new)
+            for idx in new:
+                remove_path(run_folder(study.path, idx))
+            catalog.drop_params(set(catalog.param_names()) - self.columns)
+            study._marker = self.marker
+            write_json(study.path / MARKER, self.marker)
+        study.params = type(study.params).from_json(self.marker["params"], on_change=study._save_marker)
+        if self.marker.get("locked"):
+            study.params.lock(LOCKED_BECAUSE)
+
+
+def _add_finished_runs(
+    study: Study,
+    points: Sequence[Mapping[str, Any]],
+    write: Callable[[Run, int], None],
+    progress: bool,
+    undo: _Undo,
+) -> list[int]:
+    from tqdm.auto import tqdm
+
     _clean, ids, defaults, names, columns = _point_runs(study, points)
     found = _find_runs(study, ids)
     study.lock_params()
@@ -165,6 +225,21 @@ def add_batch_runs(
     """
     if not points:
         return []
+    before = _Undo(study)
+    try:
+        return _add_batch_runs(study, points, fill, results, tables)
+    except BaseException:
+        before.roll_back()
+        raise
+
+
+def _add_batch_runs(
+    study: Study,
+    points: Sequence[Mapping[str, Any]],
+    fill: Callable[[RunBatch, np.ndarray], None],
+    results: Callable[[int], Sequence[tuple[str, str, Any]]] | None,
+    tables: bool,
+) -> list[int]:
     _clean, ids, _defaults, _names, _columns = _point_runs(study, points)
     found = _find_runs(study, ids)
     study.lock_params()
@@ -190,6 +265,9 @@ def add_batch_runs(
         session = study.catalog.begin_session("import", host, pid, {})
         try:
             study.catalog.record(outcomes, session, batch.meta(study.catalog.con))
+        except BaseException:
+            remove_path(batch_path(study.path, batch.name))  # not in the catalog: the runs stay not done
+            raise
         finally:
             study.catalog.end_session(session)
         if tables:

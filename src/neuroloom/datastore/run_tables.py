@@ -34,7 +34,7 @@ def read_table(
 ) -> pd.DataFrame:
     """Rows of the per-run table ``name`` for the runs of ``selection`` (+ parameter columns).
 
-    ``params`` maps a column label to the values of the selected runs (in
+    ``params`` maps a column label (``st_<name>``) to the values of the selected runs (in
     ``selection`` order).
     """
     kind = table_kind(name)
@@ -57,7 +57,7 @@ def read_table(
         frame = pa.concat_tables(pieces, promote_options="permissive").to_pandas()
     pos = np.searchsorted(wanted, frame["run"].to_numpy())
     for label, values in params.items():
-        frame[label if label not in frame.columns else f"st_{label}"] = np.asarray(values, dtype=object)[pos]
+        frame[label] = np.asarray(values, dtype=object)[pos]
     return frame
 
 

@@ -72,11 +72,11 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
         return scalar_result(value.item())
     if isinstance(value, str) and len(value) <= INLINE_JSON_LIMIT:
         return "v", value
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):  # a tuple is stored as the JSON list it becomes
         from neuroloom.store.codecs.text import plain_json
 
         try:
-            text = json.dumps(plain_json(value, allow_tuples=False), separators=(",", ":"))
+            text = json.dumps(plain_json(value, allow_tuples=True), separators=(",", ":"))
         except (TypeError, ValueError):
             return None
         if len(text) <= INLINE_JSON_LIMIT:
