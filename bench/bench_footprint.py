@@ -13,19 +13,18 @@ This script runs the port and prints the study's files, folders and bytes,
 per run and in total. Run it with another checkout on ``PYTHONPATH`` to
 compare layouts (``PYTHONPATH=/path/to/old/src python bench/bench_footprint.py``).
 
-Usage: python bench/bench_footprint.py [--keep DIR]
+Usage: python bench/bench_footprint.py [--keep DIR] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import Results, parser, time_it
 
 import neuroloom as nl
 
@@ -52,7 +51,8 @@ def run_neuron(run: Any) -> float:
     return len(spikes) / p.simulation.duration * 1000.0
 
 
-def build(path: Path) -> float:
+def build(path: Path) -> nl.Study:
+    """The study of the port, its 303 runs explored (not run)."""
     study = nl.Study(path, seed=1)
     study.params.add("neuron.V_init", 0.0)
     study.params.add("neuron.I", 0.0)
@@ -65,13 +65,7 @@ def build(path: Path) -> float:
             **{"neuron.I": np.arange(0, 1.01, 0.01).round(2).tolist(), "neuron.tau_ref": [5.0, 7.5, 10.0]}
         )
     )
-    t = time.perf_counter()
-    study.run(run_neuron, backend="processes", workers=2, progress=False)
-    elapsed = time.perf_counter() - t
-    v = study.results("neuron_V", load=True)["neuron_V"].iloc[-1]
-    assert np.asarray(v).shape == (10000,)
-    study.close()
-    return elapsed
+    return study
 
 
 def count(path: Path) -> tuple[int, int, int]:
@@ -84,17 +78,23 @@ def count(path: Path) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--keep", type=Path, default=None)
-    args = parser.parse_args()
+    args_parser = parser(__doc__, quick="the same 303 runs (the script takes under a minute)")
+    args_parser.add_argument("--keep", type=Path, default=None, help="keep the study here")
+    args = args_parser.parse_args()
+    results = Results(__file__, args)
     with tempfile.TemporaryDirectory(prefix="bench-footprint-") as tmp:
         path = args.keep or Path(tmp) / "postproc"
-        seconds = build(path)
+        study = build(path)
+        run = time_it(lambda: study.run(run_neuron, backend="processes", workers=2, progress=False))
+        seconds = results.add("run_303", run).best
+        v = study.results("neuron_V", load=True)["neuron_V"].iloc[-1]
+        assert np.asarray(v).shape == (10000,)
+        study.close()
         files, dirs, size = count(path)
         rfiles, rdirs, rsize = count(path / "runs")
         n = 303
+        results.add("study", {"files": files, "folders": dirs, "bytes": size, "vs_pypet": size / PYPET_BYTES})
+        results.add("per_run", {"files": rfiles / n, "folders": rdirs / n, "bytes": rsize / n})
         print(f"neuroloom from {Path(nl.__file__).parent}")
         print(f"303 runs in {seconds:.1f} s")
         print(
@@ -105,6 +105,7 @@ def main() -> None:
             f"runs/: {rfiles / n:.2f} files and {rdirs / n:.2f} folders per run, "
             f"{rsize / n:,.0f} bytes per run"
         )
+    results.write()
 
 
 if __name__ == "__main__":
