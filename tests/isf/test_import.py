@@ -62,7 +62,7 @@ def test_18k_keys_runs_and_footprint(imported_18k: Path, isf_corpus: Path) -> No
     study = nl.Study(imported_18k)
     source = isf.open(isf_corpus / "18k_trials", allow_pickle=True)["spike_times"]
     stored = study["isf", "spike_times"]
-    pd.testing.assert_frame_equal(stored, source, check_index_type=False)  # object vs str index dtype
+    pd.testing.assert_frame_equal(stored, source, check_exact=True)  # object index dtype kept
     meta = study.metadata(("isf", "spike_times"))
     assert meta["codec"] == "parquet"
     assert meta["meta"]["isf"]["dumper"] == "to_cloudpickle"
