@@ -21,6 +21,7 @@ import neuroloom.analysis as na
 import neuroloom.isf as isf
 from neuroloom.cli import main
 from neuroloom.errors import NeuroloomError
+from neuroloom.isf.importer import storable
 
 from .isf_layout import new_db, new_key
 
@@ -267,8 +268,19 @@ def test_voltage_traces_database(isf_corpus: Path, tmp_path: Path) -> None:
         t, v = source[key]
         stored = study["isf", key]
         np.testing.assert_array_equal(stored, np.stack([t, v]))
-        assert study.metadata(("isf", key))["codec"] == "npy"
+        assert stored.dtype == np.asarray(t).dtype == np.asarray(v).dtype
+        meta = study.metadata(("isf", key))
+        assert meta["codec"] == "npy"
+        assert meta["meta"]["isf_conversion"] == {"converted": "tuple of 2 arrays -> rows"}
     assert study.catalog.count() == 0
+
+
+def test_arrays_of_different_dtypes_keep_them() -> None:
+    t, n = np.arange(3.0), np.arange(3, dtype=np.int32)
+    stored, note = storable(("k",), (t, n))
+    assert note == {"converted": "tuple of 2 arrays -> columns 0..1"}
+    assert stored[0].dtype == t.dtype and stored[1].dtype == n.dtype
+    np.testing.assert_array_equal(stored[1].to_numpy(), n)
 
 
 def test_nested_database_folders_and_frames(tmp_path: Path) -> None:

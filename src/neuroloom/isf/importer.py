@@ -153,7 +153,8 @@ def _json_safe(value: Any) -> Any:
 
 def storable(key: tuple[str, ...], value: Any) -> tuple[Any, dict[str, Any]]:
     """``(value, note)`` a safe codec stores: a tuple/list of equal-length arrays becomes one
-    2-D array (rows in order), anything JSON can hold stays as it is.
+    2-D array (rows in order; a DataFrame with columns ``0, 1, ...`` when their dtypes
+    differ), anything JSON can hold stays as it is.
 
     Raises
     ------
@@ -168,7 +169,11 @@ def storable(key: tuple[str, ...], value: Any) -> tuple[Any, dict[str, Any]]:
     if isinstance(value, (tuple, list)) and value and all(np.ndim(v) == 1 for v in value):
         arrays = [np.asarray(v) for v in value]
         if len({a.size for a in arrays}) == 1 and all(a.dtype.kind in "biuf" for a in arrays):
-            return np.stack(arrays), {"converted": f"{type(value).__name__} of {len(arrays)} arrays -> rows"}
+            kind = f"{type(value).__name__} of {len(arrays)} arrays"
+            if len({a.dtype for a in arrays}) == 1:
+                return np.stack(arrays), {"converted": f"{kind} -> rows"}
+            frame = pd.DataFrame(dict(enumerate(arrays)))  # each array keeps its dtype
+            return frame, {"converted": f"{kind} -> columns 0..{len(arrays) - 1}"}
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):
