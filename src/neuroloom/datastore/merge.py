@@ -14,6 +14,7 @@ from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
 from neuroloom.params.values import canonical
 from neuroloom.store import registry
+from neuroloom.study.batches import copy_batches, renamed_meta
 from neuroloom.study.catalog import PARAM_PREFIX, quote_column
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import run_folder
@@ -179,6 +180,10 @@ def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next
         dst.con.executemany(
             "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)",
             [(n, mapping[i], k, v) for n, i, k, v in results if i in mapping],
+        )
+        batches = copy_batches(source.path, out.path, mapping)
+        dst.con.executemany(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", renamed_meta(con, batches, mapping)
         )
     for old, new in mapping.items():
         folder = run_folder(source.path, old)

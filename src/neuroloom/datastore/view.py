@@ -95,11 +95,13 @@ def fresh_manifest(study: Study) -> dict[str, Any]:
     return manifest
 
 
-def runs_table(study: Study, manifest: dict[str, Any]) -> pa.Table:
-    """Finished runs as an Arrow table: ``run`` and ``p:<name>`` per explored parameter."""
+def runs_table(study: Study, manifest: dict[str, Any], params: Sequence[str] | None = None) -> pa.Table:
+    """Finished runs as an Arrow table: ``run`` and ``p:<name>`` per explored parameter
+    (``params``: only those parameters)."""
     if not manifest.get("runs"):
         return pa.table({"run": pa.array([], pa.int64())})
-    cols = ["run", "status", *("p:" + n for n in manifest["params"])]
+    names = manifest["params"] if params is None else [n for n in manifest["params"] if n in set(params)]
+    cols = ["run", "status", *("p:" + n for n in names)]
     table = load_parquet(tables_dir(study.path) / manifest["runs"], cols)
     usable = pc.equal(table.column("status"), "done")
     damaged = quarantined_runs(manifest)
@@ -233,12 +235,14 @@ class View:
         return bool(self._of("result"))
 
     # --------------------------------------------------------------- runs
-    def _selection(self, manifest: dict[str, Any]) -> pa.Table:
-        """The view's finished runs as an Arrow table (``run``, ``p:<param>``), in run order."""
-        table = runs_table(self.study, manifest)
+    def _selection(self, manifest: dict[str, Any], params: Sequence[str] | None = None) -> pa.Table:
+        """The view's finished runs as an Arrow table (``run``, ``p:<param>``), in run order
+        (``params``: only those parameter columns)."""
+        conds = self._of("run")
+        needed = None if params is None else [*params, *(c.key for c in conds)]
+        table = runs_table(self.study, manifest, needed)
         if self.results_only:
             return table.slice(0, 0)
-        conds = self._of("run")
         index_conds = self._of("index")
         if not conds and not index_conds:
             return table
@@ -366,10 +370,11 @@ class View:
     ) -> pa.Table:
         """The view's spikes as an Arrow table (``columns`` of the spikes table + run parameters)."""
         manifest = manifest or fresh_manifest(self.study)
-        selection = self._selection(manifest)
+        pcols = self._param_columns(manifest, params)
+        selection = self._selection(manifest, pcols)
         pops = self._populations(manifest) if self._of("population") else None
         needed = list(dict.fromkeys(["run", *columns, *(["population"] if pops is not None else [])]))
-        all_runs = selection.num_rows == runs_table(self.study, manifest).num_rows
+        all_runs = selection.num_rows == runs_table(self.study, manifest, []).num_rows
         wanted = selection.column("run").to_numpy()
         lo, hi = (int(wanted.min()), int(wanted.max())) if len(wanted) else (0, -1)
         pieces = []
@@ -388,7 +393,6 @@ class View:
             else read_parts(self.study.path, {"parts": {"spikes": []}}, "spikes", needed)
         )
         table = table.select(list(dict.fromkeys(["run", *columns])))
-        pcols = self._param_columns(manifest, params)
         if pcols:
             pos = np.searchsorted(wanted, table.column("run").to_numpy())
             defaults = self.study.params.values()
@@ -492,7 +496,31 @@ class View:
                     "no spikes", f"no {variable!r} of {population!r}"
                 )
             )
-        return read_signals(self.study.path, sorted(set(summary["run"])), population, variable, node_ids)
+        from neuroloom.datastore.run_tables import run_batches
+
+        runs = sorted(set(summary["run"]))
+        batches = run_batches(self.study.catalog, runs)
+        return read_signals(self.study.path, runs, population, variable, node_ids, batches)
+
+    def table(self, name: str, *, params: bool | Sequence[str] = True) -> pd.DataFrame:
+        """The per-run table ``name`` of the view's runs (``run.record_table``, ISF activations).
+
+        One row per recorded row, a ``run`` column first, then the table's
+        columns and the run parameters as ``st_<name>`` columns (``params=True``:
+        every explored parameter; a list chooses them).
+        """
+        from neuroloom.datastore.run_tables import read_table
+
+        manifest = fresh_manifest(self.study)
+        selection = self._selection(manifest)
+        defaults = self.study.params.values()
+        values = {
+            param_column(name_): column_values(self.study, selection, name_)
+            if "p:" + name_ in selection.column_names
+            else [defaults[name_]] * selection.num_rows
+            for name_ in self._param_columns(manifest, params)
+        }
+        return read_table(self.study.path, manifest, name, selection, values)
 
     def _result_conditions(self) -> list[Condition]:
         out = list(self._of("result"))
@@ -680,8 +708,9 @@ class View:
         start, stop = check_window(t_start, t_stop)
         manifest = fresh_manifest(self.study)
         params, by_cols = self._by(by)
-        runs = self._runs(manifest)
-        run_ids = runs.index.to_numpy(dtype=np.int64)
+        selection = self._selection(manifest, params)
+        runs = runs_frame(self.study, {"params": params}, selection)  # only the by= parameters
+        run_ids = selection.column("run").to_numpy().astype(np.int64)
         pair_keys, names = self._spike_trials(manifest, run_ids)
         if not len(pair_keys):
             raise EmptyDataError(self._empty_reason("trials_with_spike"))

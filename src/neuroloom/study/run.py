@@ -4,7 +4,9 @@ A run's folder ``runs/<shard>/run_00000042/`` is created only when the job
 asks for :attr:`Run.folder` or saves a value that is not a scalar; items saved
 with :meth:`Run.save` live in ``<folder>/items/<name>/`` in the Database item
 layout, so ``study["runs", "run_00000042", name]`` reads them with the same
-codecs as any database item. Scalars (numbers, bools, short strings) and small
+codecs as any database item; small values of in-memory codecs go into one
+archive per run instead, ``<folder>/items.zip`` (:mod:`neuroloom.study.run_pack`),
+read back the same way. Scalars (numbers, bools, short strings) and small
 JSON values go back to the coordinator, which stores them in the catalog.
 """
 
@@ -26,6 +28,7 @@ from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
 from neuroloom.study.recordings import RunRecordings
+from neuroloom.study.run_pack import PACK_KIND, write_packed
 
 SHARD_SIZE = 1000
 INLINE_JSON_LIMIT = 4096
@@ -193,10 +196,14 @@ class Run(RunRecordings):
             if scalar is not None:
                 self._results[name] = scalar
                 return
-        items = RunItems(self.folder, self._study_id, self.name)
         try:
             chosen = get_codec(codec) if codec is not None else choose_codec(value)
-            items.set(name, value, codec=chosen.name)
+            if (codec is not None or not chosen.auto_implies_accepts) and not chosen.accepts(value):
+                raise CodecError(f"codec {chosen.name!r}: {chosen.why_not(value)}")
+            if write_packed(self.folder, name, value, chosen):
+                self._results[name] = (PACK_KIND, chosen.name)
+                return
+            RunItems(self.folder, self._study_id, self.name).set(name, value, codec=chosen.name)
         except CodecError as exc:
             raise CodecError(f"{self.name}: cannot store result {name!r}: {exc}") from None
         self._results[name] = ("item", chosen.name)

@@ -42,6 +42,7 @@ from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.provenance import job_files, prepare_git, session_provenance
 from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
+from neuroloom.study.run_pack import PACK_KIND, NotPackedError, packed_record, read_packed
 from neuroloom.study.run_table import (
     CACHE_MIN_ROWS,
     TABLES_DIR,
@@ -56,7 +57,11 @@ from neuroloom.study.run_table import (
 from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
-STUDY_FORMAT = 1
+#: 2: runs may be stored in run batches (``runs/batches/``, importers) and a run's small
+#: saved values in ``items.zip``; format-1 studies (a folder per run, an item folder per
+#: value) are read as they are and marked format 2 when opened for writing, so that an
+#: older neuroloom refuses them clearly instead of missing runs.
+STUDY_FORMAT = 2
 LOCKED_BECAUSE = "runs have started"
 
 
@@ -110,7 +115,10 @@ class StudyCore(Database):
             info.setdefault("params", {})
             info.setdefault("explorations", [])
             write_json(self.path / registry.MARKER, info)
-        elif seed is not None and int(seed) != info["seed"]:
+        elif version < STUDY_FORMAT and not getattr(self, "readonly", False):
+            info["study_format"] = STUDY_FORMAT
+            write_json(self.path / registry.MARKER, info)
+        if seed is not None and int(seed) != info["seed"]:
             raise StudyError(
                 f"study {self.path} has seed {info['seed']}, not {seed}; a study's seed is fixed "
                 "when it is created (open it without seed=, or create a new study)"
@@ -331,6 +339,25 @@ class StudyCore(Database):
                 return run_folder(self.path, index).joinpath("items", *parts[2:])
         return super()._item_dir(parts)
 
+    def _record(self, parts: tuple[str, ...]) -> dict[str, Any] | None:
+        if parts and parts[0] == RUNS_DIR and len(parts) == 3:
+            index = run_index(parts[1])
+            if index is not None:
+                record = packed_record(run_folder(self.path, index), parts[2])
+                if record is not None:
+                    return record
+        return super()._record(parts)
+
+    def _load(self, parts: tuple[str, ...], allow_pickle: bool, options: dict[str, Any]) -> Any:
+        if parts and parts[0] == RUNS_DIR and len(parts) == 3:
+            index = run_index(parts[1])
+            if index is not None:
+                try:
+                    return read_packed(run_folder(self.path, index), parts[2], allow_pickle, options)
+                except NotPackedError:
+                    pass  # an item folder (large values) or no such item
+        return super()._load(parts, allow_pickle, options)
+
     def __getitem__(self, key: Key) -> Any:
         parts = normalize_key(key)
         if parts[0] == RUNS_DIR and len(parts) == 3 and run_index(parts[1]) is not None:
@@ -339,7 +366,7 @@ class StudyCore(Database):
             row = self.catalog.con.execute(
                 "SELECT kind, value FROM results WHERE name=? AND idx=?", (parts[2], index)
             ).fetchone()
-            if row is not None and row[0] != "item":
+            if row is not None and row[0] not in ("item", PACK_KIND):
                 return decode_values(
                     self, parts[2], np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
                 )[0]
