@@ -22,12 +22,16 @@ from neuroloom._io.atomic import remove_path
 from neuroloom._io.names import RUNS_DIR as RUNS_DIR  # re-exported
 from neuroloom.errors import CodecError, StudyError
 from neuroloom.params.tree import Namespace
+from neuroloom.params.units import is_quantity, split
+from neuroloom.params.values import encode
 from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
 from neuroloom.study.recordings import RunRecordings
 
 SHARD_SIZE = 1000
+COMMENTS = "_comments"  # internal result: {result name: comment}
+_GROUP: Any = object()  # no single value given: members follow
 INLINE_JSON_LIMIT = 4096
 RUN_NAME_WIDTH = 8
 
@@ -56,7 +60,12 @@ def run_seed(study_seed: int, run_id: str) -> int:
 
 
 def scalar_result(value: Any) -> tuple[str, Any] | None:
-    """``(kind, value)`` if ``value`` is kept in the catalog, else None."""
+    """``(kind, value)`` if ``value`` is kept in the catalog, else None.
+
+    Kinds: ``v`` native SQLite value, ``b`` bool, ``j`` JSON text (tagged
+    forms of :func:`neuroloom.params.values.encode` for quantities and numpy
+    scalars other than int64/float64, whose dtype is kept).
+    """
     if value is None:
         return "v", None
     if isinstance(value, (bool, np.bool_)):
@@ -65,8 +74,12 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
         if isinstance(value, int) and abs(value) >= 2**63:
             return None
         return "v", value
-    if isinstance(value, np.generic) and value.dtype.kind in "iuf":
-        return scalar_result(value.item())
+    if isinstance(value, np.generic) and value.dtype.kind in "iufc":
+        if value.dtype in (np.int64, np.float64):
+            return scalar_result(value.item())
+        return "j", json.dumps(encode(value), separators=(",", ":"))
+    if is_quantity(value) and np.ndim(value) == 0:
+        return "j", json.dumps(encode(value), separators=(",", ":"))
     if isinstance(value, str) and len(value) <= INLINE_JSON_LIMIT:
         return "v", value
     if isinstance(value, (dict, list)):
@@ -173,11 +186,18 @@ class Run(RunRecordings):
             self._folder = folder
         return self._folder
 
-    def save(self, name: str, value: Any, *, codec: str | None = None) -> None:
+    def save(
+        self, name: str, value: Any = _GROUP, *, codec: str | None = None, comment: str = "", **members: Any
+    ) -> None:
         """Store ``value`` as result ``name`` of this run.
 
         Scalars and small JSON values go to the catalog; anything else is written
         into the run folder with a Database codec (``codec`` chooses one).
+        Quantities (Brian2, ...) keep their unit. ``run.save("neuron", V=v,
+        nspikes=n)`` stores a grouped result (pypet's ``f_add_result`` with
+        several items): members ``neuron.V`` and ``neuron.nspikes``, read
+        together as ``study.results("neuron")``. ``comment`` is kept with the
+        result (``study.result_comments()``).
 
         Raises
         ------
@@ -188,18 +208,45 @@ class Run(RunRecordings):
             (name,) = normalize_key(name)
         except (StudyError, ValueError) as exc:
             raise StudyError(f"{self.name}: invalid result name {name!r}: {exc}") from None
+        if comment:
+            self._comment(name, comment)
+        if members:
+            if value is not _GROUP:
+                raise StudyError(
+                    f"{self.name}: result {name!r}: give either one value or named members (V=..., n=...)"
+                )
+            for member, item in members.items():
+                self.save(f"{name}.{member}", item, codec=codec)
+            return
+        if value is _GROUP:
+            raise StudyError(
+                f"{self.name}: result {name!r} has no value; give one, or members (V=..., n=...)"
+            )
         if codec is None:
             scalar = scalar_result(value)
             if scalar is not None:
                 self._results[name] = scalar
                 return
+        self._results[name] = ("item", self._save_item(name, value, codec))
+
+    def _save_item(self, name: str, value: Any, codec: str | None) -> str:
+        meta = None
+        if is_quantity(value):
+            magnitude, unit, library = split(value)
+            value, meta = np.asarray(magnitude), {"unit": unit, "library": library}
         items = RunItems(self.folder, self._study_id, self.name)
         try:
             chosen = get_codec(codec) if codec is not None else choose_codec(value)
-            items.set(name, value, codec=chosen.name)
+            items.set(name, value, codec=chosen.name, meta=meta)
         except CodecError as exc:
             raise CodecError(f"{self.name}: cannot store result {name!r}: {exc}") from None
-        self._results[name] = ("item", chosen.name)
+        return chosen.name
+
+    def _comment(self, name: str, comment: str) -> None:
+        _kind, text = self._results.get(COMMENTS, ("j", "{}"))
+        comments = json.loads(text)
+        comments[name] = str(comment)
+        self._results[COMMENTS] = ("j", json.dumps(comments, separators=(",", ":")))
 
     def derive(self, name: str, value: Any) -> None:
         """Store a parameter computed during the run (pypet's derived parameter)."""

@@ -14,6 +14,8 @@ import pandas as pd
 
 from neuroloom._io.names import TABLES_DIR as TABLES_DIR  # re-exported
 from neuroloom.errors import ParameterError
+from neuroloom.params.units import join
+from neuroloom.params.values import decode
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
@@ -33,8 +35,14 @@ class LazyItem:
         self.codec = codec
 
     def load(self, **options: Any) -> Any:
-        """Read the value (codec options as for ``Database.get``)."""
-        return self.study.get(("runs", run_name(self.index), self.name), **options)
+        """Read the value (codec options as for ``Database.get``); a quantity gets its unit back."""
+        key = ("runs", run_name(self.index), self.name)
+        value = self.study.get(key, **options)
+        if self.codec == "npy":
+            meta = self.study.metadata(key)["meta"]
+            if meta.get("library"):
+                value = join(np.asarray(value), meta.get("unit", ""), meta["library"])
+        return value
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         options = {"mmap": False} if self.codec == "npy" else {}
@@ -107,7 +115,7 @@ def decode_values(study: Study, name: str, idx: np.ndarray, kinds: np.ndarray, v
         elif kind == "b":
             out.append(bool(value))
         elif kind == "j":
-            out.append(json.loads(value))
+            out.append(decode(json.loads(value)))
         else:
             out.append(LazyItem(study, i, name, str(value)))
     return out

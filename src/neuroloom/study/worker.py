@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from neuroloom.params.tree import Namespace, group_names
+from neuroloom.params.units import join
 from neuroloom.params.values import decode
 from neuroloom.study.run import Run, run_name, scalar_result
 
@@ -58,6 +59,7 @@ class WorkerContext:
     derived: dict[str, Callable[[Namespace], Any]] = field(default_factory=dict)
     converters: list[Converter] = field(default_factory=list)
     groups: frozenset[str] = frozenset()
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (unit, library): quantities
 
     def __post_init__(self) -> None:
         self.converters = [converter_for(self.defaults[n]) for n in self.explored]
@@ -68,6 +70,8 @@ class WorkerContext:
         for name, conv, value in zip(self.explored, self.converters, values):
             if value is not None:
                 params[name] = conv(value) if conv is not None else value
+        for name, (unit, library) in self.units.items():
+            params[name] = join(params[name], unit, library)
         return params
 
 
