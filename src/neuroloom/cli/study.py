@@ -26,6 +26,9 @@ from neuroloom.studyfile.generic import design, load_job, study_dir
 @click.option("--address", default=None, help="dask scheduler address (backend dask).")
 @click.option("--retry-failed", is_flag=True, help="Run failed runs again.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--overwrite", is_flag=True, help="Start afresh: delete the study first (only ever a neuroloom study)."
+)
 def run_command(
     study_file: str,
     overrides: tuple[str, ...],
@@ -34,6 +37,7 @@ def run_command(
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    overwrite: bool = False,
 ) -> None:
     """Create or open the study described by STUDY_FILE and run its pending runs."""
     from neuroloom._io.config import read_config
@@ -45,6 +49,10 @@ def run_command(
     if isinstance(config, dict) and "network" in config and "job" not in config.get("study", {}):
         from neuroloom.cli.report import run_network_study  # the main job: network + simulator
 
+        if overwrite:
+            from neuroloom.study.study import remove_study
+
+            remove_study(file.parent / str(config.get("study", {}).get("path", file.stem)))
         args = (overrides, backend, workers, address, retry_failed, no_progress)
         return run_network_study(file, config, *args)
     if not isinstance(config, dict) or "study" not in config:
@@ -52,7 +60,7 @@ def run_command(
     meta = config["study"]
     if "job" not in meta:
         raise StudyError(f"{file}: [study] has no job = 'file.py:function'")
-    study = Study(file.parent / str(meta.get("path", file.stem)), seed=meta.get("seed"))
+    study = Study(file.parent / str(meta.get("path", file.stem)), seed=meta.get("seed"), overwrite=overwrite)
     wanted = ParamTree()
     if config.get("params"):
         wanted.load(file, overrides)

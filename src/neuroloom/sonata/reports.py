@@ -238,7 +238,10 @@ def write_frame_report(path: str | Path, reports: Mapping[str, FrameReport]) -> 
             root = fh.create_group("report")
             for pop, rep in reports.items():
                 grp = root.create_group(pop)
-                ds = grp.create_dataset("data", data=rep.data.astype(np.float32, copy=False))
+                keep = rep.data.dtype == np.float64  # float64 when given so, else SONATA's float32
+                ds = grp.create_dataset(
+                    "data", data=rep.data if keep else rep.data.astype(np.float32, copy=False)
+                )
                 ds.attrs["units"] = rep.units
                 mapping = grp.create_group("mapping")
                 mapping.create_dataset("node_ids", data=rep.node_ids)

@@ -53,6 +53,7 @@ from neuroloom.study.run_table import (
     read_cached_table,
     write_cached_table,
 )
+from neuroloom.study.runlog import LOG
 from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
@@ -372,6 +373,25 @@ class StudyCore(Database):
             for row in self.catalog.results(COMMENTS, with_kind=False)[1]:
                 out.update(json.loads(row[-1]))
         return out
+
+    def run_log(self, index: int) -> str:
+        """What run ``index``'s job printed and logged (stdout, stderr, logging), ``""`` if nothing.
+
+        A failed run's log tail is part of its error (``study.runs.error``).
+        """
+        if not self.catalog.run_rows("WHERE idx=?", (int(index),))[1]:
+            raise StudyError(
+                f"study {self.path} has no run {index}; runs are 0 to {self.catalog.next_index() - 1}"
+            )
+        row = self.catalog.con.execute(
+            "SELECT kind, value FROM results WHERE name=? AND idx=?", (LOG, int(index))
+        ).fetchone()
+        if row is None:
+            return ""
+        if row[0] == "item":
+            data: bytes = self.get((RUNS_DIR, run_name(int(index)), LOG))
+            return data.decode("utf-8")
+        return str(row[1])
 
     def run_results(self, index: int) -> dict[str, Any]:
         """Every result of run ``index`` (items read from its folder)."""

@@ -17,6 +17,7 @@ from neuroloom.params.tree import Namespace, group_names
 from neuroloom.params.units import join
 from neuroloom.params.values import decode
 from neuroloom.study.run import Run, run_name, scalar_result
+from neuroloom.study.runlog import LogSink, capture, error_with_log, keep_log
 
 _HOST = socket.gethostname()
 
@@ -79,6 +80,15 @@ def _describe(params: dict[str, Any], explored: list[str]) -> str:
     return ", ".join(f"{n}={params[n]!r}" for n in explored)
 
 
+def _call(ctx: WorkerContext, run: Run, params: dict[str, Any], ns: Namespace) -> Any:
+    """Compute the derived parameters, then call the job."""
+    for name, fn in ctx.derived.items():
+        value = fn(ns)
+        params[name] = value
+        run.save(name, value)
+    return ctx.job(run)
+
+
 def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
     """Run the job for ``spec = (idx, id, *explored values)``; never raises."""
     idx, run_id = spec[0], spec[1]
@@ -86,12 +96,11 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
     params = ctx.params_of(spec[2:])
     ns = Namespace(params, ctx.groups)
     run = Run(ctx.study_path, ctx.study_id, ctx.seed, idx, run_id, ns)
+    sink = LogSink()  # per-run log: stdout, stderr and logging of the job
     try:
-        for name, fn in ctx.derived.items():
-            value = fn(ns)
-            params[name] = value
-            run.save(name, value)
-        value = ctx.job(run)
+        with capture(sink):
+            value = _call(ctx, run, params, ns)
+        keep_log(run, sink.getvalue())
         if value is not None:
             stored = scalar_result(value)
             if stored is not None:
@@ -111,6 +120,7 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
             f"{run_name(idx)} ({_describe(params, ctx.explored)}) failed: {type(exc).__name__}: {exc}\n"
             + traceback.format_exc()
         )
+        text = error_with_log(text, sink.getvalue())
         return Outcome(idx, False, start, time.time(), _HOST, os.getpid(), text, [])
 
 
