@@ -7,6 +7,7 @@ commands on it when imported. No library module imports this package.
 from __future__ import annotations
 
 from neuroloom.cli import demo as _demo  # noqa: F401
+from neuroloom.cli import pypet as _pypet  # noqa: F401
 from neuroloom.cli import report as _report  # noqa: F401
 from neuroloom.cli import sonata as _sonata  # noqa: F401
 from neuroloom.cli import store as _store  # noqa: F401

@@ -47,7 +47,9 @@ class RunView:
         self.status: str = str(row["status"])
         values = study.params.values()
         for name in study.catalog.param_names():
-            values[name] = row[name]
+            value = row[name]
+            native = type(values[name]) in (bool, int, float, str)
+            values[name] = value.item() if native and hasattr(value, "item") else value
         for name in study.params:
             info = study.params.info(name)
             if info.library:

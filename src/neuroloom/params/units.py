@@ -92,14 +92,26 @@ def _evaluate(text: str, names: dict[str, Any]) -> Any:
 
 
 def _brian2_best(value: Any) -> tuple[str, Any]:
-    """The best unit of a Brian2 quantity whose text reads back as the same unit."""
+    """A unit for a Brian2 quantity: its best unit (``pF``) when the value survives the
+    round trip through it exactly, else the SI unit of its dimension (``F``, exact)."""
+    from brian2.units.fundamentalunits import get_unit
+
     best = value.get_best_unit() if np.size(value) else None
     if best is not None:
         try:
             if float(_brian2_unit(str(best))) == float(best):
-                return ("", 1) if str(best) == "1" else (str(best), best)
+                back = np.asarray(np.asarray(value / best) * float(best))
+                if np.array_equal(back, np.asarray(value)):
+                    return ("", 1) if str(best) == "1" else (str(best), best)
         except (ParameterError, TypeError):
             pass
+    si = get_unit(value.dim)
+    text = str(si)
+    try:
+        if float(_brian2_unit(text)) == 1.0:
+            return ("", 1) if text == "1" else (text, si)
+    except (ParameterError, TypeError):
+        pass
     text = repr(value.dim)
     return ("", 1) if text in ("1", "Dimension()") else (text, _brian2_unit(text))
 

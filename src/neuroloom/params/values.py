@@ -32,8 +32,8 @@ from neuroloom.params.units import is_quantity, join, split
 
 SUPPORTED = (
     "None, bool, int, float, complex, str, numpy scalars and arrays (numeric, bool or str dtype, "
-    "at most 100,000 elements), and tuples, lists and dicts (str keys) of those, or a Brian2/quantities/"
-    "pint quantity"
+    "at most 100,000 elements), scipy sparse matrices, and tuples, lists and dicts (str keys) of those, "
+    "or a Brian2/quantities/pint quantity"
 )
 MAX_ARRAY_ELEMENTS = 100_000
 _SCALARS = (bool, int, float, complex, str)
@@ -45,9 +45,30 @@ def _is_scalar(value: object) -> bool:
     return isinstance(value, np.generic) and value.dtype.kind in "biufcSU"
 
 
+def is_sparse(value: object) -> bool:
+    """Whether ``value`` is a scipy sparse matrix (scipy is not imported for the check)."""
+    return (type(value).__module__ or "").startswith("scipy.sparse") and hasattr(value, "tocsr")
+
+
+def _sparse_parts(value: Any) -> dict[str, Any]:
+    fmt = value.format if value.format in ("csr", "csc") else "csr"
+    matrix = value.asformat(fmt)
+    return {
+        "format": fmt,
+        "shape": list(matrix.shape),
+        "data": np.asarray(matrix.data),
+        "indices": np.asarray(matrix.indices),
+        "indptr": np.asarray(matrix.indptr),
+    }
+
+
 def check_value(name: str, value: object) -> Any:
     """Return ``value`` if a parameter may hold it, else raise :class:`ParameterError`."""
     if value is None or _is_scalar(value):
+        return value
+    if is_sparse(value):
+        if getattr(value, "nnz", 0) > MAX_ARRAY_ELEMENTS:
+            raise ParameterError(f"parameter {name!r}: a sparse matrix of {value.nnz:,} entries is too large")  # type: ignore[attr-defined]
         return value
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufcSU":
@@ -161,6 +182,8 @@ def encode(value: Any) -> Any:
     if is_quantity(value):
         magnitude, unit, library = split(value)
         return {"__quantity__": encode(magnitude), "unit": unit, "library": library}
+    if is_sparse(value):
+        return {"__sparse__": {k: encode(v) for k, v in _sparse_parts(value).items()}}
     if isinstance(value, np.ndarray):
         return {"__array__": value.tolist(), "dtype": value.dtype.str}
     if isinstance(value, np.generic):
@@ -194,6 +217,12 @@ def decode(data: Any) -> Any:
                 return join(magnitude, data.get("unit", ""), data.get("library", ""))
             except ParameterError:
                 return magnitude
+        if "__sparse__" in data:
+            import scipy.sparse
+
+            parts = {k: decode(v) for k, v in data["__sparse__"].items()}
+            make = scipy.sparse.csc_matrix if parts["format"] == "csc" else scipy.sparse.csr_matrix
+            return make((parts["data"], parts["indices"], parts["indptr"]), shape=tuple(parts["shape"]))
         if "__dict__" in data:
             return {k: decode(v) for k, v in data["__dict__"].items()}
     if isinstance(data, list):
@@ -236,6 +265,13 @@ def canonical(value: Any) -> str:
         return "[" + ";".join(canonical(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ";".join(f"{k!r}:{canonical(value[k])}" for k in sorted(value)) + "}"
+    if is_sparse(value):
+        parts = _sparse_parts(value)
+        return (
+            "S"
+            + ";".join(f"{k}={canonical(v)}" for k, v in parts.items() if k not in ("format", "shape"))
+            + (f";{parts['format']}{tuple(parts['shape'])}")
+        )
     return "?" + repr(value)
 
 

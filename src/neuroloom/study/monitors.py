@@ -37,6 +37,9 @@ def signal_unit(values: Any, where: str) -> tuple[np.ndarray, str]:
     """``values`` as numbers in a recording unit of their dimension, and that unit."""
     if not is_quantity(values):
         return np.asarray(values, dtype=np.float64), "1"
+    preferred = str(values.get_best_unit()) if hasattr(values, "get_best_unit") and np.size(values) else ""
+    if preferred in SIGNAL_UNITS:  # mV rather than V for a membrane potential
+        return np.asarray(split(values, preferred).magnitude), preferred
     magnitude, best, _library = split(values)
     if best in SIGNAL_UNITS:
         return np.asarray(magnitude), best

@@ -20,10 +20,10 @@ import numpy as np
 
 from neuroloom._io.atomic import remove_path
 from neuroloom._io.names import RUNS_DIR as RUNS_DIR  # re-exported
-from neuroloom.errors import CodecError, StudyError
+from neuroloom.errors import CodecError, NeuroloomError, StudyError
 from neuroloom.params.tree import Namespace
 from neuroloom.params.units import is_quantity, split
-from neuroloom.params.values import encode
+from neuroloom.params.values import check_value, encode, is_sparse
 from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
@@ -88,10 +88,31 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
         try:
             text = json.dumps(plain_json(value, allow_tuples=False), separators=(",", ":"))
         except (TypeError, ValueError):
-            return None
-        if len(text) <= INLINE_JSON_LIMIT:
+            text = ""
+        if text and len(text) <= INLINE_JSON_LIMIT:
             return "j", text
+        if text:
+            return None
+    if isinstance(value, (dict, list, tuple, complex)) or is_sparse(value):
+        tagged = _tagged_json(value)
+        if tagged is not None:
+            text = json.dumps(tagged, separators=(",", ":"))
+            if len(text) <= INLINE_JSON_LIMIT:
+                return "j", text
     return None
+
+
+ENCODED = "neuroloom.params.values"  # item meta: the JSON is encode()'s tagged form
+
+
+def _tagged_json(value: Any) -> Any:
+    """:func:`~neuroloom.params.values.encode`'s JSON form of tuples, dicts or lists holding arrays,
+    complex numbers and sparse matrices (None if it cannot take ``value``)."""
+    try:
+        check_value("result", value)
+        return encode(value)
+    except (NeuroloomError, TypeError, ValueError):
+        return None
 
 
 class RunItems(Database):
@@ -237,10 +258,20 @@ class Run(RunRecordings):
         items = RunItems(self.folder, self._study_id, self.name)
         try:
             chosen = get_codec(codec) if codec is not None else choose_codec(value)
+        except CodecError as exc:
+            tagged = _tagged_json(value)
+            if tagged is None:
+                raise CodecError(f"{self.name}: cannot store result {name!r}: {exc}") from None
+            chosen, value, meta = get_codec("json"), tagged, {"encoded": ENCODED}
+        try:
             items.set(name, value, codec=chosen.name, meta=meta)
         except CodecError as exc:
             raise CodecError(f"{self.name}: cannot store result {name!r}: {exc}") from None
         return chosen.name
+
+    def comment(self, name: str, text: str) -> None:
+        """Keep a comment with result ``name`` (also ``run.save(name, value, comment=...)``)."""
+        self._comment(name, text)
 
     def _comment(self, name: str, comment: str) -> None:
         _kind, text = self._results.get(COMMENTS, ("j", "{}"))

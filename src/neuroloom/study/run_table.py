@@ -38,10 +38,12 @@ class LazyItem:
         """Read the value (codec options as for ``Database.get``); a quantity gets its unit back."""
         key = ("runs", run_name(self.index), self.name)
         value = self.study.get(key, **options)
-        if self.codec == "npy":
+        if self.codec in ("npy", "json"):
             meta = self.study.metadata(key)["meta"]
             if meta.get("library"):
                 value = join(np.asarray(value), meta.get("unit", ""), meta["library"])
+            elif meta.get("encoded"):
+                value = decode(value)
         return value
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
