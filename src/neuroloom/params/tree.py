@@ -66,6 +66,18 @@ def resolve(name: str, names: Iterable[str], what: str = "parameter") -> str:
     raise ParameterError(f"unknown {what} {name!r}{suggest(name, known)}")
 
 
+def resolve_keyword(name: str, names: Iterable[str], what: str = "parameter") -> str:
+    """:func:`resolve` for names written as Python identifiers (``filter(st_input_rate=...)``,
+    ``find(lambda input_rate: ...)``): ``_`` may stand for ``.`` in a full name."""
+    known = list(names)
+    if name in known:
+        return name
+    underscored = [n for n in known if n.replace(".", "_") == name]
+    if len(underscored) == 1:
+        return underscored[0]
+    return resolve(name, known, what)
+
+
 def group_names(names: Iterable[str]) -> frozenset[str]:
     """Every group prefix of the dotted ``names`` (``"a.b.c"`` gives ``a`` and ``a.b``)."""
     groups = set()

@@ -14,6 +14,7 @@ import pandas as pd
 
 from neuroloom._io.names import TABLES_DIR as TABLES_DIR  # re-exported
 from neuroloom.errors import ParameterError
+from neuroloom.params.tree import resolve_keyword
 from neuroloom.params.units import join
 from neuroloom.params.values import decode
 from neuroloom.study.run import run_name
@@ -127,26 +128,17 @@ def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[st
     """Indices of the runs for which ``fn(*values)`` is true (pypet ``f_find_idx``).
 
     Without ``names``, the function's argument names select the parameters: an
-    argument matches a parameter by full name with ``_`` for ``.``, or by its
-    last component when that is unique.
+    argument matches a parameter by full name with ``_`` for ``.``, or by a
+    unique suffix (the one naming rule, :func:`neuroloom.params.tree.resolve`).
     """
     columns = [c for c in frame.columns if c not in RESERVED]
-    if names is None:
-        names = []
-        for arg in inspect.signature(fn).parameters:
-            exact = [c for c in columns if c == arg or c.replace(".", "_") == arg]
-            last = [c for c in columns if c.rsplit(".", 1)[-1] == arg]
-            match = exact or last
-            if len(match) != 1:
-                raise ParameterError(
-                    f"find: argument {arg!r} of the function matches "
-                    f"{'no' if not match else 'several'} explored parameters ({', '.join(match) or '-'}); "
-                    f"explored parameters: {', '.join(columns)}; pass names=[...]"
-                )
-            names.append(match[0])
-    for n in names:
-        if n not in frame.columns:
-            raise ParameterError(f"find: unknown parameter {n!r}; explored parameters: {', '.join(columns)}")
+    wanted = list(inspect.signature(fn).parameters) if names is None else list(names)
+    try:
+        names = [resolve_keyword(arg, columns, "explored parameter") for arg in wanted]
+    except ParameterError as exc:
+        raise ParameterError(
+            f"find: {exc}; explored parameters: {', '.join(columns)}; name them with names=[...]"
+        ) from None
     cols = [frame[n].tolist() for n in names]
     index = frame.index.tolist()
     return [i for i, row in zip(index, zip(*cols)) if fn(*row)]
