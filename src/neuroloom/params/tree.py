@@ -63,7 +63,20 @@ def resolve(name: str, names: Iterable[str], what: str = "parameter") -> str:
             f"{what} name {name!r} is ambiguous: it ends {len(matches)} names "
             f"({', '.join(map(repr, sorted(matches)))}); write more of the name"
         )
-    raise ParameterError(f"unknown {what} {name!r}{suggest(name, known)}")
+    import difflib
+
+    leaves: dict[str, list[str]] = {}
+    for full in known:
+        leaves.setdefault(full.rsplit(".", 1)[-1], []).append(full)
+    close = difflib.get_close_matches(name, list(known), n=3)
+    close += [
+        f
+        for leaf in difflib.get_close_matches(name.rsplit(".", 1)[-1], list(leaves), n=3)
+        for f in leaves[leaf]
+    ]
+    close = list(dict.fromkeys(close))[:5]
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ParameterError(f"unknown {what} {name!r}{hint}")
 
 
 def resolve_keyword(name: str, names: Iterable[str], what: str = "parameter") -> str:

@@ -133,10 +133,12 @@ def split(value: Any, unit: str = "") -> Split:
             target = _brian2_unit(unit)
         else:
             unit, target = _brian2_best(value)
-        try:
-            magnitude = np.asarray(value / target)
-        except Exception as exc:
-            raise ParameterError(f"cannot express {value!r} in {unit!r}: {exc}") from None
+        from brian2.units.fundamentalunits import is_dimensionless
+
+        ratio = value / target
+        if not is_dimensionless(ratio):
+            raise ParameterError(f"cannot express {value!r} in {unit!r}: the dimensions differ")
+        magnitude = np.asarray(ratio)
         return Split(_plain(magnitude), unit, BRIAN2)
     if library == QUANTITIES:
         converted = value.rescale(unit) if unit else value

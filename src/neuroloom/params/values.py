@@ -93,7 +93,7 @@ def check_value(name: str, value: object) -> Any:
                 raise ParameterError(
                     f"parameter {name!r}: dict keys must be str, got {key!r} ({type(key).__name__})"
                 )
-            check_value(f"{name}[{key!r}]", item)
+            check_value(f"{name}.{key}", item)
         return value
     raise ParameterError(
         f"parameter {name!r}: a {type(value).__module__}.{type(value).__qualname__} is not a "
