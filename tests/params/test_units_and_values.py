@@ -217,7 +217,7 @@ def test_short_names_everywhere_in_a_study(tmp_path: Path) -> None:
         study.explore({"R_e": [1.0]})
     assert "did you mean" in str(err.value)
     study.run(lambda run: run.params.R_ee + run.params["stim.I"], backend="serial", progress=False)
-    assert study.find(lambda R_ee: R_ee > 1.5) == [1]
+    assert study.find(lambda R_ee: R_ee > 1.5) == [1]  # noqa: N803 - pypet-style name
     assert study.filter(st_R_ee=2.0).runs.index.tolist() == [1]
     with pytest.raises(ParameterError, match="ambiguous"):
         study.filter(st_I=0.5)
