@@ -118,7 +118,7 @@ def test_run_view_and_show(study: nl.Study) -> None:
 
 
 def brian2_job(run: nl.Run) -> int:
-    from brian2 import Network, NeuronGroup, PopulationRateMonitor, SpikeMonitor, StateMonitor, mV, ms, prefs
+    from brian2 import Network, NeuronGroup, PopulationRateMonitor, SpikeMonitor, StateMonitor, ms, mV, prefs
 
     prefs.codegen.target = "numpy"
     group = NeuronGroup(
@@ -144,7 +144,7 @@ def brian2_job(run: nl.Run) -> int:
 
 
 def test_brian2_monitors_land_as_recordings(tmp_path: Path) -> None:
-    from brian2 import mV, ms
+    from brian2 import ms, mV
 
     study = nl.Study(tmp_path / "b", seed=1)
     study.params.add("tau", 10 * ms, comment="membrane time constant")
