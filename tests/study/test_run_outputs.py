@@ -168,3 +168,18 @@ def test_brian2_monitors_land_as_recordings(tmp_path: Path) -> None:
 def test_record_refuses_what_is_not_a_monitor(study: nl.Study) -> None:
     study.run(lambda run: run.record(object()), backend="serial", progress=False, raise_on_failure=False)
     assert "takes Brian2 monitors" in study.runs["error"].iloc[0]
+
+
+def test_compressed_signals_on_request(study: nl.Study) -> None:
+    def job(run: nl.Run) -> None:
+        data = np.sin(np.linspace(0, 10, 2000))[:, None] * np.arange(1, 4)
+        run.record_signal("exc", "v", [0, 1, 2], 0.1, data, "mV", dtype=np.float64, compress=run.index == 1)
+
+    study.run(job, backend="serial", progress=False)
+    files = [study.path / "runs" / "00000" / f"run_0000000{i}" / "report_v.h5" for i in (0, 1)]
+    with h5py.File(files[0]) as plain, h5py.File(files[1]) as packed:
+        assert plain["report/exc/data"].compression is None
+        assert packed["report/exc/data"].compression == "gzip"
+    assert files[1].stat().st_size < files[0].stat().st_size
+    traces = [study.run_view(i).signals("exc", "v").to_numpy() for i in (0, 1)]
+    assert np.array_equal(traces[0], traces[1])

@@ -244,6 +244,7 @@ class RunRecordings:
         *,
         t_start: float = 0.0,
         dtype: Any = np.float32,
+        compress: bool = False,
     ) -> None:
         """Record an analog signal (``v``, ``g_exc``, ``i_syn``, ...) of some nodes.
 
@@ -262,6 +263,11 @@ class RunRecordings:
             One of :data:`SIGNAL_UNITS` (``mV``, ``nA``, ``nS``, ...).
         dtype
             Stored data type: ``float32`` (default, as SONATA reports) or ``float64``.
+
+        compress
+            Store the data gzip-compressed (level 1, shuffled). Off by default:
+            libsonata's wheels are built without zlib and cannot read it (h5py,
+            bmtk and neuroloom can).
 
         Written to ``<run folder>/report_<variable>.h5`` as a SONATA frame report.
 
@@ -297,5 +303,5 @@ class RunRecordings:
             (start, start + dt * data.shape[0], dt),
             units=unit,
         )
-        write_frame_report(self.folder / report_file(variable), pops)
+        write_frame_report(self.folder / report_file(variable), pops, compress=compress)
         self._note()
