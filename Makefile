@@ -7,7 +7,10 @@ BIN    := $(VENV)/bin
 EXTRAS := dev,dask,sim,bench,export,isf
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck smoke-core bench clean
+
+# a second, core-only virtualenv: plain `pip install .` (no extras, not editable)
+CORE_VENV := .venv-core
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +35,19 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-test: lint typecheck
+$(CORE_VENV)/bin/python:
+	$(PYTHON) -m venv $(CORE_VENV)
+
+# what `pip install neuroloom` gives: a Database, a Study on the default backend, a SONATA read
+smoke-core: | $(CORE_VENV)/bin/python
+	$(CORE_VENV)/bin/python -m pip --disable-pip-version-check -q install .
+	cd /tmp && env -u PYTHONPATH $(CURDIR)/$(CORE_VENV)/bin/python $(CURDIR)/tests/smoke_core.py
+
+test: lint typecheck smoke-core
 	$(BIN)/pytest --cov=neuroloom --cov-report=term
 
 bench: $(VENV)/.installed-test
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CORE_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -15,27 +15,23 @@ Usage: python bench/bench_analysis.py [--quick] [--full]
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from harness import Results, parser, time_it
 
 from neuroloom import plot
 from neuroloom.analysis import cv_isi, from_wide_times, mean_rates, trials_with_spike
 
 
 def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+    """Best time of ``repeat`` calls and the last result."""
+    timing = time_it(fn, repeat)
+    return timing.best, timing.result
 
 
 def poisson_table(n_neurons: int, n_runs: int, t_stop: float, seed: int = 0) -> pd.DataFrame:
@@ -53,7 +49,7 @@ def poisson_table(n_neurons: int, n_runs: int, t_stop: float, seed: int = 0) -> 
     )
 
 
-def bench_rates_cv(n_neurons: int, n_runs: int, elephant_runs: int) -> None:
+def bench_rates_cv(n_neurons: int, n_runs: int, elephant_runs: int) -> dict[str, float]:
     import elephant.statistics as es
     import neo
     import quantities as pq
@@ -103,6 +99,16 @@ def bench_rates_cv(n_neurons: int, n_runs: int, elephant_runs: int) -> None:
         f"  ratio elephant / neuroloom:    {t_eleph * scale / ours:8.1f}x (calls only), "
         f"{(t_eleph + t_build) * scale / ours:.1f}x (with SpikeTrain building)"
     )
+    return {
+        "neurons": n_neurons,
+        "runs": n_runs,
+        "neuroloom_rates_s": t_rate,
+        "neuroloom_cv_s": t_cv,
+        "elephant_build_s": t_build * scale,
+        "elephant_calls_s": t_eleph * scale,
+        "elephant_runs_measured": elephant_runs,
+        "ratio_calls": t_eleph * scale / ours,
+    }
 
 
 def isf_tables(n_trials: int, seed: int = 1) -> pd.DataFrame:
@@ -120,7 +126,7 @@ def isf_tables(n_trials: int, seed: int = 1) -> pd.DataFrame:
     return wide
 
 
-def bench_isf(n_trials: int) -> None:
+def bench_isf(n_trials: int) -> dict[str, float]:
     wide = isf_tables(n_trials)
     cols = [c for c in wide.columns if c != "stim"]
     print(f"\n[2] ISF question on {n_trials:,} trials, {int(wide[cols].notna().sum().sum()):,} spikes")
@@ -139,11 +145,11 @@ def bench_isf(n_trials: int) -> None:
     t_conv, (spikes, runs) = timed(lambda: from_wide_times(wide))
     t_ours, ours = timed(lambda: trials_with_spike(spikes, 245.0, 265.0, runs=runs), repeat=5)
     t_ours_stim, ours_stim = timed(
-        lambda: trials_with_spike(spikes, 245.0, 265.0, by="stim", runs=runs), repeat=5
+        lambda: trials_with_spike(spikes, 245.0, 265.0, by="st_stim", runs=runs), repeat=5
     )
     assert int(ours["n_with_spike"].iloc[0]) == int(isf.get(True, 0))
     assert int(ours["n_without_spike"].iloc[0]) == int(isf.get(False, 0))
-    assert ours_stim.set_index("stim")["n_with_spike"].to_dict() == isf_stim[True].to_dict()
+    assert ours_stim.set_index("st_stim")["n_with_spike"].to_dict() == isf_stim[True].to_dict()
     print(f"  trials with a spike: {int(ours['n_with_spike'].iloc[0])} of {n_trials} (same answer as ISF)")
     print(f"  ISF row-wise apply, overall    {t_isf * 1000:9.1f} ms")
     print(f"  ISF row-wise apply, per stim   {t_isf_stim * 1000:9.1f} ms")
@@ -153,9 +159,17 @@ def bench_isf(n_trials: int) -> None:
         f"   ratio {t_isf_stim / t_ours_stim:6.1f}x"
     )
     print(f"  (one-off wide -> long conversion {t_conv * 1000:.1f} ms, done by views on disk later)")
+    return {
+        "trials": n_trials,
+        "isf_overall_s": t_isf,
+        "isf_per_stim_s": t_isf_stim,
+        "neuroloom_overall_s": t_ours,
+        "neuroloom_per_stim_s": t_ours_stim,
+        "conversion_s": t_conv,
+    }
 
 
-def bench_manylines(n_traces: int, n_samples: int) -> None:
+def bench_manylines(n_traces: int, n_samples: int) -> dict[str, float]:
     rng = np.random.default_rng(2)
     traces = -65.0 + np.cumsum(rng.normal(0.0, 0.5, (n_traces, n_samples)), axis=1, dtype=np.float64)
     print(f"\n[3] manylines: {n_traces:,} traces x {n_samples} samples")
@@ -166,20 +180,20 @@ def bench_manylines(n_traces: int, n_samples: int) -> None:
 
     seconds, _ = timed(draw)
     print(f"  density + mean ± std, rendered to PNG   {seconds:6.2f} s (ISF manual: 76 s on a cluster)")
+    return {"traces": n_traces, "samples": n_samples, "seconds": seconds}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
-    parser.add_argument("--full", action="store_true", help="run elephant on every run, not a sample")
-    args = parser.parse_args()
+    args_parser = parser(__doc__)
+    args_parser.add_argument("--full", action="store_true", help="run elephant on every run, not a sample")
+    args = args_parser.parse_args()
+    results = Results(__file__, args)
     n_neurons, n_runs = (1000, 10) if args.quick else (10_000, 100)
     elephant_runs = n_runs if args.full else max(1, n_runs // 20)
-    bench_rates_cv(n_neurons, n_runs, elephant_runs)
-    bench_isf(1800 if args.quick else 18_000)
-    bench_manylines(1800 if args.quick else 18_000, 1500)
+    results.add("rates_cv", bench_rates_cv(n_neurons, n_runs, elephant_runs))
+    results.add("isf_trials_with_spike", bench_isf(1800 if args.quick else 18_000))
+    results.add("manylines", bench_manylines(1800 if args.quick else 18_000, 1500))
+    results.write()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,13 @@ Each size runs in its own subprocess so peak RSS is per run::
     python bench/bench_build.py                      # bmtk and neuroloom at 5,000; neuroloom at 10k, 100k
     python bench/bench_build.py --sizes 5000,10000,100000,1000000
     python bench/bench_build.py --no-bmtk --sizes 1000000
+    python bench/bench_build.py --callbacks --sizes 3000,5000   # bmtk's callback path
+
+``--callbacks`` runs bmtk's user script (``all_to_one`` vectorised rule +
+per-edge weight callback, ``np.random.seed(1)``) with bmtk and with
+neuroloom's ``NetworkBuilder`` (serial: bmtk's random stream, so the same
+synapses; and ``--workers`` forked processes, seeded per block of targets)
+and prints both times and the ratios.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,10 +83,21 @@ def build_neuroloom(n: int, out: Path) -> int:
 def build_bmtk(n: int, out: Path) -> int:
     from bmtk.builder import NetworkBuilder
 
+    return build_with_callbacks(NetworkBuilder, n, out)
+
+
+def build_neuroloom_callbacks(n: int, out: Path, workers: int = 1) -> int:
+    from neuroloom.network import NetworkBuilder
+
+    return build_with_callbacks(NetworkBuilder, n, out, callback_workers=workers)
+
+
+def build_with_callbacks(builder: Any, n: int, out: Path, **options: Any) -> int:
+    """The bmtk user's script: ``all_to_one`` vectorised rule + per-edge weight rule (both tools run it)."""
     pos = positions(n)
     n_e = int(0.8 * n)
     np.random.seed(1)
-    net = NetworkBuilder("v1")
+    net = builder("v1", **options)
     net.add_nodes(N=n_e, positions=pos[:n_e], ei="e", model_type="point_neuron")
     net.add_nodes(N=n - n_e, positions=pos[n_e:], ei="i", model_type="point_neuron")
 
@@ -111,7 +130,7 @@ def build_bmtk(n: int, out: Path) -> int:
 
 
 def child(tool: str, n: int) -> None:
-    if tool == "neuroloom":  # imports are not part of the timed work, for either tool
+    if tool.startswith("neuroloom"):  # imports are not part of the timed work, for either tool
         import tqdm  # noqa: F401
 
         import neuroloom.network
@@ -123,7 +142,12 @@ def child(tool: str, n: int) -> None:
     out = Path(tempfile.mkdtemp(prefix=f"bench-{tool}-{n}-"))
     try:
         t0 = time.perf_counter()
-        edges = (build_neuroloom if tool == "neuroloom" else build_bmtk)(n, out)
+        if tool == "neuroloom":
+            edges = build_neuroloom(n, out)
+        elif tool.startswith("neuroloom-callbacks"):
+            edges = build_neuroloom_callbacks(n, out, int(tool.rsplit("-", 1)[1]))
+        else:
+            edges = build_bmtk(n, out)
         seconds = time.perf_counter() - t0
         size = sum(f.stat().st_size for f in out.iterdir())
     finally:
@@ -148,10 +172,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,10000,100000", help="comma-separated neuron counts")
     parser.add_argument("--bmtk-size", type=int, default=5000, help="size also built with bmtk (0: none)")
     parser.add_argument("--no-bmtk", action="store_true")
+    parser.add_argument(
+        "--callbacks",
+        action="store_true",
+        help="bmtk's callback path: the same user callbacks in bmtk and in neuroloom (--sizes, --workers)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="callback_workers for --callbacks")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
+        return
+    if args.callbacks:
+        callbacks_bench([int(s) for s in args.sizes.split(",") if s], args.workers)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rows = []
@@ -181,6 +214,21 @@ def main() -> None:
         print(
             f"ratio at {b['n']:,} neurons: neuroloom is {b['seconds'] / ours['seconds']:.0f}x faster than "
             f"bmtk (target >= 200x); edges {ours['edges']:,} vs {b['edges']:,}"
+        )
+
+
+def callbacks_bench(sizes: list[int], workers: int) -> None:
+    """bmtk and neuroloom running one bmtk script (only the import differs); time and ratio per size."""
+    for n in sizes:
+        b = run("bmtk", n)
+        serial = run("neuroloom-callbacks-1", n)
+        par = run(f"neuroloom-callbacks-{workers}", n)
+        print(
+            f"callbacks at {n:,} neurons: bmtk {b['seconds']:.2f} s ({b['edges']:,} synapses); "
+            f"neuroloom serial (bmtk's random order) {serial['seconds']:.2f} s ({serial['edges']:,}), "
+            f"ratio {b['seconds'] / serial['seconds']:.2f}x; neuroloom {workers} workers "
+            f"{par['seconds']:.2f} s ({par['edges']:,}), ratio {b['seconds'] / par['seconds']:.2f}x",
+            flush=True,
         )
 
 

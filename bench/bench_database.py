@@ -10,31 +10,28 @@ Runs in one process and prints seconds and ratios for
 
 Usage::
 
-    .venv/bin/python bench/bench_database.py [--items 10000] [--frames 100] [--rows 100000]
+    .venv/bin/python bench/bench_database.py [--items 10000] [--frames 100] [--rows 100000] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from harness import Results, parser, print_table, time_it, verdict
 
 import neuroloom
 
 
 def _timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+    return time_it(fn).best
 
 
 def _small_values(count: int) -> list[dict[str, object]]:
@@ -99,9 +96,7 @@ def _frame(rows: int, seed: int) -> pd.DataFrame:
 
 
 def _call(fn: Callable[..., object], *args: object) -> float:
-    started = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - started
+    return time_it(lambda: fn(*args)).best
 
 
 def _read_rows(reader: Callable[[Any], pd.DataFrame], where: object, rows: int) -> None:
@@ -148,46 +143,49 @@ def bench_frames(root: Path, count: int, rows: int) -> list[tuple[str, float, fl
     return results
 
 
-def _table(title: str, rows: list[tuple[str, float, float]], reference: str) -> None:
-    ref = next(r for r in rows if r[0] == reference)
-    ref_total = ref[1] + ref[2]
-    print(f"\n{title}")
-    print(f"{'tool':<32}{'write s':>10}{'read s':>10}{'total s':>10}{'vs ' + reference[:18]:>24}")
-    for name, write, read in rows:
-        total = write + read
-        print(f"{name:<32}{write:>10.3f}{read:>10.3f}{total:>10.3f}{total / ref_total:>23.2f}x")
+def _table(title: str, rows: list[tuple[str, float, float]], reference: str) -> list[dict[str, Any]]:
+    table = [{"name": name, "write": w, "read": r, "total": w + r} for name, w, r in rows]
+    print_table(title, table, reference=reference, ratio="total")
+    return table
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument("--frames", type=int, default=100)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--tmp", default=None, help="folder for the temporary files")
-    args = parser.parse_args()
+    args_parser = parser(__doc__, quick="500 items, 5 frames of 10,000 rows")
+    args_parser.add_argument("--items", type=int, default=10_000)
+    args_parser.add_argument("--frames", type=int, default=100)
+    args_parser.add_argument("--rows", type=int, default=100_000)
+    args_parser.add_argument("--tmp", default=None, help="folder for the temporary files")
+    args = args_parser.parse_args()
+    if args.quick:
+        args.items, args.frames, args.rows = 500, 5, 10_000
+    results = Results(__file__, args)
     root = Path(tempfile.mkdtemp(prefix="bench-database-", dir=args.tmp))
     os.environ.setdefault("NEUROLOOM_HOME", str(root / "home"))
     try:
         small = bench_small(root, args.items)
-        _table(f"{args.items} small JSON items, write then read back", small, "signac job.document")
+        results.add(
+            "small_items",
+            _table(f"{args.items} small JSON items, write then read back", small, "signac job.document"),
+        )
         nl = small[0][1] + small[0][2]
         sg = small[1][1] + small[1][2]
-        verdict = "met" if nl <= sg else "MISSED"
-        print(f"target neuroloom <= signac: {nl:.3f} s vs {sg:.3f} s -> {verdict}")
+        print(f"target neuroloom <= signac: {nl:.3f} s vs {sg:.3f} s -> {verdict(nl <= sg)}")
 
         frames = bench_frames(root, args.frames, args.rows)
-        _table(
+        table = _table(
             f"{args.frames} DataFrames of {args.rows} rows x 10 columns, write then read back",
             frames,
             "bare DataFrame.to_parquet",
         )
+        results.add("frames", table)
         nl = frames[0][1] + frames[0][2]
         pq = frames[1][1] + frames[1][2]
         overhead = (nl / pq - 1) * 100
-        verdict = "met" if overhead <= 10 else "MISSED"
-        print(f"target overhead over bare Parquet <= 10 %: {overhead:+.1f} % -> {verdict}")
+        print(f"target overhead over bare Parquet <= 10 %: {overhead:+.1f} % -> {verdict(overhead <= 10)}")
+        results.add("targets", {"neuroloom_le_signac": nl <= sg, "parquet_overhead_pct": overhead})
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    results.write()
 
 
 if __name__ == "__main__":

@@ -7,60 +7,57 @@ by pypet (``f_load(load_all=2)``, best of ``--repeats``, timed inside the pypet
 process) and by ``neuroloom.pypet.read_trajectory`` (best of ``--repeats``,
 in this process). Run::
 
-    python bench/bench_pypet_read.py [--runs 300] [--repeats 3]
+    python bench/bench_pypet_read.py [--runs 300] [--repeats 3] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
+from harness import BENCH_DIR, Results, parser, print_table, run_json, time_it
+from pypet_env import ensure_pypet_env
 
-from pypet_env import ensure_pypet_env  # noqa: E402
-
-from neuroloom.pypet import read_trajectory  # noqa: E402
+from neuroloom.pypet import read_trajectory
 
 
-def pypet_side(python: str, *args: str) -> dict[str, float]:
+def pypet_side(python: Path, *args: str) -> dict[str, float]:
     """Run ``bench/pypet_side.py`` in the pypet venv and return its JSON answer."""
-    done = subprocess.run(
-        [python, str(BENCH / "pypet_side.py"), *args], capture_output=True, text=True, check=False
+    answer: dict[str, float] = run_json(
+        [str(BENCH_DIR / "pypet_side.py"), *args], python=python, what="pypet side"
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"pypet side failed:\n{done.stderr[-3000:]}")
-    answer: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return answer
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    python = str(ensure_pypet_env()["python"])
+    args_parser = parser(__doc__, quick="30 runs, 1 repeat")
+    args_parser.add_argument("--runs", type=int, default=300)
+    args_parser.add_argument("--repeats", type=int, default=3)
+    args = args_parser.parse_args()
+    runs, repeats = (30, 1) if args.quick else (args.runs, args.repeats)
+    results = Results(__file__, args)
+    env = results.add("pypet_env", ensure_pypet_env())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.hdf5"
-        written = pypet_side(python, "write", str(path), str(args.runs))
-        loaded = pypet_side(python, "load", str(path), str(args.repeats))
-        best = float("inf")
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            traj = read_trajectory(path, "Bench")
-            best = min(best, time.perf_counter() - start)
-        if len(traj.runs) != loaded["runs"]:
-            raise SystemExit(f"run counts differ: neuroloom {len(traj.runs)}, pypet {loaded['runs']}")
-    size_mb = written["bytes"] / 1e6
-    print(f"pypet file: {args.runs} runs, {size_mb:.2f} MB, written in {written['seconds']:.1f} s")
-    print(f"pypet f_load(load_all=2):      {loaded['seconds']:.3f} s")
-    print(f"neuroloom.pypet.read_trajectory: {best:.3f} s")
-    print(f"ratio neuroloom/pypet: {best / loaded['seconds']:.2f}")
+        written = pypet_side(env.python, "write", str(path), str(runs))
+        loaded = pypet_side(env.python, "load", str(path), str(repeats))
+        ours = time_it(lambda: read_trajectory(path, "Bench"), repeats)
+        if len(ours.result.runs) != loaded["runs"]:
+            raise SystemExit(f"run counts differ: neuroloom {len(ours.result.runs)}, pypet {loaded['runs']}")
+    print(f"pypet file: {runs} runs, {written['bytes'] / 1e6:.2f} MB, written in {written['seconds']:.1f} s")
+    rows = [
+        {"name": "pypet f_load(load_all=2)", "best": loaded["seconds"]},
+        {"name": "neuroloom.pypet.read_trajectory", "best": ours.best},
+    ]
+    print_table(
+        f"load the whole trajectory (best of {repeats})", rows, reference=rows[0]["name"], ratio="best"
+    )
+    results.add("written", written)
+    results.add("pypet_load", loaded)
+    results.add("neuroloom_read", ours)
+    results.add("ratio_neuroloom_over_pypet", ours.best / loaded["seconds"])
+    results.write()
     return 0
 
 

@@ -19,11 +19,7 @@ Usage: python bench/bench_query.py [--runs 18000] [--path DIR] [--keep] [--quick
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from bench_analysis import bench_rates_cv
+from harness import Results, parser, run_json, time_it, verdict
 
 import neuroloom as nl
 
@@ -75,36 +73,28 @@ def query(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return overall, per_stim
 
 
-def time_query(path: Path, repeat: int = 7) -> tuple[list[float], pd.DataFrame, pd.DataFrame]:
-    times = []
-    overall = per_stim = pd.DataFrame()
+def time_query(path: Path, repeat: int = 7) -> Any:
+    """:class:`harness.Timing` of :func:`query`, its result ``(overall, per_stim)``."""
     from neuroloom.datastore import consolidate
 
-    for _ in range(repeat):
-        consolidate._CACHE.clear()  # cold in-process cache: every repetition reads the Parquet files
-        t = time.perf_counter()
-        overall, per_stim = query(path)
-        times.append(time.perf_counter() - t)
-    return times, overall, per_stim
+    # cold in-process cache: every repetition reads the Parquet files
+    return time_it(lambda: query(path), repeat, before=consolidate._CACHE.clear)
 
 
 _FRESH = """
-import sys, time
+import json, sys, time
 t0 = time.perf_counter()
 import neuroloom as nl
 t1 = time.perf_counter()
 s = nl.Study(sys.argv[1]); v = s.filter()
 a = v.trials_with_spike(245.0, 265.0); b = v.trials_with_spike(245.0, 265.0, by="st_stim")
 t2 = time.perf_counter()
-print(f"{t1 - t0:.4f} {t2 - t1:.4f}")
+print(json.dumps([t1 - t0, t2 - t1]))
 """
 
 
 def fresh_process(path: Path) -> tuple[float, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", _FRESH, str(path)], capture_output=True, text=True, check=True
-    )
-    imp, q = out.stdout.split()
+    imp, q = run_json(["-c", _FRESH, str(path)], what="the query in a fresh process")
     return float(imp), float(q)
 
 
@@ -119,7 +109,7 @@ def isf_table(path: Path) -> pd.DataFrame:
     wide = spikes.assign(rank=rank).pivot(index="run", columns="rank", values="time")
     wide = wide.reindex(runs.index)
     wide.columns = list(range(wide.shape[1]))
-    wide["stim"] = runs["stim"].to_numpy()
+    wide["stim"] = runs["st_stim"].to_numpy()
     out: pd.DataFrame = wide
     return out
 
@@ -141,32 +131,35 @@ def isf_apply(st: pd.DataFrame) -> tuple[float, float, pd.Series, pd.DataFrame]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=18_000)
-    parser.add_argument("--path", type=Path, default=None, help="study directory (reused if it exists)")
-    parser.add_argument("--keep", action="store_true", help="keep the study directory")
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--quick", action="store_true", help="1,800 runs and a small rates/CV benchmark")
-    args = parser.parse_args()
+    args_parser = parser(__doc__, quick="1,800 runs and a small rates/CV benchmark")
+    args_parser.add_argument("--runs", type=int, default=18_000)
+    args_parser.add_argument("--path", type=Path, default=None, help="study directory (reused if it exists)")
+    args_parser.add_argument("--keep", action="store_true", help="keep the study directory")
+    args_parser.add_argument("--workers", type=int, default=None)
+    args = args_parser.parse_args()
+    results = Results(__file__, args)
     n_runs = 1800 if args.quick else args.runs
     tmp = Path(tempfile.mkdtemp(prefix="bench_query_"))
     path = args.path or tmp / "isf_study"
     try:
         if not (path / "neuroloom.json").exists():
             build(path, n_runs, args.workers)
-        times, overall, per_stim = time_query(path)
-        best, median = min(times), statistics.median(times)
+        timing = results.add("query", time_query(path))
+        overall, per_stim = timing.result
+        median = timing.median
         imp, fresh_q = fresh_process(path)
+        results.add("fresh_process", {"import_s": imp, "query_s": fresh_q})
         print(
-            f"\nquery from disk (open study + overall + per stim): best {1000 * best:.1f} ms, "
-            f"median {1000 * median:.1f} ms (target < 50 ms: {'met' if median < 0.05 else 'MISSED'}); "
+            f"\nquery from disk (open study + overall + per stim): best {1000 * timing.best:.1f} ms, "
+            f"median {1000 * median:.1f} ms (target < 50 ms: {verdict(median < 0.05)}); "
             f"in a fresh process: {1000 * fresh_q:.1f} ms after importing neuroloom ({1000 * imp:.0f} ms)"
         )
         st = isf_table(path)
         t_overall, t_stim, isf_overall, isf_per_stim = isf_apply(st)
         isf_total = t_overall + t_stim
+        results.add(
+            "isf_apply", {"overall_s": t_overall, "per_stim_s": t_stim, "speed_up": isf_total / median}
+        )
         print(
             f"ISF row-wise apply in memory: overall {t_overall:.3f} s, per stim {t_stim:.3f} s, "
             f"total {isf_total:.3f} s"
@@ -177,25 +170,20 @@ def main() -> None:
         )
         n_hit = int(overall["n_with_spike"].sum())
         assert n_hit == int(isf_overall.get(True, 0)), (n_hit, isf_overall)
-        ours = per_stim.set_index("stim")["n_with_spike"]
+        ours = per_stim.set_index("st_stim")["n_with_spike"]
         theirs = isf_per_stim[True]
         assert ours.sort_index().tolist() == theirs.sort_index().astype(int).tolist()
         print(
             f"answers agree: {n_hit} of {int(overall['n_trials'].sum())} runs have a spike in "
             f"[{T0:g}, {T1:g}) ms"
         )
-        print(per_stim[["stim", "n_with_spike", "n_without_spike"]].to_string(index=False))
+        print(per_stim[["st_stim", "n_with_spike", "n_without_spike"]].to_string(index=False))
     finally:
         if not args.keep and args.path is None:
             shutil.rmtree(tmp, ignore_errors=True)
     print("\nrates and CV of ISI vs elephant (bench_analysis.bench_rates_cv):")
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench_analysis import bench_rates_cv
-
-    if args.quick:
-        bench_rates_cv(1000, 10, 1)
-    else:
-        bench_rates_cv(10_000, 100, 5)
+    results.add("rates_cv", bench_rates_cv(1000, 10, 1) if args.quick else bench_rates_cv(10_000, 100, 5))
+    results.write()
 
 
 if __name__ == "__main__":

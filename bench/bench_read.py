@@ -9,40 +9,27 @@ Tasks (each timed as the best of several repeats, same process, warm file cache)
 
 Target: neuroloom within 1.5x of libsonata's time. Run::
 
-    python bench/bench_read.py [--neurons 10000]
+    python bench/bench_read.py [--neurons 10000] [--repeats 7] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-
-def best_of(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
-    best = float("inf")
-    result: object = None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+from harness import Results, parser, print_table, run_json, time_it, verdict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--neurons", type=int, default=10_000)
-    parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+    args_parser = parser(__doc__, quick="1,000 neurons, 2 repeats")
+    args_parser.add_argument("--neurons", type=int, default=10_000)
+    args_parser.add_argument("--repeats", type=int, default=7)
+    args = args_parser.parse_args()
+    if args.quick:
+        args.neurons, args.repeats = 1000, 2
+    results = Results(__file__, args)
     import libsonata
 
     from neuroloom.sonata import open_edges
@@ -50,17 +37,17 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-read-"))
     try:
         # build in a child process so this one starts clean (same heap state for both readers)
-        here = str(Path(__file__).parent)
         code = (
-            f"import sys; sys.path.insert(0, {here!r}); from bench_build import build_neuroloom; "
-            f"from pathlib import Path; print(build_neuroloom({args.neurons}, Path({str(folder)!r})))"
+            "import json; from pathlib import Path; from bench_build import build_neuroloom; "
+            f"print(json.dumps(build_neuroloom({args.neurons}, Path({str(folder)!r}))))"
         )
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        n_edges = int(done.stdout.strip().splitlines()[-1])
+        n_edges = int(run_json(["-c", code], what="building the network"))
         path = folder / "v1_v1_edges.h5"
         ours = open_edges(path)["v1_to_v1"]
         lib = libsonata.EdgeStorage(str(path)).open_population("v1_to_v1")
-        targets = np.sort(np.random.default_rng(0).choice(args.neurons, 1000, replace=False))
+        targets = np.sort(
+            np.random.default_rng(0).choice(args.neurons, min(1000, args.neurons), replace=False)
+        )
         all_ids = np.arange(args.neurons)
 
         def ours_afferent() -> np.ndarray:
@@ -83,24 +70,26 @@ def main() -> None:
             return np.bincount(nodes, minlength=args.neurons)
 
         print(f"network: {args.neurons:,} neurons, {n_edges:,} edges")
-        worst = 0.0
+        rows = []
         for label, mine, theirs in (
-            ("afferent + syn_weight, 1,000 targets", ours_afferent, lib_afferent),
+            (f"afferent + syn_weight, {targets.size:,} targets", ours_afferent, lib_afferent),
             ("full syn_weight column", ours_column, lib_column),
             ("afferent_counts, all targets", ours_counts, lib_counts),
         ):
-            t_ours, r_ours = best_of(mine, args.repeats)
-            t_lib, r_lib = best_of(theirs, args.repeats)
-            np.testing.assert_allclose(np.asarray(r_ours), np.asarray(r_lib))  # same answer
-            ratio = t_ours / t_lib
-            worst = max(worst, ratio)
-            print(
-                f"{label:<40} neuroloom {t_ours * 1e3:8.2f} ms   libsonata {t_lib * 1e3:8.2f} ms   "
-                f"ratio {ratio:5.2f}x"
-            )
-        print(f"worst ratio {worst:.2f}x (target <= 1.5x)")
+            t_ours = time_it(mine, args.repeats)
+            t_lib = time_it(theirs, args.repeats)
+            np.testing.assert_allclose(np.asarray(t_ours.result), np.asarray(t_lib.result))  # same answer
+            rows.append({"name": label, "neuroloom": t_ours.best, "libsonata": t_lib.best})
+        for row in rows:
+            row["ratio"] = row["neuroloom"] / row["libsonata"]
+        print_table(f"best of {args.repeats}", rows, scale=1e3, unit="ms")
+        worst = max(row["ratio"] for row in rows)
+        print(f"worst ratio {worst:.2f}x (target <= 1.5x: {verdict(worst <= 1.5)})")
+        results.add("network", {"neurons": args.neurons, "edges": n_edges})
+        results.add("tasks", rows)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    results.write()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Usage::
     bench/.venv-pypet/bin/python bench/pypet_side.py load FILE REPEATS
 
 Prints one JSON object on its last line: seconds taken (best of REPEATS for
-``load``) and the file's size.
+``load``, timed with :func:`harness.time_it`) and the file's size.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from harness import time_it
 
 
 def job(traj):  # type: ignore[no-untyped-def]
@@ -54,15 +55,13 @@ def write(path: Path, runs: int) -> dict[str, float]:
 def load(path: Path, repeats: int) -> dict[str, float]:
     from pypet import Trajectory
 
-    best = float("inf")
-    runs = 0
-    for _ in range(repeats):
-        start = time.perf_counter()
+    def load_all() -> Trajectory:
         traj = Trajectory(filename=str(path), add_time=False)
         traj.f_load(name="Bench", load_all=2, force=True)
-        best = min(best, time.perf_counter() - start)
-        runs = len(traj)
-    return {"seconds": best, "runs": runs, "bytes": path.stat().st_size}
+        return traj
+
+    timing = time_it(load_all, repeats)
+    return {"seconds": timing.best, "runs": len(timing.result), "bytes": path.stat().st_size}
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,10 @@
    runs the same study in NEST) with the processes backend, then writes the report.
 
     python examples/bmtk_to_neuroloom.py OUT_DIR [--simulator brian2|nest] [--backend processes]
+        [--builder bmtk|neuroloom]
+
+``--builder neuroloom`` runs the same build code with neuroloom's builder
+(only the import differs): the same network, bmtk's random stream included.
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ CELL = {"C_m": 250.0, "tau_m": 20.0, "E_L": -70.0, "V_th": -50.0, "V_reset": -65
         "tau_syn_ex": 1.0, "tau_syn_in": 2.0}  # fmt: skip
 
 
-def build_with_bmtk(folder: Path, seed: int = 5) -> Path:
-    """Build and save the network with bmtk; return the circuit config's path."""
-    from bmtk.builder import NetworkBuilder
+def build_with_bmtk(folder: Path, seed: int = 5, builder: str = "bmtk") -> Path:
+    """Build and save the network with bmtk (or neuroloom's builder); return the circuit config's path."""
+    if builder == "bmtk":
+        from bmtk.builder import NetworkBuilder
+    else:
+        from neuroloom.network import NetworkBuilder
 
     from neuroloom.sonata import write_circuit_config
 
@@ -107,12 +114,13 @@ def main(
     backend: str = "processes",
     duration: float = 500.0,
     target: str = "auto",
+    builder: str = "bmtk",
 ) -> Any:
     from neuroloom.report import build_report, results_table
     from neuroloom.studyfile import parse_spec, run_spec
 
-    circuit = build_with_bmtk(out / "bmtk_network")
-    print(f"bmtk wrote {circuit}")
+    circuit = build_with_bmtk(out / "bmtk_network", builder=builder)
+    print(f"{builder} wrote {circuit}")
     config = study_config(circuit.resolve(), simulator, backend, duration, target)
     study, report = run_spec(parse_spec(config, out / "v1_study.toml"))
     print(report)
@@ -128,5 +136,8 @@ if __name__ == "__main__":
     parser.add_argument("--backend", default="processes", choices=["serial", "processes", "dask"])
     parser.add_argument("--duration", type=float, default=500.0)
     parser.add_argument("--target", default="auto", choices=["auto", "cython", "numpy"], help="Brian2 target")
+    parser.add_argument(
+        "--builder", default="bmtk", choices=["bmtk", "neuroloom"], help="who builds the network"
+    )
     args = parser.parse_args()
-    main(args.out, args.simulator, args.backend, args.duration, args.target)
+    main(args.out, args.simulator, args.backend, args.duration, args.target, args.builder)

@@ -25,10 +25,10 @@ def main(file: Path) -> None:
     setup = study["pipeline"]  # what the study file said, and the population sizes
     duration = float(setup["config"]["simulation"]["duration"])
     exc = study.filter(population="exc")
-    rates = exc.mean_rates(
-        duration / 5, duration, per="run", by=["input.rate", "syn.g"], neurons={"exc": setup["sizes"]["exc"]}
-    )
-    print(rates.pivot_table(index="syn.g", columns="input.rate", values="rate").round(1))
+    # run parameters are spelled st_<name> in by= and in the table (docs/columns.md)
+    by = ["st_input.rate", "st_syn.g"]
+    rates = exc.mean_rates(duration / 5, duration, per="run", by=by, neurons={"exc": setup["sizes"]["exc"]})
+    print(rates.pivot_table(index="st_syn.g", columns="st_input.rate", values="rate").round(1))
     # the asynchronous-irregular runs: moderate rates, irregular firing (scalars saved by each run)
     table = study.results("rate_exc").join(study.results("cv_exc")["cv_exc"])
     print(table[(table["rate_exc"].between(1, 30)) & (table["cv_exc"] > 0.5)])

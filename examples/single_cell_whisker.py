@@ -89,7 +89,7 @@ def main(
     report = study.run(job, backend=backend, progress=True, raise_on_failure=False)
     print(report)
     cell = study.filter(population="cell")
-    answer = cell.trials_with_spike(STIMULUS, STIMULUS + 25.0, by="whisker.strength")
+    answer = cell.trials_with_spike(STIMULUS, STIMULUS + 25.0, by="st_whisker.strength")
     print("trials with a spike within 25 ms of the deflection:")
     print(answer.to_string(index=False))
     latency = study.results("latency").groupby("whisker.strength")["latency"].mean()

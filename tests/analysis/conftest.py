@@ -21,9 +21,8 @@ class Dataset:
 
 def make_dataset(n_runs: int = 5, seed: int = 7) -> Dataset:
     rng = np.random.default_rng(seed)
-    runs = pd.DataFrame(
-        {"run": np.arange(n_runs, dtype=np.int64), "stim": ["A", "B"] * (n_runs // 2) + ["A"] * (n_runs % 2)}
-    )
+    stims = ["A", "B"] * (n_runs // 2) + ["A"] * (n_runs % 2)
+    runs = pd.DataFrame({"run": np.arange(n_runs, dtype=np.int64), "st_stim": stims})
     frames, trains = [], {}
     for run in range(n_runs):
         for population, size in SIZES.items():

@@ -80,12 +80,12 @@ def test_psth_by_parameter_counts_silent_runs_in_n_trains() -> None:
             "population": ["c", "c"],
             "node_id": [0, 0],
             "time": [250.0, 251.0],
-            "stim": ["B1", "C2"],
+            "st_stim": ["B1", "C2"],
         }
     )
-    runs = pd.DataFrame({"run": [0, 1, 2, 3], "stim": ["B1", "C2", "B1", "B1"]})
-    table = psth(spikes, 240.0, 260.0, 10.0, by="stim", runs=runs)
-    b1 = table[table["stim"] == "B1"]
+    runs = pd.DataFrame({"run": [0, 1, 2, 3], "st_stim": ["B1", "C2", "B1", "B1"]})
+    table = psth(spikes, 240.0, 260.0, 10.0, by="st_stim", runs=runs)
+    b1 = table[table["st_stim"] == "B1"]
     assert b1["n_trains"].tolist() == [3, 3]
     assert b1["count"].tolist() == [0, 1]
     assert b1["rate"].iloc[1] == pytest.approx(1 / 3 / 0.010)

@@ -38,14 +38,14 @@ def test_counts_rates_and_cv_equal_pandas(dataset: Dataset, lazy: dd.DataFrame) 
     assert lazy.npartitions == 4
     for per in ("neuron", "run"):
         _same(
-            mean_rates(lazy, 0.0, T_STOP, per=per, by="stim", neurons=SIZES),
-            mean_rates(dataset.spikes, 0.0, T_STOP, per=per, by="stim", neurons=SIZES),
+            mean_rates(lazy, 0.0, T_STOP, per=per, by="st_stim", neurons=SIZES),
+            mean_rates(dataset.spikes, 0.0, T_STOP, per=per, by="st_stim", neurons=SIZES),
         )
         _same(cv_isi(lazy, per=per, neurons=SIZES), cv_isi(dataset.spikes, per=per, neurons=SIZES))
     _same(isi(lazy, 100.0, 800.0), isi(dataset.spikes, 100.0, 800.0))
     _same(
-        trials_with_spike(lazy, 245.0, 265.0, by="stim", runs=dataset.runs),
-        trials_with_spike(dataset.spikes, 245.0, 265.0, by="stim", runs=dataset.runs),
+        trials_with_spike(lazy, 245.0, 265.0, by="st_stim", runs=dataset.runs),
+        trials_with_spike(dataset.spikes, 245.0, 265.0, by="st_stim", runs=dataset.runs),
     )
 
 
@@ -54,7 +54,7 @@ def test_binning_and_correlation_equal_pandas(dataset: Dataset, lazy: dd.DataFra
         temporal_binning(lazy, 0.0, T_STOP, 100.0, per="neuron"),
         temporal_binning(dataset.spikes, 0.0, T_STOP, 100.0, per="neuron"),
     )
-    _same(psth(lazy, 0.0, T_STOP, 50.0, by="stim"), psth(dataset.spikes, 0.0, T_STOP, 50.0, by="stim"))
+    _same(psth(lazy, 0.0, T_STOP, 50.0, by="st_stim"), psth(dataset.spikes, 0.0, T_STOP, 50.0, by="st_stim"))
     _same(
         pairwise_correlation(lazy, 0.0, T_STOP, 50.0, sample=4, seed=2),
         pairwise_correlation(dataset.spikes, 0.0, T_STOP, 50.0, sample=4, seed=2),

@@ -108,18 +108,18 @@ def _hand_table() -> pd.DataFrame:
             "population": ["exc", "exc", "exc", "exc", "exc", "exc"],
             "node_id": np.array([0, 0, 1, 0, 1, 1], dtype=np.int64),
             "time": [245.0, 250.0, 265.0, 10.0, 264.999, 300.0],
-            "stim": ["B1", "B1", "B1", "C2", "C2", "B1"],
+            "st_stim": ["B1", "B1", "B1", "C2", "C2", "B1"],
         }
     )
 
 
 def test_window_is_half_open_and_silent_runs_count() -> None:
-    runs = pd.DataFrame({"run": [0, 1, 2, 3], "stim": ["B1", "C2", "B1", "C2"]})
+    runs = pd.DataFrame({"run": [0, 1, 2, 3], "st_stim": ["B1", "C2", "B1", "C2"]})
     counts = spike_counts_in_window(_hand_table(), 245.0, 265.0, runs=runs)
     assert counts["run"].tolist() == [0, 1, 2, 3]
     assert counts["count"].tolist() == [2, 1, 0, 0]  # 265.0 excluded, 245.0 included, run 3 silent
-    table = trials_with_spike(_hand_table(), 245.0, 265.0, by="stim", runs=runs)
-    assert table["stim"].tolist() == ["B1", "C2"]
+    table = trials_with_spike(_hand_table(), 245.0, 265.0, by="st_stim", runs=runs)
+    assert table["st_stim"].tolist() == ["B1", "C2"]
     assert table["n_trials"].tolist() == [2, 2]
     assert table["n_with_spike"].tolist() == [1, 1]
     assert table["n_without_spike"].tolist() == [1, 1]
@@ -128,13 +128,13 @@ def test_window_is_half_open_and_silent_runs_count() -> None:
 
 
 def test_rates_per_run_by_parameter_by_hand() -> None:
-    rates = mean_rates(_hand_table(), 0.0, 500.0, per="run", by="stim", neurons={"exc": 4})
+    rates = mean_rates(_hand_table(), 0.0, 500.0, per="run", by="st_stim", neurons={"exc": 4})
     assert rates["run"].tolist() == [0, 1, 2]
     assert rates["count"].tolist() == [3, 2, 1]
     assert rates["n_neurons"].tolist() == [4, 4, 4]
     np.testing.assert_allclose(rates["rate"], [3 / 4 / 0.5, 2 / 4 / 0.5, 1 / 4 / 0.5])
     np.testing.assert_allclose(rates["rate_std"].iloc[0], np.std([4.0, 2.0, 0.0, 0.0]))
-    assert rates["stim"].tolist() == ["B1", "C2", "B1"]
+    assert rates["st_stim"].tolist() == ["B1", "C2", "B1"]
 
 
 def test_spike_counts_accept_node_id_lists_and_restrict_to_them() -> None:

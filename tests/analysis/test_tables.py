@@ -48,10 +48,10 @@ def test_bad_arguments_are_errors() -> None:
     with pytest.raises(AnalysisInputError, match="window"):
         mean_rates(_spikes([1.0]), 10.0, 5.0)
     with pytest.raises(AnalysisInputError, match="runs= as a DataFrame"):
-        trials_with_spike(_spikes([1.0]).assign(stim="A"), 0.0, 5.0, by="stim", runs=[0, 1])
-    with pytest.raises(AnalysisInputError, match=r"runs= lacks the column\(s\) \['stim'\]"):
+        trials_with_spike(_spikes([1.0]).assign(st_stim="A"), 0.0, 5.0, by="st_stim", runs=[0, 1])
+    with pytest.raises(AnalysisInputError, match=r"runs= lacks the column\(s\) \['st_stim'\]"):
         trials_with_spike(
-            _spikes([1.0]).assign(stim="A"), 0.0, 5.0, by="stim", runs=pd.DataFrame({"run": [0]})
+            _spikes([1.0]).assign(st_stim="A"), 0.0, 5.0, by="st_stim", runs=pd.DataFrame({"run": [0]})
         )
     with pytest.raises(AnalysisInputError, match="neurons= must be"):
         mean_rates(_spikes([1.0]), 0.0, 10.0, neurons=5)  # type: ignore[arg-type]
@@ -69,9 +69,10 @@ def test_from_wide_times_keeps_silent_trials_and_parameters() -> None:
     spikes, runs = from_wide_times(wide)
     assert spikes["run"].tolist() == [0, 0, 2, 2]
     assert spikes["time"].tolist() == [173.6, 214.4, 247.3, 265.7]
-    assert spikes["stim"].tolist() == ["B1", "B1", "C2", "C2"]
+    assert spikes["st_stim"].tolist() == ["B1", "B1", "C2", "C2"]  # run parameters: st_<name>
+    assert runs["st_stim"].tolist() == ["B1", "B1", "C2"]
     assert runs["sim_trial_index"].tolist() == ["B1/000000", "B1/000001", "C2/000000"]
-    table = trials_with_spike(spikes, 245.0, 265.0, by="stim", runs=runs)
-    assert table[["stim", "n_trials", "n_with_spike"]].to_numpy().tolist() == [["B1", 2, 0], ["C2", 1, 1]]
+    table = trials_with_spike(spikes, 245.0, 265.0, by="st_stim", runs=runs)
+    assert table[["st_stim", "n_trials", "n_with_spike"]].to_numpy().tolist() == [["B1", 2, 0], ["C2", 1, 1]]
     with pytest.raises(AnalysisInputError, match="no spike-time columns"):
         from_wide_times(wide[["stim"]])

@@ -31,7 +31,7 @@ def _spikes(n_runs: int = 4, seed: int = 0) -> pd.DataFrame:
             "node_id": rng.integers(0, 10, n).astype(np.int64),
             "time": rng.uniform(0, 500, n),
         }
-    ).assign(stim=lambda f: np.where(f["run"] % 2 == 0, "B1", "C2"))
+    ).assign(st_stim=lambda f: np.where(f["run"] % 2 == 0, "B1", "C2"))
 
 
 def test_raster_draws_every_spike_in_the_window_once() -> None:
@@ -53,16 +53,16 @@ def test_raster_draws_every_spike_in_the_window_once() -> None:
 
 def test_psth_draws_one_step_curve_per_group_with_the_psth_values() -> None:
     spikes = _spikes()
-    table = psth(spikes, 0.0, 500.0, 25.0, by="stim")
+    table = psth(spikes, 0.0, 500.0, 25.0, by="st_stim")
     fig = plot.psth(table)
     patches = [p for p in fig.axes[0].patches if isinstance(p, StepPatch)]
     assert len(patches) == 4  # 2 populations x 2 stimuli
     values = patches[0].get_data().values
     assert len(values) == 20
-    first = table[(table["population"] == "exc") & (table["stim"] == "B1")]
+    first = table[(table["population"] == "exc") & (table["st_stim"] == "B1")]
     np.testing.assert_allclose(values, first["rate"].to_numpy())
-    assert fig.axes[0].get_legend().get_texts()[0].get_text() == "population=exc, stim=B1"
-    again = plot.psth(spikes, 0.0, 500.0, 25.0, by="stim", value="count")
+    assert fig.axes[0].get_legend().get_texts()[0].get_text() == "population=exc, st_stim=B1"
+    again = plot.psth(spikes, 0.0, 500.0, 25.0, by="st_stim", value="count")
     np.testing.assert_allclose(again.axes[0].patches[0].get_data().values, first["count"].to_numpy())
     with pytest.raises(AnalysisInputError, match="bin_size"):
         plot.psth(spikes)
@@ -78,7 +78,7 @@ def test_distribution_histograms_share_edges_and_skip_nan() -> None:
     assert total == cv["cv"].notna().sum()
     np.testing.assert_allclose(patches[0].get_data().edges, patches[1].get_data().edges)
     assert len(patches[0].get_data().values) == 12
-    with pytest.raises(AnalysisInputError, match="not in the table"):
+    with pytest.raises(AnalysisInputError, match="unknown column"):
         plot.distribution(cv, "rate")
 
 
@@ -147,7 +147,7 @@ def test_figures_render_to_png(tmp_path: Path) -> None:
     traces = np.random.default_rng(3).normal(-65, 3, size=(2000, 300))
     for name, fig in {
         "raster": plot.raster(spikes),
-        "psth": plot.psth(spikes, 0.0, 500.0, 10.0, by="stim"),
+        "psth": plot.psth(spikes, 0.0, 500.0, 10.0, by="st_stim"),
         "density": plot.manylines(traces, dt=0.1, mode="density"),
     }.items():
         path = tmp_path / f"{name}.png"

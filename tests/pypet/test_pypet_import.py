@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,70 +37,100 @@ CASES = [(stem, name) for stem in FILES for name in _truth(stem)["trajectories"]
 def same(expected: dict[str, Any], actual: Any, where: str) -> None:
     """Assert the study's ``actual`` is pypet's value ``expected`` (a tagged JSON value)."""
     kind = expected["kind"]
-    if kind == "quantity":
-        assert is_quantity(actual), f"{where}: {actual!r} lost its unit"
-        magnitude = split(actual, unit_text(expected["unit"]) or "1").magnitude
-        same(expected["value"], np.asarray(magnitude), where)
-    elif kind == "scalar":
-        if isinstance(actual, np.ndarray):
-            assert actual.shape == (), where
-            actual = actual[()]
-        if expected["type"] not in (
-            "int64",
-            "float64",
-            "str_",
-            "bool_",
-        ):  # numpy 64-bit scalars come back native
-            assert type(actual).__name__ == expected["type"], f"{where}: {type(actual)} != {expected['type']}"
-        value = expected["value"]
-        if isinstance(value, list):
-            assert complex(actual) == complex(*value), where
-        elif isinstance(value, float) and math.isnan(value):
-            assert math.isnan(actual), where
-        else:
-            assert actual == value, f"{where}: {actual!r} != {value!r}"
-    elif kind == "array":
-        array = np.asarray(actual)
-        assert list(array.shape) == expected["shape"], where
-        if array.dtype.kind in "US":
-            assert array.astype(str).tolist() == expected["value"], where
-        else:
-            if "dtype" in expected:
-                assert array.dtype.name == expected["dtype"], f"{where}: {array.dtype}"
-            np.testing.assert_array_equal(array, np.asarray(expected["value"]), err_msg=where)
-    elif kind in ("list", "tuple"):
-        assert type(actual).__name__ == kind, f"{where}: {type(actual)} is not a {kind}"
-        assert len(actual) == len(expected["value"]), where
-        for i, (exp, act) in enumerate(zip(expected["value"], actual, strict=True)):
-            same(exp, act, f"{where}[{i}]")
-    elif kind == "dict":
-        assert isinstance(actual, dict), where
-        assert sorted(actual) == sorted(expected["value"]), where
-        for key, exp in expected["value"].items():
-            same(exp, actual[key], f"{where}.{key}")
-    elif kind == "frame":
-        assert isinstance(actual, pd.DataFrame), where
-        assert list(actual.columns) == expected["columns"], where
-        assert list(actual.index) == expected["index"], where
-        for column in actual.columns:
-            dtype = str(actual[column].dtype)
-            # pandas 3 reads text columns back as its str dtype; pypet's object column held str
-            wanted = expected["dtypes"][str(column)]
-            assert dtype == wanted or (wanted, dtype) == ("object", "str"), where
-            np.testing.assert_array_equal(actual[column].to_numpy(), expected["data"][str(column)])
-    elif kind == "series":
-        assert isinstance(actual, pd.Series), where
-        assert actual.name == expected["name"], where
-        assert list(actual.index) == expected["index"], where
-        np.testing.assert_array_equal(actual.to_numpy(), expected["value"])
-    elif kind == "sparse":
-        assert scipy.sparse.issparse(actual), f"{where}: {type(actual)} is not sparse"
-        assert actual.format == expected["format"], where
-        np.testing.assert_array_equal(actual.toarray(), expected["dense"], err_msg=where)
-    elif kind == "none":
-        assert actual is None, where
-    else:  # pragma: no cover - a new tag in the dumper
+    check = _CHECKS.get(kind)
+    if check is None:  # pragma: no cover - a new tag in the dumper
         raise AssertionError(f"{where}: unknown tag {kind}")
+    check(expected, actual, where)
+
+
+def _same_quantity(expected: dict[str, Any], actual: Any, where: str) -> None:
+    assert is_quantity(actual), f"{where}: {actual!r} lost its unit"
+    magnitude = split(actual, unit_text(expected["unit"]) or "1").magnitude
+    same(expected["value"], np.asarray(magnitude), where)
+
+
+def _same_scalar(expected: dict[str, Any], actual: Any, where: str) -> None:
+    if isinstance(actual, np.ndarray):
+        assert actual.shape == (), where
+        actual = actual[()]
+    if expected["type"] not in ("int64", "float64", "str_", "bool_"):  # numpy 64-bit scalars come back native
+        assert type(actual).__name__ == expected["type"], f"{where}: {type(actual)} != {expected['type']}"
+    value = expected["value"]
+    if isinstance(value, list):
+        assert complex(actual) == complex(*value), where
+    elif isinstance(value, float) and math.isnan(value):
+        assert math.isnan(actual), where
+    else:
+        assert actual == value, f"{where}: {actual!r} != {value!r}"
+
+
+def _same_array(expected: dict[str, Any], actual: Any, where: str) -> None:
+    array = np.asarray(actual)
+    assert list(array.shape) == expected["shape"], where
+    if array.dtype.kind in "US":
+        assert array.astype(str).tolist() == expected["value"], where
+        return
+    if "dtype" in expected:
+        assert array.dtype.name == expected["dtype"], f"{where}: {array.dtype}"
+    np.testing.assert_array_equal(array, np.asarray(expected["value"]), err_msg=where)
+
+
+def _same_sequence(expected: dict[str, Any], actual: Any, where: str) -> None:
+    kind = expected["kind"]
+    assert type(actual).__name__ == kind, f"{where}: {type(actual)} is not a {kind}"
+    assert len(actual) == len(expected["value"]), where
+    for i, (exp, act) in enumerate(zip(expected["value"], actual, strict=True)):
+        same(exp, act, f"{where}[{i}]")
+
+
+def _same_dict(expected: dict[str, Any], actual: Any, where: str) -> None:
+    assert isinstance(actual, dict), where
+    assert sorted(actual) == sorted(expected["value"]), where
+    for key, exp in expected["value"].items():
+        same(exp, actual[key], f"{where}.{key}")
+
+
+def _same_frame(expected: dict[str, Any], actual: Any, where: str) -> None:
+    assert isinstance(actual, pd.DataFrame), where
+    assert list(actual.columns) == expected["columns"], where
+    assert list(actual.index) == expected["index"], where
+    for column in actual.columns:
+        dtype = str(actual[column].dtype)
+        # pandas 3 reads text columns back as its str dtype; pypet's object column held str
+        wanted = expected["dtypes"][str(column)]
+        assert dtype == wanted or (wanted, dtype) == ("object", "str"), where
+        np.testing.assert_array_equal(actual[column].to_numpy(), expected["data"][str(column)])
+
+
+def _same_series(expected: dict[str, Any], actual: Any, where: str) -> None:
+    assert isinstance(actual, pd.Series), where
+    assert actual.name == expected["name"], where
+    assert list(actual.index) == expected["index"], where
+    np.testing.assert_array_equal(actual.to_numpy(), expected["value"])
+
+
+def _same_sparse(expected: dict[str, Any], actual: Any, where: str) -> None:
+    assert scipy.sparse.issparse(actual), f"{where}: {type(actual)} is not sparse"
+    assert actual.format == expected["format"], where
+    np.testing.assert_array_equal(actual.toarray(), expected["dense"], err_msg=where)
+
+
+def _same_none(expected: dict[str, Any], actual: Any, where: str) -> None:
+    assert actual is None, where
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any], Any, str], None]] = {
+    "quantity": _same_quantity,
+    "scalar": _same_scalar,
+    "array": _same_array,
+    "list": _same_sequence,
+    "tuple": _same_sequence,
+    "dict": _same_dict,
+    "frame": _same_frame,
+    "series": _same_series,
+    "sparse": _same_sparse,
+    "none": _same_none,
+}
 
 
 def _run_key(parts: list[str], run_name: str) -> str:

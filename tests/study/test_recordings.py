@@ -63,7 +63,7 @@ def test_recordings_reach_the_consolidated_tables(study: nl.Study) -> None:
     spikes = study.filter().spikes()
     assert len(spikes) == 2 * 22
     assert set(spikes["population"]) == {"exc", "inh"}
-    assert spikes.groupby("run")["rate"].first().tolist() == [1.0, 2.0]
+    assert spikes.groupby("run")["st_rate"].first().tolist() == [1.0, 2.0]
     summary = study.filter(population="exc").signal_summary("v")
     assert len(summary) == 6
     v = np.asarray(study.run_results(1)["truth"]["v"])

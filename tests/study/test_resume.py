@@ -108,10 +108,15 @@ def test_resume_after_sigkill_of_coordinator(tmp_path: Path) -> None:
     ran_before = log.read_text().split()
     study = nl.Study(path)
     report = study.run(resume_job, backend="serial", progress=False)  # takes over the stale lock
-    assert report.done == N - len(done_before)
     check_complete(path)
-    assert set(study.runs.where(attempts=1, session=1).index) == done_before  # never rerun
-    assert len(ran_before) >= len(done_before)
+    # the journals of session 1 hold every run whose job returned except the (at
+    # most 2) that were executing at the kill: only those run again
+    finished_before = set(map(int, ran_before))
+    assert report.done <= N - len(finished_before) + 2
+    session1 = set(study.runs.where(session=1).index)
+    assert done_before <= session1
+    assert len(finished_before - session1) <= 2
+    assert set(study.runs.where(attempts=1).index) == set(range(N))  # recorded once each
 
 
 @pytest.mark.slow

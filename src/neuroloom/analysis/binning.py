@@ -19,8 +19,9 @@ from neuroloom.analysis.tables import (
     Per,
     RunsArg,
     align_keys,
-    as_list,
+    by_columns,
     check_columns,
+    check_populations,
     check_window,
     keys_for,
     map_table,
@@ -79,6 +80,8 @@ def _binned_counts(
         summed = counts.groupby([*keys, "bin"], observed=True, sort=False, dropna=False)["count"].sum()
         counts = summed.reset_index()
     full = universe(runs, neurons, by_cols, "neuron", found)
+    if neurons is not None:
+        check_populations(pd.unique(counts["population"].astype(str)), full)
     counts, full = align_keys(counts, full, keys)
     full = full.assign(row=np.arange(len(full), dtype=np.int64))
     counts = counts.merge(full[[*keys, "row"]], on=keys, how="inner")
@@ -116,7 +119,7 @@ def temporal_binning(
     DataFrame of int64 counts: index = the trial keys, columns = bin start
     times (ms, named ``bin_start``).
     """
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     edges = bin_edges(t_start, t_stop, bin_size)
     counts, full = _binned_counts(spikes, edges, by_cols, runs, neurons)
     n_bins = len(edges) - 1
@@ -153,7 +156,7 @@ def psth(
     train = count / n_trains / bin width in s). in_silico_framework's
     "spikes per trial per ms" is ``rate / 1000``.
     """
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     edges = bin_edges(t_start, t_stop, bin_size)
     counts, full = _binned_counts(spikes, edges, by_cols, runs, neurons)
     group = [*(["run"] if "run" in by_cols else []), "population"]
@@ -190,5 +193,5 @@ def population_rate(
     bin / number of its neurons / bin width in s. Pass ``neurons=`` (sizes)
     so that silent neurons lower the rate.
     """
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     return psth(spikes, t_start, t_stop, bin_size, by=["run", *by_cols], runs=runs, neurons=neurons)

@@ -89,6 +89,8 @@ def pairwise_correlation(
         else sample_neurons(spikes, sample, neurons=neurons, seed=seed)
     )
     chosen = universe(np.array([0]), chosen, [], "neuron", None)[["population", "node_id"]]
+    pops = sorted(set(chosen["population"]))
+    spikes = spikes[spikes["population"].astype(str).isin(pops)]  # the sample restricts on purpose
     binned = temporal_binning(spikes, t_start, t_stop, bin_size, per="neuron", runs=runs, neurons=chosen)
     index = binned.index.to_frame(index=False)
     n_neurons = len(chosen)

@@ -1,4 +1,4 @@
-"""Per-train spike statistics: counts, rates, ISIs, CV of ISI, Fano factor.
+"""Per-train spike statistics: counts, rates, ISIs, CV of ISI (Fano factor: :mod:`.fano`).
 
 Every function takes a spikes table (see :mod:`neuroloom.analysis.tables`),
 works with numpy and pandas groupby only (no Python loop over neurons), and
@@ -8,7 +8,7 @@ Times are in ms, rates in Hz (spikes per second).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from neuroloom.analysis.tables import (
     NeuronsArg,
     Per,
     RunsArg,
-    as_list,
+    by_columns,
     check_columns,
     check_window,
     in_window,
@@ -33,7 +33,6 @@ from neuroloom.errors import AnalysisInputError
 
 __all__ = [
     "cv_isi",
-    "fano_factor",
     "isi",
     "mean_rates",
     "spike_counts",
@@ -67,12 +66,16 @@ def train_counts(
         outputs, _ = map_table(spikes, part)
         trains = train_set(None, runs, neurons, by_cols, gather_pieces([p for _, p in outputs]))
         counts = pd.concat([c for c, _ in outputs], ignore_index=True)
+        if neurons is not None:
+            trains.check_populations(counts)
         where, ok = trains.locate(counts)
         weights = counts["count"].to_numpy(dtype=np.float64)[ok]
         size = trains.n_runs * trains.n_neurons
         return trains, np.bincount(where[ok], weights=weights, minlength=size).astype(np.int64)
     map_table(spikes, lambda f: None)  # validation: not empty, no NaN or negative time
     trains = train_set(spikes, runs, neurons, by_cols)
+    if neurons is not None:
+        trains.check_populations(spikes)
     where, ok = trains.locate(in_window(spikes, t_start, t_stop))
     return trains, np.bincount(where[ok], minlength=trains.n_runs * trains.n_neurons)
 
@@ -110,7 +113,7 @@ def spike_counts(
     DataFrame with the key columns and ``count`` (int64), sorted by run,
     population and node id; ``population`` is categorical.
     """
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     check_columns(spikes, SPIKE_COLUMNS, by_cols)
     if t_start is not None and t_stop is not None:
         check_window(t_start, t_stop)
@@ -119,9 +122,10 @@ def spike_counts(
     if per == "run" and not trains.neuron_cols:
         table = trains.population_table(by_cols)
         table.insert(len(table.columns) - 1, "count", trains.per_population(counts))
-        return table
+        return trains.keep_populations(table)
     table = trains.neuron_table(by_cols)
     table["count"] = counts
+    table = trains.keep(table)
     if per == "run":
         grouped = table.groupby(keys_for("run", by_cols), observed=True, sort=True)["count"]
         return (
@@ -172,9 +176,20 @@ def trials_with_spike(
     DataFrame, one row per population and ``by`` group, with ``n_trials``,
     ``n_with_spike``, ``n_without_spike`` and ``fraction``.
     """
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     counts = spike_counts_in_window(spikes, t_start, t_stop, per=per, by=by_cols, runs=runs, neurons=neurons)
-    group = ["population", *[c for c in by_cols if c != "population"]]
+    return tally_trials(counts, by_cols, min_spikes)
+
+
+def tally_trials(counts: pd.DataFrame, by: Sequence[str], min_spikes: int) -> pd.DataFrame:
+    """The :func:`trials_with_spike` table from one row per trial with its ``count`` in the window.
+
+    ``counts`` has ``population``, the ``by`` columns and ``count``; a trial
+    is a hit when ``count >= min_spikes``. Groups are (population, *by),
+    sorted. This is the one definition the study View's fast path shares.
+    """
+    group = ["population", *[c for c in by if c != "population"]]
+    counts = counts.assign(population=counts["population"].astype(str))
     hit = (counts["count"].to_numpy() >= int(min_spikes)).astype(np.int64)
     codes = np.zeros(len(counts), dtype=np.int64)
     for col in group:
@@ -209,7 +224,7 @@ def mean_rates(
     """
     start, stop = check_window(t_start, t_stop)
     seconds = (stop - start) / 1000.0
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     counts = spike_counts(spikes, start, stop, per="neuron", by=by_cols, runs=runs, neurons=neurons)
     counts["rate"] = counts["count"] / seconds
     if per == "neuron":
@@ -266,7 +281,7 @@ def isi(
     the intervals of each train in time order (a train with fewer than two
     spikes in the window has none).
     """
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     check_columns(spikes, SPIKE_COLUMNS, by_cols)
     keys = keys_for("neuron", by_cols)
 
@@ -303,7 +318,7 @@ def cv_isi(
     """
     if min_intervals < 1:
         raise AnalysisInputError(f"min_intervals must be >= 1, got {min_intervals}")
-    by_cols = as_list(by)
+    by_cols = by_columns(spikes, by)
     check_columns(spikes, SPIKE_COLUMNS, by_cols)
     if t_start is not None and t_stop is not None:
         check_window(t_start, t_stop)
@@ -318,6 +333,8 @@ def cv_isi(
         outputs, _ = map_table(spikes, part, shuffle_on=list(TRAIN_KEYS))
         trains = train_set(None, runs, neurons, by_cols, gather_pieces([p for _, p in outputs]))
         moments = pd.concat([m for m, _ in outputs], ignore_index=True)
+        if neurons is not None:
+            trains.check_populations(moments)
         where, ok = trains.locate(moments)
         size = trains.n_runs * trains.n_neurons
         columns = {"n_spikes": np.zeros(size, np.int64), "n_isi": np.zeros(size, np.int64)}
@@ -327,6 +344,8 @@ def cv_isi(
     else:
         map_table(spikes, lambda f: None)  # validation: not empty, no NaN or negative time
         trains = train_set(spikes, runs, neurons, by_cols)
+        if neurons is not None:
+            trains.check_populations(spikes)
         window = in_window(spikes, t_start, t_stop)
         where, ok = trains.locate(window)
         columns = _moments(
@@ -335,6 +354,7 @@ def cv_isi(
     table = trains.neuron_table(by_cols)
     for name, column in columns.items():
         table[name] = column
+    table = trains.keep(table)
     enough = table["n_isi"].to_numpy() >= min_intervals
     table["cv"] = np.where(enough, table["isi_std"] / table["isi_mean"], np.nan)
     if per == "neuron":
@@ -357,32 +377,3 @@ def _moments(where: np.ndarray, times: np.ndarray, size: int, ddof: int) -> dict
         std = np.sqrt(squares / (n - ddof))
     n_spikes = np.bincount(where, minlength=size)
     return {"n_spikes": n_spikes, "n_isi": n.astype(np.int64), "isi_mean": mean, "isi_std": std}
-
-
-def fano_factor(
-    spikes: pd.DataFrame,
-    t_start: float,
-    t_stop: float,
-    *,
-    per: Per = "neuron",
-    by: str | Iterable[str] | None = None,
-    runs: RunsArg = None,
-    neurons: NeuronsArg = None,
-) -> pd.DataFrame:
-    """Fano factor var(count) / mean(count) of spike counts across runs (trials).
-
-    Counts are taken per train (``per="neuron"``) or per population
-    (``per="run"``) in ``[t_start, t_stop)`` ms, then compared across the runs
-    of each (population[, node_id]) and ``by`` group; variance with ddof=0 as
-    in elephant. NaN when every count is 0.
-    """
-    by_cols = as_list(by)
-    counts = spike_counts(spikes, t_start, t_stop, per=per, by=by_cols, runs=runs, neurons=neurons)
-    group = [k for k in keys_for(per, by_cols) if k != "run"]
-    grouped = counts.groupby(group, observed=True, sort=True, dropna=False)["count"]
-    out = grouped.agg(["mean", "size"]).rename(columns={"mean": "count_mean", "size": "n_trials"})
-    out["count_var"] = grouped.var(ddof=0)
-    out = out.reset_index()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["fano"] = np.where(out["count_mean"] > 0, out["count_var"] / out["count_mean"], np.nan)
-    return out

@@ -74,13 +74,7 @@ def synapse_activation_binning(
     """
     by_cols = as_list(by)
     cut = dict(ranges or {})
-    if not by_cols:
-        raise AnalysisInputError("by= must name at least one grouping column (e.g. 'synapse_type')")
-    unknown = [c for c in cut if c not in by_cols]
-    if unknown:
-        raise AnalysisInputError(f"ranges= names {unknown}, which are not in by={by_cols}")
-    if per not in ("run", "group"):
-        raise AnalysisInputError(f"per= must be 'run' or 'group', got {per!r}")
+    _check_arguments(by_cols, cut, per)
     check_columns(activations, ["run", "time"], by_cols, what="synapse activation")
     edges = bin_edges(t_start, t_stop, bin_size)
     parts, found = map_table(activations, lambda f: _part(f, by_cols, cut, edges), distinct=["run"])
@@ -96,6 +90,24 @@ def synapse_activation_binning(
         counts = counts[counts["run"].isin(run_ids)]
     if len(counts) == 0:
         raise EmptyDataError(f"no synapse activation in [{t_start}, {t_stop}) ms for the selected runs")
+    return _wide_counts(counts, run_ids, by_cols, edges, per)
+
+
+def _check_arguments(by_cols: list[str], cut: Mapping[str, Sequence[float]], per: str) -> None:
+    """Raise :class:`AnalysisInputError` for an empty ``by``, ``ranges`` outside it, or a wrong ``per``."""
+    if not by_cols:
+        raise AnalysisInputError("by= must name at least one grouping column (e.g. 'synapse_type')")
+    unknown = [c for c in cut if c not in by_cols]
+    if unknown:
+        raise AnalysisInputError(f"ranges= names {unknown}, which are not in by={by_cols}")
+    if per not in ("run", "group"):
+        raise AnalysisInputError(f"per= must be 'run' or 'group', got {per!r}")
+
+
+def _wide_counts(
+    counts: pd.DataFrame, run_ids: np.ndarray, by_cols: list[str], edges: np.ndarray, per: str
+) -> pd.DataFrame:
+    """The long ``counts`` (run, by..., bin, count) as the wide table of the binning."""
     groups = counts[by_cols].drop_duplicates().sort_values(by_cols, ignore_index=True)
     groups["group"] = np.arange(len(groups))
     counts = counts.merge(groups, on=by_cols, how="left")

@@ -2,8 +2,11 @@
 
 A *spikes table* is a pandas (or dask) DataFrame with one row per spike and
 the columns ``run`` (int64 run index), ``population`` (str or category),
-``node_id`` (int64) and ``time`` (float64, ms), plus any parameter columns
-(``stim``, ``st_rate``, ...) that are constant within a run.
+``node_id`` (int64) and ``time`` (float64, ms), plus any run parameter columns
+(``st_stim``, ``st_input.rate``, ...), constant within a run. Run parameters
+are spelled ``st_<name>`` (see :mod:`neuroloom.analysis` and
+``docs/columns.md``); ``by=`` resolves ``st_rate`` to the table's
+``st_input.rate`` when that suffix is unique.
 
 Silent trains
 -------------
@@ -18,7 +21,16 @@ trains that may spike:
 - ``neurons``: the neurons to count. ``None`` means every (population,
   node_id) that spikes at least once somewhere in the table; a mapping
   ``{population: size}`` (node ids ``0..size-1``), ``{population: ids}`` or a
-  DataFrame with ``population`` and ``node_id`` columns adds silent neurons.
+  DataFrame with ``population`` and ``node_id`` (or ``size``) columns adds
+  silent neurons. A DataFrame with a ``run`` column gives every run its OWN
+  neurons (``run, population, size`` when the network size is explored, or
+  ``run, population, node_id``): a run then reports only the populations and
+  neurons listed for it, and rates divide by that run's size.
+
+Spikes of a population that ``neurons=`` does not name are refused (an
+:class:`~neuroloom.errors.AnalysisInputError`), instead of being dropped: a
+universe that misses the recorded populations would otherwise report zeros.
+Spikes of node ids outside a named population's ids are left out.
 
 Each train of the universe (every run x every neuron) gets a row in the
 results: count 0 and rate 0 for a silent one, NaN for statistics that need
@@ -43,6 +55,38 @@ RunsArg = pd.DataFrame | Sequence[int] | np.ndarray | None
 NeuronsArg = pd.DataFrame | Mapping[str, int | Sequence[int] | np.ndarray] | None
 T = TypeVar("T")
 
+PARAM_PREFIX = "st_"
+"""Prefix of every run parameter column (mozaik's ``st_``): ``st_rate`` never clashes with ``rate``."""
+
+OUTPUT_COLUMNS: frozenset[str] = frozenset(
+    {
+        "bin",
+        "bin_start",
+        "bin_stop",
+        "count",
+        "count_mean",
+        "count_var",
+        "cv",
+        "fano",
+        "fraction",
+        "isi",
+        "isi_mean",
+        "isi_std",
+        "n_isi",
+        "n_neurons",
+        "n_spikes",
+        "n_trains",
+        "n_trials",
+        "n_windows",
+        "n_with_spike",
+        "n_without_spike",
+        "rate",
+        "rate_std",
+        "time",
+    }
+)
+"""Columns the analyses write; a ``by=`` column may not carry one of these names."""
+
 
 def is_dask(table: object) -> bool:
     """Return whether ``table`` is a dask DataFrame (without importing dask)."""
@@ -56,6 +100,81 @@ def as_list(by: str | Iterable[str] | None) -> list[str]:
     if isinstance(by, str):
         return [by]
     return list(by)
+
+
+def param_column(name: str) -> str:
+    """The column of run parameter ``name`` (``input.rate`` -> ``st_input.rate``)."""
+    return name if name.startswith(PARAM_PREFIX) else PARAM_PREFIX + name
+
+
+def resolve_column(columns: Iterable[Any], name: str, *, what: str = "spikes", where: str = "by=") -> str:
+    """The column of ``columns`` that ``name`` designates (``by=``, ``x=``, ``y=``).
+
+    A name present as a column is itself. ``st_<key>`` also finds the one run
+    parameter column whose name with ``_`` for ``.`` is ``st_<key>``
+    (``st_input_rate``), or whose last dotted part is ``<key>`` (``st_rate``
+    for ``st_input.rate``), as ``study.filter`` does.
+
+    Raises
+    ------
+    AnalysisInputError
+        When nothing (or more than one column) matches; the message lists the
+        run parameter columns and, for a bare name whose ``st_`` form exists,
+        says to use that spelling.
+    """
+    names = [str(c) for c in columns]
+    if name in names:
+        return name
+    params = [c[len(PARAM_PREFIX) :] for c in names if c.startswith(PARAM_PREFIX)]
+    if name.startswith(PARAM_PREFIX):
+        key = name[len(PARAM_PREFIX) :]
+        for found in (
+            [p for p in params if p.replace(".", "_") == key],
+            [p for p in params if p.rsplit(".", 1)[-1] == key],
+        ):
+            if len(found) == 1:
+                return PARAM_PREFIX + found[0]
+            if len(found) > 1:
+                raise AnalysisInputError(
+                    f"{name!r} matches several run parameter columns of the {what} table: "
+                    f"{[PARAM_PREFIX + p for p in found]}; give the full name"
+                )
+    hint = ""
+    bare = [p for p in params if name in (p, p.replace(".", "_"), p.rsplit(".", 1)[-1])]
+    if bare and not name.startswith(PARAM_PREFIX):
+        hint = (
+            f" Run parameters are spelled {PARAM_PREFIX}<name>: write {PARAM_PREFIX + bare[0]!r}"
+            " (docs/columns.md)."
+        )
+    kind = "grouping column(s)" if where == "by=" else "column(s)"
+    raise AnalysisInputError(
+        f"unknown {kind} [{name!r}] in {where}; the {what} table has the columns {names}.{hint}"
+    )
+
+
+def by_columns(table: Any, by: str | Iterable[str] | None, *, what: str = "spikes") -> list[str]:
+    """Resolve a ``by=`` argument against the table's columns (see :func:`resolve_column`).
+
+    Raises
+    ------
+    AnalysisInputError
+        For an unknown name, or one that is also an output column of the
+        analyses (``rate``, ``count``, ``n_trials``, ...): a run parameter
+        column must be spelled ``st_<name>``.
+    """
+    names = as_list(by)
+    if not names or not (isinstance(table, pd.DataFrame) or is_dask(table)):
+        return names
+    resolved = [resolve_column(table.columns, n, what=what) for n in names]
+    clash = [c for c in resolved if c in OUTPUT_COLUMNS]
+    if clash:
+        raise AnalysisInputError(
+            f"by= names {clash}, which the analysis also writes as output column(s); run parameter "
+            f"columns are spelled {PARAM_PREFIX}<name>: rename them first, e.g. "
+            f"table.rename(columns={{{clash[0]!r}: {param_column(clash[0])!r}}}) and pass "
+            f"by={param_column(clash[0])!r}"
+        )
+    return list(dict.fromkeys(resolved))
 
 
 def check_columns(
@@ -177,11 +296,14 @@ def runs_frame(runs: RunsArg, found: pd.DataFrame | None, run_cols: list[str]) -
         assert found is not None
         return found[["run", *run_cols]].drop_duplicates(subset="run").reset_index(drop=True)
     if isinstance(runs, pd.DataFrame):
+        if "run" not in runs.columns and runs.index.name == "run":
+            runs = runs.reset_index()  # view.runs: the run index is the frame's index
         missing = [c for c in ["run", *run_cols] if c not in runs.columns]
         if missing:
             raise AnalysisInputError(
                 f"runs= lacks the column(s) {missing} (it has {list(runs.columns)}); a runs table needs "
-                "'run' and every run-level grouping column named in by="
+                "'run' (a column or the index, as view.runs) and every run-level grouping column named "
+                "in by="
             )
         frame = runs[["run", *run_cols]]
         ids = frame["run"].to_numpy(dtype=np.int64)
@@ -198,18 +320,42 @@ def runs_frame(runs: RunsArg, found: pd.DataFrame | None, run_cols: list[str]) -
     return pd.DataFrame({"run": ids})
 
 
+def expand_sizes(frame: pd.DataFrame, size_col: str) -> pd.DataFrame:
+    """Rows ``(..., population, size)`` -> one row per neuron ``(..., node_id)``, ids 0..size-1."""
+    sizes = frame[size_col].to_numpy()
+    if len(sizes) and (np.any(sizes < 0) or not np.all(np.equal(np.mod(sizes, 1), 0))):
+        raise AnalysisInputError(f"neurons= column {size_col!r} must hold whole numbers >= 0")
+    sizes = sizes.astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
+    node_ids = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(starts, sizes)
+    out = frame.drop(columns=size_col).loc[frame.index.repeat(sizes)].reset_index(drop=True)
+    return out.assign(node_id=node_ids)
+
+
+def _neurons_table(neurons: pd.DataFrame, neuron_cols: list[str]) -> pd.DataFrame:
+    per_run = ["run"] if "run" in neurons.columns else []
+    size_col = next((c for c in ("size", "n_neurons") if c in neurons.columns), None)
+    if "node_id" not in neurons.columns and size_col is not None:
+        neurons = expand_sizes(neurons[[*per_run, "population", size_col, *neuron_cols]], size_col)
+    missing = [c for c in ("population", "node_id") if c not in neurons.columns]
+    if missing:
+        raise AnalysisInputError(
+            f"neurons= lacks the column(s) {missing} (it has {list(neurons.columns)}); a neurons table "
+            "needs 'population' and 'node_id' (or 'size'), plus 'run' for one universe per run"
+        )
+    frame = neurons[[*per_run, "population", "node_id", *neuron_cols]]
+    if per_run:
+        frame = frame.assign(run=frame["run"].to_numpy(dtype=np.int64))
+    return frame
+
+
 def neurons_frame(neurons: NeuronsArg, found: pd.DataFrame | None, neuron_cols: list[str]) -> pd.DataFrame:
+    """The neuron universe: ``population``, ``node_id`` (+ ``run`` when it is given per run)."""
     if neurons is None:
         assert found is not None
         frame = found[["population", "node_id", *neuron_cols]]
     elif isinstance(neurons, pd.DataFrame):
-        missing = [c for c in ("population", "node_id") if c not in neurons.columns]
-        if missing:
-            raise AnalysisInputError(
-                f"neurons= lacks the column(s) {missing} (it has {list(neurons.columns)}); "
-                "a neurons table needs 'population' and 'node_id'"
-            )
-        frame = neurons[["population", "node_id", *neuron_cols]]
+        frame = _neurons_table(neurons, neuron_cols)
     elif isinstance(neurons, Mapping):
         pieces = []
         for name, spec in neurons.items():
@@ -225,10 +371,24 @@ def neurons_frame(neurons: NeuronsArg, found: pd.DataFrame | None, neuron_cols: 
     else:
         raise AnalysisInputError(
             "neurons= must be None, a mapping {population: size or node ids} or a DataFrame with "
-            f"'population' and 'node_id' columns, got {type(neurons).__name__}"
+            "'population' and 'node_id' (or 'size') columns, and 'run' for per-run sizes; got "
+            f"{type(neurons).__name__}"
         )
-    frame = frame.drop_duplicates(subset=["population", "node_id"]).reset_index(drop=True)
+    subset = [*(["run"] if "run" in frame.columns else []), "population", "node_id"]
+    frame = frame.drop_duplicates(subset=subset).reset_index(drop=True)
     return frame.assign(population=frame["population"].astype(str), node_id=frame["node_id"].astype(np.int64))
+
+
+def check_populations(spiking: Iterable[Any], frame: pd.DataFrame) -> None:
+    """Refuse spikes of populations the neuron universe does not name (they would be dropped)."""
+    named = set(frame["population"].astype(str))
+    extra = sorted({str(p) for p in spiking} - named)
+    if extra:
+        raise AnalysisInputError(
+            f"the spikes include population(s) {extra} that neurons= does not name (it names "
+            f"{sorted(named)}); their spikes would be dropped. Add them to neurons=, or select the "
+            "populations first (view.filter(population=...) or table[table.population.isin([...])])"
+        )
 
 
 def universe_columns(runs: RunsArg, neurons: NeuronsArg, by: Sequence[str]) -> list[str]:
@@ -256,8 +416,12 @@ def universe(
     run_cols = [c for c in by if c not in TRAIN_KEYS and c not in neuron_cols]
     run_frame = runs_frame(runs, found, run_cols)
     neuron_frame = neurons_frame(neurons, found, neuron_cols)
+    per_run = "run" in neuron_frame.columns
     if per == "run":
-        neuron_frame = neuron_frame.drop(columns="node_id").drop_duplicates(subset=["population"])
+        subset = ["run", "population"] if per_run else ["population"]
+        neuron_frame = neuron_frame.drop(columns="node_id").drop_duplicates(subset=subset)
+    if per_run:
+        return run_frame.merge(neuron_frame, on="run", how="inner")
     return run_frame.merge(neuron_frame, how="cross")
 
 
@@ -315,15 +479,16 @@ def from_wide_times(
     ``wide`` has one row per trial (index: the trial name) and NaN-padded spike
     times in its numeric columns (``0, 1, 2, ...``); other columns (e.g.
     ``stim``) are trial parameters. Returns ``(spikes, runs)``: the long spikes
-    table (runs numbered in row order, parameter columns carried along) and
-    the runs table (``run``, ``run_column`` holding the index, parameters),
-    which keeps the trials that never spiked.
+    table (runs numbered in row order, parameter columns carried along as
+    ``st_<name>``, e.g. ``st_stim``) and the runs table (``run``,
+    ``run_column`` holding the index, the ``st_`` parameters), which keeps the
+    trials that never spiked.
     """
     param_cols, rows, values = split_wide(wide, "spike-time")
     run_ids = np.arange(len(wide), dtype=np.int64)
     runs = pd.DataFrame({"run": run_ids, run_column: wide.index.to_numpy()})
     for col in param_cols:
-        runs[col] = wide[col].to_numpy()
+        runs[param_column(str(col))] = wide[col].to_numpy()
     spikes = pd.DataFrame(
         {
             "run": run_ids[rows],
@@ -333,6 +498,6 @@ def from_wide_times(
         }
     )
     for col in param_cols:
-        spikes[col] = runs[col].to_numpy()[rows]
+        spikes[param_column(str(col))] = runs[param_column(str(col))].to_numpy()[rows]
     check_times(spikes)
     return spikes, runs

@@ -4,7 +4,10 @@ A :class:`TrainSet` is every run of the universe times every neuron of the
 universe (see :mod:`neuroloom.analysis.tables`), in a fixed order: run-major,
 then population and node id. ``locate`` maps spike rows to train positions
 with integer searches only (no join, no groupby), so per-train statistics are
-``np.bincount`` calls.
+``np.bincount`` calls. When the neurons are given per run (a ``run`` column
+in ``neurons=``), the set is the product over the union of the neurons and a
+``present`` mask marks the trains that exist in their run; tables keep only
+those, so every run is measured against its own population sizes.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroloom.analysis.tables import TRAIN_KEYS, NeuronsArg, RunsArg, is_dask, neurons_frame, runs_frame
+from neuroloom.analysis.tables import (
+    TRAIN_KEYS,
+    NeuronsArg,
+    RunsArg,
+    check_populations,
+    is_dask,
+    neurons_frame,
+    runs_frame,
+)
 from neuroloom.errors import AnalysisInputError
 
 
@@ -61,9 +72,14 @@ def distinct_pieces(frame: pd.DataFrame, run_cols: list[str], need_runs: bool, n
 class TrainSet:
     """Every (run, neuron) train of the universe, in run-major order."""
 
+    present: np.ndarray | None
+
     def __init__(
         self, runs: pd.DataFrame, neurons: pd.DataFrame, run_cols: list[str], neuron_cols: list[str]
     ):
+        per_run = neurons if "run" in neurons.columns else None
+        if per_run is not None:
+            neurons = per_run.drop(columns="run").drop_duplicates(subset=["population", "node_id"])
         if not (np.diff(runs["run"].to_numpy()) > 0).all():
             runs = runs.sort_values("run", kind="stable", ignore_index=True)
         self.runs = runs
@@ -80,6 +96,12 @@ class TrainSet:
         self.stride = int(nodes.max()) + 1 if len(nodes) else 1
         self.neuron_keys = self.pop_of_neuron.astype(np.int64) * self.stride + nodes
         self.pop_starts = np.searchsorted(self.pop_of_neuron, np.arange(len(self.pop_names)))
+        self.present = None
+        if per_run is not None:
+            where, ok = self.locate(per_run)
+            present = np.zeros(self.n_runs * self.n_neurons, dtype=bool)
+            present[where[ok]] = True
+            self.present = present
 
     @property
     def n_runs(self) -> int:
@@ -102,7 +124,28 @@ class TrainSet:
         neuron_pos = np.searchsorted(self.neuron_keys, key)
         ok &= neuron_pos < self.n_neurons
         ok &= self.neuron_keys[np.minimum(neuron_pos, self.n_neurons - 1)] == key
-        return run_pos * self.n_neurons + neuron_pos, ok
+        where = run_pos * self.n_neurons + neuron_pos
+        if self.present is not None:
+            ok &= self.present[np.where(ok, where, 0)]
+        return where, ok
+
+    def check_populations(self, frame: pd.DataFrame) -> None:
+        """Refuse rows of populations outside the universe (see :func:`check_populations`)."""
+        pop = population_codes(frame["population"], self.pop_names)
+        if (pop < 0).any():
+            check_populations(pd.unique(frame["population"].astype(str)), self.neurons)
+
+    def keep(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Rows of a per-train table (``neuron_table`` order) whose train exists in its run."""
+        if self.present is None:
+            return table
+        return table[self.present].reset_index(drop=True)
+
+    def keep_populations(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Rows of a ``population_table`` whose population has neurons in that run."""
+        if self.present is None:
+            return table
+        return table[table["n_neurons"].to_numpy() > 0].reset_index(drop=True)
 
     def neuron_table(self, by: Sequence[str]) -> pd.DataFrame:
         """One row per train: ``run``, ``population``, ``node_id`` and the ``by`` columns."""
@@ -133,7 +176,10 @@ class TrainSet:
         for col in by:
             if col in self.run_cols:
                 data[col] = np.repeat(self.runs[col].to_numpy(), n_pops)
-        data["n_neurons"] = np.tile(np.bincount(self.pop_of_neuron, minlength=n_pops), n_runs)
+        if self.present is None:
+            data["n_neurons"] = np.tile(np.bincount(self.pop_of_neuron, minlength=n_pops), n_runs)
+        else:
+            data["n_neurons"] = self.per_population(self.present.astype(np.int64))
         return pd.DataFrame(data)
 
     def per_population(self, per_train: np.ndarray) -> np.ndarray:

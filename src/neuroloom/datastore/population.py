@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from neuroloom._io.names import NETWORK_DIR as NETWORK_DIR  # re-exported
 from neuroloom.errors import EmptyDataError, QueryError
@@ -73,83 +71,6 @@ def read_signals(
     out.attrs["variable"] = variable
     out.attrs["population"] = population
     return out
-
-
-def _population_codes(table: pa.Table) -> tuple[np.ndarray, list[str]]:
-    col = table.column("population")
-    if col.num_chunks == 0:
-        return np.zeros(0, np.int32), []
-    arr = col.combine_chunks() if col.num_chunks > 1 else col.chunk(0)
-    if isinstance(arr, pa.DictionaryArray):
-        return arr.indices.to_numpy(zero_copy_only=False), arr.dictionary.to_pylist()
-    codes, uniques = pd.factorize(np.asarray(arr.to_pylist(), dtype=object))
-    return codes.astype(np.int32), list(uniques)
-
-
-def count_runs_with_spike(
-    table: pa.Table,
-    recorded: pa.Table,
-    run_idx: np.ndarray,
-    by_values: Mapping[str, Any],
-    populations: Sequence[str],
-    by: Sequence[str],
-    t_start: float,
-    t_stop: float,
-    min_spikes: int,
-) -> pd.DataFrame:
-    """Runs with at least ``min_spikes`` spikes in ``[t_start, t_stop)`` per population and ``by`` group.
-
-    ``run_idx`` are the runs (sorted), ``by_values[name]`` their parameter values.
-    """
-    if t_stop <= t_start:
-        raise QueryError(f"trials_with_spike: t_stop ({t_stop}) must be greater than t_start ({t_start})")
-    codes = np.zeros(len(run_idx), np.int64)
-    label_cols: dict[str, np.ndarray] = {}
-    n_groups = 1
-    if by:
-        parts = [pd.factorize(np.asarray(by_values[b], dtype=object), sort=True) for b in by]
-        for c, u in parts:
-            codes = codes * len(u) + c
-        uniq, codes = np.unique(codes, return_inverse=True)
-        rest = uniq
-        for b, (_c, u) in reversed(list(zip(by, parts))):
-            label_cols[b] = np.asarray(u, dtype=object)[rest % len(u)]
-            rest = rest // len(u)
-        n_groups = len(uniq)
-    pop_codes, dictionary = _population_codes(table)
-    spike_run = table.column("run").to_numpy()
-    times = table.column("time").to_numpy()
-    in_window = (times >= t_start) & (times < t_stop)
-    is_spikes = pc.equal(recorded.column("kind"), "spikes")
-    n = len(run_idx)
-    out: dict[str, list[Any]] = {"population": [], **{b: [] for b in by}, "n_trials": [], "n_with_spike": []}
-    for pop in populations:
-        rr = recorded.column("run").filter(pc.and_(is_spikes, pc.equal(recorded.column("population"), pop)))
-        rr = rr.to_numpy()
-        pos = np.searchsorted(run_idx, rr)
-        ok = (pos < n) & (run_idx[np.minimum(pos, n - 1)] == rr) if n else pos < 0
-        trial = np.zeros(n, dtype=bool)
-        trial[pos[ok]] = True
-        if pop in dictionary:
-            sel = in_window & (pop_codes == dictionary.index(pop)) if len(dictionary) > 1 else in_window
-        else:
-            sel = np.zeros_like(in_window)
-        counts = np.bincount(np.searchsorted(run_idx, spike_run[sel]), minlength=n)[:n]
-        hit = trial & (counts >= min_spikes)
-        n_trials = np.bincount(codes[trial], minlength=n_groups)
-        keep = n_trials > 0
-        out["population"].append(np.full(int(keep.sum()), pop, dtype=object))
-        for b in by:
-            out[b].append(label_cols[b][keep])
-        out["n_trials"].append(n_trials[keep])
-        out["n_with_spike"].append(np.bincount(codes[hit], minlength=n_groups)[keep])
-    columns = {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
-    frame = pd.DataFrame(columns)
-    frame["n_trials"] = frame["n_trials"].astype(np.int64)
-    frame["n_with_spike"] = frame["n_with_spike"].astype(np.int64)
-    frame["n_without_spike"] = frame["n_trials"] - frame["n_with_spike"]
-    frame["fraction"] = frame["n_with_spike"] / frame["n_trials"]
-    return frame.infer_objects()
 
 
 class PopulationView:

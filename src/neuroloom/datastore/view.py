@@ -10,6 +10,10 @@
 - ``name``, ``tags`` or any other key: analysis results with that name, tags
   or parameter (recordings have none of these, so such a view holds results only).
 
+Every table a view returns spells run parameters ``st_<name>`` (``view.runs``,
+``view.spikes()``, analysis outputs), the same spelling ``filter``, ``by=`` and
+the plots take (see :mod:`neuroloom.analysis` and ``docs/columns.md``).
+
 A list means "any of"; ``key__gt=5`` (also ``ge``, ``lt``, ``le``, ``ne``,
 ``in``) compares. Views chain (``view.filter(...)``) and nothing is read until
 a table is asked for. Names that the study does not know are errors, not
@@ -20,6 +24,7 @@ first when runs finished since), results from the catalog.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,12 +36,21 @@ import pyarrow.compute as pc
 
 from neuroloom._io.atomic import write_json
 from neuroloom._io.names import FRESH as FRESH  # re-exported
-from neuroloom.datastore.conditions import Condition, parse
+from neuroloom.analysis.tables import (
+    PARAM_PREFIX,
+    as_list,
+    check_window,
+    expand_sizes,
+    neurons_frame,
+    param_column,
+)
+from neuroloom.datastore.conditions import Condition, for_tuple_value, parse
 from neuroloom.datastore.consolidate import (
     catalog_stat,
     fingerprint,
     is_fresh,
     load_parquet,
+    quarantined_runs,
     read_manifest,
     read_parts,
     tables_dir,
@@ -88,7 +102,13 @@ def runs_table(study: Study, manifest: dict[str, Any]) -> pa.Table:
         return pa.table({"run": pa.array([], pa.int64())})
     cols = ["run", "status", *("p:" + n for n in manifest["params"])]
     table = load_parquet(tables_dir(study.path) / manifest["runs"], cols)
-    return table.filter(pc.equal(table.column("status"), "done")).drop_columns(["status"])
+    usable = pc.equal(table.column("status"), "done")
+    damaged = quarantined_runs(manifest)
+    if damaged:  # unreadable recordings: out of every view (reported once by the consolidation)
+        usable = pc.and_(
+            usable, pc.invert(pc.is_in(table.column("run"), pa.array(list(damaged), pa.int64())))
+        )
+    return table.filter(usable).drop_columns(["status"])
 
 
 def column_values(study: Study, table: pa.Table, name: str) -> Any:
@@ -114,6 +134,11 @@ def runs_frame(study: Study, manifest: dict[str, Any], table: pa.Table | None = 
     }
     frame = pd.DataFrame(data, index=pd.Index(table.column("run").to_numpy(), name="run"))
     return frame.infer_objects()
+
+
+def param_frame(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` with its parameter columns named as in every table: ``st_<name>``."""
+    return runs.rename(columns={c: param_column(str(c)) for c in runs.columns})
 
 
 def resolve_param(study: Study, name: str, where: str) -> str:
@@ -163,7 +188,10 @@ class View:
             cond = parse(key, value)
             if cond.key.startswith("st_"):
                 pname = resolve_param(self.study, cond.key[3:], f"filter({key}=...)")
-                added.append(("run", Condition(pname, cond.op, cond.value)))
+                cond = Condition(pname, cond.op, cond.value)
+                if isinstance(self.study.params.values()[pname], tuple):
+                    cond = for_tuple_value(cond)
+                added.append(("run", cond))
             elif cond.key == "population":
                 manifest = manifest or fresh_manifest(self.study)
                 known = known_populations(self.study, manifest)
@@ -223,8 +251,8 @@ class View:
 
     @property
     def runs(self) -> pd.DataFrame:
-        """The view's finished runs: index ``run``, ``name`` and the explored parameters."""
-        frame = self._runs().copy()
+        """The view's finished runs: index ``run``, ``name`` and the explored parameters as ``st_<name>``."""
+        frame = param_frame(self._runs())
         frame.insert(0, "name", [run_name(i) for i in frame.index])
         return frame
 
@@ -357,7 +385,7 @@ class View:
             pos = np.searchsorted(wanted, table.column("run").to_numpy())
             defaults = self.study.params.values()
             for name in pcols:
-                label = f"st_{name}" if name in SPIKE_COLUMNS else name
+                label = param_column(name)
                 if "p:" + name in selection.column_names:
                     values = column_values(self.study, selection, name)
                     col = np.asarray(values, dtype=object if isinstance(values, list) else None)[pos]
@@ -373,8 +401,8 @@ class View:
     ) -> Any:
         """Every spike of the view: ``run, population, node_id, time`` (ms) + run parameters.
 
-        ``params=True`` adds the explored parameters as columns (a list chooses
-        them); ``format="arrow"`` returns a ``pyarrow.Table``, ``"dask"`` a lazy
+        ``params=True`` adds the explored parameters as ``st_<name>`` columns (a
+        list chooses them); ``format="arrow"`` returns a ``pyarrow.Table``, ``"dask"`` a lazy
         dask DataFrame read from the Parquet parts (for selections larger than memory).
         """
         if format == "dask":
@@ -401,7 +429,7 @@ class View:
             frame = frame[frame["population"].astype(str).isin(pops)]
         pcols = self._param_columns(manifest, params)
         if pcols:
-            lookup = runs[[c for c in pcols if c in runs.columns]]
+            lookup = param_frame(runs[[c for c in pcols if c in runs.columns]])
             frame = frame.merge(lookup, left_on="run", right_index=True, how="left")
         return frame
 
@@ -438,7 +466,7 @@ class View:
                     f"{', '.join(sorted(known - {''})) or 'none'}"
                 )
             frame = frame[frame["variable"].isin(wanted)]
-        joined: pd.DataFrame = frame.join(runs, on="run").reset_index(drop=True)
+        joined: pd.DataFrame = frame.join(param_frame(runs), on="run").reset_index(drop=True)
         return joined
 
     def signals(self, population: str, variable: str, node_ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -503,28 +531,104 @@ class View:
         return PopulationView(view, name)
 
     # ------------------------------------------------------------ analysis
+    def _by(self, by: str | Sequence[str] | None) -> tuple[list[str], list[str]]:
+        """``by=`` split into run parameter names (from ``st_`` keys) and the ``by`` columns to pass on."""
+        params: list[str] = []
+        columns: list[str] = []
+        for key in as_list(by):
+            if key.startswith(PARAM_PREFIX):
+                name = resolve_param(self.study, key[len(PARAM_PREFIX) :], "by=")
+                params.append(name)
+                columns.append(param_column(name))
+                continue
+            if key != "population" and key in self.study.params.values():
+                raise QueryError(
+                    f"by={key!r}: run parameters are spelled {PARAM_PREFIX}<name> in by=, in every table "
+                    f"and in the plots; write by={param_column(key)!r} (docs/columns.md)"
+                )
+            columns.append(key)
+        return list(dict.fromkeys(params)), list(dict.fromkeys(columns))
+
+    def _recorded_pairs(self, manifest: dict[str, Any], run_ids: np.ndarray) -> pd.DataFrame:
+        """``run, population, size`` of every population whose spikes each run recorded (size may be NA)."""
+        rec = read_parts(
+            self.study.path, manifest, "recorded", ["run", "kind", "population", "n"]
+        ).to_pandas()
+        rec = rec[rec["run"].isin(run_ids)]
+        pops = self._populations(manifest)
+        pairs = rec.loc[(rec["kind"] == "spikes") & rec["population"].isin(pops), ["run", "population"]]
+        sizes = rec.loc[rec["kind"] == "size", ["run", "population", "n"]].rename(columns={"n": "size"})
+        pairs = pairs.drop_duplicates().merge(sizes, on=["run", "population"], how="left")
+        from neuroloom.datastore.population import network_nodes
+
+        network = {name: len(pop) for name, pop in network_nodes(self.study.path).items()}
+        from_network = pd.to_numeric(pairs["population"].map(network), errors="coerce")
+        pairs["size"] = pd.to_numeric(pairs["size"], errors="coerce").fillna(from_network)
+        out: pd.DataFrame = pairs.reset_index(drop=True)
+        return out
+
+    def _neurons(
+        self, manifest: dict[str, Any], run_ids: np.ndarray, spikes: pd.DataFrame, neurons: Any
+    ) -> Any:
+        """The per-run neuron universe: each run's recorded populations, at their recorded sizes.
+
+        Sizes come from ``run.record_spikes(..., size=)`` (the simulators pass
+        them), else from the study's network; a population of unknown size
+        counts the neurons that spike somewhere in the view. ``neurons=`` from
+        the caller replaces the sizes (a per-run table as given; a mapping or a
+        global table for each run that recorded that population), and must not
+        name a population the view did not record.
+        """
+        pairs = self._recorded_pairs(manifest, run_ids)
+        if neurons is None:
+            known = pairs[pairs["size"].notna()].astype({"size": np.int64})
+            frames = [expand_sizes(known, "size")] if len(known) else []
+            unknown = pairs.loc[pairs["size"].isna(), ["run", "population"]]
+            if len(unknown):
+                seen = spikes[["population", "node_id"]].astype({"population": str}).drop_duplicates()
+                frames.append(unknown.merge(seen, on="population", how="inner"))
+            if not frames:
+                return pd.DataFrame({"run": [], "population": [], "node_id": []})
+            return pd.concat(frames, ignore_index=True)
+        given = neurons_frame(neurons, None, [])
+        recorded = set(pairs["population"])
+        extra = sorted(set(given["population"]) - recorded)
+        if extra:
+            raise QueryError(
+                f"neurons= names population(s) {extra} that {self} did not record (recorded: "
+                f"{sorted(recorded) or 'none'}); they would count as silent. Name the recorded populations"
+            )
+        if "run" in given.columns:
+            return neurons
+        return pairs[["run", "population"]].merge(given, on="population", how="inner")
+
     def analyse(
         self, fn: Callable[..., Any], *args: Any, by: str | Sequence[str] | None = None, **kwargs: Any
     ) -> Any:
-        """``fn(spikes, *args, by=..., runs=<the view's runs>, **kwargs)`` on the view's spikes.
+        """``fn(spikes, *args, by=..., runs=<the view's runs>, neurons=<per run>, **kwargs)`` on the view.
 
-        ``by`` names run parameters (``"stim"`` or ``"st_stim"``); silent runs
-        of the view count (they are passed as ``runs=``).
+        ``by`` names run parameters as ``"st_stim"`` (the columns of the
+        result are spelled so too) or ``"population"``. Silent runs count
+        (passed as ``runs=``), and every run is measured against its own
+        populations: those it recorded, at the size it recorded (see
+        :meth:`_neurons`), so rates divide by each run's own number of neurons.
         """
         manifest = fresh_manifest(self.study)
         runs = self._runs(manifest)
-        by_cols = [
-            resolve_param(self.study, b[3:] if b.startswith("st_") else b, "by=")
-            for b in ([by] if isinstance(by, str) else list(by or []))
-        ]
-        table = self.spike_table(params=by_cols, manifest=manifest)
+        params, by_cols = self._by(by)
+        table = self.spike_table(params=params, manifest=manifest)
         self._require_spikes(table, getattr(fn, "__name__", "analysis"))
         spikes = table.to_pandas()
         spikes["population"] = spikes["population"].astype("category")
-        universe = runs[by_cols].reset_index()
+        accepted = inspect.signature(fn).parameters
         if by_cols:
             kwargs["by"] = by_cols
-        return fn(spikes, *args, runs=universe, **kwargs)
+        if "runs" in accepted:
+            kwargs["runs"] = param_frame(runs[params]).reset_index()
+        if "neurons" in accepted and getattr(fn, "__name__", "") != "pairwise_correlation":
+            run_ids = runs.index.to_numpy()  # (pairwise_correlation samples its neurons= itself)
+            kwargs["neurons"] = self._neurons(manifest, run_ids, spikes, kwargs.get("neurons"))
+        return fn(spikes, *args, **kwargs)
 
     def mean_rates(self, t_start: float, t_stop: float, **kwargs: Any) -> pd.DataFrame:
         """:func:`neuroloom.analysis.mean_rates` on the view (silent runs included)."""
@@ -557,43 +661,67 @@ class View:
     ) -> pd.DataFrame:
         """How many runs have a spike in ``[t_start, t_stop)`` ms, per population and ``by`` group.
 
-        Same table as :func:`neuroloom.analysis.trials_with_spike` (``n_trials``,
-        ``n_with_spike``, ``n_without_spike``, ``fraction``), computed straight
-        from the consolidated columns with numpy (a few ms for 18,000 runs).
-        Runs that recorded the population without spiking count as trials.
+        The definition of :func:`neuroloom.analysis.trials_with_spike` on the
+        view (a trial of a population is a run of the view that recorded it,
+        with or without spikes; the table is made by the same
+        :func:`~neuroloom.analysis.spikes.tally_trials`), with the counting
+        done on the consolidated Arrow columns: a few ms for 18,000 runs.
         """
-        from neuroloom.datastore.population import count_runs_with_spike
+        from neuroloom.analysis.spikes import tally_trials
 
+        start, stop = check_window(t_start, t_stop)
         manifest = fresh_manifest(self.study)
-        by_cols = [
-            resolve_param(self.study, b[3:] if b.startswith("st_") else b, "by=")
-            for b in ([by] if isinstance(by, str) else list(by or []))
-        ]
-        selection = self._selection(manifest)
-        defaults = self.study.params.values()
-        by_values = {
-            b: column_values(self.study, selection, b)
-            if "p:" + b in selection.column_names
-            else [defaults[b]] * selection.num_rows
-            for b in by_cols
-        }
-        runs = selection.column("run").to_numpy()
-        table = self.spike_table(("run", "population", "time"), params=False, manifest=manifest)
-        recorded = read_parts(self.study.path, manifest, "recorded", ["run", "kind", "population"])
-        out = count_runs_with_spike(
-            table,
-            recorded,
-            runs,
-            by_values,
-            self._populations(manifest),
-            by_cols,
-            float(t_start),
-            float(t_stop),
-            int(min_spikes),
-        )
-        if out.empty:
+        params, by_cols = self._by(by)
+        runs = self._runs(manifest)
+        run_ids = runs.index.to_numpy(dtype=np.int64)
+        pair_keys, names = self._spike_trials(manifest, run_ids)
+        if not len(pair_keys):
             raise EmptyDataError(self._empty_reason("trials_with_spike"))
-        return out
+        table = self.spike_table(("run", "population", "time"), params=False, manifest=manifest)
+        times = table.column("time").to_numpy()
+        codes = arrow_population_codes(table, names)
+        inside = (times >= start) & (times < stop) & (codes >= 0)
+        keys = table.column("run").to_numpy()[inside] * len(names) + codes[inside]
+        pos = np.minimum(np.searchsorted(pair_keys, keys), len(pair_keys) - 1)
+        counts = np.bincount(pos[pair_keys[pos] == keys], minlength=len(pair_keys))
+        pair_runs = pair_keys // len(names)
+        data: dict[str, Any] = {"population": names[pair_keys % len(names)]}
+        at = np.searchsorted(run_ids, pair_runs)
+        for name in params:
+            data[param_column(name)] = np.asarray(runs[name].to_numpy())[at]
+        data["count"] = counts
+        return tally_trials(pd.DataFrame(data), by_cols, min_spikes)
+
+    def _spike_trials(self, manifest: dict[str, Any], run_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted keys ``run * len(names) + population index`` of every (run, population) that
+        recorded spikes in the view, and the sorted population ``names``."""
+        rec = read_parts(self.study.path, manifest, "recorded", ["run", "kind", "population"])
+        pops = self._populations(manifest)
+        mask = pc.and_(pc.equal(rec.column("kind"), "spikes"), pc.is_in(rec.column("run"), pa.array(run_ids)))
+        mask = pc.and_(mask, pc.is_in(rec.column("population"), pa.array(pops, pa.string())))
+        rec = rec.filter(mask)
+        pair_pops = rec.column("population").to_numpy(zero_copy_only=False).astype(object)
+        names = np.asarray(sorted(set(pops)), dtype=object)
+        index = np.searchsorted(names, pair_pops) if len(names) else np.zeros(0, np.int64)
+        keys = rec.column("run").to_numpy().astype(np.int64) * max(len(names), 1) + index
+        return np.unique(keys), names
+
+
+def arrow_population_codes(table: pa.Table, names: np.ndarray) -> np.ndarray:
+    """Index of every row's population in the sorted array ``names`` (-1 when absent)."""
+    col = table.column("population")
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if isinstance(arr, pa.DictionaryArray):
+        indices = arr.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        labels = np.asarray(arr.dictionary.to_pylist(), dtype=object)
+    else:
+        indices, uniques = pd.factorize(np.asarray(arr.to_pylist(), dtype=object))
+        labels = np.asarray(uniques, dtype=object)
+    where = np.searchsorted(names, labels) if len(names) else np.zeros(len(labels), np.int64)
+    safe = np.minimum(where, max(len(names) - 1, 0))
+    known = (where < len(names)) & (names[safe] == labels) if len(names) else np.zeros(len(labels), bool)
+    mapping = np.where(known, where, -1).astype(np.int64)
+    return mapping[indices] if len(indices) else np.zeros(0, np.int64)
 
 
 def _hashable(value: Any) -> Any:

@@ -29,7 +29,7 @@ def to_neo(view: View, *, t_stop: float | None = None, signals: bool = True) -> 
     neo = require("neo")
     pq = require("quantities")
     spikes = view_spikes(view)
-    runs = view.runs
+    runs = view.runs.rename(columns=lambda c: str(c).removeprefix("st_"))  # annotation keys: bare names
     stop = float(t_stop) if t_stop is not None else float(spikes["time"].max()) if len(spikes) else 0.0
     block = neo.Block(name=view.study.path.name, description=repr(view))
     segments = {}

@@ -31,7 +31,7 @@ def to_nwb(
     pynwb = require("pynwb")
     path = Path(path)
     spikes = view_spikes(view)
-    runs = view.runs
+    runs = view.runs.rename(columns=lambda c: str(c).removeprefix("st_"))  # columns param_<name>
     params = [c for c in runs.columns if c != "name"]
     nwb = pynwb.NWBFile(
         session_description=description or f"neuroloom study {view.study.path.name}: {view!r}",

@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 from neuroloom.network import partition, rules
-from neuroloom.network.builder import ConnectionMap, Edge, EdgeList, Network, NodePool
-from neuroloom.network.properties import Node
+from neuroloom.network.builder import Edge, EdgeList, Network
+from neuroloom.network.connections import ConnectionMap
+from neuroloom.network.nodes import Node, NodePool
 from neuroloom.network.rules import (
     AllToAll,
     ArrayRule,

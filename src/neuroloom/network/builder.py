@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,45 +24,56 @@ import numpy as np
 import pandas as pd
 
 from neuroloom.errors import NetworkBuildError
-from neuroloom.network.properties import CallbackRule, Node, PropertyRule, as_dtypes
-from neuroloom.network.rules import AllToAll, ArrayRule, ConnectionRule
+from neuroloom.network.callbacks import CallbackRule, list_rule
+from neuroloom.network.connections import ConnectionMap
+from neuroloom.network.generate import BuiltEdges, EdgeJob, generate_edge_files
+from neuroloom.network.nodes import (
+    POSITION_NAMES,
+    Node,
+    NodePool,
+    NodeSet,
+    is_per_node,
+    node_table,
+    per_node_array,
+)
+from neuroloom.network.rules import AllToAll, ConnectionRule
+from neuroloom.network.save import built_edges, save_edges, save_network, save_nodes
+from neuroloom.sonata.nodes import match
 
 FIRST_NODE_TYPE = 100
 FIRST_EDGE_TYPE = 100
 
 
-class NodePool(Sequence[Node]):
-    """Nodes of one network selected by property filters (bmtk's ``NodePool``)."""
+class IdGenerator:
+    """bmtk's type-id numbering: from 100 up, skipping ids the user gave explicitly."""
 
-    def __init__(self, network: Network, ids: np.ndarray, filters: Mapping[str, Any] | None = None) -> None:
-        self.network = network
-        self.node_ids = np.asarray(ids, dtype=np.int64)
-        self.filters = dict(filters or {})
+    def __init__(self, first: int) -> None:
+        self._next = first
+        self._taken: set[int] = set()
 
-    def __len__(self) -> int:
-        return int(self.node_ids.size)
+    def take(self, value: Any, what: str) -> int:
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise NetworkBuildError(f"{what} {value!r} must be one integer")
+        if int(value) in self._taken:
+            raise NetworkBuildError(f"{what} {value} already exists; give each call its own id")
+        self._taken.add(int(value))
+        return int(value)
 
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [Node(self.network.node_table, n, self.network.name) for n in self.node_ids[i].tolist()]
-        return Node(self.network.node_table, int(self.node_ids[i]), self.network.name)
+    def next(self) -> int:
+        while self._next in self._taken:
+            self._next += 1
+        self._taken.add(self._next)
+        return self._next
 
-    def __iter__(self) -> Iterator[Node]:
-        table = self.network.node_table
-        return (Node(table, n, self.network.name) for n in self.node_ids.tolist())
 
-    def to_frame(self) -> pd.DataFrame:
-        """The selected nodes' properties, indexed by node id."""
-        return self.network.node_table.iloc[self.node_ids].rename_axis("node_id")
-
-    @property
-    def filter_str(self) -> str:
-        if not self.filters:
-            return "*"
-        return "&".join(f"{k}=={v!r}" for k, v in self.filters.items())
-
-    def __repr__(self) -> str:
-        return f"NodePool({self.network.name!r}, {self.filter_str}, {len(self)} nodes)"
+def _seed_from_global_state() -> int:
+    """A seed derived from numpy's global random state without drawing (bmtk's stream stays intact)."""
+    _, keys, pos, *_ = np.random.get_state()
+    return int(
+        np.random.SeedSequence([int(pos), *np.asarray(keys[:8], dtype=np.uint64).tolist()]).generate_state(1)[
+            0
+        ]
+    )
 
 
 class Edge(Mapping[str, Any]):
@@ -114,80 +125,6 @@ class EdgeList(Sequence[Edge]):
         return f"EdgeList({len(self)} edges)"
 
 
-class ConnectionMap:
-    """One ``add_edges`` call: source/target selections, a rule, edge-type properties."""
-
-    def __init__(
-        self,
-        source: NodePool,
-        target: NodePool,
-        rule: ConnectionRule,
-        edge_type_id: int,
-        edge_type_properties: dict[str, Any],
-    ) -> None:
-        self.source = source
-        self.target = target
-        self.rule = rule
-        self.edge_type_id = edge_type_id
-        self.edge_type_properties = edge_type_properties
-        self.property_rules: list[PropertyRule] = []
-
-    def add_properties(
-        self,
-        names: str | Sequence[str],
-        rule: Callable[..., Any] | Any,
-        rule_params: Mapping[str, Any] | None = None,
-        dtypes: Any = None,
-        vectorized: bool = False,
-    ) -> None:
-        """Give each edge its own value of ``names``.
-
-        Parameters
-        ----------
-        names
-            One property name or several (then ``rule`` returns one value per name).
-        rule
-            A constant, a bmtk-style ``rule(source_node, target_node, **rule_params)``
-            called per edge, or (``vectorized=True``) ``rule(sources, targets,
-            **rule_params)`` called on arrays with one row per edge (add an ``rng``
-            parameter to get the block's reproducible generator).
-        dtypes
-            One dtype or one per name (default float64).
-        """
-        name_list = [names] if isinstance(names, str) else list(names)
-        taken = {n for r in self.property_rules for n in r.names}
-        if taken & set(name_list):
-            raise NetworkBuildError(f"add_properties: {sorted(taken & set(name_list))} already added")
-        self.property_rules.append(
-            PropertyRule(name_list, rule, dict(rule_params or {}), as_dtypes(name_list, dtypes), vectorized)
-        )
-
-    @property
-    def property_names(self) -> list[str]:
-        return [n for r in self.property_rules for n in r.names]
-
-    @property
-    def source_network_name(self) -> str:
-        return self.source.network.name
-
-    @property
-    def target_network_name(self) -> str:
-        return self.target.network.name
-
-    @property
-    def may_repeat(self) -> bool:
-        """Whether the rule can give several synapses per pair (then ``nsyns`` is written)."""
-        return isinstance(self.rule, (CallbackRule, ArrayRule)) or (
-            isinstance(self.rule, AllToAll) and self.rule.n_synapses > 1
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"ConnectionMap({self.source_network_name}:{self.source.filter_str} -> "
-            f"{self.target_network_name}:{self.target.filter_str}, {self.rule!r})"
-        )
-
-
 class Network:
     """A network of node populations and edge rules, written as SONATA.
 
@@ -197,8 +134,9 @@ class Network:
         Network (and node population) name.
     seed
         Seed of every random draw of built-in and vectorised rules; ``None``
-        takes one from numpy's global random state (so ``np.random.seed(...)``
-        in a bmtk script still makes it reproducible).
+        derives one from numpy's global random state without drawing from it
+        (so ``np.random.seed(...)`` in a bmtk script still makes it reproducible
+        and the script's later draws are the ones bmtk makes).
     chunk_edges
         Edges held in memory before they are written out (memory bound).
     work_dir
@@ -209,6 +147,15 @@ class Network:
         Threads generating blocks of edges (default: up to 2). Used only when
         every rule is built in or draws from the ``rng`` it is given, so the
         network is the same for any number of threads.
+    callback_workers
+        Processes running bmtk-style callbacks (connection rules given as
+        functions, per-edge ``add_properties`` functions). ``1`` (default): one
+        process, calls in bmtk's order with numpy's global random state, so a
+        script seeded with ``np.random.seed`` builds bmtk's network. ``k > 1``:
+        targets are split into fixed blocks run by ``k`` forked processes, numpy's
+        and :mod:`random`'s global generators seeded per block from ``(seed, map,
+        block)``: the same network for every ``k > 1``, not bmtk's random stream
+        (see :mod:`neuroloom.network.callbacks`).
     """
 
     def __init__(
@@ -218,20 +165,24 @@ class Network:
         chunk_edges: int = 4_000_000,
         work_dir: str | Path | None = None,
         threads: int | None = None,
+        callback_workers: int = 1,
         **network_props: Any,
     ) -> None:
         if not name or any(c in name for c in "/ \\"):
             raise NetworkBuildError(f"network name {name!r} must be non-empty without '/', '\\' or spaces")
         self._name = name
         self.network_props = network_props
-        self.seed = int(np.random.randint(0, 2**31 - 1)) if seed is None else int(seed)
+        self.seed = _seed_from_global_state() if seed is None else int(seed)
         self.chunk_edges = int(chunk_edges)
-        self._groups: list[pd.DataFrame] = []
-        self._type_rows: list[dict[str, Any]] = []
+        self.callback_workers = max(int(callback_workers), 1)
+        self._sets: list[NodeSet] = []
         self._table: pd.DataFrame | None = None
+        self._objects: list[Node] | None = None
         self._n = 0
+        self._node_type_ids = IdGenerator(FIRST_NODE_TYPE)
+        self._edge_type_ids = IdGenerator(FIRST_EDGE_TYPE)
         self._connection_maps: list[ConnectionMap] = []
-        self._built: dict[str, Any] | None = None
+        self._built: BuiltEdges | None = None
         self._work: Path | None = None
         self.work_dir = Path(work_dir) if work_dir is not None else None
         self.threads = int(threads) if threads is not None else min(2, os.cpu_count() or 1)
@@ -247,7 +198,8 @@ class Network:
 
     @property
     def nedges(self) -> int:
-        return int(sum(self._built["counts"].values())) if self._built else 0
+        """Synapses built (bmtk counts a row with ``nsyns = k`` as k)."""
+        return int(sum(self._built.synapses.values())) if self._built else 0
 
     @property
     def nodes_built(self) -> bool:
@@ -257,73 +209,166 @@ class Network:
     def edges_built(self) -> bool:
         return self._built is not None
 
-    def add_nodes(self, N: int = 1, **properties: Any) -> NodePool:  # noqa: N803 (bmtk's name)
-        """Add ``N`` nodes. Scalars are shared (one node type); arrays/lists give one value per node.
+    @property
+    def node_sets(self) -> list[NodeSet]:
+        """One :class:`NodeSet` per ``add_nodes`` call, in order."""
+        return list(self._sets)
 
-        ``positions`` given as ``(N, 3)`` becomes ``x``, ``y``, ``z``.
+    def add_nodes(self, N: int = 1, **properties: Any) -> NodePool:  # noqa: N803 (bmtk's name)
+        """Add ``N`` nodes (bmtk's rules).
+
+        A list, array, range or generator of ``N`` values gives one value per node
+        (HDF5 group); anything else (str, number, tuple, dict) is shared by the
+        call's nodes and written in the node types table. ``node_type_id`` may be
+        given (one int); otherwise types are numbered from 100 as bmtk does.
         """
         n = int(N)
         if n <= 0:
             raise NetworkBuildError(f"add_nodes: N must be positive, got {N}")
-        type_id = FIRST_NODE_TYPE + len(self._type_rows)
-        cols: dict[str, Any] = {"node_type_id": np.full(n, type_id, dtype=np.int64)}
-        type_row: dict[str, Any] = {"node_type_id": type_id}
+        params: dict[str, np.ndarray] = {}
+        type_props: dict[str, Any] = {}
         for key, value in properties.items():
-            if key in ("node_id", "node_type_id"):
-                raise NetworkBuildError(f"add_nodes: {key!r} is assigned by the network")
-            if isinstance(value, str) or np.ndim(value) == 0:
-                cols[key] = value
-                type_row[key] = value
-                continue
-            arr = np.asarray(value)
-            if arr.shape[0] != n:
-                raise NetworkBuildError(f"add_nodes: property {key!r} has {arr.shape[0]} values for N={n}")
-            if arr.ndim == 2 and arr.shape[1] == 3 and key in ("positions", "position"):
-                cols["x"], cols["y"], cols["z"] = (arr[:, i].astype(np.float64) for i in range(3))
-            elif arr.ndim != 1:
+            if key == "node_id":
                 raise NetworkBuildError(
-                    f"add_nodes: property {key!r} has shape {arr.shape}; SONATA node "
-                    "properties are 1-D (positions (N, 3) is split into x, y, z)"
+                    "add_nodes: node ids are assigned by the network (0, 1, ... in order)"
                 )
+            if is_per_node(value):
+                if key == "node_type_id":
+                    raise NetworkBuildError(
+                        'add_nodes: there can be only one "node_type_id" per add_nodes call'
+                    )
+                params[key] = per_node_array(key, value, n)
             else:
-                cols[key] = arr
-        frame = pd.DataFrame(cols, index=pd.RangeIndex(self._n, self._n + n))
-        self._groups.append(frame)
-        self._type_rows.append(type_row)
+                type_props[key] = value
+        if "node_type_id" in type_props:
+            type_id = self._node_type_ids.take(type_props.pop("node_type_id"), "add_nodes: node_type_id")
+        else:
+            type_id = self._node_type_ids.next()
+        for key, arr in params.items():
+            if arr.ndim > 1 and key not in POSITION_NAMES and arr.ndim != 2:
+                raise NetworkBuildError(
+                    f"add_nodes: property {key!r} has shape {arr.shape}; use 1 or 2 dimensions"
+                )
+        self._sets.append(NodeSet(self._n, n, type_id, params, type_props))
         self._n += n
         self._table = None
+        self._objects = None
         return NodePool(self, np.arange(self._n - n, self._n))
+
+    def import_nodes(
+        self, nodes_file_name: str | Path, node_types_file_name: str | Path, population: str | None = None
+    ) -> None:
+        """Add the nodes of a SONATA nodes file (bmtk's ``import_nodes``), keeping their ids and type ids.
+
+        Values of the HDF5 group become per-node properties, the types table's
+        columns shared ones; node ids must be ``0..N-1`` and this network empty.
+        """
+        from neuroloom.sonata.nodes import open_nodes
+
+        if self._n:
+            raise NetworkBuildError(f"import_nodes: network {self._name!r} already has nodes; import first")
+        storage = open_nodes(nodes_file_name, node_types_file_name)
+        if population is None and len(storage) != 1:
+            raise NetworkBuildError(
+                f"import_nodes: {nodes_file_name} holds {list(storage)}; pass population=..."
+            )
+        pop = storage[population or next(iter(storage))]
+        try:
+            types = pop.types if pop.types is not None else pd.DataFrame()
+            names = [n for n in pop.property_names if n != "node_type_id" and n not in types.columns]
+            frame = pop.get(None, ["node_type_id", *names])
+        finally:
+            pop.close()
+        type_ids = frame["node_type_id"].to_numpy().astype(np.int64)
+        starts = np.flatnonzero(np.diff(type_ids, prepend=type_ids[:1] - 1) != 0)
+        seen: set[int] = set()
+        for a, z in zip(starts, [*starts[1:], type_ids.size]):
+            type_id = int(type_ids[a])
+            if type_id not in seen:
+                self._node_type_ids.take(type_id, "import_nodes: node_type_id")
+                seen.add(type_id)
+            shared: dict[str, Any] = {
+                str(k): (v.item() if isinstance(v, np.generic) else v)
+                for k, v in (types.loc[type_id].items() if type_id in types.index else [])
+                if not (isinstance(v, float) and v != v)
+            }
+            params = {
+                n: per_node_array(n, frame[n].iloc[a:z].astype(object).tolist(), int(z - a), "import_nodes")
+                if isinstance(frame[n].dtype, pd.CategoricalDtype) or frame[n].dtype.kind == "O"
+                else frame[n].to_numpy()[a:z]
+                for n in names
+            }
+            self._sets.append(NodeSet(self._n, int(z - a), type_id, params, shared))
+            self._n += int(z - a)
+        self._table = None
+        self._objects = None
 
     @property
     def node_table(self) -> pd.DataFrame:
-        """All nodes' properties (row = node id)."""
+        """All nodes' properties (row = node id), for vectorised rules."""
         if self._table is None:
-            if not self._groups:
-                return pd.DataFrame(index=pd.RangeIndex(0))
-            self._table = pd.concat(self._groups, ignore_index=True, sort=False)
+            self._table = node_table(self._sets)
         return self._table
+
+    def node_objects(self) -> list[Node]:
+        """Every node as a bmtk-style :class:`Node` (index = node id), made once."""
+        if self._objects is None:
+            self._objects = [node for s in self._sets for node in s.node_objects(self._name)]
+        return self._objects
 
     @property
     def node_types(self) -> pd.DataFrame:
-        return pd.DataFrame(self._type_rows)
+        rows = [{"node_type_id": s.node_type_id, **s.type_props} for s in self._sets]
+        return pd.DataFrame(rows)
+
+    def _set_mask(self, s: NodeSet, key: str, wanted: Any) -> np.ndarray | bool:
+        if key == "node_id":
+            return np.isin(s.ids, np.atleast_1d(wanted))
+        if key == "node_type_id":
+            value: Any = s.node_type_id
+        elif key in s.type_props:
+            value = s.type_props[key]
+        elif key in s.params:
+            column = s.params[key]
+            if callable(wanted):
+                return np.fromiter((bool(wanted(v)) for v in column), dtype=bool, count=s.n)
+            if column.ndim > 1:
+                return np.array([np.array_equal(v, wanted) for v in column], dtype=bool)
+            return np.asarray(match(column, wanted), dtype=bool)
+        else:
+            return False
+        if callable(wanted):
+            return bool(wanted(value))
+        if isinstance(wanted, (list, np.ndarray)):
+            return value in list(wanted)
+        return bool(np.all(value == wanted)) if isinstance(value, (tuple, list)) else bool(value == wanted)
 
     def nodes(self, **properties: Any) -> NodePool:
-        """Nodes whose properties equal the given values (a list value means any of)."""
-        from neuroloom.sonata.nodes import match
+        """Nodes whose properties equal the given values (bmtk's filters).
 
-        table = self.node_table
-        mask = np.ones(self._n, dtype=bool)
-        for key, wanted in properties.items():
-            if key == "node_id":
-                mask &= np.isin(np.arange(self._n), np.atleast_1d(wanted))
-                continue
-            if key not in table.columns:
-                mask[:] = False
-                continue
-            column = table[key]
-            present = column.notna().to_numpy()
-            mask &= present & match(column.to_numpy(), wanted)
-        return NodePool(self, np.flatnonzero(mask), properties)
+        A list value means any of; a function is called on the value. A node
+        without the property never matches. A name that is no property of any
+        node is an error (a typo would otherwise select nothing).
+        """
+        known = {"node_id", "node_type_id"}
+        for s in self._sets:
+            known.update(s.params, s.type_props)
+        unknown = sorted(set(properties) - known)
+        if unknown:
+            raise NetworkBuildError(
+                f"{self._name}.nodes(): no node has the property {unknown} (properties: {sorted(known)})"
+            )
+        parts = []
+        for s in self._sets:
+            mask: np.ndarray | bool = True
+            for key, wanted in properties.items():
+                mask = mask & self._set_mask(s, key, wanted)
+            if isinstance(mask, (bool, np.bool_)):
+                parts.append(s.ids if mask else s.ids[:0])
+            else:
+                parts.append(s.ids[mask])
+        ids = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return NodePool(self, ids, properties)
 
     def _pool(self, selection: Any, role: str) -> NodePool:
         if selection is None:
@@ -361,20 +406,29 @@ class Network:
         trg = self._pool(target, "target")
         if src.network is not self and trg.network is not self:
             raise NetworkBuildError("add_edges: the source or the target must be nodes of this network")
+        props = dict(edge_type_properties)
+        if props.get("is_gap_junction", False) and src.network is not trg.network:
+            raise NetworkBuildError("add_edges: gap junctions must join two nodes of one network")
+        if "nsyns" in props:  # bmtk: nsyns=k is connection_rule=k
+            connection_rule = props.pop("nsyns")
+        if "edge_type_id" in props:
+            type_id = self._edge_type_ids.take(props.pop("edge_type_id"), "add_edges: edge_type_id")
+        else:
+            type_id = self._edge_type_ids.next()
         rule: ConnectionRule
         if isinstance(connection_rule, ConnectionRule):
             rule = connection_rule
-        elif isinstance(connection_rule, (int, np.integer)):
+        elif isinstance(connection_rule, (int, np.integer)) and not isinstance(connection_rule, bool):
             rule = AllToAll(int(connection_rule))
         elif callable(connection_rule):
             rule = CallbackRule(connection_rule, connection_params, iterator)
+        elif isinstance(connection_rule, (list, np.ndarray)):
+            rule = CallbackRule(list_rule(connection_rule, src, trg, iterator), None, iterator)
         else:
             raise NetworkBuildError(
                 f"add_edges: connection_rule {connection_rule!r} is not an int, a rule or a function"
             )
-        cm = ConnectionMap(
-            src, trg, rule, FIRST_EDGE_TYPE + len(self._connection_maps), dict(edge_type_properties)
-        )
+        cm = ConnectionMap(src, trg, rule, type_id, props)
         self._connection_maps.append(cm)
         self._built = None
         return cm
@@ -391,15 +445,15 @@ class Network:
         iterator: str = "one_to_one",
         **edge_type_properties: Any,
     ) -> ConnectionMap:
-        """Add gap junctions: edges marked ``is_gap_junction`` with a resistance (or conductance)."""
+        """Add gap junctions (bmtk's): ``is_gap_junction=True`` and ``syn_weight`` = 1 / resistance.
+
+        Both ends must be nodes of this network.
+        """
         props = dict(edge_type_properties)
+        props["syn_weight"] = 1.0 / resistance if conductance is None else conductance
         props["is_gap_junction"] = True
-        if conductance is not None:
-            props["gap_junction_conductance"] = conductance
-        else:
-            props["gap_junction_resistance"] = resistance
-        props.setdefault("distance_range", list(distance_range))
-        props.setdefault("target_sections", list(target_sections))
+        props["distance_range"] = list(distance_range)
+        props["target_sections"] = list(target_sections)
         return self.add_edges(source, target, connection_rule, None, iterator, **props)
 
     def get_connections(self) -> list[ConnectionMap]:
@@ -409,15 +463,32 @@ class Network:
         """Generate every edge, streaming them into indexed SONATA files in a work folder."""
         if self._built is not None and not force:
             return
-        from neuroloom.network.generate import generate_edge_files
-
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
         parent = Path(work_dir) if work_dir is not None else self.work_dir
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)
         self._work = Path(tempfile.mkdtemp(prefix=f".neuroloom-build-{self._name}-", dir=parent))
-        self._built = generate_edge_files(self, self._work, progress=progress)
+        jobs = [
+            EdgeJob(
+                cm,
+                k,
+                cm.source.network.node_table,
+                cm.target.network.node_table,
+                cm.source.network.node_objects,
+                cm.target.network.node_objects,
+            )
+            for k, cm in enumerate(self._connection_maps)
+        ]
+        self._built = generate_edge_files(
+            jobs,
+            self._work,
+            seed=self.seed,
+            chunk_edges=self.chunk_edges,
+            threads=self.threads,
+            callback_workers=self.callback_workers,
+            progress=progress,
+        )
 
     def __del__(self) -> None:
         work = getattr(self, "_work", None)
@@ -432,12 +503,28 @@ class Network:
         compression: str | None = None,
         config: bool = True,
     ) -> None:
-        """Write nodes, edges, types tables and ``circuit_config.json`` into ``output_dir``."""
-        from neuroloom.network.save import save_network
+        """Write nodes, edges, types tables and ``circuit_config.json`` into ``output_dir``.
 
-        save_network(
-            self, Path(output_dir), force_overwrite=force_overwrite, compression=compression, config=config
+        Every file is written under a temporary name and renamed into place, nodes
+        and types first, edges and the config last: a failed save leaves no file
+        that looks complete.
+        """
+        out = Path(output_dir)
+        if self._built is None:  # on the output's file system: the edge files are linked, not copied
+            self.build(work_dir=out if out.is_dir() else out.resolve().parent)
+        assert self._built is not None
+        moved = save_network(
+            self._name,
+            self._sets,
+            self._built,
+            Path(output_dir),
+            force_overwrite=force_overwrite,
+            compression=compression,
+            config=config,
         )
+        if moved and self._work is not None:  # the saved files are the built ones: drop the work folder
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
 
     def save_nodes(
         self,
@@ -448,10 +535,14 @@ class Network:
         compression: str | None = None,
     ) -> None:
         """Write ``<name>_nodes.h5`` and ``<name>_node_types.csv``."""
-        from neuroloom.network.save import save_nodes
-
         save_nodes(
-            self, Path(output_dir), nodes_file_name, node_types_file_name, force_overwrite, compression
+            self._name,
+            self._sets,
+            Path(output_dir),
+            nodes_file_name,
+            node_types_file_name,
+            force_overwrite,
+            compression,
         )
 
     def save_edges(
@@ -467,21 +558,20 @@ class Network:
         compression: str | None = None,
     ) -> None:
         """Write the edges of this network (optionally only one source/target network pair)."""
-        from neuroloom.network.save import save_edges
-
         if force_build or self._built is None:
             self.build()
+        assert self._built is not None
         save_edges(
-            self,
+            self._built,
             Path(output_dir),
             edges_file_name,
             edge_types_file_name,
             src_network,
             trg_network,
-            name,
             force_overwrite,
             compression,
         )
+        del name
 
     def edges(
         self,
@@ -496,13 +586,27 @@ class Network:
         Iterating gives dict-like :class:`Edge` objects as in bmtk;
         ``.to_frame()`` gives them all as one DataFrame (the fast way).
         """
-        from neuroloom.network.save import built_edges
-
         if self._built is None:
             self.build()
+        assert self._built is not None
         return EdgeList(
-            built_edges(self, target_nodes, source_nodes, target_network, source_network, properties)
+            built_edges(
+                self._built,
+                _ids(target_nodes),
+                _ids(source_nodes),
+                target_network,
+                source_network,
+                properties,
+            )
         )
 
     def __repr__(self) -> str:
         return f"Network({self._name!r}, {self._n} nodes, {len(self._connection_maps)} connection maps)"
+
+
+def _ids(selection: Any) -> np.ndarray | None:
+    if selection is None:
+        return None
+    if isinstance(selection, NodePool):
+        return selection.node_ids
+    return np.atleast_1d(np.asarray(selection, dtype=np.int64))

@@ -7,44 +7,15 @@ source and one target :class:`Node` per call (slow, for compatibility).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from neuroloom.errors import NetworkBuildError
-from neuroloom.network.rules import Block, ConnectionRule, NodeArrays, Pairs, wants_rng
-
-
-class Node(Mapping[str, Any]):
-    """A dict-like view of one node, as bmtk passes to per-pair rules."""
-
-    def __init__(self, table: pd.DataFrame, node_id: int, network: str = "") -> None:
-        self._table = table
-        self.node_id = int(node_id)
-        self.network = network
-
-    def __getitem__(self, name: str) -> Any:
-        if name == "node_id":
-            return self.node_id
-        if name in ("positions", "position") and "x" in self._table.columns:
-            row = self._table.iloc[self.node_id]
-            return np.array([row["x"], row["y"], row["z"]], dtype=np.float64)
-        if name not in self._table.columns:
-            raise KeyError(name)
-        value = self._table[name].iat[self.node_id]
-        return value.item() if isinstance(value, np.generic) else value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(["node_id", *self._table.columns])
-
-    def __len__(self) -> int:
-        return len(self._table.columns) + 1
-
-    def __repr__(self) -> str:
-        return f"Node({self.node_id}, {dict(self)})"
+from neuroloom.network.nodes import Node
+from neuroloom.network.rules import NodeArrays, wants_rng
 
 
 @dataclass
@@ -57,14 +28,21 @@ class PropertyRule:
     dtypes: list[np.dtype]
     vectorized: bool
 
+    @property
+    def needs_nodes(self) -> bool:
+        """Whether the rule is called per edge with bmtk-style :class:`Node` objects."""
+        return callable(self.rule) and not self.vectorized
+
     def evaluate(
         self,
         src: NodeArrays,
         trg: NodeArrays,
         rng: np.random.Generator,
-        src_table: pd.DataFrame,
-        trg_table: pd.DataFrame,
+        src_nodes: Sequence[Node],
+        trg_nodes: Sequence[Node],
+        where: str = "add_properties",
     ) -> dict[str, np.ndarray]:
+        """Values of ``names`` for the edges ``src.ids[i] -> trg.ids[i]``."""
         n = src.ids.size
         if not callable(self.rule):  # a constant
             return {name: np.full(n, self.rule, dtype=dt) for name, dt in zip(self.names, self.dtypes)}
@@ -75,95 +53,77 @@ class PropertyRule:
             out = self.rule(src, trg, **kwargs)
             values = list(out) if len(self.names) > 1 else [out]
         else:
-            rows = [
-                self.rule(Node(src_table, s), Node(trg_table, t), **self.rule_params)
-                for s, t in zip(src.ids.tolist(), trg.ids.tolist())
-            ]
-            values = (
-                [np.asarray([r[i] for r in rows]) for i in range(len(self.names))]
-                if len(self.names) > 1
-                else [np.asarray(rows)]
-            )
+            values = self._per_edge(src.ids, trg.ids, src_nodes, trg_nodes, where)
         result: dict[str, np.ndarray] = {}
         for name, dt, val in zip(self.names, self.dtypes, values):
-            arr = np.asarray(val)
-            if arr.ndim == 0:
-                arr = np.full(n, arr.item())
-            if arr.shape != (n,):
-                raise NetworkBuildError(
-                    f"property rule for {name!r} returned shape {arr.shape}, expected ({n},)"
+            try:
+                arr = np.asarray(val)
+                if arr.ndim == 0:
+                    arr = np.full(n, arr.item())
+                if arr.shape != (n,):
+                    raise NetworkBuildError(
+                        f"{where}: property rule for {name!r} returned shape {arr.shape}, expected ({n},)"
+                    )
+                result[name] = (
+                    arr.astype(str).astype(object) if dt.kind == "O" else arr.astype(dt, copy=False)
                 )
-            result[name] = arr.astype(dt, copy=False)
+            except (TypeError, ValueError) as exc:
+                if isinstance(exc, NetworkBuildError):
+                    raise
+                raise NetworkBuildError(
+                    f"{where}: property rule for {name!r} returned values that are not {dt} ({exc})"
+                ) from None
         return result
 
+    def _per_edge(
+        self,
+        s_ids: np.ndarray,
+        t_ids: np.ndarray,
+        src_nodes: Sequence[Node],
+        trg_nodes: Sequence[Node],
+        where: str,
+    ) -> list[Any]:
+        """bmtk's per-edge calls, one per edge in the given order."""
+        rule, params = self.rule, self.rule_params
+        if params:
+            rows = [
+                rule(src_nodes[s], trg_nodes[t], **params) for s, t in zip(s_ids.tolist(), t_ids.tolist())
+            ]
+        else:
+            rows = [rule(src_nodes[s], trg_nodes[t]) for s, t in zip(s_ids.tolist(), t_ids.tolist())]
+        if len(self.names) == 1:
+            return [rows]
+        k = len(self.names)
+        for i, r in enumerate(rows):
+            if not isinstance(r, (tuple, list, np.ndarray)) or len(r) != k:
+                raise NetworkBuildError(
+                    f"{where}: property rule for {self.names} returned {r!r} for source node "
+                    f"{int(s_ids[i])} -> target node {int(t_ids[i])}; expected {k} values"
+                )
+        return [[r[i] for r in rows] for i in range(k)]
 
-def as_dtypes(names: Sequence[str], dtypes: Any) -> list[np.dtype]:
+
+def as_dtypes(names: Sequence[str], dtypes: Any) -> list[np.dtype[Any]]:
+    """One numeric dtype per name (``None``: float64; a dict maps names to dtypes, as bmtk allows)."""
     if dtypes is None:
         return [np.dtype(np.float64)] * len(names)
-    seq = list(dtypes) if isinstance(dtypes, (list, tuple)) else [dtypes] * len(names)
+    if isinstance(dtypes, dict):
+        seq = [dtypes.get(n, np.float64) for n in names]
+    else:
+        seq = list(dtypes) if isinstance(dtypes, (list, tuple)) else [dtypes] * len(names)
     if len(seq) != len(names):
         raise NetworkBuildError(f"add_properties: {len(names)} names but {len(seq)} dtypes")
     out = []
-    for d in seq:
+    for name, d in zip(names, seq):
         dt = np.dtype(d)
         if dt.kind == "b":
             dt = np.dtype(np.int8)
-        if dt.kind not in "iuf":
-            raise NetworkBuildError(f"add_properties: dtype {d!r} not supported (use ints or floats)")
+        if dt.kind in "OUS":
+            dt = np.dtype(object)  # per-edge strings
+        elif dt.kind not in "iuf":
+            raise NetworkBuildError(
+                f"add_properties: dtype {d!r} of {name!r} is not supported for per-edge values "
+                "(use ints, floats or str)"
+            )
         out.append(dt)
     return out
-
-
-class CallbackRule(ConnectionRule):
-    """A bmtk connection rule called per pair / per target / per source (slow, compatible).
-
-    ``one_to_one``: ``fn(source, target, **params) -> n``; ``all_to_one``:
-    ``fn(sources, target, **params) -> [n per source]``; ``one_to_all``:
-    ``fn(source, targets, **params) -> [n per target]``. Evaluated once for the
-    whole selection (with numpy's global random state, as in bmtk).
-    """
-
-    def __init__(self, fn: Callable[..., Any], params: Mapping[str, Any] | None, iterator: str) -> None:
-        if iterator not in ("one_to_one", "all_to_one", "one_to_all"):
-            raise NetworkBuildError(
-                f"iterator must be one_to_one, all_to_one or one_to_all, not {iterator!r}"
-            )
-        self.fn = fn
-        self.params = dict(params or {})
-        self.iterator = iterator
-
-    def prepare(self, sources: NodeArrays, targets: NodeArrays, state: dict[str, Any]) -> None:
-        s_table, t_table = sources._table, targets._table
-        s_nodes = [Node(s_table, i) for i in sources.ids.tolist()]
-        t_nodes = [Node(t_table, i) for i in targets.ids.tolist()]
-        n_s, n_t = len(s_nodes), len(t_nodes)
-        counts = np.zeros((n_t, n_s), dtype=np.int64)
-        if self.iterator == "one_to_one":
-            for j, s in enumerate(s_nodes):
-                for i, t in enumerate(t_nodes):
-                    counts[i, j] = self.fn(s, t, **self.params) or 0
-        elif self.iterator == "all_to_one":
-            for i, t in enumerate(t_nodes):
-                row = self.fn(s_nodes, t, **self.params)
-                counts[i] = (
-                    np.asarray([0 if v is None else v for v in row], dtype=np.int64) if row is not None else 0
-                )
-        else:
-            for j, s in enumerate(s_nodes):
-                col = self.fn(s, t_nodes, **self.params)
-                counts[:, j] = (
-                    np.asarray([0 if v is None else v for v in col], dtype=np.int64) if col is not None else 0
-                )
-        ti, sj = np.nonzero(counts > 0)
-        state["trg"] = targets.ids[ti]
-        state["src"] = sources.ids[sj]
-        state["n"] = counts[ti, sj]
-
-    def generate(self, block: Block) -> Pairs:
-        trg = block.state["trg"]
-        if block.target_ids.size == 0:
-            z = np.zeros(0, np.int64)
-            return z, z, None
-        a, b = np.searchsorted(trg, [block.target_ids[0], block.target_ids[-1] + 1])
-        keep = np.isin(trg[a:b], block.target_ids)
-        return block.state["src"][a:b][keep], trg[a:b][keep], block.state["n"][a:b][keep]

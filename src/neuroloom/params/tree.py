@@ -7,6 +7,7 @@ read-only view a job sees as ``run.params``. Both give attribute access
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -158,6 +159,35 @@ class Namespace(Mapping[str, Any]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Namespace, (dict(self._values), self._groups, self._prefix))
+
+
+def check_derive_callback(name: str, fn: Any, params: Mapping[str, Any]) -> None:
+    """Refuse a ``derive`` callback that cannot be called as ``fn(params)`` (see ``ParamTree.derive``)."""
+    if not callable(fn):
+        raise ParameterError(f"derive({name!r}, fn): fn must be callable, got {type(fn).__name__}")
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return  # a builtin or C callable: nothing to check
+    positional = [
+        p
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    required_kw = [p for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values())
+    leaves = {n.rsplit(".", 1)[-1] for n in params} | {n.replace(".", "_") for n in params}
+    names = [p.name for p in positional + required_kw]
+    by_name = len(names) == 1 and names[0] in leaves and names[0] not in {"p", "params"}
+    if (len(positional) == 1 and not required_kw and not by_name) or (variadic and not names):
+        return
+    args = ", ".join(names) or "()"
+    body = " ... ".join(f"p.{n}" for n in names) or "p.<name>"
+    raise ParameterError(
+        f"derive({name!r}, fn): fn takes ({args}), but derive calls fn(params) with ONE argument, the "
+        f"run's parameter namespace (study.find is the call that passes parameters by name). Write "
+        f"lambda p: <expression of {body}>, e.g. lambda p: p.{names[0] if names else 'x'} * 2"
+    )
 
 
 @dataclass
@@ -350,10 +380,17 @@ class ParamTree:
 
     def derive(self, name: str, fn: Callable[[Namespace], Any], *, unit: str = "", comment: str = "") -> None:
         """Declare a derived parameter: ``fn(params)`` computed for each run before the
-        job runs, visible as ``run.params.<name>`` and stored with the run's results."""
+        job runs, visible as ``run.params.<name>`` and stored with the run's results.
+
+        ``fn`` takes ONE argument, the run's parameters (``lambda p: p.x * p.y``).
+        A callback written like a ``study.find`` filter, taking parameters by
+        name (``lambda x, y: x * y``), is refused here, with the rewrite in the
+        message, rather than failing in every run.
+        """
         check_name(name)
         if name in self._params:
             raise ParameterError(f"derived parameter {name!r}: a parameter already has this name")
+        check_derive_callback(name, fn, self._params)
         self._derived[name] = (fn, unit, comment)
 
     # ------------------------------------------------------------- reading

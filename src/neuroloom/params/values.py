@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,31 @@ def coerce(name: str, default: Any, value: Any) -> Any:
             f"({type(value).__name__}) is not one"
         )
 
+    if isinstance(default, (np.ndarray, np.generic)):
+        return _coerce_numpy(default, value, refuse)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(default, tuple):
+        if isinstance(value, (tuple, list)):
+            return check_value(name, tuple(value))
+        raise refuse("tuple")
+    if isinstance(default, list):
+        if isinstance(value, (tuple, list)):
+            return check_value(name, list(value))
+        raise refuse("list")
+    if isinstance(default, dict):
+        if isinstance(value, dict):
+            return check_value(name, value)
+        raise refuse("dict")
+    if isinstance(default, _SCALARS):
+        return _coerce_scalar(default, value, refuse)
+    return check_value(name, value)
+
+
+def _coerce_numpy(
+    default: np.ndarray[Any, Any] | np.generic, value: Any, refuse: Callable[[str], ExplorationError]
+) -> Any:
+    """``value`` as a numpy array or scalar like ``default`` (part of :func:`coerce`)."""
     if isinstance(default, np.ndarray):
         try:
             array = np.asarray(value)
@@ -124,15 +150,16 @@ def coerce(name: str, default: Any, value: Any) -> Any:
         if array.dtype.kind not in "biufcSU":
             raise refuse("numpy array")
         return array
-    if isinstance(default, np.generic):
-        if isinstance(value, (str, bytes)) != (default.dtype.kind in "SU"):
-            raise refuse(f"numpy {default.dtype}")
-        try:
-            return default.dtype.type(value)
-        except (TypeError, ValueError):
-            raise refuse(f"numpy {default.dtype}") from None
-    if isinstance(value, np.generic):
-        value = value.item()
+    if isinstance(value, (str, bytes)) != (default.dtype.kind in "SU"):
+        raise refuse(f"numpy {default.dtype}")
+    try:
+        return default.dtype.type(value)
+    except (TypeError, ValueError):
+        raise refuse(f"numpy {default.dtype}") from None
+
+
+def _coerce_scalar(default: Any, value: Any, refuse: Callable[[str], ExplorationError]) -> Any:
+    """``value`` as a Python scalar of the type of ``default`` (part of :func:`coerce`)."""
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
@@ -151,23 +178,9 @@ def coerce(name: str, default: Any, value: Any) -> Any:
         if isinstance(value, (int, float, complex)) and not isinstance(value, bool):
             return complex(value)
         raise refuse("complex")
-    if isinstance(default, str):
-        if isinstance(value, str):
-            return value
-        raise refuse("str")
-    if isinstance(default, tuple):
-        if isinstance(value, (tuple, list)):
-            return check_value(name, tuple(value))
-        raise refuse("tuple")
-    if isinstance(default, list):
-        if isinstance(value, (tuple, list)):
-            return check_value(name, list(value))
-        raise refuse("list")
-    if isinstance(default, dict):
-        if isinstance(value, dict):
-            return check_value(name, value)
-        raise refuse("dict")
-    return check_value(name, value)
+    if isinstance(value, str):
+        return value
+    raise refuse("str")
 
 
 # ----------------------------------------------------------------- JSON form

@@ -1,4 +1,11 @@
-"""Figure and axes creation without pyplot's global state (safe in workers and servers)."""
+"""Figure and axes creation: pyplot figures by default, detached Agg figures on request.
+
+New figures are made with ``matplotlib.pyplot.figure`` so that ``plt.show()``
+shows them outside Jupyter too (and ``plt.close(fig)`` frees one).
+``use_pyplot(False)`` switches to figures with their own Agg canvas, unknown
+to pyplot: nothing global is kept, which suits workers and servers that only
+save figures (``fig.savefig``).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,24 @@ from matplotlib.figure import Figure, SubFigure
 
 from neuroloom.errors import AnalysisInputError
 
+_PYPLOT = {"enabled": True}
+
+
+def use_pyplot(enabled: bool = True) -> None:
+    """Make new figures with pyplot (``True``, the default: ``plt.show()`` works) or detached."""
+    _PYPLOT["enabled"] = bool(enabled)
+
 
 def figure_and_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> tuple[Figure, Axes]:
-    """Return ``(figure, axes)``: those of ``ax`` when given, else a new Agg figure with one axes."""
+    """Return ``(figure, axes)``: those of ``ax`` when given, else a new figure with one axes."""
     if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
-        FigureCanvasAgg(fig)
+        if _PYPLOT["enabled"]:
+            import matplotlib.pyplot as plt
+
+            fig = plt.figure(figsize=figsize, layout="constrained")
+        else:
+            fig = Figure(figsize=figsize, layout="constrained")
+            FigureCanvasAgg(fig)
         return fig, fig.add_subplot()
     if not isinstance(ax, Axes):
         raise AnalysisInputError(f"ax= must be a matplotlib Axes, got {type(ax).__name__}")

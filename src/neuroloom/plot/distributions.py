@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from neuroloom.analysis.tables import as_list
-from neuroloom.errors import AnalysisInputError, EmptyDataError
+from neuroloom.analysis.tables import as_list, resolve_column
+from neuroloom.errors import EmptyDataError
 from neuroloom.plot._figure import figure_and_axes, group_label
 
 __all__ = ["distribution"]
@@ -30,10 +30,11 @@ def distribution(
     All groups share the same bin edges so they can be compared; NaN values
     (e.g. the CV of a train with too few spikes) are left out.
     """
-    by_cols = [c for c in as_list(by) if c in table.columns] if by == "population" else as_list(by)
-    missing = [c for c in [column, *by_cols] if c not in table.columns]
-    if missing:
-        raise AnalysisInputError(f"column(s) {missing} not in the table; it has {list(table.columns)}")
+    if by == "population":
+        by_cols = [c for c in as_list(by) if c in table.columns]
+    else:
+        by_cols = [resolve_column(table.columns, c, what="result") for c in as_list(by)]
+    column = resolve_column(table.columns, column, what="result", where="column=")
     values = table[column].to_numpy(dtype=np.float64)
     finite = np.isfinite(values)
     if not finite.any():

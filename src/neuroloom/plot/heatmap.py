@@ -7,7 +7,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from neuroloom.errors import AnalysisInputError, EmptyDataError
+from neuroloom.analysis.tables import resolve_column
+from neuroloom.errors import EmptyDataError
 from neuroloom.plot._figure import figure_and_axes
 
 __all__ = ["heatmap"]
@@ -27,14 +28,17 @@ def heatmap(
     """Colour map of ``value`` aggregated (``agg``) over every (``x``, ``y``) parameter pair.
 
     ``table`` is any long table with the two parameter columns, e.g.
-    ``mean_rates(..., per="run", by=["st_rate", "st_weight"])``. Each explored
+    ``mean_rates(view, ..., per="run", by=["st_rate", "st_weight"])``; ``x``
+    and ``y`` are spelled as in ``by=`` (``st_rate`` also finds
+    ``st_input.rate``). Each explored
     value gets one cell (evenly spaced, labelled with its value); missing
     combinations stay blank. Cells are annotated with their value when the
     grid is small (at most 100 cells) unless ``annotate`` says otherwise.
     """
-    missing = [c for c in (x, y, value) if c not in table.columns]
-    if missing:
-        raise AnalysisInputError(f"column(s) {missing} not in the table; it has {list(table.columns)}")
+    x, y, value = (
+        resolve_column(table.columns, c, what="result", where=w)
+        for c, w in zip((x, y, value), ("x=", "y=", "value="))
+    )
     if len(table) == 0:
         raise EmptyDataError("the table is empty: nothing to draw")
     grid = table.pivot_table(index=y, columns=x, values=value, aggfunc=agg, observed=True, dropna=False)  # type: ignore[arg-type]

@@ -126,32 +126,50 @@ def manylines(
         mode = "lines" if n_traces * n_samples <= max_points and not _is_dask(matrix) else "density"
     fig, axes = figure_and_axes(ax, figsize=(9.0, 4.0))
     if mode == "lines":
-        dense = np.asarray(matrix.compute() if _is_dask(matrix) else matrix, dtype=np.float64)
-        segments = np.empty((n_traces, n_samples, 2))
-        segments[:, :, 0] = vector
-        segments[:, :, 1] = dense
-        shade = alpha if alpha is not None else float(np.clip(20.0 / n_traces, 0.02, 1.0))
-        axes.add_collection(LineCollection(cast(Any, segments), colors=color, linewidths=0.5, alpha=shade))
-        axes.autoscale_view()
+        _draw_lines(axes, matrix, vector, color, alpha)
     elif mode == "density":
         span = value_range if value_range is not None else _value_range(matrix)
-        counts, edges = trace_density(matrix, value_bins, span)
-        step = vector[1] - vector[0] if n_samples > 1 else 1.0
-        extent = (vector[0] - step / 2, vector[-1] + step / 2, edges[0], edges[-1])
-        image = np.where(counts > 0, counts, np.nan)
-        shown = axes.imshow(image, origin="lower", aspect="auto", extent=extent, cmap="Greys", norm=LogNorm())
-        fig.colorbar(shown, ax=axes, label="traces per pixel")
+        _draw_density(fig, axes, matrix, vector, value_bins, span)
     else:
         raise AnalysisInputError(f"mode= must be 'auto', 'lines' or 'density', got {mode!r}")
     if mean_std:
-        stats = trace_mean_std(matrix, times=vector)
-        mean, std = stats["mean"].to_numpy(), stats["std"].to_numpy()
-        axes.fill_between(
-            vector, mean - std, mean + std, color="tab:orange", alpha=0.3, linewidth=0, label="± std"
-        )
-        axes.plot(vector, mean, color="black", linewidth=1.2, label="mean")
-        axes.legend(loc="upper right", fontsize="small")
+        _draw_mean_std(axes, matrix, vector)
     axes.set_xlabel("time (ms)")
     axes.set_ylabel(unit)
     axes.set_title(f"{n_traces} traces")
     return fig
+
+
+def _draw_lines(axes: Axes, matrix: Any, vector: np.ndarray, color: str, alpha: float | None) -> None:
+    """Every trace as one ``LineCollection`` (alpha falls with the number of traces by default)."""
+    n_traces, n_samples = matrix.shape
+    dense = np.asarray(matrix.compute() if _is_dask(matrix) else matrix, dtype=np.float64)
+    segments = np.empty((n_traces, n_samples, 2))
+    segments[:, :, 0] = vector
+    segments[:, :, 1] = dense
+    shade = alpha if alpha is not None else float(np.clip(20.0 / n_traces, 0.02, 1.0))
+    axes.add_collection(LineCollection(cast(Any, segments), colors=color, linewidths=0.5, alpha=shade))
+    axes.autoscale_view()
+
+
+def _draw_density(
+    fig: Figure, axes: Axes, matrix: Any, vector: np.ndarray, value_bins: int, span: tuple[float, float]
+) -> None:
+    """The 2-D histogram of every sample as an image with a log colour scale."""
+    counts, edges = trace_density(matrix, value_bins, span)
+    step = vector[1] - vector[0] if matrix.shape[1] > 1 else 1.0
+    extent = (vector[0] - step / 2, vector[-1] + step / 2, edges[0], edges[-1])
+    image = np.where(counts > 0, counts, np.nan)
+    shown = axes.imshow(image, origin="lower", aspect="auto", extent=extent, cmap="Greys", norm=LogNorm())
+    fig.colorbar(shown, ax=axes, label="traces per pixel")
+
+
+def _draw_mean_std(axes: Axes, matrix: Any, vector: np.ndarray) -> None:
+    """The mean across traces and a ± 1 std band."""
+    stats = trace_mean_std(matrix, times=vector)
+    mean, std = stats["mean"].to_numpy(), stats["std"].to_numpy()
+    axes.fill_between(
+        vector, mean - std, mean + std, color="tab:orange", alpha=0.3, linewidth=0, label="± std"
+    )
+    axes.plot(vector, mean, color="black", linewidth=1.2, label="mean")
+    axes.legend(loc="upper right", fontsize="small")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,27 +57,25 @@ def _settings(study: Any) -> dict[str, Any]:
         info = study["pipeline"]
     except (ItemNotFoundError, KeyError):
         return {}
-    from neuroloom.studyfile.spec import parse_spec
+    from neuroloom.studyfile.spec import parse_spec, resolve_config
 
-    spec = parse_spec(info["config"], info["file"])
-    defaults = study.params.values()
-
-    def value(v: Any) -> Any:
-        return defaults.get(v[1:]) if isinstance(v, str) and v.startswith("$") else v
-
-    virtual = {p.name for p in spec.network.populations if p.virtual}
-    sizes = {k: int(v) for k, v in info.get("sizes", {}).items() if k not in virtual}
-    if spec.network.circuit is not None:
+    file = Path(study.path) / info["file"]  # relative to the study (absolute in older studies)
+    spec = parse_spec(resolve_config(info["config"], study.params.values(), file), file, check_files=False)
+    populations = spec.network.populations if spec.network is not None else ()
+    virtual = {p.name for p in populations if p.virtual} | set(info.get("virtual", []))
+    circuit = spec.network.circuit if spec.network is not None else None
+    if "virtual" not in info and circuit is not None and circuit.is_file():  # recorded before "virtual"
         from neuroloom.sim.point import load_point_network
 
-        sizes = {p.name: p.size for p in load_point_network(spec.network.circuit).neurons}
+        virtual |= {p.name for p in load_point_network(circuit).virtual}
+    sizes = {k: int(v) for k, v in info.get("sizes", {}).items() if k not in virtual}
     return {
         "sizes": sizes,
-        "duration": float(value(spec.simulation.duration)),
-        "t_start": float(value(spec.analysis.t_start)),
-        "t_stop": None if spec.analysis.t_stop is None else float(value(spec.analysis.t_stop)),
-        "bin_size": float(value(spec.analysis.bin_size)),
-        "fano_window": float(value(spec.analysis.fano_window)),
+        "duration": float(spec.simulation.duration),
+        "t_start": float(spec.analysis.t_start),
+        "t_stop": None if spec.analysis.t_stop is None else float(spec.analysis.t_stop),
+        "bin_size": float(spec.analysis.bin_size),
+        "fano_window": float(spec.analysis.fano_window),
         "report_runs": spec.report.get("runs"),
         "populations": spec.report.get("populations"),
     }
@@ -152,15 +151,26 @@ def build_report(
     settings = _settings(study)
     explored = list(study.catalog.param_names())
     params = _numeric_params(table, explored)
-    counts = table["status"].value_counts().to_dict()
-    sections: list[str] = []
     figures: list[str] = []
+    sections = _runs_sections(table, explored)
+    spikes = _spikes(study)
+    if spikes is not None:
+        sections += _spike_sections(
+            study, table, spikes, settings, params, explored, folder, figures, runs, echo
+        )
+    else:
+        sections += _result_sections(study, table, params, folder, figures)
+    return _write_page(study, folder, sections)
 
-    sections.append(
+
+def _runs_sections(table: pd.DataFrame, explored: list[str]) -> list[str]:
+    """The "Runs" section: counts by status and the errors of failed runs."""
+    counts = table["status"].value_counts().to_dict()
+    sections = [
         "<h2>Runs</h2><p>"
         + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("done", "failed", "pending"))
         + f" (of {len(table)}); explored: {html.escape(', '.join(explored) or 'nothing')}</p>"
-    )
+    ]
     failed = table[table["status"] == "failed"]
     if len(failed):
         rows = "".join(
@@ -170,15 +180,11 @@ def build_report(
             for _, r in failed.iterrows()
         )
         sections.append(f"<h3>Failed runs</h3><ul>{rows}</ul>")
+    return sections
 
-    spikes = _spikes(study)
-    if spikes is not None:
-        sections += _spike_sections(
-            study, table, spikes, settings, params, explored, folder, figures, runs, echo
-        )
-    else:
-        sections += _result_sections(study, table, params, folder, figures)
 
+def _write_page(study: Any, folder: Path, sections: list[str]) -> Path:
+    """Write ``report.html`` holding ``sections`` (last, after the figures); return its path."""
     body = "\n".join(sections)
     title = f"neuroloom report: {study.path.name}"
     page = (
@@ -216,20 +222,15 @@ def _spike_sections(
     n_runs: int,
     echo: Callable[[str], Any] | None,
 ) -> list[str]:
-    sections: list[str] = []
-    sizes = settings.get("sizes") or None
-    t_stop_all = settings.get("duration") or float(np.ceil(spikes["time"].max() + 1e-9))
-    t_start = float(settings.get("t_start", 0.0))
-    t_stop = float(settings.get("t_stop") or t_stop_all)
-    bin_size = float(settings.get("bin_size") or max((t_stop_all) / 100.0, 0.1))
+    window = _Window.of(settings, spikes)
     done = table[table["status"] == "done"]
     stats = run_statistics(
         spikes,
-        t_start,
-        t_stop,
+        window.t_start,
+        window.t_stop,
         runs=done.index.tolist(),
-        sizes=sizes,
-        fano_window=float(settings.get("fano_window") or 50.0),
+        sizes=window.sizes,
+        fano_window=window.fano_window,
     )
     if settings.get("populations"):
         stats = stats[stats["population"].isin(settings["populations"])]
@@ -238,20 +239,7 @@ def _spike_sections(
     axes = [labels[p] for p in params]
     stats = stats.join(done[explored].rename(columns=labels), on="run")
     write_bytes(folder / "statistics.csv", stats.to_csv(index=False).encode())
-    populations = sorted(stats["population"].unique())
-    if axes:
-        sections.append(
-            f"<h2>Phase diagrams</h2><p>Statistics in [{t_start:g}, {t_stop:g}) ms over "
-            f"{html.escape(' x '.join(axes[:2]))}; rate counts silent neurons"
-            f"{'' if sizes else ' (population sizes unknown: only neurons that spiked)'}; CV of inter-spike "
-            "intervals and Fano factor of spike counts in "
-            f"{float(settings.get('fano_window') or 50.0):g} ms windows (≈1 for Poisson firing).</p>"
-        )
-        for value in STATS:
-            name = f"phase_{value}.png"
-            phase_diagram(stats, value, axes[:2], populations, folder / name)
-            figures.append(name)
-            sections.append(f"<h3>{html.escape(value)}</h3><img src='{name}' alt='{value} phase diagram'>")
+    sections = _phase_sections(stats, axes, window, folder, figures)
     wide = stats.pivot_table(index="run", columns="population", values=list(STATS), observed=True)
     wide.columns = [f"{key[0]}_{key[1]}" for key in wide.columns.to_flat_index()]
     summary = done[explored].rename(columns=labels).join(wide)
@@ -260,6 +248,70 @@ def _spike_sections(
     sections.append("<h3>Across runs</h3>" + _table(by_population))
     chosen = settings.get("report_runs") or _corner_runs(table, params, n_runs)
     sections.append(f"<h2>Activity of {len(chosen)} runs</h2>")
+    sections += _activity_sections(done, spikes, chosen, explored, window, folder, figures)
+    if echo is not None:
+        echo(f"report: {len(figures)} figures")
+    return sections
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The analysis window and binning of the spike sections."""
+
+    t_start: float
+    t_stop: float
+    t_stop_all: float
+    bin_size: float
+    fano_window: float
+    sizes: dict[str, int] | None
+
+    @classmethod
+    def of(cls, settings: dict[str, Any], spikes: pd.DataFrame) -> _Window:
+        t_stop_all = settings.get("duration") or float(np.ceil(spikes["time"].max() + 1e-9))
+        return cls(
+            t_start=float(settings.get("t_start", 0.0)),
+            t_stop=float(settings.get("t_stop") or t_stop_all),
+            t_stop_all=t_stop_all,
+            bin_size=float(settings.get("bin_size") or max((t_stop_all) / 100.0, 0.1)),
+            fano_window=float(settings.get("fano_window") or 50.0),
+            sizes=settings.get("sizes") or None,
+        )
+
+
+def _phase_sections(
+    stats: pd.DataFrame, axes: list[str], window: _Window, folder: Path, figures: list[str]
+) -> list[str]:
+    """Phase diagrams of each statistic over the first two explored parameters (none without axes)."""
+    if not axes:
+        return []
+    populations = sorted(stats["population"].unique())
+    sections = [
+        f"<h2>Phase diagrams</h2><p>Statistics in [{window.t_start:g}, {window.t_stop:g}) ms over "
+        f"{html.escape(' x '.join(axes[:2]))}; rate counts silent neurons"
+        f"{'' if window.sizes else ' (population sizes unknown: only neurons that spiked)'}; CV of "
+        "inter-spike intervals and Fano factor of spike counts in "
+        f"{window.fano_window:g} ms windows (≈1 for Poisson firing).</p>"
+    ]
+    for value in STATS:
+        name = f"phase_{value}.png"
+        phase_diagram(stats, value, axes[:2], populations, folder / name)
+        figures.append(name)
+        sections.append(f"<h3>{html.escape(value)}</h3><img src='{name}' alt='{value} phase diagram'>")
+    return sections
+
+
+def _activity_sections(
+    done: pd.DataFrame,
+    spikes: pd.DataFrame,
+    chosen: Sequence[Any],
+    explored: list[str],
+    window: _Window,
+    folder: Path,
+    figures: list[str],
+) -> list[str]:
+    """A raster and a PSTH of each chosen run that is done."""
+    sections: list[str] = []
+    sizes = window.sizes
     for run in chosen:
         if run not in done.index:
             continue
@@ -274,16 +326,16 @@ def _spike_sections(
             part,
             f"{label}: first 100 neurons per population",
             folder / raster_name,
-            t_start=t_start,
-            t_stop=min(t_stop, t_start + 500.0),
+            t_start=window.t_start,
+            t_stop=min(window.t_stop, window.t_start + 500.0),
         )
         run_psth(
             part,
             f"{label}: population rate",
             folder / psth_name,
             t_start=0.0,
-            t_stop=t_stop_all,
-            bin_size=bin_size,
+            t_stop=window.t_stop_all,
+            bin_size=window.bin_size,
             sizes=sizes,
             run=int(run),
         )
@@ -292,8 +344,6 @@ def _spike_sections(
             f"<h3>{html.escape(label)}</h3><img src='{raster_name}' alt='raster'><br>"
             f"<img src='{psth_name}' alt='PSTH'>"
         )
-    if echo is not None:
-        echo(f"report: {len(figures)} figures")
     return sections
 
 

@@ -40,7 +40,8 @@ class EdgeFileWriter:
         Sizes of those populations (rows of ``node_id_to_ranges``).
     properties
         ``{name: dtype}`` of the per-edge properties (group ``"0"``). A list of
-        strings as dtype declares an ``@library`` enumeration with those values.
+        strings as dtype declares an ``@library`` enumeration with those values;
+        ``object`` a column of variable-length strings.
     compression
         ``None`` (default) or ``"gzip"`` (libsonata's wheel cannot read gzip).
     """
@@ -104,16 +105,21 @@ class EdgeFileWriter:
         """Create every column: from ``data`` (contiguous, final) or empty and resizable."""
         kw: dict[str, Any] = {"compression": self._compression} if self._compression else {}
         for name, (grp, dtype) in self._columns.items():
+            h5_dtype = STR_DTYPE if dtype.kind == "O" else dtype  # per-edge strings: variable length
             if data is not None and not kw:
-                ds = grp.create_dataset(name, data=data[name])
+                ds = grp.create_dataset(name, data=data[name], dtype=h5_dtype)
             elif data is not None:
                 values = data[name]
                 ds = grp.create_dataset(
-                    name, data=values, chunks=(max(1, min(values.shape[0], CHUNK_ROWS)),), **kw
+                    name,
+                    data=values,
+                    dtype=h5_dtype,
+                    chunks=(max(1, min(values.shape[0], CHUNK_ROWS)),),
+                    **kw,
                 )
             else:
                 ds = grp.create_dataset(
-                    name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(CHUNK_ROWS,), **kw
+                    name, shape=(0,), maxshape=(None,), dtype=h5_dtype, chunks=(CHUNK_ROWS,), **kw
                 )
             if name in self._node_populations:
                 ds.attrs["node_population"] = self._node_populations[name]

@@ -119,6 +119,43 @@ def write_index(
     which = "source_node_id" if direction == "source_to_target" else "target_node_id"
     ids_ds = dataset(group, which)
     n_edges = ids_ds.shape[0]
+    counts, is_sorted = _count_node_ids(group, ids_ds, n_nodes, scan_rows)
+    out = group.require_group("indices").require_group(direction)
+    for name in ("node_id_to_ranges", "range_to_edge_id"):
+        if name in out:
+            del out[name]
+    n2r = out.create_dataset("node_id_to_ranges", shape=(n_nodes, 2), dtype=np.uint64)
+    r2e = out.create_dataset(
+        "range_to_edge_id",
+        shape=(0, 2),
+        maxshape=(None, 2),
+        dtype=np.uint64,
+        chunks=(min(max(n_edges, 1), 1 << 18), 2),
+    )
+    cum = np.cumsum(counts)
+    n_ranges = 0
+    for lo, hi in itertools.pairwise(_node_blocks(cum, n_nodes, max_rows)):
+        if is_sorted:
+            e0 = int(cum[lo - 1]) if lo > 0 else 0
+            e1 = int(cum[hi - 1]) if hi > 0 else 0
+            with reading(ids_ds):
+                nodes = ids_ds[e0:e1].astype(np.int64)
+            edges = np.arange(e0, e1, dtype=np.int64)
+        else:
+            nodes, edges = _gather_block(ids_ds, lo, hi, scan_rows)
+        block_n2r, block_r2e = _block_ranges(nodes, edges, lo, hi)
+        n2r[lo:hi] = block_n2r + np.uint64(n_ranges)
+        if block_r2e.shape[0]:
+            r2e.resize((n_ranges + block_r2e.shape[0], 2))
+            r2e[n_ranges:] = block_r2e
+            n_ranges += block_r2e.shape[0]
+
+
+def _count_node_ids(
+    group: h5py.Group, ids_ds: h5py.Dataset, n_nodes: int, scan_rows: int
+) -> tuple[np.ndarray, bool]:
+    """Edges per node id (one scan of ``ids_ds``) and whether the ids are sorted."""
+    n_edges = ids_ds.shape[0]
     counts = np.zeros(n_nodes, dtype=np.int64)
     is_sorted = True
     last = -1
@@ -134,52 +171,33 @@ def write_index(
                 is_sorted = bool(chunk[0] >= last and np.all(chunk[1:] >= chunk[:-1]))
                 last = int(chunk[-1])
             counts += np.bincount(chunk, minlength=n_nodes)
-    out = group.require_group("indices").require_group(direction)
-    for name in ("node_id_to_ranges", "range_to_edge_id"):
-        if name in out:
-            del out[name]
-    n2r = out.create_dataset("node_id_to_ranges", shape=(n_nodes, 2), dtype=np.uint64)
-    r2e = out.create_dataset(
-        "range_to_edge_id",
-        shape=(0, 2),
-        maxshape=(None, 2),
-        dtype=np.uint64,
-        chunks=(min(max(n_edges, 1), 1 << 18), 2),
-    )
-    # node blocks of at most max_rows edges each
-    cum = np.cumsum(counts)
+    return counts, is_sorted
+
+
+def _node_blocks(cum: np.ndarray, n_nodes: int, max_rows: int) -> list[int]:
+    """Bounds of node blocks holding at most ``max_rows`` edges each (``cum``: cumulative counts)."""
     bounds = [0]
     while bounds[-1] < n_nodes:
         base = cum[bounds[-1] - 1] if bounds[-1] > 0 else 0
         nxt = int(np.searchsorted(cum, base + max_rows, side="right"))
         bounds.append(max(nxt, bounds[-1] + 1))
     bounds[-1] = n_nodes
-    n_ranges = 0
-    for lo, hi in itertools.pairwise(bounds):
-        if is_sorted:
-            e0 = int(cum[lo - 1]) if lo > 0 else 0
-            e1 = int(cum[hi - 1]) if hi > 0 else 0
-            with reading(ids_ds):
-                nodes = ids_ds[e0:e1].astype(np.int64)
-            edges = np.arange(e0, e1, dtype=np.int64)
-        else:
-            node_parts, edge_parts = [], []
-            with reading(ids_ds):
-                for a in range(0, n_edges, scan_rows):
-                    chunk = ids_ds[a : a + scan_rows].astype(np.int64)
-                    sel = np.flatnonzero((chunk >= lo) & (chunk < hi))
-                    node_parts.append(chunk[sel])
-                    edge_parts.append(sel + a)
-            nodes = np.concatenate(node_parts) if node_parts else np.zeros(0, np.int64)
-            edges = np.concatenate(edge_parts) if edge_parts else np.zeros(0, np.int64)
-            order = stable_order(nodes - lo, hi - lo)
-            nodes, edges = nodes[order], edges[order]
-        block_n2r, block_r2e = _block_ranges(nodes, edges, lo, hi)
-        n2r[lo:hi] = block_n2r + np.uint64(n_ranges)
-        if block_r2e.shape[0]:
-            r2e.resize((n_ranges + block_r2e.shape[0], 2))
-            r2e[n_ranges:] = block_r2e
-            n_ranges += block_r2e.shape[0]
+    return bounds
+
+
+def _gather_block(ids_ds: h5py.Dataset, lo: int, hi: int, scan_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """(node id, edge id) pairs of nodes ``[lo, hi)`` from one scan, sorted by (node, edge id)."""
+    node_parts, edge_parts = [], []
+    with reading(ids_ds):
+        for a in range(0, ids_ds.shape[0], scan_rows):
+            chunk = ids_ds[a : a + scan_rows].astype(np.int64)
+            sel = np.flatnonzero((chunk >= lo) & (chunk < hi))
+            node_parts.append(chunk[sel])
+            edge_parts.append(sel + a)
+    nodes = np.concatenate(node_parts) if node_parts else np.zeros(0, np.int64)
+    edges = np.concatenate(edge_parts) if edge_parts else np.zeros(0, np.int64)
+    order = stable_order(nodes - lo, hi - lo)
+    return nodes[order], edges[order]
 
 
 class IndexReader:

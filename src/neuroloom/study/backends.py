@@ -1,10 +1,12 @@
 """Where runs execute: ``serial`` (this process), ``processes`` (a local pool)
 or ``dask`` (a ``distributed.Client``: a LocalCluster, or any scheduler).
 
-Every backend takes chunks of run specs and hands back lists of
-:class:`~neuroloom.study.worker.Outcome`. A chunk whose worker died raises
-:class:`WorkerLostError` from :meth:`Backend.outcome`; the runner then reruns its
-runs one at a time to find the one that kills workers.
+Every backend takes chunks of run specs (with the :class:`~neuroloom.study.journal.Ticket`
+naming the chunk's journal file) and hands back lists of
+:class:`~neuroloom.study.outcome.Outcome`. A chunk whose worker died raises
+:class:`WorkerLostError` from :meth:`Backend.outcome`; the runner then keeps the
+runs the chunk's journal shows finished and reruns the one that was executing
+alone, to find a run that kills workers.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import CancelledError
 from typing import Any
 
 from neuroloom.errors import StudyError
-from neuroloom.study.worker import Outcome, WorkerContext, run_chunk
+from neuroloom.study.journal import Ticket
+from neuroloom.study.outcome import Outcome
+from neuroloom.study.worker import WorkerContext, run_chunk
 
 BACKENDS = ("serial", "processes", "dask")
 
@@ -41,14 +46,15 @@ class Backend:
         self.ctx = ctx
 
     def chunk_size(self, n_runs: int) -> int:
-        return 256
+        """The most runs per chunk (the runner aims at about a second of work)."""
+        return max(1, n_runs)
 
     def window(self) -> int:
         """How many chunks may be in flight at once."""
         return 1
 
-    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
-        return _Done(run_chunk(self.ctx, specs))
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
+        return _Done(run_chunk(self.ctx, specs, ticket))
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
         return set(futures), set()
@@ -91,15 +97,21 @@ class ProcessBackend(Backend):
         )
 
     def chunk_size(self, n_runs: int) -> int:
-        return max(1, min(500, math.ceil(n_runs / (self.workers * 16))))
+        # four chunks per worker at most (the runner aims at a second of work per chunk)
+        return max(1, math.ceil(n_runs / (self.workers * 4)))
 
     def window(self) -> int:
         return self.workers * 3
 
-    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
         from neuroloom.study.worker import pool_chunk
 
-        return self.pool.submit(pool_chunk, list(specs))
+        try:
+            return self.pool.submit(pool_chunk, ticket, list(specs))
+        except BrokenProcessPool as exc:  # a worker died since the last wait
+            raise WorkerLostError(str(exc)) from None
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
         from concurrent.futures import FIRST_COMPLETED
@@ -177,18 +189,20 @@ class DaskBackend(Backend):
                     raise StudyError(f"cannot reach the dask scheduler at {self.address!r}: {exc}") from None
         info = self.client.scheduler_info()
         self.workers = max(1, len(info.get("workers", {})) or self.workers)
-        self.payload = self.client.scatter(pickle_context(ctx), broadcast=True)
+        # sent with every chunk (chunks hold about a second of work), not scattered:
+        # scattered data dies with the workers holding it and takes its tasks along
+        self.payload = pickle_context(ctx)
 
     def chunk_size(self, n_runs: int) -> int:
-        return max(1, min(2000, math.ceil(n_runs / (self.workers * 8))))
+        return max(1, math.ceil(n_runs / (self.workers * 4)))
 
     def window(self) -> int:
         return self.workers * 3
 
-    def submit(self, specs: Sequence[Sequence[Any]]) -> Any:
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
         from neuroloom.study.worker import dask_chunk
 
-        return self.client.submit(dask_chunk, self.payload, list(specs), pure=False)
+        return self.client.submit(dask_chunk, self.payload, ticket, list(specs), pure=False)
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
         from distributed import wait as dask_wait
@@ -200,6 +214,9 @@ class DaskBackend(Backend):
             )
         except TimeoutError:
             return set(), set(futures)
+        except CancelledError:  # some were cancelled (e.g. the scheduler restarted)
+            done = {f for f in futures if f.status != "pending"}
+            return done, set(futures) - done
         return set(done), set(not_done)
 
     def outcome(self, future: Any) -> list[Outcome]:
@@ -209,6 +226,9 @@ class DaskBackend(Backend):
             value: list[Outcome] = future.result()
         except KilledWorker as exc:
             raise WorkerLostError(str(exc)) from None
+        except CancelledError as exc:  # e.g. the scheduler restarted
+            raise WorkerLostError(f"task cancelled: {exc}") from None
+        future.release()  # else dask recomputes it if the worker holding it dies
         return value
 
     def stop(self, *, cancel: bool = False) -> None:

@@ -1,12 +1,21 @@
-"""One coordinator per study: a lock file holding the owner's pid and host.
+"""One coordinator per study: ``coordinator.lock``, held with ``flock``.
 
-The lock is created atomically (hard link of a complete file). A lock left by a
-process that died on this host is taken over; a lock held by a live process, or
-by another host, is refused with :class:`~neuroloom.errors.StudyLockedError`.
+The holder keeps an exclusive ``flock`` on the lock file and writes its pid,
+host, start time and purpose into it. The kernel drops the ``flock`` when the
+holder dies, however it dies, so taking over a lock left by a dead process is
+atomic: of several processes racing for it, exactly one gets the ``flock``.
+A holder removes the file (still holding the ``flock``) when it is done; a
+process that got the ``flock`` on a file that was removed meanwhile (its inode
+is no longer the one at the path) starts again.
+
+A record left by a process on another host cannot be checked from here (``flock``
+may not reach across hosts on a network file system): it is refused with
+:class:`~neuroloom.errors.StudyLockedError`, which says which file to delete.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -14,9 +23,10 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from neuroloom._io.atomic import create_exclusive
 from neuroloom._io.names import LOCK_FILE as LOCK_FILE  # re-exported
 from neuroloom.errors import StudyLockedError
+
+_HOST = socket.gethostname()
 
 
 def _alive(pid: int) -> bool:
@@ -29,21 +39,65 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def read_lock(study_path: Path) -> dict[str, object] | None:
-    """The owner record of the study's lock, or None if it is free."""
+def _parse(data: bytes) -> dict[str, object] | None:
     try:
-        data = json.loads((study_path / LOCK_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        info = json.loads(data)
+    except ValueError:
         return None
-    return data if isinstance(data, dict) else None
+    return info if isinstance(info, dict) else None
+
+
+def _held_by_someone(path: Path) -> bool:
+    """Whether some process holds the ``flock`` of ``path``."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def read_lock(study_path: Path) -> dict[str, object] | None:
+    """The owner record of the study's lock, or None if it is free (no file, an
+    empty one, or the record of a process on this host that no longer holds it)."""
+    path = study_path / LOCK_FILE
+    try:
+        info = _parse(path.read_bytes())
+    except OSError:
+        return None
+    if info is None:
+        return None
+    if info.get("host") == _HOST and not _held_by_someone(path):
+        return None
+    return info
 
 
 def lock_is_live(info: dict[str, object]) -> bool:
     """Whether the process named in a lock record still runs (other host: assumed so)."""
-    if info.get("host") != socket.gethostname():
+    if info.get("host") != _HOST:
         return True
     pid = info.get("pid")
     return isinstance(pid, int) and _alive(pid)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _read_fd(fd: int) -> dict[str, object] | None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    data = b""
+    while chunk := os.read(fd, 65536):
+        data += chunk
+    return _parse(data) if data.strip() else None
 
 
 class StudyLock:
@@ -52,53 +106,86 @@ class StudyLock:
     Re-entrant within one process (a ``then=`` callback may call ``explore``).
     """
 
-    _held: dict[Path, int] = {}
+    _held: dict[Path, tuple[int, int]] = {}  # study path -> (depth, fd)
 
     def __init__(self, study_path: Path, purpose: str) -> None:
         self.path = study_path / LOCK_FILE
         self.study_path = study_path
         self.purpose = purpose
 
-    def __enter__(self) -> StudyLock:
-        if self._held.get(self.study_path):
-            self._held[self.study_path] += 1
-            return self
-        record = {
+    def _refuse(self, info: dict[str, object] | None) -> StudyLockedError:
+        if info is None:
+            return StudyLockedError(
+                f"study {self.study_path} is in use by another process; wait for it to finish "
+                f"(the lock is {self.path})"
+            )
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(str(info.get("since", 0) or 0))))
+        return StudyLockedError(
+            f"study {self.study_path} is in use by process {info.get('pid')} on host "
+            f"{info.get('host')!r} ({info.get('purpose')}, since {since}); wait for it to "
+            f"finish, or if that process is gone for sure, delete {self.path}"
+        )
+
+    def _try(self) -> int | None:
+        """The fd holding the lock, or None if the file was replaced meanwhile."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise self._refuse(read_lock(self.study_path)) from None
+        if not _same_file(fd, self.path):
+            os.close(fd)  # its holder removed it as we opened it: start again
+            return None
+        previous = _read_fd(fd)
+        record: dict[str, object] = {
             "pid": os.getpid(),
-            "host": socket.gethostname(),
+            "host": _HOST,
             "since": time.time(),
             "purpose": self.purpose,
         }
-        data = json.dumps(record).encode()
-        for _ in range(3):
-            if create_exclusive(self.path, data):
-                self._held[self.study_path] = 1
+        if previous is not None:
+            if previous.get("host") != _HOST:
+                os.close(fd)
+                raise self._refuse(previous)
+            # we hold the flock, so its owner is gone (whatever its pid shows now)
+            record["took_over_from"] = {"pid": previous.get("pid"), "live": lock_is_live(previous)}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode(), 0)
+        return fd
+
+    def __enter__(self) -> StudyLock:
+        held = self._held.get(self.study_path)
+        if held is not None:
+            self._held[self.study_path] = (held[0] + 1, held[1])
+            return self
+        for _ in range(100):
+            fd = self._try()
+            if fd is not None:
+                self._held[self.study_path] = (1, fd)
                 return self
-            info = read_lock(self.study_path)
-            if info is None:
-                # torn or vanished: a lock file is written whole, so it is being removed
-                time.sleep(0.05)
-                if self.path.exists() and read_lock(self.study_path) is None:
-                    self.path.unlink(missing_ok=True)
-                continue
-            if lock_is_live(info):
-                since = time.strftime(
-                    "%Y-%m-%d %H:%M:%S", time.localtime(float(str(info.get("since", 0) or 0)))
-                )
-                raise StudyLockedError(
-                    f"study {self.study_path} is in use by process {info.get('pid')} on host "
-                    f"{info.get('host')!r} ({info.get('purpose')}, since {since}); wait for it to "
-                    f"finish, or if that process is gone for sure, delete {self.path}"
-                )
-            self.path.unlink(missing_ok=True)  # its owner died: take over
         raise StudyLockedError(f"could not take the lock {self.path}; try again")
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        count = self._held.get(self.study_path, 0) - 1
-        if count > 0:
-            self._held[self.study_path] = count
+        depth, fd = self._held.get(self.study_path, (1, -1))
+        if depth > 1:
+            self._held[self.study_path] = (depth - 1, fd)
             return
         self._held.pop(self.study_path, None)
-        self.path.unlink(missing_ok=True)
+        if fd >= 0:
+            if _same_file(fd, self.path):
+                self.path.unlink(missing_ok=True)  # while still holding the flock
+            os.close(fd)
+
+
+def drop_inherited() -> None:
+    """In a forked child (a pool worker): close the lock file descriptors copied
+    from the parent, so the lock goes when the parent dies, not when its children do."""
+    for _depth, fd in StudyLock._held.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    StudyLock._held.clear()

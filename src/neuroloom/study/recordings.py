@@ -187,13 +187,15 @@ class RunRecordings:
 
     def _note(self) -> None:
         rec = self._recordings()
-        summary = {
+        summary: dict[str, Any] = {
             "spikes": {p: int(ids.size) for p, (ids, _t) in rec["spikes"].items()},
             "signals": {
                 var: {p: [int(r.node_ids.size), int(r.data.shape[0])] for p, r in pops.items()}
                 for var, pops in rec["signals"].items()
             },
         }
+        if rec.get("sizes"):
+            summary["sizes"] = dict(rec["sizes"])
         self._results[RECORDINGS] = ("j", json.dumps(summary, separators=(",", ":")))
 
     def record(self, *monitors: Any, population: str | None = None, dtype: Any = np.float64) -> None:
@@ -209,12 +211,20 @@ class RunRecordings:
             record_monitor(self, monitor, population, dtype)
 
     def record_spikes(
-        self, population: str, node_ids: Sequence[int] | np.ndarray | int, times: Sequence[float] | np.ndarray
+        self,
+        population: str,
+        node_ids: Sequence[int] | np.ndarray | int,
+        times: Sequence[float] | np.ndarray,
+        *,
+        size: int | None = None,
     ) -> None:
         """Record the spikes of ``population`` (one node id and one time in ms per spike).
 
         Written to ``<run folder>/spikes.h5`` as a SONATA spike report. Calling it
-        again for the same population adds spikes to it.
+        again for the same population adds spikes to it. ``size`` is the number
+        of neurons of the population in this run (node ids ``0..size-1``): the
+        study's analyses then divide this run's rates by it, and count its
+        silent neurons (give it whenever the network size varies between runs).
 
         Raises
         ------
@@ -225,6 +235,15 @@ class RunRecordings:
         where = f"{self.name}: record_spikes({population!r})"
         check_name("population", population, where)
         ids, stamps = check_spikes(node_ids, times, where)
+        if size is not None:
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+                raise RecordingError(f"{where}: size= must be a whole number of neurons >= 0, got {size!r}")
+            if ids.size and int(ids.max()) >= int(size):
+                raise RecordingError(
+                    f"{where}: node id {int(ids.max())} is outside a population of size={size} "
+                    "(node ids run from 0 to size-1)"
+                )
+            self._recordings().setdefault("sizes", {})[population] = int(size)
         rec = self._recordings()["spikes"]
         if population in rec:
             old_ids, old_t = rec[population]

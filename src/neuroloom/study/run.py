@@ -82,7 +82,12 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
         return "j", json.dumps(encode(value), separators=(",", ":"))
     if isinstance(value, str) and len(value) <= INLINE_JSON_LIMIT:
         return "v", value
-    if isinstance(value, (dict, list)):
+    return _container_result(value)
+
+
+def _container_result(value: Any) -> tuple[str, Any] | None:
+    """:func:`scalar_result` for dicts, lists, tuples, complex numbers and sparse matrices."""
+    if isinstance(value, (dict, list)):  # tuples keep their type (tagged JSON below)
         from neuroloom.store.codecs.text import plain_json
 
         try:

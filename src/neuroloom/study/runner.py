@@ -1,11 +1,17 @@
 """The coordinating loop: send pending runs to a backend, record what comes back.
 
-The coordinator is the only writer of the catalog. It records finished runs in
-batches (one transaction per batch, at least once a second), so a SIGKILL loses
-at most the last second of results, which are simply run again; a run is never
-recorded twice because a run's row is updated in place. A worker that dies
-takes its chunk with it: those runs are rerun one at a time, and a run that
-kills its worker when alone is marked failed.
+The coordinator is the only writer of the catalog. Workers journal every
+finished run before starting the next (:mod:`neuroloom.study.journal`); the
+coordinator records outcomes in batches (one transaction at least once a
+second) and deletes the session's journal files when it ends. A
+restarted coordinator first replays the journals of earlier sessions, so after
+a SIGKILL of anything only the runs that were executing are run again. A worker
+that dies takes only its executing run with it: the runs its chunk journaled
+are kept, the executing one is rerun alone, and a run that kills its worker
+when alone is marked failed.
+
+Chunks are sized from the measured run duration (about :data:`CHUNK_SECONDS` of
+work, at most the backend's balance bound), starting from one run per chunk.
 """
 
 from __future__ import annotations
@@ -19,14 +25,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from neuroloom.study.backends import Backend, WorkerLostError
+from neuroloom.study.journal import SessionJournal, recover
+from neuroloom.study.outcome import Outcome
 from neuroloom.study.run import run_name
-from neuroloom.study.worker import ChunkInterrupted, Outcome
+from neuroloom.study.worker import ChunkInterrupted
 
 if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
 
 FLUSH_SECONDS = 1.0
 FLUSH_RUNS = 5000
+CHUNK_SECONDS = 1.0
 
 
 @dataclass
@@ -50,6 +59,39 @@ class RunReport:
         )
 
 
+@dataclass
+class Chunk:
+    """A chunk in flight: its number (journal file), specs and whether it is a
+    suspect run sent alone."""
+
+    number: int
+    specs: Sequence[Sequence[Any]]
+    alone: bool
+
+
+class ChunkSizer:
+    """Runs per chunk: about :data:`CHUNK_SECONDS` of measured work, within ``cap``."""
+
+    def __init__(self, fixed: int | None, cap: int) -> None:
+        self.fixed = fixed
+        self.cap = max(1, cap)
+        self.seconds = 0.0
+        self.runs = 0
+
+    def observe(self, outcomes: Sequence[Outcome]) -> None:
+        for o in outcomes:
+            self.seconds += max(o.end - o.start, 0.0)
+        self.runs += len(outcomes)
+
+    def size(self) -> int:
+        if self.fixed:
+            return self.fixed
+        if not self.runs:
+            return 1
+        per_run = max(self.seconds / self.runs, 1e-6)
+        return max(1, min(self.cap, round(CHUNK_SECONDS / per_run)))
+
+
 class Driver:
     """Runs one batch of pending specs on a started backend and records outcomes."""
 
@@ -62,6 +104,7 @@ class Driver:
         chunk_size: int | None,
         progress: bool,
         on_recorded: Callable[[Sequence[Outcome]], None] | None = None,
+        journal: SessionJournal | None = None,
     ) -> None:
         self.backend = backend
         self.on_recorded = on_recorded
@@ -70,12 +113,14 @@ class Driver:
         self.report = report
         self.chunk_size = chunk_size
         self.progress = progress
+        self.journal = journal
         self.buffer: list[Outcome] = []
         self.last_flush = time.monotonic()
         self.bar: Any = None
         self.total = 0
         self.t0 = time.time()
         self.finished = 0
+        self.chunks = 0
 
     # ------------------------------------------------------------ records
     def flush(self) -> None:
@@ -134,15 +179,81 @@ class Driver:
         return Outcome(spec[0], False, now, now, socket.gethostname(), 0, text, [])
 
     # --------------------------------------------------------------- loop
+    def _submit(self, specs: Sequence[Sequence[Any]], alone: bool) -> tuple[Any, Chunk]:
+        chunk = Chunk(self.chunks, specs, alone)
+        self.chunks += 1
+        ticket = self.journal.ticket(chunk.number) if self.journal is not None else None
+        return self.backend.submit(specs, ticket), chunk
+
+    def _fill(
+        self,
+        inflight: dict[Any, Chunk],
+        todo: deque[Sequence[Any]],
+        suspects: deque[Sequence[Any]],
+        sizer: ChunkSizer,
+    ) -> bool:
+        """Submit chunks up to the backend's window (a suspect runs alone, with
+        nothing else in flight). False when the backend broke while submitting:
+        the chunk goes back to the queue and the backend must recover."""
+        while True:
+            if suspects:
+                if inflight:
+                    return True
+                specs, alone = [suspects.popleft()], True
+            elif todo and len(inflight) < self.backend.window():
+                specs, alone = [todo.popleft() for _ in range(min(sizer.size(), len(todo)))], False
+            else:
+                return True
+            try:
+                future, chunk = self._submit(specs, alone)
+            except WorkerLostError:
+                (suspects if alone else todo).extendleft(reversed(specs))
+                return False
+            inflight[future] = chunk
+            if alone:
+                return True
+
+    def _finished(self, chunk: Chunk, outcomes: Sequence[Outcome], todo: deque[Sequence[Any]]) -> None:
+        """Take a chunk's outcomes; runs it did not run (its coordinator check
+        failed) go back to the queue."""
+        self._take(outcomes)
+        if len(outcomes) < len(chunk.specs):
+            seen = {o.idx for o in outcomes}
+            todo.extendleft(reversed([s for s in chunk.specs if s[0] not in seen]))
+        if self.journal is not None:
+            self.journal.resolve(chunk.number)
+
+    def _worker_lost(
+        self, chunk: Chunk, why: str, todo: deque[Sequence[Any]], suspects: deque[Sequence[Any]]
+    ) -> None:
+        """Keep what the chunk journaled; its executing run becomes a suspect."""
+        started, salvaged = (True, []) if self.journal is None else self.journal.salvage(chunk.number)
+        wanted = {s[0] for s in chunk.specs}
+        salvaged = [o for o in salvaged if o.idx in wanted]
+        self._take(salvaged)
+        if self.journal is not None:
+            self.journal.resolve(chunk.number)
+        seen = {o.idx for o in salvaged}
+        remaining = [s for s in chunk.specs if s[0] not in seen]
+        if not remaining:
+            return
+        if chunk.alone:
+            self._take([self._lost(remaining[0], why)])
+        elif started:
+            suspects.append(remaining[0])
+            todo.extendleft(reversed(remaining[1:]))
+        else:
+            todo.extendleft(reversed(remaining))
+
     def drive(self, specs: Sequence[Sequence[Any]]) -> None:
         from tqdm.auto import tqdm
 
         backend = self.backend
         self.total += len(specs)
-        size = self.chunk_size or backend.chunk_size(len(specs))
-        queue = deque(specs[i : i + size] for i in range(0, len(specs), size))
+        sizer = ChunkSizer(self.chunk_size, backend.chunk_size(len(specs)))
+        todo: deque[Sequence[Any]] = deque(specs)
         suspects: deque[Sequence[Any]] = deque()
-        inflight: dict[Any, tuple[Sequence[Sequence[Any]], bool]] = {}
+        inflight: dict[Any, Chunk] = {}
         needs_recover = False
         self.bar = tqdm(
             total=len(specs),
@@ -153,32 +264,23 @@ class Driver:
             leave=True,
         )
         try:
-            while queue or suspects or inflight:
+            while todo or suspects or inflight:
                 if needs_recover and not inflight:
                     backend.recover()
                     needs_recover = False
                 if not needs_recover:
-                    if suspects:
-                        if not inflight:
-                            spec = suspects.popleft()
-                            inflight[backend.submit([spec])] = ([spec], True)
-                    else:
-                        while queue and len(inflight) < backend.window():
-                            chunk = queue.popleft()
-                            inflight[backend.submit(chunk)] = (chunk, False)
+                    needs_recover = not self._fill(inflight, todo, suspects, sizer)
                 done, _ = backend.wait(inflight, timeout=0.5)
                 for future in done:
-                    chunk, alone = inflight.pop(future)
+                    chunk = inflight.pop(future)
                     try:
                         outcomes = backend.outcome(future)
                     except WorkerLostError as exc:
                         needs_recover = True
-                        if alone:
-                            self._take([self._lost(chunk[0], str(exc))])
-                        else:
-                            suspects.extend(chunk)
+                        self._worker_lost(chunk, str(exc), todo, suspects)
                         continue
-                    self._take(outcomes)
+                    sizer.observe(outcomes)
+                    self._finished(chunk, outcomes, todo)
                 if not done and time.monotonic() - self.last_flush >= FLUSH_SECONDS:
                     self.flush()
         except ChunkInterrupted as stop:  # serial backend: keep the runs that finished
@@ -204,9 +306,15 @@ def run_rounds(
     max_rounds: int,
     on_recorded: Callable[[Sequence[Outcome]], None] | None = None,
 ) -> None:
-    """Run pending runs, call ``then``, and repeat while ``then`` adds runs."""
+    """Replay earlier sessions' journals, then run pending runs, call ``then``,
+    and repeat while ``then`` adds runs."""
     backend: Backend | None = None
     interrupted = False
+    study_path = catalog.file.parent
+    recovered = recover(study_path, catalog)
+    if recovered and on_recorded is not None:
+        on_recorded(recovered)
+    journal = SessionJournal(study_path, session)
     try:
         for _ in range(max_rounds):
             specs = next_specs(retry_failed)
@@ -214,7 +322,9 @@ def run_rounds(
             if specs:
                 backend = start_backend()
                 report.rounds += 1
-                Driver(backend, catalog, session, report, chunk_size, progress, on_recorded).drive(specs)
+                Driver(backend, catalog, session, report, chunk_size, progress, on_recorded, journal).drive(
+                    specs
+                )
             if then is None:
                 break
             before = catalog.count()
@@ -230,3 +340,4 @@ def run_rounds(
     finally:
         if backend is not None:
             backend.stop(cancel=interrupted)
+        journal.close()

@@ -1,5 +1,6 @@
 """What a worker does with a chunk of runs: build each :class:`Run`, call the job,
-and return compact :class:`Outcome` records. Workers never open the catalog."""
+journal each :class:`Outcome` before the next run starts (see
+:mod:`neuroloom.study.journal`) and return them. Workers never open the catalog."""
 
 from __future__ import annotations
 
@@ -11,28 +12,18 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from neuroloom.errors import with_context
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.params.units import join
 from neuroloom.params.values import decode
+from neuroloom.study.journal import ChunkWriter, Ticket, coordinator_alive
+from neuroloom.study.outcome import Outcome as Outcome  # re-exported (importers)
 from neuroloom.study.run import Run, run_name, scalar_result
 from neuroloom.study.runlog import LogSink, capture, error_with_log, keep_log
 
 _HOST = socket.gethostname()
-
-
-class Outcome(NamedTuple):
-    """The result of one run as sent back to the coordinator."""
-
-    idx: int
-    ok: bool
-    start: float
-    end: float
-    host: str
-    pid: int
-    error: str | None
-    results: list[tuple[str, str, Any]]
 
 
 Converter = Callable[[Any], Any] | None
@@ -101,6 +92,8 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
         with capture(sink):
             value = _call(ctx, run, params, ns)
         keep_log(run, sink.getvalue())
+        if isinstance(value, tuple):
+            value = list(value)  # a returned tuple is stored as the list it is (run.save keeps tuples)
         if value is not None:
             stored = scalar_result(value)
             if stored is not None:
@@ -109,11 +102,12 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
                 try:
                     run.save("return", value)
                 except Exception as exc:
-                    raise type(exc)(
+                    raise with_context(
+                        exc,
                         f"{run.name}: the job returned a {type(value).__module__}.{type(value).__qualname__} "
                         f"that cannot be stored: {exc}; return a number, str, dict/list, numpy array or "
-                        "DataFrame, or save it with run.save(name, value, codec='pickle')"
-                    ) from None
+                        "DataFrame, or save it with run.save(name, value, codec='pickle')",
+                    ) from exc
         return Outcome(idx, True, start, time.time(), _HOST, os.getpid(), None, run.results())
     except Exception as exc:
         text = (
@@ -132,12 +126,38 @@ class ChunkInterrupted(KeyboardInterrupt):
         self.finished = finished
 
 
-def run_chunk(ctx: WorkerContext, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
-    """Run every spec of a chunk in order."""
+def run_chunk(
+    ctx: WorkerContext, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None
+) -> list[Outcome]:
+    """Run every spec of a chunk in order, journaling each outcome when ``ticket``
+    names the session's journal. Runs an earlier attempt of the same chunk
+    finished are not run again; if the coordinator is gone, nothing runs."""
+    if ticket is None:
+        return _run_specs(ctx, specs, None, {})
+    writer = ChunkWriter(ticket, _HOST, os.getpid())
+    if not coordinator_alive(writer.folder):
+        writer.close(discard=True)
+        return []
+    try:
+        return _run_specs(ctx, specs, writer, writer.earlier())
+    finally:
+        writer.close()
+
+
+def _run_specs(
+    ctx: WorkerContext, specs: Sequence[Sequence[Any]], writer: ChunkWriter | None, done: dict[int, Outcome]
+) -> list[Outcome]:
     out: list[Outcome] = []
     try:
         for spec in specs:
-            out.append(run_one(ctx, spec))
+            earlier = done.get(spec[0])
+            if earlier is not None:
+                out.append(earlier)
+                continue
+            outcome = run_one(ctx, spec)
+            if writer is not None:
+                writer.add(outcome)
+            out.append(outcome)
     except KeyboardInterrupt:
         raise ChunkInterrupted(out) from None
     return out
@@ -145,36 +165,51 @@ def run_chunk(ctx: WorkerContext, specs: Sequence[Sequence[Any]]) -> list[Outcom
 
 # ---------------------------------------------------- process-pool plumbing
 _CONTEXT: WorkerContext | None = None
+WATCH_SECONDS = 0.25
+
+
+def _watch_coordinator(parent: int) -> None:
+    """Exit as soon as the process that started this worker is gone (an orphaned
+    pool worker must not go on running chunks a restarted coordinator reruns)."""
+    while True:
+        time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent:
+            os._exit(70)
 
 
 def init_worker(payload: bytes) -> None:
     """Pool initializer: unpickle the context once per worker process; ignore Ctrl-C
-    (the coordinator handles it and stops the pool)."""
+    (the coordinator handles it and stops the pool); exit when the parent dies."""
+    import pickle
     import signal
+    import threading
 
-    import cloudpickle
+    from neuroloom.study import journal, lock
 
     global _CONTEXT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _CONTEXT = cloudpickle.loads(payload)
+    journal.drop_inherited()
+    lock.drop_inherited()
+    threading.Thread(target=_watch_coordinator, args=(os.getppid(),), daemon=True).start()
+    _CONTEXT = pickle.loads(payload)
 
 
-def pool_chunk(specs: Sequence[Sequence[Any]]) -> list[Outcome]:
+def pool_chunk(ticket: Ticket | None, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
     """Task run in a pool worker."""
     assert _CONTEXT is not None, "init_worker was not called"
-    return run_chunk(_CONTEXT, specs)
+    return run_chunk(_CONTEXT, specs, ticket)
 
 
 _DASK_CACHE: dict[int, WorkerContext] = {}
 
 
-def dask_chunk(payload: bytes, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
+def dask_chunk(payload: bytes, ticket: Ticket | None, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
     """Task run on a dask worker (the context is unpickled once per payload)."""
-    import cloudpickle
+    import pickle
 
     key = hash(payload)
     ctx = _DASK_CACHE.get(key)
     if ctx is None:
         _DASK_CACHE.clear()
-        ctx = _DASK_CACHE[key] = cloudpickle.loads(payload)
-    return run_chunk(ctx, specs)
+        ctx = _DASK_CACHE[key] = pickle.loads(payload)
+    return run_chunk(ctx, specs, ticket)

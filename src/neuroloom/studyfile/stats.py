@@ -39,33 +39,12 @@ def _fano(
     from neuroloom.analysis import fano_factor
 
     n_windows = int((t_stop - t_start) // window)
-    if n_windows < 2:
+    if n_windows < 2 or len(spikes) == 0:
         return pd.DataFrame(columns=["run", "population", "fano"])
-    table = spikes[(spikes["time"] >= t_start) & (spikes["time"] < t_start + n_windows * window)]
-    slot = ((table["time"].to_numpy() - t_start) // window).astype(np.int64)
-    pseudo = pd.DataFrame(
-        {
-            "run": table["run"].to_numpy(np.int64) * n_windows + slot,
-            "population": table["population"],
-            "node_id": table["node_id"].to_numpy(np.int64),
-            "time": table["time"].to_numpy() - t_start - slot * window,
-            "source_run": table["run"].to_numpy(np.int64),
-        }
+    table = fano_factor(
+        spikes, t_start, t_stop, method="windows", window=window, per="run", runs=runs, neurons=neurons
     )
-    run_ids = np.asarray(runs, dtype=np.int64)
-    universe = pd.DataFrame(
-        {
-            "run": (run_ids[:, None] * n_windows + np.arange(n_windows)[None, :]).ravel(),
-            "source_run": np.repeat(run_ids, n_windows),
-        }
-    )
-    if len(pseudo) == 0:
-        return pd.DataFrame(columns=["run", "population", "fano"])
-    per_neuron = fano_factor(
-        pseudo, 0.0, window, per="neuron", by="source_run", runs=universe, neurons=neurons
-    )
-    out = per_neuron.groupby(["source_run", "population"], observed=True)["fano"].mean().reset_index()
-    return out.rename(columns={"source_run": "run"})
+    return table[["run", "population", "fano"]]
 
 
 def run_statistics(

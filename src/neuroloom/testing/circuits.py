@@ -89,7 +89,7 @@ def write_ei_circuit(
     projecting onto both with probability ``p_ext`` and weight ``w_ext``.
     Edge populations are named ``<source>_to_<target>``.
     """
-    from neuroloom.sonata import write_circuit_config, write_edges, write_nodes, write_types
+    from neuroloom.sonata import write_circuit_config
 
     folder = Path(folder)
     (folder / "components").mkdir(parents=True, exist_ok=True)
@@ -97,6 +97,40 @@ def write_ei_circuit(
     values = dict(CUBA if params is None else params)
     (folder / "components" / "neuron.json").write_text(json.dumps(values))
     sizes = {"exc": n_exc, "inh": n_inh}
+    node_entries = [_write_ei_nodes(folder, sizes, model, values, random_v, rng)]
+    pathways = [
+        ("exc", "exc", w_ex, p),
+        ("exc", "inh", w_ex, p),
+        ("inh", "exc", w_in, p),
+        ("inh", "inh", w_in, p),
+    ]
+    if n_ext:
+        node_entries.append(_write_virtual_nodes(folder, n_ext))
+        pathways += [("ext", "exc", w_ext, p_ext), ("ext", "inh", w_ext, p_ext)]
+    all_sizes = {**sizes, "ext": n_ext}
+    edge_entries = [
+        _write_pathway(folder, source, target, all_sizes, weight, prob, delay, rng)
+        for source, target, weight, prob in pathways
+    ]
+    return write_circuit_config(
+        folder / "circuit_config.json",
+        node_entries,
+        edge_entries,
+        components={"point_neuron_models_dir": "$BASE_DIR/components"},
+    )
+
+
+def _write_ei_nodes(
+    folder: Path,
+    sizes: Mapping[str, int],
+    model: str,
+    values: Mapping[str, float],
+    random_v: bool,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Write ``nodes.h5`` (``exc``, ``inh``) and ``node_types.csv``; return their circuit-config entry."""
+    from neuroloom.sonata import write_nodes, write_types
+
     nodes: dict[str, dict[str, Any]] = {}
     for k, (name, n) in enumerate(sizes.items()):
         props: dict[str, Any] = {"node_type_id": np.full(n, 100 + k, np.int64), "ei": np.full(n, name[0])}
@@ -117,63 +151,60 @@ def write_ei_circuit(
         ),
         "node_type_id",
     )
-    node_entries: list[dict[str, Any]] = [
-        {
-            "nodes_file": "nodes.h5",
-            "node_types_file": "node_types.csv",
-            "populations": {"exc": {"type": "point_neuron"}, "inh": {"type": "point_neuron"}},
-        }
-    ]
-    if n_ext:
-        write_nodes(folder / "ext_nodes.h5", {"ext": {"node_type_id": np.full(n_ext, 200, np.int64)}})
-        write_types(
-            folder / "ext_node_types.csv",
-            pd.DataFrame({"node_type_id": [200], "model_type": ["virtual"]}),
-            "node_type_id",
-        )
-        node_entries.append(
-            {
-                "nodes_file": "ext_nodes.h5",
-                "node_types_file": "ext_node_types.csv",
-                "populations": {"ext": {"type": "virtual"}},
-            }
-        )
-    pathways = [
-        ("exc", "exc", w_ex, p),
-        ("exc", "inh", w_ex, p),
-        ("inh", "exc", w_in, p),
-        ("inh", "inh", w_in, p),
-    ]
-    if n_ext:
-        pathways += [("ext", "exc", w_ext, p_ext), ("ext", "inh", w_ext, p_ext)]
-    all_sizes = {**sizes, "ext": n_ext}
-    edge_entries = []
-    for source, target, weight, prob in pathways:
-        name = f"{source}_to_{target}"
-        src, trg = fixed_probability(
-            all_sizes[source], all_sizes[target], prob, rng, autapses=source != target
-        )
-        write_edges(
-            folder / f"{name}.h5",
-            name,
-            src,
-            trg,
-            source=source,
-            target=target,
-            source_size=all_sizes[source],
-            target_size=all_sizes[target],
-            edge_type_id=1,
-            properties={"syn_weight": np.full(src.size, weight), "delay": np.full(src.size, delay)},
-        )
-        write_types(
-            folder / f"{name}_types.csv",
-            pd.DataFrame({"edge_type_id": [1], "model_template": ["static_synapse"]}),
-            "edge_type_id",
-        )
-        edge_entries.append({"edges_file": f"{name}.h5", "edge_types_file": f"{name}_types.csv"})
-    return write_circuit_config(
-        folder / "circuit_config.json",
-        node_entries,
-        edge_entries,
-        components={"point_neuron_models_dir": "$BASE_DIR/components"},
+    return {
+        "nodes_file": "nodes.h5",
+        "node_types_file": "node_types.csv",
+        "populations": {"exc": {"type": "point_neuron"}, "inh": {"type": "point_neuron"}},
+    }
+
+
+def _write_virtual_nodes(folder: Path, n_ext: int) -> dict[str, Any]:
+    """Write the virtual population ``ext`` and its types; return their circuit-config entry."""
+    from neuroloom.sonata import write_nodes, write_types
+
+    write_nodes(folder / "ext_nodes.h5", {"ext": {"node_type_id": np.full(n_ext, 200, np.int64)}})
+    write_types(
+        folder / "ext_node_types.csv",
+        pd.DataFrame({"node_type_id": [200], "model_type": ["virtual"]}),
+        "node_type_id",
     )
+    return {
+        "nodes_file": "ext_nodes.h5",
+        "node_types_file": "ext_node_types.csv",
+        "populations": {"ext": {"type": "virtual"}},
+    }
+
+
+def _write_pathway(
+    folder: Path,
+    source: str,
+    target: str,
+    sizes: Mapping[str, int],
+    weight: float,
+    prob: float,
+    delay: float,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Draw and write the edge population ``<source>_to_<target>``; return its circuit-config entry."""
+    from neuroloom.sonata import write_edges, write_types
+
+    name = f"{source}_to_{target}"
+    src, trg = fixed_probability(sizes[source], sizes[target], prob, rng, autapses=source != target)
+    write_edges(
+        folder / f"{name}.h5",
+        name,
+        src,
+        trg,
+        source=source,
+        target=target,
+        source_size=sizes[source],
+        target_size=sizes[target],
+        edge_type_id=1,
+        properties={"syn_weight": np.full(src.size, weight), "delay": np.full(src.size, delay)},
+    )
+    write_types(
+        folder / f"{name}_types.csv",
+        pd.DataFrame({"edge_type_id": [1], "model_template": ["static_synapse"]}),
+        "edge_type_id",
+    )
+    return {"edges_file": f"{name}.h5", "edge_types_file": f"{name}_types.csv"}

@@ -1,0 +1,250 @@
+"""What a bmtk script can observe: nodes in callbacks, type ids, nsyns, filters, bad input, failed saves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from neuroloom.errors import NetworkBuildError
+from neuroloom.network import NetworkBuilder
+from neuroloom.network.auxi.edge_connectors import connect_random, distance_connector
+from neuroloom.network.auxi.node_params import (
+    positions_columinar,
+    positions_cuboid,
+    positions_list,
+    xiter_random,
+)
+
+
+def _net() -> NetworkBuilder:
+    net = NetworkBuilder("v1", seed=1)
+    net.add_nodes(N=3, ei="e", tuning_angle=[0.0, 90.0, 180.0], positions=np.eye(3))
+    net.add_nodes(N=2, ei="i", node_type_id=7)
+    net.add_nodes(N=1, ei="i")
+    return net
+
+
+def test_nodes_have_only_their_own_properties() -> None:
+    net = _net()
+    seen: dict[int, Any] = {}
+
+    def rule(source: Any, target: Any) -> int:
+        seen[target.node_id] = ("tuning_angle" in target, target.node_type_id, target.get("ei"))
+        if "tuning_angle" in target:
+            assert target["tuning_angle"] == [0.0, 90.0, 180.0][target.node_id]
+            np.testing.assert_array_equal(target["positions"], np.eye(3)[target.node_id])
+        else:
+            with pytest.raises(KeyError):
+                target["tuning_angle"]
+        assert target["node_id"] == target.node_id
+        return 1
+
+    net.add_edges(source=net.nodes(node_id=0), connection_rule=rule)
+    net.build(progress=False)
+    assert seen == {
+        0: (True, 100, "e"),
+        1: (True, 100, "e"),
+        2: (True, 100, "e"),
+        3: (False, 7, "i"),
+        4: (False, 7, "i"),
+        5: (False, 101, "i"),  # numbered as bmtk does: from 100, skipping ids given by hand
+    }
+    assert net.node_types["node_type_id"].tolist() == [100, 7, 101]
+
+
+def test_filters() -> None:
+    net = _net()
+    assert net.nodes(ei="i").node_ids.tolist() == [3, 4, 5]
+    assert net.nodes(ei=["e", "i"], node_type_id=7).node_ids.tolist() == [3, 4]
+    assert net.nodes(tuning_angle=lambda a: a > 45).node_ids.tolist() == [1, 2]
+    assert len(net.nodes(tuning_angle=90.0)) == 1
+    with pytest.raises(NetworkBuildError, match="no node has the property"):
+        net.nodes(tunning_angle=90.0)  # a typo is an error, not an empty selection
+    net.add_edges(
+        source={"ei": "e"}, target={"ei": "i"}, connection_rule=2, syn_weight=1.5, model_template="exp"
+    )
+    net.build(progress=False)
+    assert len(net.edges(model_template="exp")) == 9
+    assert len(net.edges(syn_weight=2.0)) == 0
+    with pytest.raises(NetworkBuildError, match="no edge has the property"):
+        net.edges(synweight=1.5)
+    assert [e["nsyns"] for e in net.edges()] == [2] * 9
+    assert net.nedges == 18
+
+
+def test_edge_type_ids_and_nsyns(tmp_path: Path) -> None:
+    net = _net()
+    net.add_edges(source={"ei": "e"}, target={"ei": "e"}, connection_rule=1)
+    net.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=lambda s, t: 3, edge_type_id=200)
+    with pytest.raises(NetworkBuildError, match="already exists"):
+        net.add_edges(connection_rule=1, edge_type_id=200)
+    cm = net.add_edges(source={"ei": "i"}, target={"ei": "i"}, connection_rule=lambda s, t: 2)
+    cm.add_properties(["w", "k"], rule=lambda s, t: (0.5, s.node_id), dtypes=[float, np.int32])
+    net.build(progress=False)
+    net.save(tmp_path)
+    frame = net.edges().to_frame()
+    assert sorted(set(frame["edge_type_id"])) == [100, 101, 200]
+    by_type = frame.groupby("edge_type_id")
+    assert by_type["nsyns"].sum().to_dict() == {100: 9, 200: 27, 101: 18}
+    per_edge = frame[frame.edge_type_id == 101]  # with per-edge properties every synapse is a row
+    assert len(per_edge) == 2 * 9 and set(per_edge["nsyns"]) == {1}
+    assert per_edge["k"].tolist() == per_edge["source_node_id"].tolist()
+
+
+def test_auxi_helpers_draw_like_bmtk() -> None:
+    np.random.seed(3)
+    pos = positions_columinar(N=50, center=[0, 10.0, 0], max_radius=50.0, height=200.0)
+    assert pos.shape == (50, 3)
+    assert (np.hypot(pos[:, 0], pos[:, 2]) <= 50.0).all() and (np.abs(pos[:, 1] - 10.0) <= 100.0).all()
+    cube = positions_cuboid(N=20, min_dist=10.0)
+    assert len({tuple(p) for p in cube}) == 20
+    np.testing.assert_array_equal(positions_list(np.ones((2, 3))), np.ones((2, 3)))
+    assert (xiter_random(N=10, min_x=2.0, max_x=3.0) >= 2.0).all()
+    net = NetworkBuilder("n")
+    net.add_nodes(N=2, positions=np.array([[0.0, 0, 0], [1.0, 0, 0]]))
+    a, b = net.nodes()
+    assert distance_connector(a, a, 0.0, 1.0, 10.0, 1, 3) is None
+    assert distance_connector(a, b, 1.0, 1.0, 10.0, 2, 2) == 2
+    assert 0 <= connect_random(a, b, 0, 3) < 3
+
+
+def test_bad_callbacks_name_the_call_and_the_node() -> None:
+    net = _net()
+    net.add_edges(
+        source={"ei": "e"}, target={"ei": "i"}, connection_rule=lambda sources, t: [1], iterator="all_to_one"
+    )
+    with pytest.raises(
+        NetworkBuildError, match=r"add_edges\(source=v1:ei=='e', target=v1:ei=='i'\).*target node 3"
+    ):
+        net.build(progress=False)
+    net = _net()
+    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=lambda s, t: "many")
+    with pytest.raises(NetworkBuildError, match=r"ei=='i'.*str for source node 0 -> target node 3"):
+        net.build(progress=False)
+    net = _net()
+    cm = net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
+    cm.add_properties(["w", "k"], rule=lambda s, t: 1.0)
+    with pytest.raises(
+        NetworkBuildError, match=r"add_edges\(source=v1:ei=='e'.*target node 3; expected 2 values"
+    ):
+        net.build(progress=False)
+
+
+def test_mixed_types_name_the_property() -> None:
+    net = NetworkBuilder("n")
+    with pytest.raises(NetworkBuildError, match="'layer' mixes strings and numbers"):
+        net.add_nodes(N=3, layer=[1, "L2", 3])
+    net.add_nodes(N=2, layer=["L1", "L2"])
+    net.add_nodes(N=2, layer=[1.0, 2.0])
+    with pytest.raises(NetworkBuildError, match="'layer' has strings in one call and numbers in another"):
+        net.save_nodes(output_dir="/tmp/never-written")
+
+
+def test_failed_save_leaves_no_complete_looking_folder(tmp_path: Path) -> None:
+    net = NetworkBuilder("n")
+    net.add_nodes(N=2, layer=["L1", "L2"])
+    net.add_nodes(N=2, layer=[1.0, 2.0])  # only detected while writing the nodes file
+    net.add_edges(connection_rule=1)
+    out = tmp_path / "net"
+    with pytest.raises(NetworkBuildError):
+        net.save(out)
+    left = sorted(p.name for p in out.rglob("*")) if out.exists() else []
+    assert not [name for name in left if name.endswith((".h5", ".csv", ".json"))], left
+
+
+def _callback_net(workers: int) -> NetworkBuilder:
+    np.random.seed(4)
+    net = NetworkBuilder("n", callback_workers=workers)
+    net.add_nodes(N=600, positions=np.random.rand(600, 3) * 100.0, ei="e")
+
+    def to_one(sources: Any, target: Any) -> Any:
+        return (np.random.random(len(sources)) < 0.05).astype(int)
+
+    cm = net.add_edges(connection_rule=to_one, iterator="all_to_one")
+    cm.add_properties("w", rule=lambda s, t: np.random.uniform(), dtypes=float)
+    return net
+
+
+def test_parallel_callbacks_are_reproducible_for_any_worker_count() -> None:
+    frames = []
+    for workers in (2, 3):
+        net = _callback_net(workers)
+        net.build(progress=False)
+        frames.append(net.edges().to_frame()[["source_node_id", "target_node_id", "w"]])
+    assert len(frames[0]) > 1000
+    assert frames[0].equals(frames[1])
+    serial = _callback_net(1)
+    serial.build(progress=False)
+    # bmtk's stream, not the per-block one: same law, other draws
+    assert abs(serial.nedges - len(frames[0])) < 0.1 * len(frames[0])
+
+
+def test_import_nodes_keeps_ids_types_and_values(tmp_path: Path) -> None:
+    net = _net()
+    net.save_nodes(output_dir=tmp_path)
+    again = NetworkBuilder("v1")
+    again.import_nodes(tmp_path / "v1_nodes.h5", tmp_path / "v1_node_types.csv")
+    assert again.nnodes == 6 and again.node_types["node_type_id"].tolist() == [100, 7, 101]
+    assert again.nodes(ei="i").node_ids.tolist() == [3, 4, 5]
+    node = again.nodes(node_id=1)[0]
+    assert node["tuning_angle"] == 90.0 and node.node_type_id == 100
+    again.add_nodes(N=1, ei="x")
+    assert again.node_types["node_type_id"].tolist()[-1] == 102
+
+
+def test_add_properties_values_in_bmtk_order() -> None:
+    net = _net()
+    cm = net.add_edges(source=net.nodes(node_id=[0, 1]), target=net.nodes(node_id=[3, 4]), connection_rule=1)
+    cm.add_properties("w", values=[1.0, 2.0, 3.0, 4.0])
+    net.build(progress=False)
+    frame = net.edges().to_frame()
+    # bmtk's order: source major; the file is sorted by target
+    got = dict(zip(zip(frame.source_node_id, frame.target_node_id), frame.w))
+    assert got == {(0, 3): 1.0, (0, 4): 2.0, (1, 3): 3.0, (1, 4): 4.0}
+
+
+def test_per_edge_strings_and_mixed_edge_types(tmp_path: Path) -> None:
+    import libsonata
+
+    net = _net()
+    cm = net.add_edges(source=net.nodes(node_id=[0, 1]), target=net.nodes(node_id=[3]), connection_rule=1)
+    cm.add_properties(["w", "section"], rule=lambda s, t: (0.5, f"dend{s.node_id}"), dtypes=[float, str])
+    net.add_edges(
+        source=net.nodes(node_id=[2]), target=net.nodes(node_id=[3]), connection_rule=1, section="soma"
+    )
+    net.build(progress=False)
+    net.save(tmp_path)
+    pop = libsonata.EdgeStorage(str(tmp_path / "v1_v1_edges.h5")).open_population("v1_to_v1")
+    every = pop.select_all()
+    got = dict(zip(pop.source_nodes(every), pop.get_attribute("section", every)))
+    assert got == {0: "dend0", 1: "dend1", 2: "soma"}  # a shared value is repeated where others vary
+    bad = _net()
+    cm = bad.add_edges(source=bad.nodes(node_id=[0]), target=bad.nodes(node_id=[3]), connection_rule=1)
+    cm.add_properties("section", rule=lambda s, t: "x", dtypes=str)
+    bad.add_edges(
+        source=bad.nodes(node_id=[1]), target=bad.nodes(node_id=[3]), connection_rule=1, section=2.0
+    )
+    with pytest.raises(NetworkBuildError, match="'section' has strings in one add_edges call and numbers"):
+        bad.build(progress=False)
+
+
+def test_list_connection_rules() -> None:
+    net = _net()
+    net.add_edges(
+        source=net.nodes(node_id=[0, 1]), target=net.nodes(node_id=[3, 4]), connection_rule=[1, 0, 2, 3]
+    )
+    net.add_edges(
+        source=net.nodes(node_id=[0, 1]),
+        target=net.nodes(node_id=[5]),
+        connection_rule=[4],
+        iterator="one_to_all",
+    )
+    with pytest.raises(NetworkBuildError, match="needs 2 values"):
+        net.add_edges(source=net.nodes(node_id=[0, 1]), connection_rule=[1], iterator="all_to_one")
+    net.build(progress=False)
+    frame = net.edges().to_frame()
+    got = {(s, t): n for s, t, n in zip(frame.source_node_id, frame.target_node_id, frame.nsyns)}
+    assert got == {(0, 3): 1, (1, 3): 2, (1, 4): 3, (0, 5): 4, (1, 5): 4}
