@@ -12,39 +12,35 @@ a subprocess that times itself) and once by neuroloom (in this process):
 
 Both sides run serially in one process. Run::
 
-    python bench/bench_pypet.py [--runs 300] [--brian2-runs 8]
+    python bench/bench_pypet.py [--runs 303] [--brian2-runs 8] [--quick] [--pypet-env DIR]
 
-Printed per workload: seconds, bytes, files (and folders) for each tool, and
-neuroloom / pypet ratios.
+Printed per workload: seconds, bytes (apparent and allocated on disk), files
+(and folders) for each tool, neuroloom / pypet ratios, and the footprint
+targets of issue 14 (sweep: at most 3 files per run, at most 2x pypet's bytes).
+Figures go to ``bench/out/bench_pypet.json``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import BENCH_DIR, Results, parser, print_table, run_json, time_it, verdict
+from pypet_env import DEFAULT_ENV, ensure_pypet_env
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
-
-from pypet_env import ensure_pypet_env  # noqa: E402
-
-import neuroloom as nl  # noqa: E402
+import neuroloom as nl
+from neuroloom.study.run import Run
 
 NEURONS = 100
 DURATION_MS = 200.0
 
 
-def sweep_job(run: nl.Run) -> None:
+def sweep_job(run: Run) -> None:
     """Per run: 100 samples, a dict, a scalar and a grouped result (as pypet's side)."""
     rng = np.random.default_rng(run.index)
     values = rng.normal(run.params.x, 1.0, size=100)
@@ -54,7 +50,7 @@ def sweep_job(run: nl.Run) -> None:
     run.save("neuron", V=values[:10], nspikes=int(run.params.y), comment="grouped")
 
 
-def brian2_job(run: nl.Run) -> int:
+def brian2_job(run: Run) -> int:
     """The LIF population of pypet's side, monitors recorded with run.record."""
     from brian2 import Network, NeuronGroup, PopulationRateMonitor, SpikeMonitor, StateMonitor, ms, prefs
 
@@ -91,7 +87,7 @@ def neuroloom_sweep(path: Path, runs: int) -> None:
 
 
 def neuroloom_brian2(path: Path, runs: int) -> None:
-    from brian2 import ms, mV
+    from brian2 import ms, mV  # imported (and timed) before the work, as on pypet's side
 
     study = nl.Study(path, seed=1)
     study.params.add("net.I", 20 * mV, comment="drive")
@@ -100,10 +96,15 @@ def neuroloom_brian2(path: Path, runs: int) -> None:
     study.run(brian2_job, backend="serial", progress=False)
 
 
-def footprint(path: Path) -> tuple[int, int, int, int]:
+def footprint(path: Path) -> dict[str, int]:
     """Bytes, bytes allocated on disk (``du``), files and folders below ``path`` (or of the file)."""
     if path.is_file():
-        return path.stat().st_size, path.stat().st_blocks * 512, 1, 0
+        return {
+            "bytes": path.stat().st_size,
+            "allocated": path.stat().st_blocks * 512,
+            "files": 1,
+            "folders": 0,
+        }
     size = allocated = files = folders = 0
     for root, dirs, names in os.walk(path):
         folders += len(dirs)
@@ -113,55 +114,87 @@ def footprint(path: Path) -> tuple[int, int, int, int]:
             files += 1
             size += info.st_size
             allocated += info.st_blocks * 512
-    return size, allocated, files, folders
-
-
-def pypet_side(python: str, kind: str, path: Path, runs: int) -> float:
-    done = subprocess.run(
-        [python, str(BENCH / "pypet_parity_side.py"), kind, str(path), str(runs)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"pypet side failed:\n{done.stderr[-3000:]}")
-    answer: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return answer["seconds"]
+    return {"bytes": size, "allocated": allocated, "files": files, "folders": folders}
 
 
 def compare(
-    kind: str, runs: int, python: str, ours: Callable[[Path, int], None], tmp: Path
+    kind: str, runs: int, python: Path, ours: Callable[[Path, int], None], tmp: Path
 ) -> dict[str, Any]:
-    theirs_path = tmp / f"{kind}.hdf5"
-    theirs_s = pypet_side(python, kind, theirs_path, runs)
-    our_path = tmp / f"{kind}-study"
-    t0 = time.perf_counter()
-    ours(our_path, runs)
-    ours_s = time.perf_counter() - t0
-    tb, ta, tf, _td = footprint(theirs_path)
-    ob, oa, of, od = footprint(our_path)
-    print(f"\n{kind}: {runs} runs")
-    print(f"  pypet     {theirs_s:8.2f} s  {tb / 1e6:8.2f} MB ({ta / 1e6:.2f} MB on disk)  {tf:6d} file")
-    print(f"  neuroloom {ours_s:8.2f} s  {ob / 1e6:8.2f} MB ({oa / 1e6:.2f} MB on disk)", end="")
-    print(f"  {of:6d} files, {od} folders")
-    print(
-        f"  neuroloom/pypet: time {ours_s / theirs_s:.2f}x, bytes {ob / tb:.2f}x "
-        f"(on disk {oa / ta:.2f}x), files {of / tf:.0f}x"
+    """Both tools on workload ``kind``: seconds and footprint of each, printed as a table."""
+    theirs_path, our_path = tmp / f"{kind}.hdf5", tmp / f"{kind}-study"
+    theirs = run_json(
+        [str(BENCH_DIR / "pypet_parity_side.py"), kind, str(theirs_path), str(runs)],
+        python=python,
+        what=f"pypet side ({kind})",
     )
-    per_run = f"neuroloom {ob / runs / 1e3:.1f} kB, {of / runs:.2f} files"
-    print(f"  per run: pypet {tb / runs / 1e3:.1f} kB; {per_run}")
-    return {"pypet_s": theirs_s, "neuroloom_s": ours_s, "pypet_bytes": tb, "neuroloom_bytes": ob, "files": of}
+    timing = time_it(lambda: ours(our_path, runs))
+    figures = {"pypet": {"seconds": theirs["seconds"], **footprint(theirs_path)}}
+    figures["neuroloom"] = {"seconds": timing.best, **footprint(our_path)}
+    rows = [
+        {
+            "name": name,
+            "time s": f["seconds"],
+            "MB": f"{f['bytes'] / 1e6:.2f}",
+            "MB on disk": f"{f['allocated'] / 1e6:.2f}",
+            "files": f["files"],
+            "folders": f["folders"],
+            "files per run": f"{f['files'] / runs:.2f}",
+        }
+        for name, f in figures.items()
+    ]
+    print_table(
+        f"{kind}: {runs} runs (last column: time ratio)", rows, reference="pypet", ratio="time s", unit=""
+    )
+    ours_f, theirs_f = figures["neuroloom"], figures["pypet"]
+    figures["ratios"] = {
+        "time": ours_f["seconds"] / theirs_f["seconds"],
+        "bytes": ours_f["bytes"] / theirs_f["bytes"],
+        "allocated": ours_f["allocated"] / theirs_f["allocated"],
+    }
+    print(
+        f"  neuroloom/pypet: bytes {figures['ratios']['bytes']:.2f}x, "
+        f"on disk {figures['ratios']['allocated']:.2f}x"
+    )
+    return figures
+
+
+def check_targets(figures: dict[str, Any], runs: int) -> dict[str, Any]:
+    """Issue 14's footprint targets for the sweep: <= 3 files per run, <= 2x pypet's bytes on disk."""
+    ours = figures["neuroloom"]
+    files_per_run = ours["files"] / runs
+    targets = {
+        "files_per_run": files_per_run,
+        "files_per_run_met": files_per_run <= 3,
+        "allocated_ratio": figures["ratios"]["allocated"],
+        "allocated_ratio_met": figures["ratios"]["allocated"] <= 2,
+    }
+    print(f"  target <= 3 files per run: {files_per_run:.2f} ({verdict(targets['files_per_run_met'])})")
+    print(
+        f"  target <= 2x pypet on disk: {targets['allocated_ratio']:.2f}x "
+        f"({verdict(targets['allocated_ratio_met'])})"
+    )
+    return targets
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--brian2-runs", type=int, default=8)
-    args = parser.parse_args()
-    python = str(ensure_pypet_env()["python"])
+    args_parser = parser(__doc__, quick="30 sweep runs, 2 Brian2 runs")
+    args_parser.add_argument(
+        "--runs", type=int, default=303, help="sweep runs (pypet's post-processing: 303)"
+    )
+    args_parser.add_argument("--brian2-runs", type=int, default=8)
+    args_parser.add_argument("--pypet-env", type=Path, default=DEFAULT_ENV, help="pypet virtualenv folder")
+    args = args_parser.parse_args()
+    runs, brian2_runs = (30, 2) if args.quick else (args.runs, args.brian2_runs)
+    results = Results(__file__, args)
+    env = results.add("pypet_env", ensure_pypet_env(args.pypet_env))
     with tempfile.TemporaryDirectory() as tmp:
-        compare("sweep", args.runs, python, neuroloom_sweep, Path(tmp))
-        compare("brian2", args.brian2_runs, python, neuroloom_brian2, Path(tmp))
+        sweep = results.add("sweep", compare("sweep", runs, env.python, neuroloom_sweep, Path(tmp)))
+        results.add("sweep_targets", check_targets(sweep, runs))
+        if env.optional.get("brian2"):
+            results.add("brian2", compare("brian2", brian2_runs, env.python, neuroloom_brian2, Path(tmp)))
+        else:
+            print("\nbrian2: skipped (Brian2 did not install in the pypet virtualenv)")
+    results.write()
     return 0
 
 

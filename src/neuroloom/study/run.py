@@ -4,8 +4,10 @@ A run's folder ``runs/<shard>/run_00000042/`` is created only when the job
 asks for :attr:`Run.folder` or saves a value that is not a scalar; items saved
 with :meth:`Run.save` live in ``<folder>/items/<name>/`` in the Database item
 layout, so ``study["runs", "run_00000042", name]`` reads them with the same
-codecs as any database item. Scalars (numbers, bools, short strings) and small
-JSON values go back to the coordinator, which stores them in the catalog.
+codecs as any database item. Scalars (numbers, bools, short strings), small
+JSON values and small arrays (up to :data:`INLINE_ARRAY_ELEMENTS` elements)
+go back to the coordinator, which stores them in the catalog: a sweep of
+small results needs no file per run.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ SHARD_SIZE = 1000
 COMMENTS = "_comments"  # internal result: {result name: comment}
 _GROUP: Any = object()  # no single value given: members follow
 INLINE_JSON_LIMIT = 4096
+INLINE_ARRAY_ELEMENTS = 256  # arrays of at most this many elements live in the catalog, not in files
+INLINE_ARRAY_LIMIT = 8192  # ... and at most this many characters of JSON
 RUN_NAME_WIDTH = 8
 
 
@@ -80,9 +84,30 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
         return "j", json.dumps(encode(value), separators=(",", ":"))
     if is_quantity(value) and np.ndim(value) == 0:
         return "j", json.dumps(encode(value), separators=(",", ":"))
+    if isinstance(value, np.ndarray) or is_quantity(value):
+        return _small_array(value)
     if isinstance(value, str) and len(value) <= INLINE_JSON_LIMIT:
         return "v", value
     return _container_result(value)
+
+
+def _small_array(value: Any) -> tuple[str, Any] | None:
+    """A small numeric/bool/str array (or array quantity) as tagged JSON for the catalog, else None.
+
+    At most :data:`INLINE_ARRAY_ELEMENTS` elements and :data:`INLINE_ARRAY_LIMIT`
+    characters of JSON: the dtype and shape
+    are kept exactly (floats are written with ``repr``, which round-trips), and
+    the run needs no file for it.
+    """
+    magnitude = split(value)[0] if is_quantity(value) else value
+    array = np.asarray(magnitude)
+    if array.dtype.kind not in "biufU" or array.size > INLINE_ARRAY_ELEMENTS:
+        return None
+    try:
+        text = json.dumps(encode(value), separators=(",", ":"), allow_nan=True)
+    except (TypeError, ValueError):
+        return None
+    return ("j", text) if len(text) <= INLINE_ARRAY_LIMIT else None
 
 
 def _container_result(value: Any) -> tuple[str, Any] | None:
