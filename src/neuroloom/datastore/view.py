@@ -58,6 +58,7 @@ from neuroloom.datastore.consolidate import (
 )
 from neuroloom.datastore.results import Result, ResultStore, results_frame
 from neuroloom.errors import EmptyDataError, ParameterError, QueryError
+from neuroloom.params.tree import resolve_keyword
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
@@ -143,22 +144,13 @@ def param_frame(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_param(study: Study, name: str, where: str) -> str:
-    """A parameter name from a filter key (``input.rate``, ``input_rate`` or ``rate``)."""
+    """A parameter name from a filter key (``input.rate``, ``input_rate`` or a unique suffix: ``rate``)."""
     names = list(study.params.values())
-    if name in names:
-        return name
-    for candidates in (
-        [n for n in names if n.replace(".", "_") == name],
-        [n for n in names if n.rsplit(".", 1)[-1] == name],
-    ):
-        if len(candidates) == 1:
-            return candidates[0]
-    close = [n for n in names if name in n or n in name][:5]
-    raise ParameterError(
-        f"{where}: the study has no parameter {name!r}"
-        + (f" (did you mean {', '.join(close)}?)" if close else "")
-        + f"; parameters: {', '.join(sorted(names)) or 'none'}"
-    )
+    try:
+        return resolve_keyword(name, names)
+    except ParameterError as exc:
+        text = str(exc) if "ambiguous" in str(exc) else f"the study has no parameter {name!r} ({exc})"
+        raise ParameterError(f"{where}: {text}; parameters: {', '.join(sorted(names)) or 'none'}") from None
 
 
 def known_populations(study: Study, manifest: dict[str, Any]) -> set[str]:

@@ -206,6 +206,18 @@ class RunRecordings:
             summary["sizes"] = dict(rec["sizes"])
         self._results[RECORDINGS] = ("j", json.dumps(summary, separators=(",", ":")))
 
+    def record(self, *monitors: Any, population: str | None = None, dtype: Any = np.float64) -> None:
+        """Record Brian2 monitors (``SpikeMonitor``, ``StateMonitor``, ``PopulationRateMonitor``).
+
+        Spikes become the population's spike train, state variables and rates
+        become signals with their units (float64 unless ``dtype`` says
+        otherwise). ``population`` defaults to the monitored group's name.
+        """
+        from neuroloom.study.monitors import record_monitor
+
+        for monitor in monitors:
+            record_monitor(self, monitor, population, dtype)
+
     def record_spikes(
         self,
         population: str,
@@ -258,6 +270,8 @@ class RunRecordings:
         unit: str,
         *,
         t_start: float = 0.0,
+        dtype: Any = np.float32,
+        compress: bool = False,
     ) -> None:
         """Record an analog signal (``v``, ``g_exc``, ``i_syn``, ...) of some nodes.
 
@@ -274,6 +288,13 @@ class RunRecordings:
             ``(n_times, n_nodes)`` array (1-D for a single node).
         unit
             One of :data:`SIGNAL_UNITS` (``mV``, ``nA``, ``nS``, ...).
+        dtype
+            Stored data type: ``float32`` (default, as SONATA reports) or ``float64``.
+
+        compress
+            Store the data gzip-compressed (level 1, shuffled). Off by default:
+            libsonata's wheels are built without zlib and cannot read it (h5py,
+            bmtk and neuroloom can).
 
         Written to ``<run folder>/report_<variable>.h5`` as a SONATA frame report.
 
@@ -300,10 +321,16 @@ class RunRecordings:
                 f"used for {variable!r} in this run; one variable has one unit"
             )
         order = np.argsort(ids, kind="stable")
+        kept = np.dtype(dtype)
+        if kept not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise RecordingError(f"{where}: dtype must be float32 or float64, not {kept}")
         pops[population] = FrameReport(
-            ids[order].astype(np.uint64), data[:, order], (start, start + dt * data.shape[0], dt), units=unit
+            ids[order].astype(np.uint64),
+            data[:, order].astype(kept, copy=False),
+            (start, start + dt * data.shape[0], dt),
+            units=unit,
         )
-        write_frame_report(self.folder / report_file(variable), pops)
+        write_frame_report(self.folder / report_file(variable), pops, compress=compress)
         self._note()
 
     def record_table(self, name: str, frame: Any) -> None:
