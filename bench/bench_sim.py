@@ -16,9 +16,13 @@ It is written once as a SONATA circuit (neuroloom.testing.circuits.write_ei_circ
   resets the kernel and returns the spikes, so both sides do that work).
 
 Warm-up runs (not timed) fill the Cython cache first, so compile time is not counted for
-either side. Each timing is the best of ``--repeats``. Usage::
+either side. Each timing is the best of ``--repeats``.
 
-    .venv/bin/python bench/bench_sim.py [--repeats 2] [--duration 1000]
+``--case config`` (in ``sim_config_case.py``): a SONATA simulation config (300_pointneurons'
+types scaled to ``--neurons``) run by ``neuroloom run``'s function, bmtk pointnet and a
+hand-written NEST script, all from files to written spikes. Usage::
+
+    .venv/bin/python bench/bench_sim.py [--case cuba|config|all] [--repeats 2] [--duration 1000]
 """
 
 from __future__ import annotations
@@ -156,7 +160,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--duration", type=float, default=1000.0)
+    parser.add_argument("--case", choices=["cuba", "config", "all"], default="all")
+    parser.add_argument("--neurons", type=int, default=10_000, help="config case: internal neurons")
+    parser.add_argument("--dt", type=float, default=0.1, help="config case: time step (ms)")
     args = parser.parse_args()
+    if args.case in ("config", "all"):
+        from sim_config_case import bench_config
+
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_config(args.neurons, args.duration, args.dt, args.repeats, Path(tmp))
+        if args.case == "config":
+            return
 
     from neuroloom.sim.brian2 import configure
     from neuroloom.testing.circuits import write_ei_circuit

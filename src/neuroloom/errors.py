@@ -148,3 +148,26 @@ class ReadOnlyError(NeuroloomError):
 
 class KeyConflictError(NeuroloomError, ValueError):
     """A key would be a value and a prefix of other keys at once."""
+
+
+class ItemChangedError(NeuroloomError, OSError):
+    """A lazy value (zarr/dask) read data of an item that was overwritten or deleted since."""
+
+
+def with_context(exc: BaseException, message: str) -> NeuroloomError:
+    """A neuroloom error saying ``message`` about ``exc``; raise it ``from exc``.
+
+    Keeps the error's class when it is a neuroloom error that takes one message
+    (so ``except SimulationError`` still catches it); otherwise, and for an
+    exception class with another constructor, a :class:`NeuroloomError` whose
+    message names the original class. Raising the result ``from exc`` keeps the
+    original error (and its traceback) as ``__cause__``, so nothing is hidden.
+    """
+    if isinstance(exc, NeuroloomError):
+        try:
+            made = type(exc)(message)
+        except Exception:  # a subclass with another constructor
+            made = None
+        if made is not None and made.args == (message,):
+            return made
+    return NeuroloomError(f"{message} ({type(exc).__module__}.{type(exc).__qualname__})")

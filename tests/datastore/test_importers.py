@@ -54,8 +54,11 @@ def test_import_bmtk_spike_reports_and_frame_reports(tmp_path: Path) -> None:
     assert len(s.runs) == 2 and set(s.runs["status"]) == {"done"}
     got = s.filter(st_contrast=0.8).spikes()
     ids, times = truth[0.8]
-    order = np.lexsort((ids, times))
-    np.testing.assert_allclose(np.sort(got["time"].to_numpy()), times[order])
+    # the same (node id, time) pairs, not only the same times
+    want = np.lexsort((times, ids))
+    have = np.lexsort((got["time"].to_numpy(), got["node_id"].to_numpy()))
+    np.testing.assert_array_equal(got["node_id"].to_numpy()[have], ids[want])
+    np.testing.assert_allclose(got["time"].to_numpy()[have], times[want])
     assert set(got["population"].astype(str)) == {"v1"}
     pv = s.filter(st_contrast=0.2).population("v1")
     np.testing.assert_allclose(pv.signal("v", 6), np.arange(40.0).reshape(10, 4)[:, 2])
@@ -103,3 +106,42 @@ def test_import_isf_wide_table(tmp_path: Path) -> None:
     bad.iloc[0, 0] = -1.0
     with pytest.raises(RecordingError, match="negative spike time"):
         nl.Study(tmp_path / "bad").import_spike_table(bad)
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_bad_report_in_a_batch_imports_nothing(tmp_path: Path, existing: bool) -> None:
+    """S6: one unreadable report leaves no half-import: no pending runs, folders, parameters."""
+    s = nl.Study(tmp_path / "s")
+    if existing:
+        s.import_spikes(_bmtk_report(tmp_path / "first.h5", 9), {"contrast": 0.1})
+    before_runs = s.runs.copy()
+    before_params = s.params.values()
+    before_explorations = len(s.explorations)
+    before_folders = sorted(p.name for p in (s.path / "runs").rglob("run_*"))
+    broken = tmp_path / "broken.h5"
+    broken.write_bytes(b"not hdf5 at all")
+    extra = {} if existing else {"size": 3}  # a new parameter only while the tree is unlocked
+    batch = [
+        ({"contrast": 0.2, **extra}, _bmtk_report(tmp_path / "a.h5", 1), {}),
+        ({"contrast": 0.4, **extra}, _bmtk_report(tmp_path / "b.h5", 2), {}),
+        ({"contrast": 0.8, **extra}, broken, {}),
+    ]
+    with pytest.raises(RecordingError, match=r"broken\.h5"):
+        s.import_reports(batch)
+    for study in (s, nl.Study(s.path)):  # in memory and on disk
+        pd.testing.assert_frame_equal(study.runs, before_runs)
+        assert study.params.values() == before_params
+        assert len(study.explorations) == before_explorations
+    assert sorted(p.name for p in (s.path / "runs").rglob("run_*")) == before_folders
+    assert s.catalog.counts()["pending"] == 0
+    # the batch without the broken report then imports as usual
+    assert len(s.import_reports(batch[:2])) == 2
+    assert sorted(s.runs["status"]) == ["done"] * (3 if existing else 2)
+    executed: list[int] = []
+    s.run(lambda run: executed.append(run.index), backend="serial", progress=False)
+    assert executed == []
+
+
+def _bmtk_report(path: Path, seed: int) -> Path:
+    _bmtk_spikes(path, seed)
+    return path

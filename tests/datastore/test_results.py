@@ -74,3 +74,30 @@ def test_bad_result_queries(study: nl.Study) -> None:
         study.add_result("x", 1, params={"a": {"nested": 1}})
     with pytest.raises(EmptyDataError, match="selects analysis results only"):
         study.filter(name="x").mean_rates(0, 1)
+
+
+def test_result_identity_is_exact_for_integers(study: nl.Study) -> None:
+    """S4: integers are compared exactly, not as 12-digit floats."""
+    study.add_result("fit", 1.0, params={"seed": 123456789012345})
+    study.add_result("fit", 2.0, params={"seed": 123456789012346})
+    study.add_result("fit", 3.0, params={"seed": 2**70})
+    study.add_result("fit", 4.0, params={"seed": 2**70 + 1})
+    study.add_result("fit", 5.0, params={"seed": [2**70, 1]})
+    study.add_result("fit", 6.0, params={"seed": [2**70 + 1, 1]})
+    assert sorted(r.value for r in study.get_result(name="fit")) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    with pytest.raises(DuplicateResultError):  # the same integer, also written as a whole float
+        study.add_result("fit", 7.0, params={"seed": 123456789012345.0})
+
+
+def test_result_identity_uses_the_canonical_float_form(study: nl.Study) -> None:
+    """S4: floats are canonicalised as parameter values are (params.values.canonical)."""
+    from neuroloom.datastore.results import result_id
+    from neuroloom.params.values import canonical
+
+    study.add_result("w", 1.0, params={"x": 0.1 + 0.2})
+    with pytest.raises(DuplicateResultError):
+        study.add_result("w", 2.0, params={"x": 0.3})
+    assert canonical(0.1 + 0.2) == canonical(0.3)
+    assert result_id("w", {"x": 0.5}) != result_id("w", {"x": "0.5"})
+    assert result_id("w", {"x": True}) != result_id("w", {"x": 1})
+    assert result_id("w", {"x": None}) != result_id("w", {"x": "None"})

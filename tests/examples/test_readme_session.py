@@ -113,7 +113,9 @@ def test_every_skipped_code_block_says_why() -> None:
     for i, line in enumerate(lines):
         found = DIRECTIVE.match(line)
         if found and found.group(1) == "skip":
-            assert found.group(2).startswith("(") and len(found.group(2)) > 10, f"README line {i + 1}: say why"
+            assert found.group(2).startswith("(") and len(found.group(2)) > 10, (
+                f"README line {i + 1}: say why"
+            )
         if found and found.group(1) == "file":
             assert found.group(2), f"README line {i + 1}: a file directive names its file"
 
@@ -124,10 +126,16 @@ def test_the_session_replays_blocks_in_order_under_the_main_guard(tmp_path: Path
     text += "assert open('f.txt').read() == 'abc\\n' and __name__ == '__main__'\n```\n"
     script = tmp_path / "s.py"
     script.write_text(session_script(readme_blocks(text)))
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
-    script.write_text(session_script(readme_blocks("```python\nx = 1\n```\n```python\nraise ValueError\n```\n")))
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=False)
+    script.write_text(
+        session_script(readme_blocks("```python\nx = 1\n```\n```python\nraise ValueError\n```\n"))
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert done.returncode != 0 and 'File "README.md", line 5' in done.stderr
 
 
@@ -143,7 +151,13 @@ def test_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
     work = tmp_path / "session"
     work.mkdir()
     done = subprocess.run(
-        [sys.executable, str(script)], cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False
+        [sys.executable, str(script)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=540,
+        check=False,
     )
-    assert done.returncode == 0, (done.stdout[-3000:] + "\n" + done.stderr[-6000:])
+    assert done.returncode == 0, done.stdout[-3000:] + "\n" + done.stderr[-6000:]
     print(done.stderr.strip().splitlines()[-1])  # README session: <seconds> s

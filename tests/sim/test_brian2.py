@@ -69,9 +69,12 @@ def test_release_probability(tmp_path: Path) -> None:
 
 
 def test_equations_per_model() -> None:
+    from neuroloom.sim.brian2_models import MIRRORED
     from neuroloom.sim.point import MODELS, PointPopulation
 
     for name, model in MODELS.items():
+        if name in MIRRORED:  # NEST's other models: tested against NEST in test_brian2_models.py
+            continue
         eqs = nl_brian2.equations(PointPopulation("p", 1, False, model, {}), n_clamps=1)
         assert "clamp_amp_0" in eqs
         assert ("I_ex" in eqs) == (model.synapse == "current")

@@ -48,10 +48,20 @@ def test_edges_read_as_arrays(tmp_path: Path) -> None:
     assert np.all(ie.weights < 0)
 
 
-def test_unsupported_model_names_population_and_alternatives(tmp_path: Path) -> None:
-    cfg = single_population(tmp_path, 2, "aeif_cond_alpha", {})
-    with pytest.raises(UnsupportedModelError, match=r"population 'pop'.*'aeif_cond_alpha'.*iaf_psc_exp"):
-        load_point_network(cfg)
+def test_model_one_simulator_lacks_names_the_ones_it_has_and_the_one_that_has_it(tmp_path: Path) -> None:
+    from neuroloom.sim.brian2 import check_models as brian2_models
+    from neuroloom.sim.neuron.network import check_models as neuron_models
+
+    cfg = single_population(tmp_path, 2, "hh_psc_alpha", {"C_m": 100.0})
+    net = load_point_network(cfg)  # any NEST model loads; parameters are NEST's to check
+    pop = net.populations["pop"]
+    assert pop.model is not None and pop.model.generic and pop.params["C_m"].tolist() == [100.0, 100.0]
+    with pytest.raises(
+        UnsupportedModelError, match=r"'pop'.*Brian2 has no model 'hh_psc_alpha'.*NEST.*iaf_psc_exp"
+    ):
+        brian2_models(net)
+    with pytest.raises(UnsupportedModelError, match=r"nrn:IntFire1.*NEST has hh_psc_alpha"):
+        neuron_models(net)
 
 
 def test_missing_or_bad_dynamics_params(tmp_path: Path) -> None:
@@ -72,7 +82,7 @@ def test_missing_or_bad_dynamics_params(tmp_path: Path) -> None:
         load_point_network(typo)
 
 
-def test_edges_without_delay(tmp_path: Path) -> None:
+def test_edges_without_delay_get_nests_default_with_a_warning(tmp_path: Path) -> None:
     from neuroloom.sonata import write_edges
 
     cfg = single_population(tmp_path, 2, params={}, source=1)
@@ -87,8 +97,13 @@ def test_edges_without_delay(tmp_path: Path) -> None:
         target_size=2,
         properties={"syn_weight": [1.0, 1.0]},
     )
-    with pytest.raises(DynamicsParamsError, match=r"'src_to_pop'.*no 'delay'"):
-        load_point_network(cfg)
+    net = load_point_network(cfg)
+    assert net.projections[0].delays.tolist() == [1.0, 1.0]
+    assert (
+        len(net.warnings) == 1
+        and "'src_to_pop'" in net.warnings[0]
+        and "2 edges have no delay" in net.warnings[0]
+    )
 
 
 def test_record_spec_and_input_targets(tmp_path: Path) -> None:

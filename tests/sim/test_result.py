@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from neuroloom.errors import SimulationError
+from neuroloom.errors import RunFailedError, SimulationError
 from neuroloom.sim.result import Signal, SimulationResult, spike_table
-
-
-class TinyRun:
-    """A minimal run that keeps what it is given (the real Run comes with the study layer)."""
-
-    def __init__(self) -> None:
-        self.spikes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.sizes: dict[str, int | None] = {}
-        self.signals: dict[tuple[str, str], tuple[Any, ...]] = {}
-
-    def record_spikes(self, population: str, node_ids: Any, times: Any, *, size: int | None = None) -> None:
-        ids, t = np.asarray(node_ids), np.asarray(times)
-        if ids.shape != t.shape:
-            raise ValueError("lengths differ")
-        self.spikes[population] = (ids, t)
-        self.sizes[population] = size
-
-    def record_signal(
-        self, population: str, variable: str, node_ids: Any, times_or_dt: Any, values: Any, unit: str
-    ) -> None:
-        self.signals[(population, variable)] = (np.asarray(node_ids), times_or_dt, np.asarray(values), unit)
+from neuroloom.sonata.reports import spike_populations
 
 
 def _result() -> SimulationResult:
@@ -65,18 +45,33 @@ def test_rates_count_silent_neurons() -> None:
     assert result.summary()["spikes"].tolist() == [3, 1, 0]
 
 
-def test_record_writes_every_population_and_signal() -> None:
-    run = TinyRun()
-    _result().record(run)
-    assert sorted(run.spikes) == ["exc", "inh", "silent"]
-    assert run.sizes == {"exc": 4, "inh": 1, "silent": 2}  # each run's own sizes reach the study
-    ids, times = run.spikes["exc"]
-    assert ids.tolist() == [1, 0, 1] and times.tolist() == [1.0, 2.0, 5.0]
-    assert run.spikes["silent"][0].size == 0
-    node_ids, times_or_dt, values, unit = run.signals[("exc", "v")]
-    assert times_or_dt == pytest.approx(0.5) and values.shape == (4, 2) and unit == "mV"
-    assert node_ids.tolist() == [0, 3]
-    assert np.asarray(run.signals[("inh", "i_syn")][1]).tolist() == [0.0, 1.0, 3.0]
+def test_record_writes_every_population_and_signal(tmp_path: Path) -> None:
+    """Recorded through the real ``Run`` of a study (which checks what it is given), read back from disk."""
+    import neuroloom as nl
+    from neuroloom.sonata.reports import read_frame_report, read_spikes
+    from neuroloom.study.run import run_folder
+
+    study = nl.Study(tmp_path / "s", seed=1)
+    study.params.add("x", 0)
+    study.explore(nl.grid(x=[0]))
+    result = _result()
+    irregular = result.signals[("inh", "i_syn")]
+    with pytest.raises(RunFailedError, match=r"record_signal\('inh', 'i_syn'\): times are not evenly spaced"):
+        study.run(lambda run: result.record(run), backend="serial", progress=False)
+    result.signals[("inh", "i_syn")] = Signal(irregular.node_ids, np.arange(3.0), irregular.values, "nA")
+    study.run(lambda run: result.record(run), backend="serial", progress=False, retry_failed=True)
+    assert study.runs["status"].tolist() == ["done"]
+    folder = run_folder(study.path, 0)
+    spikes = read_spikes(folder / "spikes.h5")
+    exc = spikes[spikes["population"] == "exc"].sort_values("timestamp")
+    assert exc["node_id"].tolist() == [1, 0, 1] and exc["timestamp"].tolist() == [1.0, 2.0, 5.0]
+    assert set(spikes["population"]) == {"exc", "inh"}
+    assert "silent" in spike_populations(folder / "spikes.h5")  # an empty train is recorded too
+    v = read_frame_report(folder / "report_v.h5", "exc")
+    assert v.node_ids.tolist() == [0, 3] and v.data.shape == (4, 2) and v.units == "mV"
+    assert v.times[2] == pytest.approx(0.5)
+    i_syn = read_frame_report(folder / "report_i_syn.h5", "inh")
+    assert i_syn.node_ids.tolist() == [1] and i_syn.data.shape == (3, 1)
 
 
 def test_signal_shape_checked() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import neuroloom as nl
@@ -35,7 +36,8 @@ def simulate(run):
 """
 
 
-def test_run_and_status(tmp_path: Path) -> None:
+def test_run_and_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # [study] path is relative to the working directory
     (tmp_path / "study.toml").write_text(STUDY_TOML)
     (tmp_path / "jobs.py").write_text(JOBS)
     runner = CliRunner()
@@ -61,7 +63,8 @@ def test_run_and_status(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "is not a study" in missing.output
 
 
-def test_run_reports_failures(tmp_path: Path) -> None:
+def test_run_reports_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # [study] path is relative to the working directory
     (tmp_path / "study.toml").write_text(STUDY_TOML.replace("jobs.py:simulate", "jobs.py:broken"))
     (tmp_path / "jobs.py").write_text("def broken(run):\n    return run.params.input.rte\n")
     result = CliRunner().invoke(main, ["run", str(tmp_path / "study.toml"), "--no-progress"])
@@ -71,7 +74,8 @@ def test_run_reports_failures(tmp_path: Path) -> None:
     assert nojob.exit_code != 0
 
 
-def test_random_exploration_from_a_file(tmp_path: Path) -> None:
+def test_random_exploration_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # [study] path is relative to the working directory
     (tmp_path / "study.toml").write_text(
         STUDY_TOML.replace('"input.rate" = [5, 10]', '"input.rate" = [5]') + RANDOM
     )

@@ -95,9 +95,9 @@ def test_a_crashing_run_fails_alone_and_the_report_names_it(tmp_path: Path) -> N
     assert (report.done, report.failed) == (1, 1)
     failed = study.runs[study.runs["status"] == "failed"]
     assert failed["input.rate"].tolist() == [-5.0]
-    assert "rate must be finite and >= 0" in failed["error"].item()
+    assert "s.toml: [inputs #1] rate = -5.0: must be >= 0" in failed["error"].item()
     text = build_report(study, progress=False).read_text()
-    assert "Failed runs" in text and "rate must be finite and &gt;= 0" in text
+    assert "Failed runs" in text and "rate = -5.0: must be &gt;= 0" in text
 
 
 def test_unsupported_node_model_is_refused_before_any_run(tmp_path: Path) -> None:

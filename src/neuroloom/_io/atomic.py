@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,8 @@ def write_bytes(path: Path, data: bytes, *, fsync: bool = False) -> None:
 
 
 def write_json(path: Path, value: Any, *, fsync: bool = False) -> None:
-    """Write ``value`` as JSON to ``path`` atomically."""
-    write_bytes(path, json.dumps(value, separators=(",", ":")).encode(), fsync=fsync)
+    """Write ``value`` as JSON to ``path`` atomically (valid JSON only: NaN/inf are refused)."""
+    write_bytes(path, json.dumps(value, separators=(",", ":"), allow_nan=False).encode(), fsync=fsync)
 
 
 def create_exclusive(path: Path, data: bytes) -> bool:
@@ -123,14 +124,43 @@ def remove_stale_tmp(directory: Path) -> int:
 
 
 def remove_path(path: Path) -> None:
-    """Remove a file or a directory tree; a missing path is not an error."""
+    """Remove a file or a directory tree; a missing path is not an error, and nor is a failure.
+
+    For clean-up of debris only; use :func:`delete_path` when the removal is
+    what the user asked for.
+    """
     try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        delete_path(path)
     except OSError:
         pass
+
+
+def delete_path(path: Path) -> None:
+    """Remove a file or a directory tree; a missing path is not an error.
+
+    Raises
+    ------
+    OSError
+        The first error met (the rest of the tree is still removed where possible).
+    """
+    errors: list[OSError] = []
+
+    def note(_func: Any, _name: Any, exc: BaseException) -> None:
+        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+            errors.append(exc)
+
+    if path.is_dir() and not path.is_symlink():
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(path, onexc=note)
+        else:  # pragma: no cover - Python 3.10/3.11
+            shutil.rmtree(path, onerror=lambda f, n, info: note(f, n, info[1]))
+    else:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 def tree_size(path: Path) -> int:

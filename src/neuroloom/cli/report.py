@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,14 +26,16 @@ def report_command(study: str, out: str | None, runs: int) -> None:
 
 
 def run_network_study(
-    file: Path,
-    config: dict[str, object],
+    spec: Any,
     overrides: tuple[str, ...],
     backend: str | None,
     workers: int | None,
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    *,
+    git_commit: bool = False,
+    git_fail: bool = False,
 ) -> None:
     """``neuroloom run`` for a study file with a ``[network]`` section (the main job), then its report."""
     import sys
@@ -41,9 +43,8 @@ def run_network_study(
     import pandas as pd
 
     from neuroloom.report import build_report, results_table
-    from neuroloom.studyfile import parse_spec, run_spec
+    from neuroloom.studyfile import run_spec
 
-    spec = parse_spec(config, file)
     study, report = run_spec(
         spec,
         overrides,
@@ -53,6 +54,8 @@ def run_network_study(
         retry_failed=retry_failed,
         progress=not no_progress,
         echo=click.echo,
+        git_commit=git_commit,
+        git_fail=git_fail,
     )
     click.echo(str(report))
     if report.done or study.catalog.count("done"):

@@ -1,6 +1,8 @@
-"""Study commands: ``neuroloom run STUDY.toml --set a.b=1`` and ``neuroloom status STUDY``.
+"""Study commands: ``neuroloom run STUDY.toml --set a.b=1``, ``neuroloom status STUDY`` and
+``neuroloom study-file-docs``.
 
-The study file format is documented in :mod:`neuroloom.studyfile.generic`.
+The study file format is documented in ``docs/study-file.md``, generated from
+:mod:`neuroloom.studyfile.schema`.
 """
 
 from __future__ import annotations
@@ -13,61 +15,113 @@ import click
 
 from neuroloom.cli.group import main
 from neuroloom.errors import StudyError
-from neuroloom.studyfile.generic import design, load_job, study_dir
+
+RUN_HELP = """Create or open the study described by STUDY_FILE and run its pending runs.
+
+\b
+A study file (TOML, YAML or JSON; every key in docs/study-file.md) has either
+  [network] (+ [simulation], [[inputs]], [analysis]): a network study, or
+  [study] job = "file.py:function" (or "module:function"): a study of your
+      own; the function is called with each run (run.params, run.save, ...),
+and [params] (parameter tree) and [[explore]] (grid, zip, points, random).
+"$name" values read a run parameter. The study folder is [study] path,
+relative to the current directory, or to --out.
+"""
 
 
-@main.command("run")
+@main.command("run", help=RUN_HELP)
 @click.argument("study_file", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder the study is created in ([study] path is relative to it; default: the current directory).",
 )
 @click.option("--backend", type=click.Choice(["serial", "processes", "dask"]), default=None)
 @click.option("--workers", type=int, default=None)
 @click.option("--address", default=None, help="dask scheduler address (backend dask).")
 @click.option("--retry-failed", is_flag=True, help="Run failed runs again.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--git-commit", is_flag=True, help="Commit the code (study/job file's repository) first.")
+@click.option("--git-fail", is_flag=True, help="Refuse to run when that code has uncommitted changes.")
 def run_command(
     study_file: str,
+    overrides: tuple[str, ...],
+    out: str | None,
+    backend: str | None,
+    workers: int | None,
+    address: str | None,
+    retry_failed: bool,
+    no_progress: bool,
+    git_commit: bool,
+    git_fail: bool,
+) -> None:
+    from neuroloom._io.config import read_config
+    from neuroloom.store.provenance import set_code_directory
+    from neuroloom.studyfile.spec import parse_spec
+
+    file = Path(study_file).resolve()
+    spec = parse_spec(read_config(file), file, root=out)
+    set_code_directory(file.parent)  # git provenance of the user's code, not of this console script
+    args = (overrides, backend, workers, address, retry_failed, no_progress)
+    if spec.job is None:
+        from neuroloom.cli.report import run_network_study  # the main job: network + simulator
+
+        return run_network_study(spec, *args, git_commit=git_commit, git_fail=git_fail)
+    return _run_job_study(spec, *args, git_commit=git_commit, git_fail=git_fail)
+
+
+def _run_job_study(
+    spec: object,
     overrides: tuple[str, ...],
     backend: str | None,
     workers: int | None,
     address: str | None,
     retry_failed: bool,
     no_progress: bool,
+    *,
+    git_commit: bool = False,
+    git_fail: bool = False,
 ) -> None:
-    """Create or open the study described by STUDY_FILE and run its pending runs."""
-    from neuroloom._io.config import read_config
+    """``neuroloom run`` for a study file with ``[study] job = "file.py:function"``."""
     from neuroloom.datastore.study import Study
     from neuroloom.params.tree import ParamTree
+    from neuroloom.store.provenance import set_code_directory
+    from neuroloom.studyfile.generic import design, load_job
+    from neuroloom.studyfile.runner import explored_overrides
+    from neuroloom.studyfile.spec import StudySpec
 
-    file = Path(study_file).resolve()
-    config = read_config(file)
-    if isinstance(config, dict) and "network" in config and "job" not in config.get("study", {}):
-        from neuroloom.cli.report import run_network_study  # the main job: network + simulator
-
-        args = (overrides, backend, workers, address, retry_failed, no_progress)
-        return run_network_study(file, config, *args)
-    if not isinstance(config, dict) or "study" not in config:
-        raise StudyError(f"{file}: a study file needs a [study] table with path and job")
-    meta = config["study"]
-    if "job" not in meta:
-        raise StudyError(f"{file}: [study] has no job = 'file.py:function'")
-    study = Study(file.parent / str(meta.get("path", file.stem)), seed=meta.get("seed"))
+    assert isinstance(spec, StudySpec) and spec.job is not None
+    for name in explored_overrides(spec, overrides):
+        click.echo(
+            f"warning: --set {name}=...: {name} is explored by [[explore]], "
+            "so every run takes its value from there",
+            err=True,
+        )
+    study = Study(spec.path, seed=spec.seed)
     wanted = ParamTree()
-    if config.get("params"):
-        wanted.load(file, overrides)
+    if spec.raw.get("params"):
+        wanted.load(spec.file, overrides)
     elif overrides:
         wanted.update(study.params.values())
         wanted.override(overrides)
-    study.set_params(wanted, source=str(file))
-    added = sum(study.explore(design(entry)) for entry in config.get("explore", []))
+    study.set_params(wanted, source=str(spec.file))
+    added = sum(study.explore(design(entry)) for entry in spec.explore)
     click.echo(f"study {study.path}: {added} new runs, {study.catalog.count('pending')} pending")
-    job = load_job(str(meta["job"]), file.parent)
+    job_target = spec.job.rpartition(":")[0]
+    if job_target.endswith(".py"):
+        set_code_directory((spec.file.parent / job_target).resolve().parent)
+    job = load_job(spec.job, spec.file.parent)
     report = study.run(
         job,
-        backend=backend or meta.get("backend", "processes"),
-        workers=workers or meta.get("workers"),
-        address=address or meta.get("address"),
+        git_commit=git_commit,
+        git_fail=git_fail,
+        backend=backend or spec.backend,
+        workers=workers or spec.workers,
+        address=address or spec.address,
         retry_failed=retry_failed,
         progress=not no_progress,
         raise_on_failure=False,
@@ -78,6 +132,21 @@ def run_command(
         sys.exit(1)
 
 
+@main.command("study-file-docs")
+@click.argument("out", type=click.Path(dir_okay=False), required=False)
+def study_file_docs_command(out: str | None) -> None:
+    """Write the study-file reference (docs/study-file.md) generated from the schema to OUT (or print it)."""
+    from neuroloom._io.atomic import write_bytes
+    from neuroloom.studyfile.schema import render_markdown
+
+    text = render_markdown()
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_bytes(Path(out), text.encode())
+        click.echo(f"wrote {out}")
+
+
 @main.command("status")
 @click.argument("study", type=click.Path(exists=True))
 def status_command(study: str) -> None:
@@ -86,6 +155,7 @@ def status_command(study: str) -> None:
     from neuroloom.store import registry
     from neuroloom.study.catalog import Catalog
     from neuroloom.study.lock import lock_is_live, read_lock
+    from neuroloom.studyfile.generic import study_dir
 
     folder = study_dir(study)
     if not (folder / registry.MARKER).is_file() or not (folder / "catalog.sqlite").is_file():

@@ -100,3 +100,16 @@ def parse(key: str, value: Any) -> Condition:
     elif op == "eq" and isinstance(value, tuple):
         op = "in"
     return Condition(base, op, value)
+
+
+def for_tuple_value(cond: Condition) -> Condition:
+    """``cond`` for a parameter whose values are tuples: ``shape=(3, 4)`` is one value, not "any of".
+
+    A tuple of scalars is the one wanted tuple; a list of tuples means any of them.
+    """
+    value = cond.value
+    if cond.op not in ("eq", "in", "ne") or not isinstance(value, tuple):
+        return cond
+    if value and all(isinstance(v, tuple) for v in value):
+        return Condition(cond.key, "ne" if cond.op == "ne" else "in", value)
+    return Condition(cond.key, "ne" if cond.op == "ne" else "in", (value,))

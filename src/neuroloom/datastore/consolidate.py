@@ -20,6 +20,11 @@ The coordinating process updates the tables after recording finished runs
 (:func:`after_record`, called by the runner); ``study.consolidate()`` brings
 them up to date at any time (runs recorded but not yet in the tables are read,
 runs that are no longer recorded are dropped).
+
+A run whose files cannot be read (a truncated ``spikes.h5``) is quarantined:
+reported once with a warning, named in the manifest (``quarantined``: index ->
+reason) and left out of the tables and of every view, so the other runs can
+still be queried. ``consolidate(rebuild=True)`` tries it again.
 """
 
 from __future__ import annotations
@@ -371,6 +376,50 @@ def _recorded_in_catalog(catalog: Catalog) -> dict[int, str]:
     return {int(i): v for i, v in rows}
 
 
+def _add_runs(
+    study_path: Path,
+    folder: Path,
+    manifest: dict[str, Any],
+    todo: Mapping[int, Any],
+    quarantined: dict[str, str],
+    progress: bool,
+) -> None:
+    """Append the recordings of the runs in ``todo`` to the manifest's parts (damaged runs quarantined)."""
+    from tqdm.auto import tqdm
+
+    collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+    items = sorted(todo.items())
+    for idx, text in tqdm(items, desc="consolidating", unit="run", disable=not progress):
+        if str(idx) in quarantined:
+            continue
+        summary = json.loads(text) if isinstance(text, str) else dict(text)
+        try:
+            rows = read_run(study_path, idx, summary)
+        except RecordingError as exc:
+            quarantined[str(idx)] = str(exc)
+            _report_quarantine(study_path, idx, exc)
+            continue
+        for kind, tables in rows.items():
+            collected[kind].extend(tables)
+    for kind in KINDS:
+        if collected[kind]:
+            manifest["parts"][kind].append(
+                _write_part(folder, kind, pa.concat_tables(collected[kind], promote_options="permissive"))
+            )
+
+
+def _describe_recordings(study_path: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's populations per kind and recorded variables, from its ``recorded`` parts."""
+    recorded = read_parts(study_path, manifest, "recorded", ["kind", "population", "variable"])
+    manifest["populations"] = {
+        kind: sorted(
+            set(recorded.filter(pc.equal(recorded.column("kind"), kind)).column("population").to_pylist())
+        )
+        for kind in ("spikes", "signals")
+    }
+    manifest["variables"] = sorted(set(recorded.column("variable").to_pylist()) - {""})
+
+
 def update(
     study_path: Path,
     catalog: Catalog,
@@ -384,7 +433,6 @@ def update(
 
     Returns the new manifest.
     """
-    from tqdm.auto import tqdm
 
     folder = tables_dir(study_path)
     with tables_lock(study_path):
@@ -405,20 +453,11 @@ def update(
                 table = read_parts(study_path, manifest, kind)
                 table = table.filter(pc.invert(pc.is_in(table.column("run"), keep)))
                 manifest["parts"][kind] = [_write_part(folder, kind, table)] if table.num_rows else []
+        quarantined: dict[str, str] = dict(manifest.get("quarantined") or {})
+        if new is None:  # runs no longer recorded (deleted, run again) leave quarantine
+            quarantined = {k: v for k, v in quarantined.items() if int(k) in wanted}
         if todo:
-            collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
-            items = sorted(todo.items())
-            for idx, text in tqdm(items, desc="consolidating", unit="run", disable=not progress):
-                summary = json.loads(text) if isinstance(text, str) else dict(text)
-                for kind, tables in read_run(study_path, idx, summary).items():
-                    collected[kind].extend(tables)
-            for kind in KINDS:
-                if collected[kind]:
-                    manifest["parts"][kind].append(
-                        _write_part(
-                            folder, kind, pa.concat_tables(collected[kind], promote_options="permissive")
-                        )
-                    )
+            _add_runs(study_path, folder, manifest, todo, quarantined, progress)
         for kind in KINDS:
             if len(manifest["parts"][kind]) > (1 if compact else MAX_PARTS):
                 table = read_parts(study_path, manifest, kind)
@@ -431,16 +470,10 @@ def update(
         old_runs = manifest.get("runs")
         manifest["runs"] = runs_name
         manifest["params"] = names
-        manifest["recorded_runs"] = len(have_set - drop) + len(todo)
+        manifest["recorded_runs"] = len(have_set - drop) + len(todo)  # quarantined runs count as seen
+        manifest["quarantined"] = quarantined
         manifest["fingerprint"] = fingerprint(catalog.con)
-        recorded = read_parts(study_path, manifest, "recorded", ["kind", "population", "variable"])
-        manifest["populations"] = {
-            kind: sorted(
-                set(recorded.filter(pc.equal(recorded.column("kind"), kind)).column("population").to_pylist())
-            )
-            for kind in ("spikes", "signals")
-        }
-        manifest["variables"] = sorted(set(recorded.column("variable").to_pylist()) - {""})
+        _describe_recordings(study_path, manifest)
         write_json(folder / MANIFEST, manifest)
         now = {p["file"] for k in KINDS for p in manifest["parts"][k]}
         for name in old_files - now:
@@ -449,6 +482,22 @@ def update(
             remove_path(folder / old_runs)
         _sweep(folder, now | {runs_name})
     return manifest
+
+
+def _report_quarantine(study_path: Path, idx: int, exc: Exception) -> None:
+    """Say once (when it is found) that a run's files are damaged and what that means."""
+    warnings.warn(
+        f"{exc}; run {idx} of {study_path} is quarantined: its recordings are left out of the "
+        "tables and views (other runs are not affected) and this is not reported again; restore or "
+        "re-create its files, then study.consolidate(rebuild=True), or run it again",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def quarantined_runs(manifest: Mapping[str, Any]) -> dict[int, str]:
+    """Runs whose recordings could not be read: index -> why (see :func:`update`)."""
+    return {int(k): str(v) for k, v in (manifest.get("quarantined") or {}).items()}
 
 
 def _sweep(folder: Path, keep: Iterable[str]) -> None:

@@ -16,6 +16,7 @@ this (coordinating) process, which also adds it to the consolidated tables.
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import time
@@ -27,12 +28,15 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from neuroloom._io.atomic import remove_path, write_json
+from neuroloom._io.names import MARKER
 from neuroloom.datastore.consolidate import after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.run import Run
+from neuroloom.study.run import Run, run_folder
+from neuroloom.study.study import LOCKED_BECAUSE
 from neuroloom.study.worker import Outcome
 
 if TYPE_CHECKING:
@@ -63,13 +67,63 @@ def add_finished_runs(
     *,
     progress: bool = True,
 ) -> list[int]:
-    """Explore ``points``, call ``write(run, k)`` for each new one and record them as done."""
+    """Explore ``points``, call ``write(run, k)`` for each new one and record them as done.
+
+    All or nothing: if any ``write`` (or the recording) fails, the runs this
+    call added, their run folders, the parameters and explorations it added
+    are taken back before the error is raised, so no pending run is left for
+    the next ``study.run(job)`` to execute.
+    """
+    if not points:
+        return []
+    before = _Undo(study)
+    try:
+        return _add_finished_runs(study, points, write, progress, before)
+    except BaseException:
+        before.roll_back()
+        raise
+
+
+class _Undo:
+    """What a failed import takes back: its new runs, run folders, parameters and explorations."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self.marker = copy.deepcopy(study._marker)
+        self.columns = set(study.catalog.param_names())
+        self.first_new = study.catalog.next_index()
+
+    def roll_back(self) -> None:
+        study, catalog = self.study, self.study.catalog
+        new = [
+            int(r[0])
+            for r in catalog.con.execute(
+                "SELECT idx FROM runs WHERE idx>=? AND status!='done'", (self.first_new,)
+            )
+        ]
+        with StudyLock(study.path, "undoing a failed import"):
+            catalog.remove_runs(new)
+            for idx in new:
+                remove_path(run_folder(study.path, idx))
+            catalog.drop_params(set(catalog.param_names()) - self.columns)
+            study._marker = self.marker
+            write_json(study.path / MARKER, self.marker)
+        study.params = type(study.params).from_json(self.marker["params"], on_change=study._save_marker)
+        if self.marker.get("locked"):
+            study.params.lock(LOCKED_BECAUSE)
+
+
+def _add_finished_runs(
+    study: Study,
+    points: Sequence[Mapping[str, Any]],
+    write: Callable[[Run, int], None],
+    progress: bool,
+    undo: _Undo,
+) -> list[int]:
     from tqdm.auto import tqdm
 
     from neuroloom.params.values import coerce_column, content_ids
 
-    if not points:
-        return []
     _ensure_params(study, points)
     clean = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in p.items()} for p in points]
     study.explore(clean)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from neuroloom._io.atomic import write_json
+from neuroloom._io.names import ITEM_FILE, ITEMS_DIR, NETWORK_DIR
 from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
 from neuroloom.params.values import canonical
@@ -29,26 +31,7 @@ def _tree_signature(study: Study) -> dict[str, tuple[str, str]]:
     return {n: (canonical(study.params.info(n).value), study.params.info(n).unit) for n in study.params}
 
 
-def merge(
-    a: Study | str | os.PathLike[str],
-    b: Study | str | os.PathLike[str],
-    *,
-    into: str | os.PathLike[str],
-) -> Study:
-    """Combine studies ``a`` and ``b`` (same parameter tree) into a new study at ``into``.
-
-    Runs of ``a`` come first, then the runs of ``b`` whose content id is not
-    already present (duplicate points are skipped, keeping ``a``'s). Run status,
-    timing, errors, results and run folders are copied; runs get new indices.
-    The study items of ``a`` are copied, then those of ``b`` with other keys.
-
-    Raises
-    ------
-    StudyError
-        If the parameter trees differ (the message names the parameter) or
-        ``into`` already exists and is not empty.
-    """
-    sa, sb = _open(a), _open(b)
+def _check_compatible(sa: Study, sb: Study) -> None:
     sig_a, sig_b = _tree_signature(sa), _tree_signature(sb)
     if sig_a != sig_b:
         names = sorted(set(sig_a) ^ set(sig_b)) or sorted(n for n in sig_a if sig_a[n] != sig_b[n])
@@ -56,6 +39,83 @@ def merge(
             f"cannot merge {sa.path} and {sb.path}: their parameter trees differ at {names[0]!r} "
             "(names, default values and units must all agree)"
         )
+    if sa.seed != sb.seed:
+        raise StudyError(
+            f"cannot merge {sa.path} (seed {sa.seed}) and {sb.path} (seed {sb.seed}): a run's seed "
+            "derives from its study's seed, so the runs of the second would show a seed they did not "
+            "use; merge only studies created with the same seed (nl.Study(path, seed=...))"
+        )
+
+
+_RESULT_COLUMNS = "id, name, params, tags, kind, value, created"
+
+
+def _result_rows(study: Study) -> list[tuple[Any, ...]]:
+    con = study.catalog.con
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name='analysis_results'").fetchone() is None:
+        return []
+    return con.execute(f"SELECT {_RESULT_COLUMNS} FROM analysis_results ORDER BY created, id").fetchall()
+
+
+def _merged_results(sa: Study, sb: Study) -> list[tuple[Any, ...]]:
+    """Every analysis result of both; the same result stored differently in both is refused."""
+    rows = {row[0]: row for row in _result_rows(sa)}
+    for row in _result_rows(sb):
+        mine = rows.setdefault(row[0], row)
+        if mine != row:
+            raise StudyError(
+                f"cannot merge {sa.path} and {sb.path}: result {row[1]!r} with parameters {row[2]} is "
+                "stored in both, with different values or times; delete or rename it in one of them "
+                "first (study.add_result(..., replace=True) or another parameter)"
+            )
+    return list(rows.values())
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _network_source(sa: Study, sb: Study) -> Path | None:
+    """The ``network/`` folder to carry: the one both hold (equal), or the only one."""
+    found = [s.path / NETWORK_DIR for s in (sa, sb) if (s.path / NETWORK_DIR).is_dir()]
+    if len(found) == 2 and _tree_digest(found[0]) != _tree_digest(found[1]):
+        raise StudyError(
+            f"cannot merge {sa.path} and {sb.path}: their networks ({NETWORK_DIR}/) differ, so their "
+            "runs did not simulate the same network; merge only studies of one network"
+        )
+    return found[0] if found else None
+
+
+def merge(
+    a: Study | str | os.PathLike[str],
+    b: Study | str | os.PathLike[str],
+    *,
+    into: str | os.PathLike[str],
+) -> Study:
+    """Combine studies ``a`` and ``b`` (same parameter tree and seed) into a new study at ``into``.
+
+    Runs of ``a`` come first, then the runs of ``b`` whose content id is not
+    already present (duplicate points are skipped, keeping ``a``'s). Run status,
+    timing, errors, results and run folders are copied; runs get new indices
+    and keep their seeds (both studies have one seed). The study items of ``a``
+    are copied, then those of ``b`` with other keys; every analysis result of
+    both is kept, and the network (``network/``) is carried.
+
+    Raises
+    ------
+    StudyError
+        If the parameter trees differ (the message names the parameter), the
+        seeds differ, the same analysis result is stored differently in both,
+        the networks differ, or ``into`` already exists and is not empty.
+        Nothing is written then.
+    """
+    sa, sb = _open(a), _open(b)
+    _check_compatible(sa, sb)
+    results = _merged_results(sa, sb)
+    network = _network_source(sa, sb)
     target = Path(into)
     if target.exists() and any(target.iterdir()):
         raise StudyError(f"cannot merge into {target}: it exists and is not empty; choose a new directory")
@@ -73,8 +133,20 @@ def merge(
         next_idx = 0
         for source in (sa, sb):
             next_idx = _copy_runs(source, out, names, seen, next_idx)
-            _copy_items(source, out)
+            _copy_items(source.path / ITEMS_DIR, out.path / ITEMS_DIR)
+        _insert_results(out, results)
+        if network is not None:
+            shutil.copytree(network, out.path / NETWORK_DIR)
     return Study(out.path)
+
+
+def _insert_results(out: Study, rows: list[tuple[Any, ...]]) -> None:
+    con = out.result_store.con
+    with out.catalog.transaction():
+        con.executemany(
+            f"INSERT INTO analysis_results({_RESULT_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+            [tuple(row) for row in rows],
+        )
 
 
 def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next_idx: int) -> int:
@@ -117,13 +189,17 @@ def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next
     return next_idx
 
 
-def _copy_items(source: Study, out: Study) -> None:
-    items = source.path / "items"
-    if not items.is_dir():
+def _copy_items(source: Path, target: Path) -> None:
+    """Copy every item below ``source`` whose key (and no prefix of it) is not taken in ``target``."""
+    if not source.is_dir() or (target / ITEM_FILE).exists():
         return
-    for entry in items.iterdir():
-        if entry.name.startswith("."):
+    for entry in source.iterdir():
+        if entry.name.startswith(".") or not entry.is_dir():
             continue
-        target = out.path / "items" / entry.name
-        if not target.exists():
-            shutil.copytree(entry, target)
+        dest = target / entry.name
+        if (entry / ITEM_FILE).is_file():
+            if not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copytree(entry, dest)
+        else:
+            _copy_items(entry, dest)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from neuroloom.datastore.conditions import Condition, parse
 from neuroloom.errors import DuplicateResultError, ItemNotFoundError, QueryError
+from neuroloom.params.values import canonical
 from neuroloom.study.run import scalar_result
 
 if TYPE_CHECKING:
@@ -58,21 +59,27 @@ def _param_value(where: str, key: str, value: Any) -> Any:
     )
 
 
-def _canon(value: Any) -> str:
-    if value is None:
-        return "N"
-    if isinstance(value, bool):
-        return "T" if value else "F"
-    if isinstance(value, (int, float)):
-        return "n" + format(float(value), ".12g")
-    if isinstance(value, str):
-        return "s" + json.dumps(value)
-    return "[" + ",".join(_canon(v) for v in value) + "]"
+def _identity_form(value: Any) -> Any:
+    """A result parameter as :func:`neuroloom.params.values.canonical` hashes it.
+
+    Integers stay exact; a whole float is the integer it equals (``100.0`` and
+    ``100`` are one result, as ``100.0 == 100``); lists become tuples.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return tuple(_identity_form(v) for v in value)
+    return value
 
 
 def result_id(name: str, params: Mapping[str, Any]) -> str:
-    """Identity of a result: hash of its name and canonical parameters."""
-    text = name + "\n" + "\n".join(f"{k}={_canon(params[k])}" for k in sorted(params))
+    """Identity of a result: hash of its name and canonical parameters.
+
+    Parameters are canonicalised with :func:`neuroloom.params.values.canonical`
+    (the one canonical hashing): integers exactly, other floats to 12
+    significant digits, strings, bools and None by type and value.
+    """
+    text = name + "\n" + "\n".join(f"{k}={canonical(_identity_form(params[k]))}" for k in sorted(params))
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 

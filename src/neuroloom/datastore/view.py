@@ -44,12 +44,13 @@ from neuroloom.analysis.tables import (
     neurons_frame,
     param_column,
 )
-from neuroloom.datastore.conditions import Condition, parse
+from neuroloom.datastore.conditions import Condition, for_tuple_value, parse
 from neuroloom.datastore.consolidate import (
     catalog_stat,
     fingerprint,
     is_fresh,
     load_parquet,
+    quarantined_runs,
     read_manifest,
     read_parts,
     tables_dir,
@@ -100,7 +101,13 @@ def runs_table(study: Study, manifest: dict[str, Any]) -> pa.Table:
         return pa.table({"run": pa.array([], pa.int64())})
     cols = ["run", "status", *("p:" + n for n in manifest["params"])]
     table = load_parquet(tables_dir(study.path) / manifest["runs"], cols)
-    return table.filter(pc.equal(table.column("status"), "done")).drop_columns(["status"])
+    usable = pc.equal(table.column("status"), "done")
+    damaged = quarantined_runs(manifest)
+    if damaged:  # unreadable recordings: out of every view (reported once by the consolidation)
+        usable = pc.and_(
+            usable, pc.invert(pc.is_in(table.column("run"), pa.array(list(damaged), pa.int64())))
+        )
+    return table.filter(usable).drop_columns(["status"])
 
 
 def column_values(study: Study, table: pa.Table, name: str) -> Any:
@@ -189,7 +196,10 @@ class View:
             cond = parse(key, value)
             if cond.key.startswith("st_"):
                 pname = resolve_param(self.study, cond.key[3:], f"filter({key}=...)")
-                added.append(("run", Condition(pname, cond.op, cond.value)))
+                cond = Condition(pname, cond.op, cond.value)
+                if isinstance(self.study.params.values()[pname], tuple):
+                    cond = for_tuple_value(cond)
+                added.append(("run", cond))
             elif cond.key == "population":
                 manifest = manifest or fresh_manifest(self.study)
                 known = known_populations(self.study, manifest)

@@ -201,7 +201,7 @@ def run(
     config = demo_config(neurons=neurons, grid=grid, duration=duration, backend=backend, workers=workers)
     file = write_toml(config, out / "ei_balanced.toml")
     echo(f"study file {file}")
-    study, report = run_study_file(file, progress=progress, echo=echo)
+    study, report = run_study_file(file, out=out, progress=progress, echo=echo)
     echo(str(report))
     page = build_report(study, progress=progress)
     seconds = time.monotonic() - started

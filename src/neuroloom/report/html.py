@@ -57,27 +57,25 @@ def _settings(study: Any) -> dict[str, Any]:
         info = study["pipeline"]
     except (ItemNotFoundError, KeyError):
         return {}
-    from neuroloom.studyfile.spec import parse_spec
+    from neuroloom.studyfile.spec import parse_spec, resolve_config
 
-    spec = parse_spec(info["config"], info["file"])
-    defaults = study.params.values()
-
-    def value(v: Any) -> Any:
-        return defaults.get(v[1:]) if isinstance(v, str) and v.startswith("$") else v
-
-    virtual = {p.name for p in spec.network.populations if p.virtual}
-    sizes = {k: int(v) for k, v in info.get("sizes", {}).items() if k not in virtual}
-    if spec.network.circuit is not None:
+    file = Path(study.path) / info["file"]  # relative to the study (absolute in older studies)
+    spec = parse_spec(resolve_config(info["config"], study.params.values(), file), file, check_files=False)
+    populations = spec.network.populations if spec.network is not None else ()
+    virtual = {p.name for p in populations if p.virtual} | set(info.get("virtual", []))
+    circuit = spec.network.circuit if spec.network is not None else None
+    if "virtual" not in info and circuit is not None and circuit.is_file():  # recorded before "virtual"
         from neuroloom.sim.point import load_point_network
 
-        sizes = {p.name: p.size for p in load_point_network(spec.network.circuit).neurons}
+        virtual |= {p.name for p in load_point_network(circuit).virtual}
+    sizes = {k: int(v) for k, v in info.get("sizes", {}).items() if k not in virtual}
     return {
         "sizes": sizes,
-        "duration": float(value(spec.simulation.duration)),
-        "t_start": float(value(spec.analysis.t_start)),
-        "t_stop": None if spec.analysis.t_stop is None else float(value(spec.analysis.t_stop)),
-        "bin_size": float(value(spec.analysis.bin_size)),
-        "fano_window": float(value(spec.analysis.fano_window)),
+        "duration": float(spec.simulation.duration),
+        "t_start": float(spec.analysis.t_start),
+        "t_stop": None if spec.analysis.t_stop is None else float(spec.analysis.t_stop),
+        "bin_size": float(spec.analysis.bin_size),
+        "fano_window": float(spec.analysis.fano_window),
         "report_runs": spec.report.get("runs"),
         "populations": spec.report.get("populations"),
     }

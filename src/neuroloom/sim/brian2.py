@@ -3,10 +3,12 @@
 ``simulate(circuit, inputs, duration, record=..., dt=...)``:
 
 - each neuron population becomes one ``NeuronGroup`` with NEST-compatible
-  integrate-and-fire equations (``iaf_psc_exp``, ``iaf_psc_alpha``,
-  ``iaf_cond_exp``, ``iaf_cond_alpha``: same parameter names, units,
-  defaults, refractoriness and weight conventions as NEST, so one circuit
-  runs in both);
+  equations (``iaf_psc_exp``, ``iaf_psc_alpha``, ``iaf_cond_exp``,
+  ``iaf_cond_alpha`` here; ``iaf_psc_delta``, ``aeif_cond_exp``,
+  ``aeif_cond_alpha``, ``izhikevich`` in :mod:`neuroloom.sim.brian2_models`:
+  same parameter names, units, defaults, refractoriness and weight
+  conventions as NEST, so one circuit runs in both); any other NEST model is
+  refused with the list of these and a pointer to the NEST adapter;
 - each edge population becomes one ``Synapses`` per sign of weight (positive
   weights onto the excitatory current/conductance, negative onto the
   inhibitory one), connected with ``connect(i=..., j=...)`` from arrays, with
@@ -41,10 +43,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroloom.errors import SimulationError, SimulatorNotInstalledError
+from neuroloom.errors import SimulationError, SimulatorNotInstalledError, UnsupportedModelError
+from neuroloom.sim.brian2_models import MIRRORED, model_code, parameter_units, synapse_target
 from neuroloom.sim.cache import cache_dir
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
 from neuroloom.sim.point import (
+    MODELS,
     PointNetwork,
     PointPopulation,
     PointProjection,
@@ -53,7 +57,7 @@ from neuroloom.sim.point import (
     load_point_network,
     record_spec,
 )
-from neuroloom.sim.result import Signal, SimulationResult, spike_table
+from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
 __all__ = ["choose_target", "equations", "simulate"]
 
@@ -250,6 +254,10 @@ def _on_pre(population: PointPopulation, side: str, release_prob: float, weight:
     """``on_pre`` code; ``weight`` is ``w`` (per synapse) or a constant such as ``16.5*pA``."""
     model = population.model
     assert model is not None
+    if model.synapse == "delta":
+        template, _ = synapse_target(model.name)
+        gate = "" if release_prob >= 1.0 else f" * int(rand() < {release_prob!r})"
+        return template.format(w=f"{weight}{gate}")
     var = "I" if model.synapse == "current" else "g"
     target = f"{var}_{side}_post" if model.shape == "exp" else f"x_{side}_post"
     factor = "" if model.shape == "exp" else f" * {_E!r}"
@@ -257,9 +265,63 @@ def _on_pre(population: PointPopulation, side: str, release_prob: float, weight:
     return f"{target} += {weight}{factor}{gate}"
 
 
+def _mirrored_neurons(b2: Any, pop: PointPopulation, clamps: list[Any]) -> Any:
+    """A group for a model of :mod:`neuroloom.sim.brian2_models` (NEST's equations and names)."""
+    assert pop.model is not None
+    name = pop.model.name
+    values = {
+        k: (pop.params[k], getattr(b2, unit) if unit else 1.0)
+        for k, (_, unit) in parameter_units(name).items()
+    }
+    shared = frozenset(k for k, (a, _) in values.items() if a.size and np.all(a == a[0]))
+    clamp = "".join(
+        f" + clamp_amp_{k} * int(t >= clamp_on_{k}) * int(t < clamp_off_{k})" for k in range(len(clamps))
+    )
+    code = model_code(name, clamp, shared)
+    lines = [code.equations]
+    for k in range(len(clamps)):
+        lines += [
+            f"clamp_amp_{k} : amp (constant)",
+            f"clamp_on_{k} : second (constant, shared)",
+            f"clamp_off_{k} : second (constant, shared)",
+        ]
+    group = b2.NeuronGroup(
+        pop.size,
+        "\n".join(lines),
+        threshold=code.threshold,
+        reset=code.reset,
+        refractory=code.refractory or False,
+        method=code.method,
+        name=f"nl_{pop.name}",
+        namespace={k: float(values[k][0][0]) * values[k][1] for k in shared},
+    )
+    group.v = pop.params["V_m"] * b2.mV
+    if "w" in pop.params:
+        group.w = pop.params["w"] * b2.pA
+    if "U_m" in pop.params:
+        group.U_m = pop.params["U_m"] * b2.mV
+    for key, (array, unit) in values.items():
+        if key not in shared:
+            setattr(group, key, array * unit)
+    _set_clamps(b2, group, pop, clamps)
+    return group
+
+
+def _set_clamps(b2: Any, group: Any, pop: PointPopulation, clamps: list[Any]) -> None:
+    ids = np.arange(pop.size, dtype=np.int64)
+    for k, clamp in enumerate(clamps):
+        amp = np.zeros(pop.size)
+        amp[clamp.targets(ids)] = clamp.amplitude * 1000.0  # nA -> pA
+        setattr(group, f"clamp_amp_{k}", amp * b2.pA)
+        setattr(group, f"clamp_on_{k}", clamp.delay * b2.ms)
+        setattr(group, f"clamp_off_{k}", (clamp.delay + clamp.duration) * b2.ms)
+
+
 def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> Any:
     clamps = clamps_for(inputs, pop.name)
     assert pop.model is not None
+    if pop.model.name in MIRRORED:
+        return _mirrored_neurons(b2, pop, clamps)
     linear = pop.model.synapse == "current"
     values: dict[str, Any] = {}
     for name, array in pop.params.items():
@@ -283,22 +345,24 @@ def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> A
     for name, (array, unit) in values.items():
         if name not in shared:
             setattr(group, name, array * unit)
-    ids = np.arange(pop.size, dtype=np.int64)
-    for k, clamp in enumerate(clamps):
-        amp = np.zeros(pop.size)
-        amp[clamp.targets(ids)] = clamp.amplitude * 1000.0  # nA -> pA
-        setattr(group, f"clamp_amp_{k}", amp * b2.pA)
-        setattr(group, f"clamp_on_{k}", clamp.delay * b2.ms)
-        setattr(group, f"clamp_off_{k}", (clamp.delay + clamp.duration) * b2.ms)
+    _set_clamps(b2, group, pop, clamps)
     return group
 
 
 def _synapses(
-    b2: Any, proj: PointProjection, source: Any, target_pop: PointPopulation, target: Any, release_prob: float
+    b2: Any,
+    proj: PointProjection,
+    source: Any,
+    target_pop: PointPopulation,
+    target: Any,
+    release_prob: float,
+    suffix: str = "",
 ) -> list[Any]:
     model = target_pop.model
     assert model is not None
-    unit = b2.pA if model.synapse == "current" else b2.nS
+    unit = {"current": b2.pA, "conductance": b2.nS, "delta": b2.mV}[model.synapse]
+    unit_name = {"current": "pA", "conductance": "nS", "delta": "mV"}[model.synapse]
+    dimension = {"current": "amp", "conductance": "siemens", "delta": "volt"}[model.synapse]
     out = []
     for side, mask in (("ex", proj.weights >= 0), ("in", proj.weights < 0)):
         if not mask.any():
@@ -310,8 +374,7 @@ def _synapses(
         uniform = bool(np.all(delays == delays[0]))
         # one weight for every edge: compiled in as a constant, as a hand-written script does
         same_weight = bool(np.all(weights == weights[0]))
-        unit_name = "pA" if model.synapse == "current" else "nS"
-        per_edge = f"w : {'amp' if model.synapse == 'current' else 'siemens'} (constant)"
+        per_edge = f"w : {dimension} (constant)"
         syn = b2.Synapses(
             source,
             target,
@@ -320,7 +383,7 @@ def _synapses(
                 target_pop, side, release_prob, f"({float(weights[0])!r}*{unit_name})" if same_weight else "w"
             ),
             delay=float(delays[0]) * b2.ms if uniform else None,
-            name=f"nl_{proj.name}_{side}",
+            name=f"nl_{proj.name}_{side}{suffix}",
         )
         syn.connect(i=proj.source_ids[mask], j=proj.target_ids[mask])
         if not same_weight:
@@ -329,6 +392,49 @@ def _synapses(
             syn.delay = delays * b2.ms
         out.append(syn)
     return out
+
+
+def _spike_sources(
+    b2: Any, pop: PointPopulation, inputs: list[Input], duration: float, dt: float, rng: np.random.Generator
+) -> tuple[list[Any], pd.DataFrame]:
+    """Spike generators of a virtual population: the first holds each source's first spike of a
+    step, the next ones its second, third... (Brian2 allows one spike per source and step)."""
+    ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
+    ids, times = grid_spikes(ids, times, dt, unique=False)
+    rank = _rank_within_step(ids, times)
+    made = [
+        b2.SpikeGeneratorGroup(
+            pop.size,
+            ids[rank == k],
+            times[rank == k] * b2.ms,
+            name=f"nl_{pop.name}" + (f"_dup{k}" if k else ""),
+        )
+        for k in range(int(rank.max()) + 1 if rank.size else 1)
+    ]
+    return made, spike_table(pop.name, ids, times)
+
+
+def _rank_within_step(ids: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """0 for a source's first spike in a time step, 1 for its second, ... (inputs sorted by step, id)."""
+    if not ids.size:
+        return np.zeros(0, np.int64)
+    new = np.ones(ids.size, bool)
+    new[1:] = (ids[1:] != ids[:-1]) | (times[1:] != times[:-1])
+    starts = np.flatnonzero(new)
+    return np.arange(ids.size) - np.repeat(starts, np.diff(np.append(starts, ids.size)))
+
+
+def check_models(net: PointNetwork) -> None:
+    """Every neuron model of ``net`` must have Brian2 equations here."""
+    for pop in net.neurons:
+        assert pop.model is not None
+        if not pop.model.generic:
+            continue
+        owner = "NEURON (simulator='neuron')" if pop.model.synapse == "nrn" else "NEST (simulator='nest')"
+        raise UnsupportedModelError(
+            f"population {pop.name!r}: Brian2 has no model {pop.model.name!r}; {owner} has it. "
+            f"Brian2 models: {', '.join(sorted(MODELS))}"
+        )
 
 
 def simulate(
@@ -373,6 +479,7 @@ def simulate(
     net_arrays = network if network is not None else load_point_network(circuit)
     signals_spec = record_spec(record, net_arrays)
     check_input_targets(inputs, net_arrays)
+    check_models(net_arrays)
     configure(target)
     rng = np.random.default_rng(seed)
     if seed is not None:
@@ -382,23 +489,26 @@ def simulate(
     objects: list[Any] = []
     groups: dict[str, Any] = {}
     spike_parts: list[pd.DataFrame] = []
+    layers: dict[str, list[Any]] = {}  # spike generators of a source's 2nd, 3rd... spike within one step
     for pop in net_arrays.virtual:
-        ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
-        ids, times = grid_spikes(ids, times, dt)
-        groups[pop.name] = b2.SpikeGeneratorGroup(pop.size, ids, times * b2.ms, name=f"nl_{pop.name}")
-        spike_parts.append(spike_table(pop.name, ids, times))
+        made, table = _spike_sources(b2, pop, inputs, duration, dt, rng)
+        spike_parts.append(table)
+        groups[pop.name], layers[pop.name] = made[0], made[1:]
+        objects += made[1:]
     for pop in net_arrays.neurons:
         groups[pop.name] = _neurons(b2, pop, inputs, dt)
     objects += groups.values()
     for proj in net_arrays.projections:
-        objects += _synapses(
-            b2,
-            proj,
-            groups[proj.source],
-            net_arrays.populations[proj.target],
-            groups[proj.target],
-            release_prob_for(inputs, proj.source),
-        )
+        for k, source in enumerate([groups[proj.source], *layers.get(proj.source, [])]):
+            objects += _synapses(
+                b2,
+                proj,
+                source,
+                net_arrays.populations[proj.target],
+                groups[proj.target],
+                release_prob_for(inputs, proj.source),
+                f"_dup{k}" if k else "",
+            )
     spike_monitors = {p.name: b2.SpikeMonitor(groups[p.name]) for p in net_arrays.neurons}
     state_monitors = {}
     step = (record_dt or dt) * b2.ms
@@ -429,9 +539,9 @@ def simulate(
         scale = getattr(b2, unit)
         values = np.asarray(getattr(mon, variable) / scale, dtype=np.float64).T  # (time, node)
         signals[(population, variable)] = Signal(ids, np.asarray(mon.t / b2.ms, np.float64), values, unit)
-    spikes = pd.concat(spike_parts, ignore_index=True) if spike_parts else spike_table("", [], [])
+    spikes = concat_spike_tables(spike_parts)
     return SimulationResult(
-        spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
+        spikes=spikes,
         signals=signals,
         sizes={p.name: p.size for p in net_arrays.populations.values()},
         duration=float(duration),

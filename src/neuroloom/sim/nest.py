@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroloom.errors import SimulationError, SimulatorNotInstalledError
+from neuroloom.errors import SimulationError, SimulatorNotInstalledError, UnsupportedModelError
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
 from neuroloom.sim.point import (
     PointNetwork,
@@ -36,9 +36,9 @@ from neuroloom.sim.point import (
     load_point_network,
     record_spec,
 )
-from neuroloom.sim.result import Signal, SimulationResult, spike_table
+from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
-__all__ = ["simulate"]
+__all__ = ["check_models", "simulate"]
 
 _NEST_NAMES = {"v": "V_m", "I_ex": "I_syn_ex", "I_in": "I_syn_in", "g_ex": "g_ex", "g_in": "g_in"}
 
@@ -53,6 +53,24 @@ def _nest() -> Any:
             "(or pip install 'neuroloom[sim]')"
         ) from exc
     return nest
+
+
+def _nest_name(variable: str) -> str:
+    return _NEST_NAMES.get(variable, variable)
+
+
+def check_models(nest: Any, net: PointNetwork) -> None:
+    """Every neuron model of ``net`` must be one NEST has (``nest.node_models``)."""
+    available = set(nest.node_models)
+    for pop in net.neurons:
+        assert pop.model is not None
+        if pop.model.name in available:
+            continue
+        other = " NEURON has it (simulator='neuron')." if pop.model.synapse == "nrn" else ""
+        raise UnsupportedModelError(
+            f"population {pop.name!r}: NEST has no model {pop.model.name!r}.{other} NEST's neuron models: "
+            f"{', '.join(sorted(m for m in available if not m.endswith(('_generator', '_recorder'))))}"
+        )
 
 
 def _reset(nest: Any, dt: float, seed: int | None, threads: int) -> None:
@@ -94,72 +112,18 @@ def simulate(
     _reset(nest, dt, seed, threads)
 
     nodes: dict[str, Any] = {}
-    first: dict[str, int] = {}
     spike_parts: list[pd.DataFrame] = []
     for pop in net.virtual:
-        gens = nest.Create("spike_generator", pop.size)
-        ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
-        ids, times = grid_spikes(ids, times, dt)
-        order = np.argsort(ids, kind="stable")
-        bounds = np.searchsorted(ids[order], np.arange(pop.size + 1))
-        per_node = np.split(np.round(times[order], 10), bounds[1:-1])
-        spike_parts.append(spike_table(pop.name, ids, times))
-        if release_prob_for(inputs, pop.name) < 1.0:
-            # NEST devices only make static connections: relay through parrots (one step
-            # earlier, so the parrots spike at the requested times)
-            per_node = [np.maximum(t - dt, dt) for t in per_node]
-            parrots = nest.Create("parrot_neuron", pop.size)
-            gens.set([{"spike_times": np.round(t, 10)} for t in per_node])
-            nest.Connect(gens, parrots, "one_to_one", syn_spec={"delay": float(dt)})
-            nodes[pop.name] = parrots
-        else:
-            gens.set([{"spike_times": t} for t in per_node])
-            nodes[pop.name] = gens
+        nodes[pop.name], table = _spike_source(nest, pop, inputs, duration, dt, rng)
+        spike_parts.append(table)
+    check_models(nest, net)
     for pop in net.neurons:
-        assert pop.model is not None
-        # parameters equal for every neuron go in once (as a hand-written script does);
-        # only the others are set per neuron
-        uniform = {k: float(v[0]) for k, v in pop.params.items() if v.size and np.all(v == v[0])}
-        try:
-            group = nest.Create(pop.model.name, pop.size, params=uniform)
-        except Exception as exc:
-            raise SimulationError(
-                f"NEST cannot create {pop.model.name} for population {pop.name!r}: {exc}"
-            ) from exc
-        varying = {k: v.tolist() for k, v in pop.params.items() if k not in uniform}
-        if varying:
-            group.set(varying)
-        nodes[pop.name] = group
-        for clamp in clamps_for(inputs, pop.name):
-            targets = clamp.targets(np.arange(pop.size, dtype=np.int64))
-            dc = nest.Create(
-                "dc_generator",
-                params={
-                    "amplitude": clamp.amplitude * 1000.0,
-                    "start": clamp.delay,
-                    "stop": clamp.delay + clamp.duration,
-                },
-            )
-            nest.Connect(dc, group[targets.tolist()] if targets.size != pop.size else group)
-    for name, collection in nodes.items():
-        first[name] = int(collection[0].global_id) if len(collection) else 0  # tolist() reads every id
+        nodes[pop.name] = _neuron_group(nest, pop)
+        _clamps(nest, nodes[pop.name], pop, inputs, dt)
+    # the first id of each collection (tolist() would read every id)
+    first = {name: int(c[0].global_id) if len(c) else 0 for name, c in nodes.items()}
     for proj in net.projections:
-        if proj.source_ids.size == 0:
-            continue
-        p = release_prob_for(inputs, proj.source)
-        syn: dict[str, Any] = {
-            "synapse_model": "static_synapse" if p >= 1.0 else "bernoulli_synapse",
-            "weight": proj.weights,
-            "delay": np.maximum(proj.delays, dt),
-        }
-        if p < 1.0:
-            syn["p_transmit"] = float(p)
-        nest.Connect(
-            proj.source_ids + first[proj.source],
-            proj.target_ids + first[proj.target],
-            conn_spec="one_to_one",
-            syn_spec=syn,
-        )
+        _connect(nest, proj, first, release_prob_for(inputs, proj.source), dt)
     recorders = {}
     for pop in net.neurons:
         rec = nest.Create("spike_recorder")
@@ -170,7 +134,7 @@ def simulate(
         for variable, ids in variables.items():
             meter = nest.Create(
                 "multimeter",
-                params={"record_from": [_NEST_NAMES[variable]], "interval": float(record_dt or dt)},
+                params={"record_from": [_nest_name(variable)], "interval": float(record_dt or dt)},
             )
             nest.Connect(meter, nodes[population][ids.tolist()])
             meters[(population, variable)] = (ids, meter)
@@ -186,22 +150,10 @@ def simulate(
         events = rec.get("events")
         senders = np.asarray(events["senders"], np.int64) - first[name]
         spike_parts.append(spike_table(name, senders, np.asarray(events["times"], np.float64)))
-    signals: dict[tuple[str, str], Signal] = {}
-    for (population, variable), (ids, meter) in meters.items():
-        events = meter.get("events")
-        senders = np.asarray(events["senders"], np.int64) - first[population]
-        times = np.asarray(events["times"], np.float64)
-        values = np.asarray(events[_NEST_NAMES[variable]], np.float64)
-        grid = np.unique(times)
-        column = np.searchsorted(ids, senders) if np.all(np.diff(ids) > 0) else _positions(ids, senders)
-        table = np.full((grid.size, ids.size), np.nan)
-        table[np.searchsorted(grid, times), column] = values
-        model = net.populations[population].model
-        assert model is not None
-        signals[(population, variable)] = Signal(ids, grid, table, model.recordables[variable])
-    spikes = pd.concat(spike_parts, ignore_index=True) if spike_parts else spike_table("", [], [])
+    signals = {key: _signal(net, key, ids, meter, first[key[0]]) for key, (ids, meter) in meters.items()}
+    spikes = concat_spike_tables(spike_parts)
     return SimulationResult(
-        spikes=spikes.sort_values(["population", "time", "node_id"], ignore_index=True),
+        spikes=spikes,
         signals=signals,
         sizes={p.name: p.size for p in net.populations.values()},
         duration=float(duration),
@@ -215,6 +167,103 @@ def simulate(
 def _positions(ids: np.ndarray, senders: np.ndarray) -> np.ndarray:
     order = np.argsort(ids, kind="stable")
     return order[np.searchsorted(ids[order], senders)]
+
+
+def _spike_source(
+    nest: Any, pop: Any, inputs: list[Input], duration: float, dt: float, rng: np.random.Generator
+) -> tuple[Any, pd.DataFrame]:
+    """``spike_generator`` nodes fed the population's grid-aligned trains (and their spike table)."""
+    gens = nest.Create("spike_generator", pop.size)
+    ids, times = merged_spikes(inputs, pop.name, np.arange(pop.size, dtype=np.int64), duration, rng)
+    ids, times = grid_spikes(ids, times, dt, unique=False)
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(pop.size + 1))
+    per_node = np.split(np.round(times[order], 10), bounds[1:-1])
+    table = spike_table(pop.name, ids, times)
+    if release_prob_for(inputs, pop.name) >= 1.0:
+        gens.set([{"spike_times": t} for t in per_node])
+        return gens, table
+    # NEST devices only make static connections: relay through parrots (one step
+    # earlier, so the parrots spike at the requested times)
+    per_node = [np.maximum(t - dt, dt) for t in per_node]
+    parrots = nest.Create("parrot_neuron", pop.size)
+    gens.set([{"spike_times": np.round(t, 10)} for t in per_node])
+    nest.Connect(gens, parrots, "one_to_one", syn_spec={"delay": float(dt)})
+    return parrots, table
+
+
+def _neuron_group(nest: Any, pop: Any) -> Any:
+    """The population's NEST nodes; parameters equal for every neuron go in once, at Create."""
+    uniform = {k: float(v[0]) for k, v in pop.params.items() if v.size and np.all(v == v[0])}
+    uniform.update({k: v[0] for k, v in pop.extra.items() if all(x == v[0] for x in v)})
+    try:
+        group = nest.Create(pop.model.name, pop.size, params=uniform)
+    except Exception as exc:
+        raise SimulationError(
+            f"NEST cannot create {pop.model.name} for population {pop.name!r}: {exc}"
+        ) from exc
+    varying = {k: v.tolist() for k, v in pop.params.items() if k not in uniform and not np.all(np.isnan(v))}
+    varying.update(pop.extra)
+    if varying:
+        try:
+            group.set(varying)
+        except Exception as exc:
+            raise SimulationError(
+                f"NEST refuses the parameters of population {pop.name!r} ({pop.model.name}): {exc}"
+            ) from exc
+    return group
+
+
+def _clamps(nest: Any, group: Any, pop: Any, inputs: list[Input], dt: float) -> None:
+    """One ``dc_generator`` per current clamp (nA -> pA)."""
+    for clamp in clamps_for(inputs, pop.name):
+        targets = clamp.targets(np.arange(pop.size, dtype=np.int64))
+        dc = nest.Create(
+            "dc_generator",
+            params={
+                "amplitude": clamp.amplitude * 1000.0,
+                "start": clamp.delay,
+                "stop": clamp.delay + clamp.duration,
+            },
+        )
+        # delay dt (NEST's default is 1 ms): the current starts when the clamp says, as in Brian2
+        chosen = group[targets.tolist()] if targets.size != pop.size else group
+        nest.Connect(dc, chosen, syn_spec={"delay": float(dt)})
+
+
+def _connect(nest: Any, proj: Any, first: dict[str, int], p: float, dt: float) -> None:
+    """One ``nest.Connect`` of id arrays for an edge population."""
+    if proj.source_ids.size == 0:
+        return
+    syn: dict[str, Any] = {
+        "synapse_model": "static_synapse" if p >= 1.0 else "bernoulli_synapse",
+        "weight": proj.weights,
+        "delay": np.maximum(proj.delays, dt),
+    }
+    if p < 1.0:
+        syn["p_transmit"] = float(p)
+    nest.Connect(
+        proj.source_ids + first[proj.source],
+        proj.target_ids + first[proj.target],
+        conn_spec="one_to_one",
+        syn_spec=syn,
+    )
+
+
+def _signal(net: PointNetwork, key: tuple[str, str], ids: np.ndarray, meter: Any, first: int) -> Signal:
+    """A multimeter's events as a (time, node) table."""
+    population, variable = key
+    events = meter.get("events")
+    senders = np.asarray(events["senders"], np.int64) - first
+    times = np.asarray(events["times"], np.float64)
+    values = np.asarray(events[_nest_name(variable)], np.float64)
+    grid = np.unique(times)
+    column = np.searchsorted(ids, senders) if np.all(np.diff(ids) > 0) else _positions(ids, senders)
+    table = np.full((grid.size, ids.size), np.nan)
+    table[np.searchsorted(grid, times), column] = values
+    model = net.populations[population].model
+    assert model is not None
+    return Signal(ids, grid, table, model.recordables.get(variable, ""))
 
 
 import_nest = _nest  # public name for callers outside sim (studyfile checks the simulator early)

@@ -13,9 +13,13 @@ in NEST's names and units (pF, ms, mV, pA, nS) from:
 3. node attributes with a parameter's name (per node, e.g. ``V_m`` or
    ``I_e``), which win.
 
-Edge populations give ``syn_weight`` (times ``nsyns`` if present; pA for
-current synapses, nS for conductance synapses, negative = inhibitory) and
-``delay`` (ms). Everything is read with one column read per property.
+Edge populations give ``syn_weight`` (times ``nsyns`` if present, as bmtk
+does; pA for current synapses, nS for conductance synapses, negative =
+inhibitory) and ``delay`` (ms; edges without one get NEST's default of 1 ms
+and the network carries a warning). Any other NEST model (``nest:<name>``)
+loads as a *generic* model whose ``dynamics_params`` go to NEST unchecked, and
+``nrn:IntFire1`` loads for the NEURON adapter; an adapter refuses the models
+it lacks. Everything is read with one column read per property.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ __all__ = ["MODELS", "PointModel", "PointNetwork", "PointPopulation", "PointProj
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+NEST_V_M = -70.0  # mV: the initial membrane potential NEST gives its integrate-and-fire models
+DEFAULT_DELAY = 1.0  # ms: what NEST gives a connection without a delay (and bmtk pointnet passes on)
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,23 @@ class PointModel:
     defaults: Mapping[str, float]
 
     @property
+    def generic(self) -> bool:
+        """True for a model only its own simulator knows (any NEST model, NEURON's IntFire1)."""
+        return self.synapse in ("nest", "nrn")
+
+    @property
     def recordables(self) -> dict[str, str]:
-        """Our variable names -> units."""
+        """Our variable names -> units (empty for generic models: the simulator checks names)."""
+        if self.generic:
+            return {}
         if self.synapse == "current":
             return {"v": "mV", "I_ex": "pA", "I_in": "pA"}
-        return {"v": "mV", "g_ex": "nS", "g_in": "nS"}
+        if self.shape == "izhikevich":
+            return {"v": "mV", "U_m": "mV"}
+        if self.synapse == "delta":
+            return {"v": "mV"}
+        extra = {"w": "pA"} if "w" in self.defaults else {}
+        return {"v": "mV", "g_ex": "nS", "g_in": "nS", **extra}
 
 
 _PSC = {
@@ -88,6 +106,47 @@ MODELS: dict[str, PointModel] = {
     "iaf_cond_exp": PointModel("iaf_cond_exp", "conductance", "exp", _COND),
     "iaf_cond_alpha": PointModel("iaf_cond_alpha", "conductance", "alpha", _COND),
 }
+# NEST's defaults of the models Brian2 mirrors beyond the integrate-and-fire four
+_DELTA = {k: v for k, v in _PSC.items() if not k.startswith("tau_syn")}
+_AEIF = {
+    "C_m": 281.0,
+    "g_L": 30.0,
+    "E_L": -70.6,
+    "V_th": -50.4,
+    "Delta_T": 2.0,
+    "tau_w": 144.0,
+    "a": 4.0,
+    "b": 80.5,
+    "V_peak": 0.0,
+    "V_reset": -60.0,
+    "t_ref": 0.0,
+    "I_e": 0.0,
+    "E_ex": 0.0,
+    "E_in": -85.0,
+    "tau_syn_ex": 0.2,
+    "tau_syn_in": 2.0,
+    "V_m": -70.6,
+    "w": 0.0,
+}
+_IZHIKEVICH = {
+    "a": 0.02,
+    "b": 0.2,
+    "c": -65.0,
+    "d": 8.0,
+    "V_th": 30.0,
+    "I_e": 0.0,
+    "V_m": -65.0,
+    "U_m": -13.0,
+}
+MODELS.update(
+    {
+        "iaf_psc_delta": PointModel("iaf_psc_delta", "delta", "delta", _DELTA),
+        "aeif_cond_exp": PointModel("aeif_cond_exp", "conductance", "exp", _AEIF),
+        "aeif_cond_alpha": PointModel("aeif_cond_alpha", "conductance", "alpha", _AEIF),
+        "izhikevich": PointModel("izhikevich", "delta", "izhikevich", _IZHIKEVICH),
+    }
+)
+NEST_ALIASES = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}  # NEST's recordable -> ours
 
 
 @dataclass
@@ -99,6 +158,7 @@ class PointPopulation:
     virtual: bool
     model: PointModel | None = None
     params: dict[str, FloatArray] = field(default_factory=dict)
+    extra: dict[str, list[Any]] = field(default_factory=dict)  # non-numeric values per node (generic models)
 
 
 @dataclass
@@ -120,6 +180,7 @@ class PointNetwork:
 
     populations: dict[str, PointPopulation]
     projections: list[PointProjection]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def neurons(self) -> list[PointPopulation]:
@@ -135,7 +196,12 @@ def _model_name(template: Any) -> str:
     return text.split(":", 1)[1] if ":" in text else text
 
 
-def _read_params(path: Path, population: str, model: PointModel) -> dict[str, float]:
+def _model_prefix(template: Any) -> str:
+    text = str(template).strip()
+    return text.split(":", 1)[0].lower() if ":" in text else "nest"
+
+
+def _read_json_object(path: Path, population: str) -> dict[str, Any]:
     if not path.is_file():
         raise DynamicsParamsError(
             f"population {population!r}: dynamics_params file {path} does not exist; check the node types "
@@ -147,6 +213,53 @@ def _read_params(path: Path, population: str, model: PointModel) -> dict[str, fl
         raise DynamicsParamsError(f"population {population!r}: {path} is not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise DynamicsParamsError(f"population {population!r}: {path} must hold a JSON object")
+    return data
+
+
+# NEURON's IntFire1 as bmtk gives it: tau and refrac in seconds in dynamics_params, ms in NEURON
+INTFIRE1 = PointModel("IntFire1", "nrn", "", {"tau": 10.0, "refrac": 5.0})
+_SECONDS = {"tau": 1000.0, "refrac": 1000.0}
+
+
+def _generic_population(
+    circuit: Any, name: str, nodes: Any, templates: npt.NDArray[Any], files: npt.NDArray[Any] | None
+) -> PointPopulation:
+    """A population of a model only one simulator knows: parameters as its dynamics_params give them."""
+    template = str(templates[0])
+    prefix, model_name = _model_prefix(template), _model_name(template)
+    if prefix == "nrn" and model_name == "IntFire1":
+        model = INTFIRE1
+    elif prefix == "nest":
+        model = PointModel(model_name, "nest", "", {})
+    else:
+        raise UnsupportedModelError(
+            f"population {name!r} ({nodes.path}): model_template {template!r} is not a point-neuron model "
+            f"(point models: {sorted(MODELS)}, any NEST model as nest:<name>, nrn:IntFire1)"
+        )
+    params: dict[str, FloatArray] = {k: np.full(nodes.size, v) for k, v in model.defaults.items()}
+    extra: dict[str, list[Any]] = {}
+    if files is not None:
+        folder = _models_dir(circuit)
+        uniques, inverse = np.unique(np.asarray(files, dtype=str), return_inverse=True)
+        for k, fname in enumerate(uniques):
+            rows = np.flatnonzero(inverse == k)
+            if fname in {"", "nan", "None", "NULL"}:
+                continue
+            for key, value in _read_json_object(folder / fname, name).items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    if model.synapse == "nrn":
+                        continue  # bmtk's IntFire1 files carry a "type" label
+                    extra.setdefault(key, [None] * nodes.size)
+                    for row in rows:
+                        extra[key][row] = value
+                    continue
+                scale = _SECONDS.get(key, 1.0) if model.synapse == "nrn" else 1.0
+                params.setdefault(key, np.full(nodes.size, np.nan))[rows] = float(value) * scale
+    return PointPopulation(name, int(nodes.size), False, model, params, extra)
+
+
+def _read_params(path: Path, population: str, model: PointModel) -> dict[str, float]:
+    data = _read_json_object(path, population)
     unknown = sorted(set(data) - set(model.defaults))
     if unknown:
         raise DynamicsParamsError(
@@ -197,15 +310,11 @@ def _population(circuit: Any, name: str) -> PointPopulation:
             "give each model its own population"
         )
     (model_name,) = names
-    if model_name not in MODELS:
-        raise UnsupportedModelError(
-            f"population {name!r} ({nodes.path}): node model {model_name!r} is not "
-            "supported by the point-neuron "
-            f"adapters; use one of {sorted(MODELS)} (or simulate it with NEURON)"
-        )
+    files = _column(frame, "dynamics_params")
+    if model_name not in MODELS or _model_prefix(templates[0]) != "nest":
+        return _generic_population(circuit, name, nodes, templates, files)
     model = MODELS[model_name]
     params = {k: np.full(nodes.size, v, dtype=np.float64) for k, v in model.defaults.items()}
-    files = _column(frame, "dynamics_params")
     if files is None:
         raise DynamicsParamsError(
             f"population {name!r} ({nodes.path}) has no dynamics_params; add a dynamics_params column to its "
@@ -229,24 +338,43 @@ def _population(circuit: Any, name: str) -> PointPopulation:
             given = ~np.isnan(values)
             params[key][given] = values[given]
     missing_v = np.isnan(params["V_m"])
-    params["V_m"][missing_v] = params["E_L"][missing_v]
+    params["V_m"][missing_v] = NEST_V_M  # NEST starts at -70 mV whatever E_L is
     _check_params(name, model, params)
     return PointPopulation(name, int(nodes.size), False, model, params)
 
 
 def _check_params(name: str, model: PointModel, params: Mapping[str, FloatArray]) -> None:
-    positive = ["C_m", "t_ref", "tau_syn_ex", "tau_syn_in", "tau_m" if model.synapse == "current" else "g_L"]
+    positive = [
+        k for k in ("C_m", "t_ref", "tau_syn_ex", "tau_syn_in", "tau_m", "g_L", "tau_w") if k in params
+    ]
+    if model.synapse == "conductance" and "tau_m" in positive:
+        positive.remove("tau_m")
     for key in positive:
         values = params[key]
         if not np.all(np.isfinite(values)) or np.any(values < 0) or (key != "t_ref" and np.any(values == 0)):
             raise DynamicsParamsError(
                 f"population {name!r}: {key} must be finite and > 0 (got min {values.min()})"
             )
-    if np.any(params["V_reset"] >= params["V_th"]):
+    if model.name.startswith("iaf") and np.any(params["V_reset"] >= params["V_th"]):
         raise DynamicsParamsError(f"population {name!r}: V_reset must be below V_th")
 
 
-def _projection(circuit: Any, name: str, populations: Mapping[str, PointPopulation]) -> PointProjection:
+def _edge_signs(circuit: Any, edges: Any) -> FloatArray:
+    """bmtk's ``sign`` of each edge's synaptic model (NEURON point processes with ``nsyns``)."""
+    components = circuit.config.get("components", {}) or {}
+    folder = Path(components.get("synaptic_models_dir") or Path(circuit.config_path).resolve().parent)
+    files = edges.get(None, ["dynamics_params"])["dynamics_params"].to_numpy()
+    uniques, inverse = np.unique(np.asarray(files, dtype=str), return_inverse=True)
+    signs = np.ones(uniques.size)
+    for k, fname in enumerate(uniques):
+        if fname not in {"", "nan", "None", "NULL"}:
+            signs[k] = float(_read_json_object(folder / fname, edges.name).get("sign", 1.0))
+    return signs[inverse]
+
+
+def _projection(
+    circuit: Any, name: str, populations: Mapping[str, PointPopulation], warnings: list[str]
+) -> PointProjection:
     edges = circuit.edges[name]
     for side in (edges.source, edges.target):
         if side not in populations:
@@ -261,20 +389,32 @@ def _projection(circuit: Any, name: str, populations: Mapping[str, PointPopulati
             f"{edges.target!r}; virtual nodes cannot receive synapses"
         )
     props = edges.property_names
-    for needed in ("syn_weight", "delay"):
-        if needed not in props:
-            raise DynamicsParamsError(
-                f"edge population {name!r} ({edges.path}) has no {needed!r} (edge file or edge types table); "
-                "both syn_weight and delay are required"
-            )
-    columns = ["source_node_id", "target_node_id", "syn_weight", "delay"] + (
-        ["nsyns"] if "nsyns" in props else []
-    )
+    if "syn_weight" not in props:
+        raise DynamicsParamsError(
+            f"edge population {name!r} ({edges.path}) has no 'syn_weight' (edge file or edge types table); "
+            "give each edge type a syn_weight"
+        )
+    columns = ["source_node_id", "target_node_id", "syn_weight"] + [
+        c for c in ("delay", "nsyns") if c in props
+    ]
     frame = edges.get(None, columns)
     weights = pd.to_numeric(frame["syn_weight"], errors="coerce").to_numpy(np.float64)
-    delays = pd.to_numeric(frame["delay"], errors="coerce").to_numpy(np.float64)
+    if "delay" in frame.columns:
+        delays = pd.to_numeric(frame["delay"], errors="coerce").to_numpy(np.float64)
+    else:
+        delays = np.full(weights.size, np.nan)
+    missing = np.isnan(delays)
+    if missing.any():
+        delays[missing] = DEFAULT_DELAY
+        warnings.append(
+            f"edge population {name!r} ({edges.path}): {int(missing.sum())} edges have no delay; "
+            f"they get NEST's default delay of {DEFAULT_DELAY} ms"
+        )
     if "nsyns" in frame.columns:
         weights = weights * pd.to_numeric(frame["nsyns"], errors="coerce").fillna(1).to_numpy(np.float64)
+        target_model = populations[edges.target].model
+        if target_model is not None and target_model.synapse == "nrn" and "dynamics_params" in props:
+            weights = weights * _edge_signs(circuit, edges)
     if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(delays))) or np.any(delays < 0):
         raise DynamicsParamsError(
             f"edge population {name!r} ({edges.path}): syn_weight and delay must be finite and delay >= 0"
@@ -297,17 +437,25 @@ def load_point_network(circuit: Any) -> PointNetwork:
 
         circuit = Circuit(circuit)
     populations = {name: _population(circuit, name) for name in sorted(circuit.nodes)}
-    projections = [_projection(circuit, name, populations) for name in sorted(circuit.edges)]
-    return PointNetwork(populations, projections)
+    warnings: list[str] = []
+    projections = [_projection(circuit, name, populations, warnings) for name in sorted(circuit.edges)]
+    return PointNetwork(populations, projections, warnings)
 
 
-def grid_spikes(ids: IntArray, times: FloatArray, dt: float) -> tuple[IntArray, FloatArray]:
-    """Spikes moved onto the simulation grid (at least one step after 0), one per node and step.
+def grid_spikes(
+    ids: IntArray, times: FloatArray, dt: float, *, unique: bool = True
+) -> tuple[IntArray, FloatArray]:
+    """Spikes moved onto the simulation grid (at least one step after 0), sorted by step and node.
 
-    Both adapters feed sources with these, so Brian2 and NEST see identical trains.
+    ``unique=True`` keeps one spike per node and step (Brian2's spike generators
+    allow no more); NEST takes ``unique=False`` and delivers every spike, as its
+    ``spike_generator`` does for two spikes of one source within a step.
     """
     steps = np.maximum(np.rint(times / dt).astype(np.int64), 1)
-    keys = np.unique(np.stack([steps, ids]), axis=1) if ids.size else np.zeros((2, 0), np.int64)
+    if not ids.size:
+        return np.zeros(0, np.int64), np.zeros(0)
+    keys = np.stack([steps, ids])
+    keys = np.unique(keys, axis=1) if unique else keys[:, np.lexsort((ids, steps))]
     return keys[1].astype(np.int64), keys[0] * dt
 
 
@@ -332,8 +480,9 @@ def record_spec(
             else dict.fromkeys([spec] if isinstance(spec, str) else spec)
         )
         out[population] = {}
-        for variable, ids in variables.items():
-            if variable not in pop.model.recordables:
+        for given, ids in variables.items():
+            variable = given if pop.model.generic else NEST_ALIASES.get(given, given)
+            if not pop.model.generic and variable not in pop.model.recordables:
                 raise SimulationError(
                     f"record: {pop.model.name} population {population!r} has no variable {variable!r}; "
                     f"recordable: {sorted(pop.model.recordables)}"

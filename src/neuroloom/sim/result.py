@@ -29,7 +29,7 @@ import pandas as pd
 
 from neuroloom.errors import SimulationError
 
-__all__ = ["RecordingRun", "Signal", "SimulationResult", "spike_table"]
+__all__ = ["RecordingRun", "Signal", "SimulationResult", "concat_spike_tables", "spike_table"]
 
 
 class RecordingRun(Protocol):
@@ -85,8 +85,24 @@ def spike_table(
     pops = (
         np.full(ids.size, population, dtype=object) if isinstance(population, str) else np.asarray(population)
     )
+    if isinstance(population, str):  # one population: a numpy sort, no string comparisons
+        order = np.lexsort((ids, t))
+        return pd.DataFrame({"population": pops[order].astype(str), "node_id": ids[order], "time": t[order]})
     frame = pd.DataFrame({"population": pops.astype(str), "node_id": ids, "time": t})
     return frame.sort_values(["population", "time", "node_id"], kind="stable").reset_index(drop=True)
+
+
+def concat_spike_tables(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Sorted single-population tables joined in population order (sorted as :func:`spike_table` sorts)."""
+    parts = [p for p in parts if len(p)] or parts[:1]
+    if not parts:
+        return spike_table("", [], [])
+    keyed = sorted(parts, key=lambda p: str(p["population"].iat[0]) if len(p) else "")
+    names = [str(p["population"].iat[0]) for p in keyed if len(p)]
+    if len(set(names)) != len(names):  # a population in two parts: sort the whole table
+        frame = pd.concat(keyed, ignore_index=True)
+        return frame.sort_values(["population", "time", "node_id"], kind="stable", ignore_index=True)
+    return pd.concat(keyed, ignore_index=True)
 
 
 @dataclass

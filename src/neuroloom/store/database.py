@@ -20,7 +20,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +30,7 @@ from typing import Any, TypeVar
 from neuroloom._io.atomic import (
     TMP_PREFIX,
     create_exclusive,
+    delete_path,
     fsync_tree,
     remove_path,
     remove_stale_tmp,
@@ -64,6 +67,8 @@ SUBDB = "database"
 
 T = TypeVar("T")
 _RETRIES = 8
+_PAYLOAD_NAME = re.compile(re.escape(PAYLOAD_PREFIX) + "[0-9a-f]{32}")
+"""The only payload names a record may hold: ``.v-`` and a uuid4 hex (never a path)."""
 
 
 def _now() -> str:
@@ -263,6 +268,16 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                 f"item {display_key(parts)!r}: {path} was written in neuroloom format {version!r}, "
                 f"newer than this neuroloom reads (format {FORMAT_VERSION}); upgrade neuroloom"
             )
+        payload = record.get("payload")
+        if not (payload is None and "inline" in record) and not (
+            isinstance(payload, str) and _PAYLOAD_NAME.fullmatch(payload)
+        ):
+            raise CorruptItemError(
+                f"item {display_key(parts)!r}: {path} names the payload {payload!r}, which is not "
+                f"a payload folder of this item ({PAYLOAD_PREFIX}<32 hex digits>); the record is "
+                f"damaged or crafted and is not followed: delete the item (del db[{display_key(parts)!r}]) "
+                "and store it again"
+            )
         return record
 
     def _require(self, parts: tuple[str, ...]) -> dict[str, Any]:
@@ -305,11 +320,14 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                     f"db.get({display_key(parts)!r}, allow_pickle=True)"
                 )
             info = record.get("info") or {}
+            self._check_options(parts, codec, options)
             if "inline" in record:
                 return codec.load_inline(record["inline"], info)
             payload = self._item_dir(parts) / str(record.get("payload"))
             try:
-                return codec.load(payload, info, **options)
+                return codec.load_item(payload, info, str(display_key(parts)), **options)
+            except CodecError as exc:  # a wrong option value: the data are fine
+                raise CodecError(f"item {display_key(parts)!r}: {exc}") from None
             except NeuroloomError:
                 raise
             except Exception as exc:
@@ -323,6 +341,16 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         raise CorruptItemError(
             f"item {display_key(parts)!r} changed {_RETRIES} times while being read; try again"
         )
+
+    @staticmethod
+    def _check_options(parts: tuple[str, ...], codec: Any, options: dict[str, Any]) -> None:
+        unknown = sorted(set(options) - set(codec.options))
+        if unknown:
+            takes = ", ".join(sorted(codec.options)) or "none"
+            raise CodecError(
+                f"item {display_key(parts)!r} is stored with the {codec.name!r} codec, which takes no "
+                f"option {', '.join(map(repr, unknown))}; its options: {takes}"
+            )
 
     def __getitem__(self, key: Key) -> Any:
         return self._load(normalize_key(key), False, {})
@@ -426,7 +454,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                 f"{chosen.why_not(value)}"
             )
         try:
-            meta_plain = json.loads(json.dumps(meta)) if meta else {}
+            meta_plain = json.loads(json.dumps(meta, allow_nan=False)) if meta else {}
         except (TypeError, ValueError) as exc:
             raise CodecError(
                 f"metadata of item {display_key(parts)!r} is not JSON-serialisable: {exc}"
@@ -451,7 +479,10 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                     remove_stale_tmp(item_dir)
                 if is_inline:
                     record.update(
-                        payload=None, info={}, inline=inline_value, size=len(json.dumps(inline_value))
+                        payload=None,
+                        info=chosen.inline_info(value),
+                        inline=inline_value,
+                        size=len(json.dumps(inline_value)),
                     )
                 else:
                     payload, info = self._dump(parts, chosen, value, item_dir)
@@ -480,7 +511,19 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                     "check the permissions and free space of the database directory"
                 ) from exc
         if old is not None and old.get("payload") and old.get("payload") != record["payload"]:
-            remove_path(item_dir / str(old["payload"]))
+            self._remove_old_payload(parts, item_dir / str(old["payload"]))
+
+    def _remove_old_payload(self, parts: tuple[str, ...], payload: Path) -> None:
+        try:
+            delete_path(payload)
+        except OSError as exc:
+            warnings.warn(
+                f"item {display_key(parts)!r} was stored, but the folder of its previous value "
+                f"{payload} could not be removed ({exc}); it takes disk space until db.vacuum() or "
+                "you remove it",
+                ResourceWarning,
+                stacklevel=4,
+            )
 
     @staticmethod
     def _make_item_dir(item_dir: Path) -> bool:
@@ -547,13 +590,27 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             raise ItemNotFoundError(
                 f"cannot delete {display_key(parts)!r}: no such item in database {self.path}"
             ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"cannot delete {display_key(parts)!r}: {exc}; check the permissions of {item_dir}"
+            ) from exc
         if record is not None and record.get("payload"):
-            remove_path(item_dir / str(record["payload"]))
+            doomed = [item_dir / str(record["payload"])]
         else:  # damaged record: remove every finished payload of this item
-            for entry in os.scandir(item_dir):
-                if entry.name.startswith(PAYLOAD_PREFIX):
-                    remove_path(Path(entry.path))
+            doomed = [Path(e.path) for e in os.scandir(item_dir) if e.name.startswith(PAYLOAD_PREFIX)]
+        failed = []
+        for path in doomed:
+            try:
+                delete_path(path)
+            except OSError as exc:
+                failed.append(f"{path} ({exc})")
         self._prune(item_dir)
+        if failed:
+            raise StorageError(
+                f"item {display_key(parts)!r} is deleted (no longer listed), but its data could not be "
+                f"removed: {'; '.join(failed)}; check the permissions, then remove it by hand or "
+                "run db.vacuum()"
+            )
 
     def _prune(self, folder: Path) -> None:
         while folder != self._items:

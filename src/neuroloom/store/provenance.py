@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import os
 import platform
 import socket
 import subprocess
@@ -44,8 +45,27 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+CODE_DIR_ENV = "NEUROLOOM_CODE_DIR"
+"""Environment variable naming the directory of the user's code (set by ``neuroloom run``).
+
+An environment variable, so worker processes started by this one inherit it."""
+
+
+def set_code_directory(path: str | os.PathLike[str]) -> None:
+    """Take the git state of provenance from ``path`` (the study or job file's folder).
+
+    ``neuroloom run`` calls it: otherwise the "running script" is the console
+    script in the virtualenv, whose repository (if any) is not the user's code.
+    """
+    os.environ[CODE_DIR_ENV] = str(Path(path).resolve())
+
+
 def caller_directory() -> Path:
-    """Directory of the running script, or the working directory if interactive."""
+    """Directory of the user's code: the one set by :func:`set_code_directory`, else the
+    directory of the running script, or the working directory if interactive."""
+    override = os.environ.get(CODE_DIR_ENV)
+    if override:
+        return Path(override)
     main = sys.modules.get("__main__")
     main_file = getattr(main, "__file__", None)
     if main_file:

@@ -104,9 +104,14 @@ class ProcessBackend(Backend):
         return self.workers * 3
 
     def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
         from neuroloom.study.worker import pool_chunk
 
-        return self.pool.submit(pool_chunk, ticket, list(specs))
+        try:
+            return self.pool.submit(pool_chunk, ticket, list(specs))
+        except BrokenProcessPool as exc:  # a worker died since the last wait
+            raise WorkerLostError(str(exc)) from None
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
         from concurrent.futures import FIRST_COMPLETED

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom._io.names import CATALOG as CATALOG  # re-exported
-from neuroloom.errors import StudyError
+from neuroloom.errors import StudyError, StudyLockedError
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
@@ -55,6 +55,54 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
 
+BUSY_TIMEOUT = 5.0
+"""Seconds a statement waits for a lock another program holds on the catalog before giving up."""
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def locked_error(file: Path, exc: sqlite3.Error) -> StudyLockedError:
+    """The error for a catalog that another program keeps locked."""
+    return StudyLockedError(
+        f"the study catalog {file} is locked by another program ({exc}; waited {BUSY_TIMEOUT:g} s): "
+        "close the program that has it open (an SQLite browser, another neuroloom process writing "
+        "to this study), then try again"
+    )
+
+
+class CatalogConnection(sqlite3.Connection):
+    """An SQLite connection whose "database is locked" is a :class:`StudyLockedError` naming the file."""
+
+    file: Path
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+    def executescript(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise locked_error(self.file, exc) from None
+            raise
+
+
 def quote_column(column: str) -> str:
     """Quote a column name for SQLite (double quotes, inner quotes doubled)."""
     return '"' + column.replace('"', '""') + '"'
@@ -75,17 +123,21 @@ class Catalog:
         self.file = path / CATALOG
         self.readonly = readonly
         try:
-            if readonly:
-                self.con = sqlite3.connect(
-                    f"file:{self.file}?mode=ro", uri=True, timeout=30, isolation_level=None
-                )
-            else:
-                self.con = sqlite3.connect(self.file, timeout=60, isolation_level=None)
+            target = f"file:{self.file}?mode=ro" if readonly else str(self.file)
+            con = sqlite3.connect(
+                target, uri=readonly, timeout=BUSY_TIMEOUT, isolation_level=None, factory=CatalogConnection
+            )
+            assert isinstance(con, CatalogConnection)
+            con.file = self.file
+            self.con: CatalogConnection = con
+            if not readonly:
                 self.con.execute("PRAGMA journal_mode=WAL")
                 # FULL: a commit is on disk before the coordinator deletes the run
                 # journals it came from (see study/journal.py)
                 self.con.execute("PRAGMA synchronous=FULL")
                 self.con.executescript(_SCHEMA)
+        except StudyLockedError:
+            raise
         except sqlite3.Error as exc:
             raise StudyError(f"cannot open the study catalog {self.file}: {exc}") from None
         self._param_columns: list[str] | None = None
@@ -109,7 +161,22 @@ class Catalog:
                 known.add(name)
         self._param_columns = None
 
+    def drop_params(self, names: Iterable[str]) -> None:
+        """Remove the ``p:`` columns of ``names`` (undo :meth:`ensure_params` of a failed import)."""
+        known = set(self.param_names())
+        with self.transaction():
+            for name in names:
+                if name in known:
+                    self.con.execute(f"ALTER TABLE runs DROP COLUMN {quote_column(PARAM_PREFIX + name)}")
+        self._param_columns = None
+
     # -------------------------------------------------------------- runs
+    def remove_runs(self, indices: Sequence[int]) -> None:
+        """Delete runs that never ran (undo :meth:`add_runs` of a failed import)."""
+        with self.transaction():
+            self.con.executemany("DELETE FROM results WHERE idx=?", [(i,) for i in indices])
+            self.con.executemany("DELETE FROM runs WHERE idx=? AND status!='done'", [(i,) for i in indices])
+
     def count(self, status: str | None = None) -> int:
         if status is None:
             return int(self.con.execute("SELECT count(*) FROM runs").fetchone()[0])

@@ -185,6 +185,34 @@ class Driver:
         ticket = self.journal.ticket(chunk.number) if self.journal is not None else None
         return self.backend.submit(specs, ticket), chunk
 
+    def _fill(
+        self,
+        inflight: dict[Any, Chunk],
+        todo: deque[Sequence[Any]],
+        suspects: deque[Sequence[Any]],
+        sizer: ChunkSizer,
+    ) -> bool:
+        """Submit chunks up to the backend's window (a suspect runs alone, with
+        nothing else in flight). False when the backend broke while submitting:
+        the chunk goes back to the queue and the backend must recover."""
+        while True:
+            if suspects:
+                if inflight:
+                    return True
+                specs, alone = [suspects.popleft()], True
+            elif todo and len(inflight) < self.backend.window():
+                specs, alone = [todo.popleft() for _ in range(min(sizer.size(), len(todo)))], False
+            else:
+                return True
+            try:
+                future, chunk = self._submit(specs, alone)
+            except WorkerLostError:
+                (suspects if alone else todo).extendleft(reversed(specs))
+                return False
+            inflight[future] = chunk
+            if alone:
+                return True
+
     def _finished(self, chunk: Chunk, outcomes: Sequence[Outcome], todo: deque[Sequence[Any]]) -> None:
         """Take a chunk's outcomes; runs it did not run (its coordinator check
         failed) go back to the queue."""
@@ -241,15 +269,7 @@ class Driver:
                     backend.recover()
                     needs_recover = False
                 if not needs_recover:
-                    if suspects:
-                        if not inflight:
-                            future, chunk = self._submit([suspects.popleft()], True)
-                            inflight[future] = chunk
-                    else:
-                        while todo and len(inflight) < backend.window():
-                            size = min(sizer.size(), len(todo))
-                            future, chunk = self._submit([todo.popleft() for _ in range(size)], False)
-                            inflight[future] = chunk
+                    needs_recover = not self._fill(inflight, todo, suspects, sizer)
                 done, _ = backend.wait(inflight, timeout=0.5)
                 for future in done:
                     chunk = inflight.pop(future)

@@ -40,7 +40,7 @@ from neuroloom.store.keys import Key, normalize_key
 from neuroloom.study.backends import Backend, make_backend
 from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
-from neuroloom.study.provenance import prepare_git, session_provenance
+from neuroloom.study.provenance import job_files, prepare_git, session_provenance
 from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
 from neuroloom.study.run_table import (
     CACHE_MIN_ROWS,
@@ -417,6 +417,7 @@ class StudyCore(Database):
                 commit=git_commit,
                 fail=git_fail,
                 message=f"neuroloom: code of study {self.path.name} ({self.id})",
+                code_files=job_files(job),
             )
             self.lock_params()
             chosen = make_backend(backend, workers, address, client)

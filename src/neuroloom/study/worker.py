@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neuroloom.errors import with_context
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.params.values import decode
 from neuroloom.study.journal import ChunkWriter, Ticket, coordinator_alive
@@ -86,11 +87,12 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
                 try:
                     run.save("return", list(value) if isinstance(value, tuple) else value)
                 except Exception as exc:
-                    raise type(exc)(
+                    raise with_context(
+                        exc,
                         f"{run.name}: the job returned a {type(value).__module__}.{type(value).__qualname__} "
                         f"that cannot be stored: {exc}; return a number, str, dict/list, numpy array or "
-                        "DataFrame, or save it with run.save(name, value, codec='pickle')"
-                    ) from None
+                        "DataFrame, or save it with run.save(name, value, codec='pickle')",
+                    ) from exc
         return Outcome(idx, True, start, time.time(), _HOST, os.getpid(), None, run.results())
     except Exception as exc:
         text = (

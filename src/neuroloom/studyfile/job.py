@@ -1,14 +1,16 @@
 """The network job: one simulation per run, spikes recorded, statistics saved.
 
-``NetworkJob(spec)`` is what the study's runner calls for each run (it is a
-plain picklable object, so the ``processes`` and ``dask`` backends ship it to
+``NetworkJob`` is what the study's runner calls for each run (a plain
+picklable object, so the ``processes`` and ``dask`` backends ship it to
 workers). For run ``run`` it
 
-1. resolves ``"$param"`` references of ``[simulation]`` / ``[[inputs]]``
-   with the run's parameters;
-2. loads the circuit once per worker process (cached by path) and scales
-   weights as ``[simulation.weight_scale]`` says;
-3. simulates with the chosen adapter (Brian2, NEST) seeded with ``run.seed``;
+1. resolves the study file's ``"$param"`` references with the run's
+   parameters, once (:func:`neuroloom.studyfile.spec.spec_for_run`);
+2. finds the run's network (the external circuit, the study's network, or
+   the network of the run's network point, built before any run) and loads
+   it once per worker process (cached by path), scaling weights as
+   ``[simulation.weight_scale]`` says;
+3. simulates with the chosen adapter (Brian2, NEST, NEURON) seeded with ``run.seed``;
 4. records spikes (and asked signals) into the run (SONATA reports);
 5. saves per-population ``rate_<pop>``, ``cv_<pop>``, ``fano_<pop>`` (scalars in
    the catalog, so ``study.results("rate_exc")`` is a table across runs).
@@ -18,22 +20,29 @@ A simulation that raises fails only its own run; the study goes on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from neuroloom.errors import InputSpecError, SimulationError, StudyFileError
-from neuroloom.studyfile.spec import InputSpec, StudySpec, parse_spec, resolve
+from neuroloom.errors import InputSpecError, SimulationError, StudyFileError, with_context
+from neuroloom.studyfile.spec import InputSpec, StudySpec, spec_for_run
 
-__all__ = ["NetworkJob", "make_inputs", "simulate_run"]
+__all__ = ["NetworkJob", "check_simulator", "make_inputs", "run_circuit", "simulate_run"]
 
 _NETWORKS: dict[str, Any] = {}
+_ADAPTERS = {
+    "brian2": "neuroloom.sim.brian2",
+    "nest": "neuroloom.sim.nest",
+    "neuron": "neuroloom.sim.neuron.network",
+}
 
 
-def _load(circuit: Path) -> Any:
+def load_network(circuit: Path) -> Any:
+    """The point network of ``circuit``, cached (one network per worker process)."""
     from neuroloom.sim.point import load_point_network
 
     key = str(circuit)
@@ -43,14 +52,13 @@ def _load(circuit: Path) -> Any:
     return _NETWORKS[key]
 
 
-def make_inputs(specs: tuple[InputSpec, ...], params: Mapping[str, Any], file: Path | str) -> list[Any]:
-    """The simulator inputs of one run (parameter references resolved)."""
+def make_inputs(specs: tuple[InputSpec, ...], file: Path | str) -> list[Any]:
+    """The simulator inputs of one run (from a resolved spec)."""
     from neuroloom.sim.inputs import CurrentClamp, PoissonInput, SpikeTrainInput
 
     out: list[Any] = []
     for pos, spec in enumerate(specs):
-        where = f"{file}: [inputs #{pos + 1}]"
-        values = {k: resolve(v, params, where) for k, v in spec.values.items()}
+        values = dict(spec.values)
         if spec.kind == "poisson":
             out.append(PoissonInput(spec.population, **values))
         elif spec.kind == "current_clamp":
@@ -63,59 +71,64 @@ def make_inputs(specs: tuple[InputSpec, ...], params: Mapping[str, Any], file: P
                     SpikeTrainInput.from_sonata(path, spec.population, source_population=source, **values)
                 )
             except TypeError as exc:
-                raise InputSpecError(f"{where}: {exc}") from None
+                raise InputSpecError(f"{file}: [inputs #{pos + 1}]: {exc}") from None
     return out
 
 
-def _simulator(name: str, file: Path | str) -> Any:
-    if name == "brian2":
-        from neuroloom.sim import brian2
-
-        return brian2.simulate
-    if name == "nest":
-        from neuroloom.sim import nest
-
-        return nest.simulate
-    raise StudyFileError(f"{file}: [simulation] simulator = {name!r}; use one of brian2, nest")
+def _adapter(name: str, file: Path | str) -> Any:
+    try:
+        return importlib.import_module(_ADAPTERS[name])
+    except ModuleNotFoundError:
+        raise StudyFileError(
+            f"{file}: [simulation] simulator = {name!r}: this neuroloom has no adapter for point circuits on "
+            f"{name} ({_ADAPTERS[name]}); use brian2 or nest"
+        ) from None
 
 
-def simulate_run(spec: StudySpec, circuit: Path, params: Mapping[str, Any], seed: int) -> Any:
-    """Simulate the study's circuit with one run's parameters; returns a SimulationResult."""
+def _simulator(name: str, file: Path | str) -> Callable[..., Any]:
+    return _adapter(name, file).simulate  # type: ignore[no-any-return]
+
+
+def run_circuit(spec: StudySpec, study_path: Path, per_point: bool) -> Path:
+    """The circuit config a run of (resolved) ``spec`` simulates."""
+    from neuroloom.studyfile.network import network_folder
+
+    network = spec.network
+    if network is None:
+        raise StudyFileError(f"{spec.file}: no [network] section")
+    if network.circuit is not None:
+        return network.circuit
+    if network.simulation_config is not None:
+        from neuroloom.sonata.config import read_simulation_config
+
+        return Path(read_simulation_config(network.simulation_config)["network"])
+    return network_folder(study_path, network, per_point) / "circuit_config.json"
+
+
+def simulate_run(spec: StudySpec, circuit: Path, seed: int) -> Any:
+    """Simulate ``circuit`` with one run's (resolved) spec; returns a SimulationResult."""
     from neuroloom.studyfile.network import scale_weights
 
     sim = spec.simulation
-    file = spec.file
-    where = f"{file}: [simulation]"
-    simulator = str(resolve(sim.simulator, params, where))
-    simulate = _simulator(simulator, file)
-    scales = {k: float(resolve(v, params, f"{where} weight_scale")) for k, v in sim.weight_scale.items()}
-    network = scale_weights(_load(circuit), scales, f"{file}: [simulation]")
-    kwargs: dict[str, Any] = {
-        "record": sim.record or None,
-        "dt": float(resolve(sim.dt, params, where)),
-        "seed": seed,
-        "network": network,
-    }
-    if sim.record_dt is not None:
-        kwargs["record_dt"] = float(resolve(sim.record_dt, params, where))
-    if simulator == "brian2":
+    simulate = _simulator(sim.simulator, spec.file)
+    network = scale_weights(load_network(circuit), sim.weight_scale, f"{spec.file}: [simulation]")
+    kwargs: dict[str, Any] = {"record": sim.record or None, "dt": sim.dt, "seed": seed, "network": network}
+    if sim.record_dt is not None and sim.simulator != "neuron":
+        kwargs["record_dt"] = sim.record_dt
+    if sim.simulator == "brian2":
         kwargs["target"] = sim.target
-    else:
+    elif sim.simulator == "nest":
         kwargs["threads"] = sim.threads
-    inputs = make_inputs(spec.inputs, params, file)
-    duration = float(resolve(sim.duration, params, where))
-    return simulate(circuit, inputs, duration, **kwargs)
+    return simulate(circuit, make_inputs(spec.inputs, spec.file), sim.duration, **kwargs)
 
 
-def analysis_window(spec: StudySpec, params: Mapping[str, Any], duration: float) -> tuple[float, float]:
+def analysis_window(spec: StudySpec, duration: float) -> tuple[float, float]:
     """``[t_start, t_stop)`` of the statistics (ms), checked against the simulated duration."""
-    where = f"{spec.file}: [analysis]"
-    start = float(resolve(spec.analysis.t_start, params, where))
-    stop_value = resolve(spec.analysis.t_stop, params, where) if spec.analysis.t_stop is not None else None
-    stop = duration if stop_value is None else min(float(stop_value), duration)
+    start = float(spec.analysis.t_start)
+    stop = duration if spec.analysis.t_stop is None else min(float(spec.analysis.t_stop), duration)
     if not 0 <= start < stop:
         raise StudyFileError(
-            f"{where} t_start = {start} ms must lie in [0, t_stop = {stop} ms) "
+            f"{spec.file}: [analysis] t_start = {start} ms must lie in [0, t_stop = {stop} ms) "
             f"(the simulation lasts {duration} ms)"
         )
     return start, stop
@@ -123,34 +136,50 @@ def analysis_window(spec: StudySpec, params: Mapping[str, Any], duration: float)
 
 @dataclass(frozen=True)
 class NetworkJob:
-    """The job of a study file: simulate, record, summarise (see the module docs)."""
+    """The job of a study file: simulate, record, summarise (see the module docs).
+
+    ``per_point``: the study's ``[network]`` references run parameters, so each
+    run's network is the one of its network point.
+    """
 
     config: dict[str, Any]
     file: str
-    circuit: str
+    study_path: str
+    per_point: bool = False
 
-    @property
-    def spec(self) -> StudySpec:
-        return parse_spec(self.config, self.file)
+    def run_spec(self, params: dict[str, Any]) -> StudySpec:
+        """The spec of a run with ``params`` (references resolved)."""
+        return spec_for_run(self.config, self.file, params)
+
+    def simulate(self, spec: StudySpec, circuit: Path, seed: int) -> Any:
+        """The run's simulation: of the study's circuit, or of its simulation config with overrides."""
+        network = spec.network
+        if network is None or network.simulation_config is None:
+            return simulate_run(spec, circuit, seed)
+        import tempfile
+
+        from neuroloom.studyfile.sonata_config import simulate_config
+
+        given = "simulator" in (self.config.get("simulation") or {})
+        with tempfile.TemporaryDirectory(prefix="neuroloom-config-") as folder:
+            simulator = spec.simulation.simulator if given else None
+            return simulate_config(
+                network.simulation_config, network.overrides, simulator, folder=Path(folder)
+            )
 
     def __call__(self, run: Any) -> dict[str, float]:
         from neuroloom.studyfile.stats import run_statistics
 
-        spec = self.spec
-        params = {name: run.params[name] for name in run.params}
-        result = simulate_run(spec, Path(self.circuit), params, int(run.seed))
+        spec = self.run_spec({name: run.params[name] for name in run.params})
+        circuit = run_circuit(spec, Path(self.study_path), self.per_point)
+        result = self.simulate(spec, circuit, int(run.seed))
         result.record(run)
-        start, stop = analysis_window(spec, params, result.duration)
-        virtual = {p.name for p in _load(Path(self.circuit)).virtual}
+        start, stop = analysis_window(spec, result.duration)
+        virtual = {p.name for p in load_network(circuit).virtual}
         sizes = {p: n for p, n in result.sizes.items() if p not in virtual}
         spikes = result.spikes.assign(run=run.index)
         stats = run_statistics(
-            spikes,
-            start,
-            stop,
-            runs=[run.index],
-            sizes=sizes,
-            fano_window=float(resolve(spec.analysis.fano_window, params, f"{spec.file}: [analysis]")),
+            spikes, start, stop, runs=[run.index], sizes=sizes, fano_window=float(spec.analysis.fano_window)
         )
         summary: dict[str, float] = {}
         for row in stats.itertuples(index=False):
@@ -174,5 +203,7 @@ def check_simulator(name: str, file: Path | str) -> None:
             from neuroloom.sim.nest import import_nest
 
             import_nest()
+        else:
+            _adapter(name, file)
     except SimulationError as exc:
-        raise type(exc)(f"{file}: [simulation] simulator = {name!r}: {exc}") from None
+        raise with_context(exc, f"{file}: [simulation] simulator = {name!r}: {exc}") from exc

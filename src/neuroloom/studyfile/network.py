@@ -1,10 +1,18 @@
-"""The study's network: built once from ``[network]`` rules, or an existing SONATA circuit.
+"""The study's networks: built from ``[network]`` rules once per network point, or an existing circuit.
 
 A built network lives in ``<study>/network/`` (SONATA nodes, edges, types
 tables, one ``dynamics_params`` JSON per population, ``circuit_config.json``)
-with ``network.json`` holding the hash of the ``[network]`` section it was
-built from: running the study file again reuses it, and a changed section is
-refused once runs exist (their results belong to the old network).
+with ``network.json`` holding the content hash of the (resolved) ``[network]``
+section it was built from: running the study file again reuses it, and a
+changed section is refused once runs exist (their results belong to the old
+network). When ``[network]`` references run parameters (``p = "$conn.p"``),
+each distinct network point is built once into ``<study>/network/<hash>/``
+and shared by every run of that point (a grid over ``(p, g, rate)`` builds
+one network per ``p``).
+
+An external circuit (``[network] circuit``) is checksummed
+(:func:`circuit_checksum`): the study records the checksum with its first
+runs and refuses to run again on a circuit whose files changed since.
 
 Each population is one :class:`neuroloom.network.Network` (bmtk's unit), each
 connection one ``add_edges`` call with a vectorised rule; edges between the
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +37,58 @@ from neuroloom._io.names import NETWORK_INFO as NETWORK_INFO
 from neuroloom.errors import StudyFileError
 from neuroloom.studyfile.spec import ConnectionSpec, NetworkSpec
 
-__all__ = ["NETWORK_DIR", "build_network", "network_circuit", "scale_weights"]
+__all__ = [
+    "NETWORK_DIR",
+    "build_network",
+    "circuit_checksum",
+    "network_folder",
+    "network_hash",
+    "scale_weights",
+]
+
+
+def network_hash(spec: NetworkSpec) -> str:
+    """The content hash of a built network's (resolved) spec: its folder name when per point."""
+    return _spec_hash(spec)
+
+
+def network_folder(study_path: Path, spec: NetworkSpec, per_point: bool) -> Path:
+    """Folder of the network of ``spec``: ``<study>/network`` or ``<study>/network/<hash>`` per point."""
+    folder = study_path / NETWORK_DIR
+    return folder / network_hash(spec) if per_point else folder
+
+
+def _circuit_files(value: Any, found: set[Path]) -> None:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _circuit_files(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _circuit_files(item, found)
+    elif isinstance(value, str) and value:
+        path = Path(value)
+        if path.is_file():
+            found.add(path)
+        elif path.is_dir() and path != Path("/"):
+            found.update(p for p in path.rglob("*") if p.is_file())
+
+
+def circuit_checksum(circuit: Path) -> str:
+    """Checksum of a circuit config and every file it names (node, edge, type and model files).
+
+    Names enter relative to the config's folder, so a moved circuit keeps its checksum.
+    """
+    from neuroloom.sonata.config import read_circuit_config
+
+    found = {circuit.resolve()}
+    _circuit_files(read_circuit_config(circuit), found)
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(found):
+        digest.update(Path(os.path.relpath(path, circuit.parent.resolve())).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def _spec_hash(spec: NetworkSpec) -> str:
@@ -80,7 +140,7 @@ def _check_models(spec: NetworkSpec, file: Path | str) -> None:
 def _write(spec: NetworkSpec, folder: Path, progress: bool) -> None:
     from neuroloom.network import Network
 
-    rng = np.random.default_rng(spec.seed)
+    rng = np.random.default_rng(int(spec.seed))
     nets: dict[str, Network] = {}
     for k, pop in enumerate(spec.populations):
         net = Network(pop.name, seed=spec.seed + 7919 * (k + 1))
@@ -116,9 +176,17 @@ def _write(spec: NetworkSpec, folder: Path, progress: bool) -> None:
 
 
 def build_network(
-    spec: NetworkSpec, study_path: Path, *, file: Path | str = "", locked: bool = False, progress: bool = True
+    spec: NetworkSpec,
+    study_path: Path,
+    *,
+    file: Path | str = "",
+    locked: bool = False,
+    progress: bool = True,
+    per_point: bool = False,
 ) -> Path:
-    """Build the network of ``spec`` into ``<study>/network`` (or reuse it); return its circuit config.
+    """Build the network of ``spec`` into its folder (or reuse it); return its circuit config.
+
+    ``spec`` holds resolved values; ``per_point`` puts it in ``<study>/network/<hash>``.
 
     Raises
     ------
@@ -128,14 +196,14 @@ def build_network(
     if spec.circuit is not None:
         return spec.circuit
     _check_models(spec, file)
-    folder = study_path / NETWORK_DIR
+    folder = network_folder(study_path, spec, per_point)
     digest = _spec_hash(spec)
     info_path = folder / NETWORK_INFO
     if info_path.is_file():
         info = json.loads(info_path.read_text(encoding="utf-8"))
         if info.get("hash") == digest:
             return folder / "circuit_config.json"
-        if locked:
+        if locked and not per_point:
             raise StudyFileError(
                 f"{file}: the [network] section changed since study {study_path} built its network and ran; "
                 "give the study a new [study] path (or delete the old study) to build the new network"
@@ -154,11 +222,6 @@ def build_network(
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return folder / "circuit_config.json"
-
-
-def network_circuit(study_path: Path, spec: NetworkSpec) -> Path:
-    """Circuit config of the study's network (built or external)."""
-    return spec.circuit if spec.circuit is not None else study_path / NETWORK_DIR / "circuit_config.json"
 
 
 def scale_weights(network: Any, scales: Mapping[str, float], where: str) -> Any:

@@ -30,6 +30,7 @@ class NpyCodec(Codec):
     """numpy arrays (no object dtype) as ``.npy``; read memory-mapped."""
 
     name = "npy"
+    options = frozenset({"mmap"})
 
     def accepts(self, obj: object) -> bool:
         return isinstance(obj, np.ndarray) and _plain_dtype(obj)
@@ -83,24 +84,30 @@ class ZarrCodec(Codec):
         import zarr
 
         target = str(directory / "data.zarr")
+        every_chunk: Any = {"write_empty_chunks": True}  # a missing chunk then always means lost data
         if _is_dask_array(obj):
-            obj.to_zarr(target)
-            return {"dask": True, "shape": list(obj.shape), "dtype": obj.dtype.str}
+            obj.to_zarr(target, config=every_chunk)
+            return {"dask": True, "shape": list(obj.shape), "dtype": obj.dtype.str, "complete": True}
         arr = zarr.create_array(
             store=target,
             shape=obj.shape,
             dtype=obj.dtype,
             chunks=_chunks_for(obj.shape, obj.dtype.itemsize),
+            config=every_chunk,
         )
         arr[...] = obj
-        return {"dask": False, "shape": list(obj.shape), "dtype": obj.dtype.str}
+        return {"dask": False, "shape": list(obj.shape), "dtype": obj.dtype.str, "complete": True}
 
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
-        target = str(directory / "data.zarr")
+        return self.load_item(directory, info, str(directory), **options)
+
+    def load_item(self, directory: Path, info: dict[str, Any], key: str, **options: Any) -> Any:
+        """The array, lazily; reading data of ``key`` that went away raises ``ItemChangedError``."""
+        from neuroloom.store.codecs.lazy import open_zarr
+
+        arr = open_zarr(directory / "data.zarr", key, bool(info.get("complete")))
         if info.get("dask"):
             import dask.array as da
 
-            return da.from_zarr(target)  # type: ignore[no-untyped-call]
-        import zarr
-
-        return zarr.open_array(target, mode="r")
+            return da.from_zarr(arr)  # type: ignore[no-untyped-call]
+        return arr

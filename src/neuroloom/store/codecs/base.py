@@ -20,6 +20,8 @@ class Codec(ABC):
     name: ClassVar[str]
     needs_opt_in: ClassVar[bool] = False
     """Loading runs arbitrary code (pickle): refused unless asked for by name."""
+    options: ClassVar[frozenset[str]] = frozenset()
+    """Names of the read options :meth:`load` takes (``db.get(key, **options)``); others are refused."""
     auto_implies_accepts: ClassVar[bool] = False
     """``auto(obj)`` true guarantees ``accepts(obj)``: the check is skipped (speed)."""
 
@@ -39,6 +41,10 @@ class Codec(ABC):
         """Return ``(True, value)`` to keep ``obj`` inside ``item.json``."""
         return False, None
 
+    def inline_info(self, obj: object) -> dict[str, Any]:
+        """Codec info (JSON) kept with an inline value, given to :meth:`load_inline`."""
+        return {}
+
     def load_inline(self, value: Any, info: dict[str, Any]) -> Any:
         """Rebuild a value kept inside ``item.json``."""
         return value
@@ -49,7 +55,15 @@ class Codec(ABC):
 
     @abstractmethod
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
-        """Read the value written by :meth:`dump` from ``directory``."""
+        """Read the value written by :meth:`dump` from ``directory``.
+
+        A wrong option value raises :class:`~neuroloom.errors.CodecError`
+        (the data are fine); any other exception means the files are damaged.
+        """
+
+    def load_item(self, directory: Path, info: dict[str, Any], key: str, **options: Any) -> Any:
+        """:meth:`load` for the item ``key`` (lazy codecs name it when their data go away later)."""
+        return self.load(directory, info, **options)
 
 
 _REGISTRY: dict[str, Codec] = {}

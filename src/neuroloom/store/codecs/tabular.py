@@ -49,20 +49,41 @@ def _decode_name(data: Any) -> Any:
     return decode_label(data) if isinstance(data, (dict, type(None))) else data
 
 
-def _stored_names(columns: Any, labels: dict[str, Any]) -> Any:
-    """Map user column labels to the names they were stored under."""
-    if columns is None or not labels:
-        return columns
-    from neuroloom.store.codecs.labels import decode_label
+def _stored_names(columns: Any, labels: dict[str, Any], parquet_file: Path, series: bool = False) -> Any:
+    """Map user column labels to the names they were stored under; refuse unknown columns."""
+    if columns is None:
+        return None
+    from neuroloom.errors import CodecError
 
-    originals = [decode_label(c) for c in labels["columns"]]
-    return [f"c{originals.index(c)}" for c in columns]
+    if series:
+        raise CodecError("columns= reads some columns of a table; this item is a Series")
+    if isinstance(columns, (str, bytes)) or not isinstance(columns, (list, tuple)):
+        raise CodecError(f"columns= takes a list of column labels, not {columns!r}")
+    if labels:
+        from neuroloom.store.codecs.labels import decode_label
+
+        originals = [decode_label(c) for c in labels["columns"]]
+        stored = {c: f"c{i}" for i, c in enumerate(originals)}
+    else:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(parquet_file)
+        index = {c for c in (schema.pandas_metadata or {}).get("index_columns") or [] if isinstance(c, str)}
+        stored = {n: n for n in schema.names if n not in index}
+    missing = [c for c in columns if c not in stored]
+    if missing:
+        raise CodecError(
+            f"columns= names {', '.join(map(repr, missing))}, which the table does not have; "
+            f"its columns: {', '.join(map(repr, stored))}"
+        )
+    return [stored[c] for c in columns]
 
 
 class ParquetCodec(Codec):
     """pandas DataFrame / Series as one Parquet file (pyarrow), index kept."""
 
     name = "parquet"
+    options = frozenset({"columns"})
 
     def accepts(self, obj: object) -> bool:
         if isinstance(obj, pd.Series):
@@ -91,7 +112,8 @@ class ParquetCodec(Codec):
 
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
         labels = info.get("labels") or {}
-        columns = _stored_names(options.get("columns"), labels)
+        file = directory / "data.parquet"
+        columns = _stored_names(options.get("columns"), labels, file, bool(info.get("series")))
         frame = pd.read_parquet(directory / "data.parquet", engine="pyarrow", columns=columns)
         frame = restore_labels(frame, labels)
         if info.get("series"):
@@ -105,6 +127,7 @@ class DaskParquetCodec(Codec):
     """dask DataFrame as partitioned Parquet, read back lazily as dask."""
 
     name = "dask-parquet"
+    options = frozenset({"columns"})
 
     def accepts(self, obj: object) -> bool:
         return _is_dask_frame(obj) and not _unencodable_labels(obj._meta)  # type: ignore[attr-defined]
@@ -125,11 +148,25 @@ class DaskParquetCodec(Codec):
         return info
 
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
+        return self.load_item(directory, info, str(directory), **options)
+
+    def load_item(self, directory: Path, info: dict[str, Any], key: str, **options: Any) -> Any:
+        """The frame, lazily; reading data of ``key`` that went away raises ``ItemChangedError``."""
         import dask.dataframe as dd
 
+        from neuroloom.store.codecs.lazy_frames import GuardedFileSystem
+
         labels = info.get("labels") or {}
-        columns = _stored_names(options.get("columns"), labels)
-        frame = dd.read_parquet(str(directory / "parts"), engine="pyarrow", columns=columns)
+        columns = options.get("columns")
+        if columns is not None:
+            first = min((directory / "parts").glob("*.parquet"), default=directory / "parts" / "missing")
+            columns = _stored_names(columns, labels, first)
+        frame = dd.read_parquet(
+            str(directory / "parts"),
+            engine="pyarrow",
+            columns=columns,
+            filesystem=GuardedFileSystem(item=key),
+        )
         # dask reads text columns as its own string dtype: give back the dtypes that were stored
         wanted = info.get("dtypes") or {}
         fix = {

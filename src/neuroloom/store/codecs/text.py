@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,44 @@ def plain_json(obj: Any, *, allow_tuples: bool, where: str = "value") -> Any:
     raise TypeError(f"{where} is a {type(obj).__qualname__}, which JSON cannot hold")
 
 
+_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def _nonfinite_paths(obj: Any, path: list[Any], found: list[list[Any]]) -> Any:
+    """``obj`` with each NaN/inf replaced by None; their paths (and spelling) appended to ``found``."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        found.append([*path, "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")])
+        return None
+    if isinstance(obj, dict):
+        return {k: _nonfinite_paths(v, [*path, k], found) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_nonfinite_paths(v, [*path, i], found) for i, v in enumerate(obj)]
+    return obj
+
+
+def split_nonfinite(plain: Any) -> tuple[Any, list[list[Any]]]:
+    """Valid JSON for ``plain``: NaN/inf become null, listed as ``[*path, spelling]``."""
+    try:
+        json.dumps(plain, allow_nan=False)
+    except ValueError:
+        found: list[list[Any]] = []
+        return _nonfinite_paths(plain, [], found), found
+    return plain, []
+
+
+def join_nonfinite(value: Any, paths: list[list[Any]]) -> Any:
+    """Put back the NaN/inf values :func:`split_nonfinite` took out."""
+    for entry in paths:
+        *where, spelling = entry
+        if not where:
+            return _NONFINITE[spelling]
+        holder = value
+        for step in where[:-1]:
+            holder = holder[step]
+        holder[where[-1]] = _NONFINITE[spelling]
+    return value
+
+
 class JsonCodec(Codec):
     """dict / list / str / number / bool / None as JSON (small values inline)."""
 
@@ -69,27 +108,36 @@ class JsonCodec(Codec):
             return f"the 'json' codec cannot store it: {exc}"
         return ""
 
-    @staticmethod
-    def _encode(obj: object) -> str:
-        return json.dumps(plain_json(obj, allow_tuples=True), separators=(",", ":"))
-
     def inline(self, obj: object) -> tuple[bool, Any]:
-        if isinstance(obj, (bool, int, float)) or obj is None:
+        if isinstance(obj, (bool, int)) or obj is None:
             return True, obj
+        if isinstance(obj, float):
+            return True, obj if math.isfinite(obj) else None
         if isinstance(obj, str) and len(obj) < INLINE_LIMIT // 4:
             return True, obj
-        plain = plain_json(obj, allow_tuples=True)
+        plain, _ = split_nonfinite(plain_json(obj, allow_tuples=True))
         if len(json.dumps(plain, separators=(",", ":"))) < INLINE_LIMIT:
             return True, plain
         return False, None
 
+    def inline_info(self, obj: object) -> dict[str, Any]:
+        if isinstance(obj, (bool, int, str)) or obj is None:
+            return {}
+        _, paths = split_nonfinite(plain_json(obj, allow_tuples=True))
+        return {"nonfinite": paths} if paths else {}
+
+    def load_inline(self, value: Any, info: dict[str, Any]) -> Any:
+        return join_nonfinite(value, info.get("nonfinite") or [])
+
     def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
-        (directory / "data.json").write_text(self._encode(obj), encoding="utf-8")
-        return {}
+        plain, paths = split_nonfinite(plain_json(obj, allow_tuples=True))
+        text = json.dumps(plain, separators=(",", ":"), allow_nan=False)
+        (directory / "data.json").write_text(text, encoding="utf-8")
+        return {"nonfinite": paths} if paths else {}
 
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
         with open(directory / "data.json", encoding="utf-8") as fh:
-            return json.load(fh)
+            return join_nonfinite(json.load(fh), info.get("nonfinite") or [])
 
 
 class BytesCodec(Codec):

@@ -1,0 +1,211 @@
+"""The ``inputs`` of a simulation config as neuroloom inputs, read as bmtk pointnet reads them.
+
+- ``"input_type": "spikes"`` with ``"module"`` ``h5``/``hdf5``/``sonata``
+  (SONATA spike files, new layout ``/spikes/<population>/{node_ids,timestamps}``
+  or the old ``/spikes/{gids,timestamps}``), ``csv`` (bmtk's space-separated
+  ``timestamps population node_ids``) or ``nwb``
+  (``/processing/<trial>/spike_train/<node_id>/data``): the trains of the
+  node set's population. A file with one population (or the old layout,
+  which has none) feeds whatever node set it is given to, as NEST and bmtk do.
+  For NEST and Brian2, times are moved up to the next step of the time grid,
+  where NEST's ``spike_generator`` with ``precise_times`` (bmtk's setting)
+  delivers them to grid-based neurons; NEURON gets the exact times.
+- ``"module": "poisson"`` (``rate`` Hz, optional ``start``/``stop`` ms):
+  independent Poisson trains for the node set (a neuroloom extension; bmtk
+  writes Poisson trains to a spike file with its ``PoissonSpikeGenerator``).
+- ``"input_type": "current_clamp"``, ``"module": "IClamp"``: ``amp`` (pA, as
+  pointnet hands it to NEST's ``step_current_generator``), ``delay`` and
+  ``duration`` (ms), scalars or lists of steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from neuroloom.sim.inputs import CurrentClamp, Input, PoissonInput, SpikeTrainInput
+from neuroloom.sim.sonata_config import ConfigError, SimulationConfig
+
+__all__ = ["config_inputs", "node_set_ids", "read_spike_file"]
+
+SPIKE_MODULES = ("h5", "hdf5", "sonata", "csv", "nwb")
+_OLD = ""  # the population key of an old-layout file (no population)
+
+
+def _h5_spikes(path: Path) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    out: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
+    with h5py.File(path, "r") as fh:
+        root = fh.get("spikes")
+        if not isinstance(root, h5py.Group):
+            raise ConfigError(f"{path}: no /spikes group; not a SONATA spike file")
+        if "timestamps" in root and ("gids" in root or "node_ids" in root):
+            ids = root["gids"] if "gids" in root else root["node_ids"]
+            out[_OLD] = (ids[()].astype(np.int64), root["timestamps"][()].astype(np.float64))
+        for name, grp in root.items():
+            if isinstance(grp, h5py.Group) and "timestamps" in grp and "node_ids" in grp:
+                out[name] = (grp["node_ids"][()].astype(np.int64), grp["timestamps"][()].astype(np.float64))
+    return out
+
+
+def _csv_spikes(path: Path) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    frame = pd.read_csv(path, sep=r"\s+|,", engine="python")
+    if not {"timestamps", "node_ids"} <= set(frame.columns):
+        raise ConfigError(
+            f"{path}: a spike CSV needs the columns timestamps and node_ids (got {list(frame.columns)})"
+        )
+    if "population" not in frame.columns:
+        frame["population"] = _OLD
+    return {
+        str(pop): (part["node_ids"].to_numpy(np.int64), part["timestamps"].to_numpy(np.float64))
+        for pop, part in frame.groupby("population", sort=True)
+    }
+
+
+def _nwb_spikes(
+    path: Path, trial: str | None
+) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    with h5py.File(path, "r") as fh:
+        processing = fh.get("processing")
+        if not isinstance(processing, h5py.Group) or not len(processing):
+            raise ConfigError(f"{path}: no /processing/<trial>/spike_train group (bmtk's NWB spike layout)")
+        if trial is None:
+            if len(processing) != 1:
+                raise ConfigError(f'{path}: several trials {sorted(processing)}; name one with "trial"')
+            trial = next(iter(processing))
+        if trial not in processing:
+            raise ConfigError(f"{path}: no trial {trial!r} (trials: {sorted(processing)})")
+        trains = processing[trial]["spike_train"]
+        ids, times = [], []
+        for key, grp in trains.items():
+            data = np.asarray(grp["data"][()], np.float64).reshape(-1)
+            ids.append(np.full(data.size, int(key), np.int64))
+            times.append(data)
+    if not ids:
+        return {_OLD: (np.zeros(0, np.int64), np.zeros(0))}
+    return {_OLD: (np.concatenate(ids), np.concatenate(times))}
+
+
+def read_spike_file(
+    path: Path, module: str, trial: str | None = None
+) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    """``{population: (node_ids, times)}`` of a spike file (``""`` = no population given)."""
+    if not path.is_file():
+        raise ConfigError(f"spike file {path} not found")
+    if module == "csv":
+        return _csv_spikes(path)
+    if module == "nwb":
+        return _nwb_spikes(path, trial)
+    return _h5_spikes(path)
+
+
+def node_set_ids(
+    config: SimulationConfig, circuit: Any, node_set: Any, key: str
+) -> dict[str, npt.NDArray[np.int64]]:
+    """Resolve a node set (name, rule or list) to ``{population: ids}``; populations are node sets too."""
+    from neuroloom.sonata import resolve_node_set
+
+    sets = {name: {"population": name} for name in circuit.nodes}
+    sets.update(circuit.node_sets)
+    sets.update(config.node_sets)
+    if isinstance(node_set, str) and node_set not in sets:
+        raise config.error(key, f"unknown node set {node_set!r} (node sets: {sorted(sets)})")
+    try:
+        resolved = resolve_node_set(sets, node_set, circuit.nodes)
+    except Exception as exc:  # SonataFormatError & co: say where it came from
+        raise config.error(key, str(exc)) from exc
+    return {pop: np.asarray(ids, np.int64) for pop, ids in resolved.items() if len(ids)}
+
+
+def _pick(
+    trains: Mapping[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]], population: str, where: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    if population in trains:
+        return trains[population]
+    if len(trains) == 1:
+        return next(iter(trains.values()))
+    named = sorted(k or "<no population>" for k in trains)
+    raise ConfigError(f"{where}: the spike file has populations {named}, none named {population!r}")
+
+
+def _spike_inputs(
+    config: SimulationConfig, circuit: Any, name: str, spec: Mapping[str, Any], grid: bool
+) -> list[Input]:
+    module = str(spec.get("module", "")).lower()
+    targets = node_set_ids(config, circuit, spec.get("node_set"), f"inputs.{name}.node_set")
+    if module == "poisson":
+        rate = spec.get("rate")
+        if rate is None:
+            raise config.error(f"inputs.{name}.rate", "a poisson input needs a rate (Hz)")
+        return [
+            PoissonInput(
+                pop,
+                rate=float(rate),
+                node_ids=ids,
+                start=float(spec.get("start", 0.0)),
+                stop=None if spec.get("stop") is None else float(spec["stop"]),
+            )
+            for pop, ids in targets.items()
+        ]
+    file = spec.get("input_file")
+    if not file:
+        raise config.error(f"inputs.{name}.input_file", "missing; name the spike file")
+    path = Path(str(file))
+    if not path.is_file():
+        raise config.error(f"inputs.{name}.input_file", f"spike file {path} not found")
+    trains = read_spike_file(path, module, spec.get("trial"))
+    out: list[Input] = []
+    for pop, wanted in targets.items():
+        ids, times = _pick(trains, pop, f"{config.path}: inputs.{name} ({path})")
+        keep = np.isin(ids, wanted)
+        chosen = times[keep]
+        if grid:
+            chosen = np.maximum(np.ceil(chosen / config.dt - 1e-6), 1.0) * config.dt
+        out.append(SpikeTrainInput(pop, node_ids=ids[keep], times=chosen))
+    return out
+
+
+def _clamp_inputs(config: SimulationConfig, circuit: Any, name: str, spec: Mapping[str, Any]) -> list[Input]:
+    targets = node_set_ids(config, circuit, spec.get("node_set"), f"inputs.{name}.node_set")
+    amps = np.atleast_1d(np.asarray(spec.get("amp", 0.0), np.float64))
+    delays = np.atleast_1d(np.asarray(spec.get("delay", 0.0), np.float64))
+    durations = np.atleast_1d(np.asarray(spec.get("duration", config.tstop), np.float64))
+    if not amps.size == delays.size == durations.size:
+        raise config.error(f"inputs.{name}", "amp, delay and duration must have the same number of steps")
+    return [
+        CurrentClamp(pop, amplitude=float(a) / 1000.0, delay=float(d), duration=float(t), node_ids=ids)
+        for pop, ids in targets.items()
+        for a, d, t in zip(amps, delays, durations)
+    ]
+
+
+def config_inputs(config: SimulationConfig, circuit: Any, *, grid: bool = True) -> list[Input]:
+    """Every enabled input of ``config`` as neuroloom inputs.
+
+    ``grid``: move spike times up onto the time grid (NEST, Brian2); NEURON
+    delivers events at their exact times, as bmtk's bionet does.
+    """
+    out: list[Input] = []
+    for name, spec in config.inputs.items():
+        if not isinstance(spec, Mapping):
+            raise config.error(f"inputs.{name}", "must be a JSON object")
+        if not spec.get("enabled", True):
+            continue
+        module = str(spec.get("module", "")).lower()
+        kind = str(spec.get("input_type", "")).lower()
+        if module in SPIKE_MODULES or module == "poisson":
+            out += _spike_inputs(config, circuit, name, spec, grid)
+        elif module == "iclamp" or kind == "current_clamp":
+            out += _clamp_inputs(config, circuit, name, spec)
+        else:
+            raise config.error(
+                f"inputs.{name}.module",
+                f"unknown module {spec.get('module')!r} (input_type {spec.get('input_type')!r}); "
+                f"use one of {list(SPIKE_MODULES)}, poisson or IClamp",
+            )
+    return out
