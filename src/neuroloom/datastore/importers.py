@@ -252,15 +252,37 @@ def import_reports(
     return add_finished_runs(study, [dict(p) for p, _s, _f in runs], write, progress=len(runs) > 50)
 
 
+def _trial_labels(study: Study, labels: pd.Index) -> list[Any]:
+    """Row labels as values of ``trial``: text, or whole numbers if the study's ``trial`` is an int."""
+    default = study.params.values().get("trial") if "trial" in study.params else None
+    if not isinstance(default, (int, np.integer)) or isinstance(default, bool):
+        return [str(label) for label in labels]
+    out: list[Any] = []
+    for label in labels:
+        text = str(label).strip()
+        if not text.lstrip("-").isdigit():
+            raise RecordingError(
+                f"import_spike_table: the row label {label!r} becomes parameter 'trial', which is an int "
+                f"in {study.path} (default {default}); give the table whole-number row labels "
+                "(table.reset_index(drop=True)) or a 'trial' column, or import into a study whose "
+                "'trial' parameter is text"
+            )
+        out.append(int(text))
+    return out
+
+
 def import_wide_table(
     study: Study, table: pd.DataFrame, params: Any = None, *, population: str = "cell", node_id: int = 0
 ) -> list[int]:
     """Import a wide spike-time table: one row per trial, spike times (ms) in numeric columns
     padded with NaN, as in in_silico_framework's ``spike_times``.
 
-    ``params``: ``None`` (non-numeric columns are parameters), a list of column
-    names, or a DataFrame of parameters with the same index. The row label is
-    kept as parameter ``trial`` (text) unless ``params`` already has one.
+    ``params``: ``None`` (non-numeric columns, and a column named ``trial``,
+    are parameters), a list of column names, or a DataFrame of parameters with
+    the same index. The row label is kept as parameter ``trial`` unless
+    ``params`` already has one: text, or a whole number when the study's
+    ``trial`` parameter is an int (labels that are not whole numbers are then
+    refused, saying what to do).
     """
     if not isinstance(table, pd.DataFrame):
         raise RecordingError(f"import_spike_table: expected a pandas DataFrame, got {type(table).__name__}")
@@ -273,7 +295,7 @@ def import_wide_table(
         spike_cols = [c for c in table.columns if c not in params.columns]
     else:
         names = (
-            [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+            [c for c in table.columns if c == "trial" or not pd.api.types.is_numeric_dtype(table[c])]
             if params is None
             else list(params)
         )
@@ -297,8 +319,8 @@ def import_wide_table(
         raise RecordingError("import_spike_table: infinite spike times; use NaN for padding")
     points: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in param_frame.to_dict("records")]
     if "trial" not in param_frame.columns:
-        for point, label in zip(points, table.index):
-            point["trial"] = str(label)
+        for point, label in zip(points, _trial_labels(study, table.index)):
+            point["trial"] = label
 
     def write(run: Run, k: int) -> None:
         row = values[k]
