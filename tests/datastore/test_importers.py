@@ -204,3 +204,20 @@ def test_a_bad_report_in_a_batch_imports_nothing(tmp_path: Path, existing: bool)
 def _bmtk_report(path: Path, seed: int) -> Path:
     _bmtk_spikes(path, seed)
     return path
+
+
+def test_isf_table_trial_labels_and_column(tmp_path: Path) -> None:
+    """Issue 13: a study with an int ``trial`` parameter imports ISF row labels (kept as the text
+    parameter ``sim_trial_index``, ``trial`` keeps its value), and a numeric ``trial`` column is a
+    parameter, never spike times."""
+    times = pd.DataFrame({"0": [250.5, 12.0], "1": [255.0, np.nan]})
+    s = nl.Study(tmp_path / "int")
+    s.params["trial"] = 0
+    s.import_spike_table(times.set_axis(["sim0", "sim1"]))
+    assert sorted(s.runs["sim_trial_index"]) == ["sim0", "sim1"]
+    assert "trial" not in s.runs.columns and s.params.values()["trial"] == 0  # not explored: kept
+    column = nl.Study(tmp_path / "column")
+    column.import_spike_table(times.assign(trial=[7, 8]))
+    assert sorted(column.runs["trial"]) == [7, 8]
+    spikes = column.filter().spikes()
+    assert sorted(spikes["time"]) == [12.0, 250.5, 255.0]  # 7 and 8 are not spike times

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from neuroloom._io.atomic import write_json
 from neuroloom._io.names import FRESH as FRESH  # re-exported
+from neuroloom.analysis.recorded import attach_recorded
 from neuroloom.analysis.tables import (
     PARAM_PREFIX,
     as_list,
@@ -255,10 +256,20 @@ class View:
 
     @property
     def runs(self) -> pd.DataFrame:
-        """The view's finished runs: index ``run``, ``name`` and the explored parameters as ``st_<name>``."""
-        frame = param_frame(self._runs())
+        """The view's finished runs: index ``run``, ``name`` and the explored parameters as ``st_<name>``.
+
+        The table also carries (in ``attrs``) which populations each run
+        recorded and their sizes, so that ``na.trials_with_spike(spikes, ...,
+        runs=view.runs)`` and the other analyses given it as ``runs=`` count
+        trials and neurons exactly as the View's own methods do.
+        """
+        manifest = fresh_manifest(self.study)
+        frame = param_frame(self._runs(manifest))
         frame.insert(0, "name", [run_name(i) for i in frame.index])
-        return frame
+        if self.results_only:
+            return frame
+        pairs = self._recorded_pairs(manifest, frame.index.to_numpy())
+        return attach_recorded(frame, pairs)  # runs= of an analysis then counts as the View does
 
     def __len__(self) -> int:
         return len(self._runs())

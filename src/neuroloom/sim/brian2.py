@@ -13,8 +13,10 @@
   weights onto the excitatory current/conductance, negative onto the
   inhibitory one), connected with ``connect(i=..., j=...)`` from arrays, with
   per-edge weights and delays (a scalar delay when all are equal, which Brian2
-  handles faster); a release probability below 1 adds ``rand() < p`` to the
-  transmission;
+  handles faster); a release probability below 1 adds ``rand() < p_release``
+  to the transmission, ``p_release`` being a shared variable of the synapses
+  (not a constant in the code), so every release probability runs the same
+  compiled code;
 - virtual populations become ``SpikeGeneratorGroup`` (trains from the
   inputs, on the time grid); current clamps are time-windowed terms of the
   membrane equation.
@@ -28,17 +30,26 @@ thousands of neurons over a second or more), and its compiled code objects
 are cached by content in ``<user cache>/neuroloom/brian2-cython`` (see
 :mod:`neuroloom.sim.cache`), shared by every study and process (Brian2
 locks the cache for concurrent workers), so the compile cost is paid once
-per machine, not per run. ``target="numpy"`` avoids compilation altogether
-(useful for tiny networks or machines without a compiler).
+per machine, not per run. Values that are the same for every neuron or edge
+(shared neuron parameters, a weight common to all edges of a projection) are
+compiled into the code as constants, as in a hand-written script: a new such
+value compiles a new variant of that code object (seconds); input rates,
+seeds and release probabilities never do. When the cache holds no compiled
+code yet, the first simulation says so on stderr before compiling (one to two
+minutes). ``target="numpy"`` avoids compilation altogether (useful for tiny
+networks or machines without a compiler).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
+import sys
 import time as _time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -107,11 +118,48 @@ def choose_target(target: str = "auto") -> str:
     return "cython" if shutil.which("cc") or shutil.which("gcc") else "numpy"
 
 
+class _RandomReleaseFilter(logging.Filter):
+    """Drop Brian2's "may depend on the order of execution" warning for the release gate.
+
+    ``x_post += w * int(rand() < p_release)`` draws one number per synapse; the
+    order in which synapses draw changes which synapse releases, not the
+    distribution of releases, so the warning (printed for every run) says
+    nothing to act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("may not be well-defined" in message and "rand() < p_release" in message)
+
+
+_RELEASE_FILTER = _RandomReleaseFilter()
+
+
+def announce_compilation(cache: Path) -> bool:
+    """Say on stderr that Brian2 is about to compile, when ``cache`` holds no compiled code yet.
+
+    Returns whether it did. Later simulations reuse the compiled modules and say nothing.
+    """
+    if any(cache.rglob("*.so")) or any(cache.rglob("*.pyd")):
+        return False
+    print(
+        f"neuroloom: Brian2 compiles its Cython code into {cache} for the first time on this "
+        "machine; this takes one to two minutes, and every later run reuses it "
+        '(target="numpy" skips compiling)',
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
+
+
 def configure(target: str) -> str:
     """Set Brian2's preferences for ``target``; the Cython cache goes to the user cache."""
     b2 = _brian2()
     chosen = choose_target(target)
     b2.prefs.codegen.target = chosen
+    base = logging.getLogger("brian2.codegen.generators.base")
+    if _RELEASE_FILTER not in base.filters:
+        base.addFilter(_RELEASE_FILTER)
     if chosen == "cython":
         b2.prefs.codegen.runtime.cython.cache_dir = str(cache_dir("brian2-cython"))
         b2.prefs.codegen.runtime.cython.multiprocess_safe = True
@@ -252,17 +300,20 @@ def _brian_unit(unit: str) -> str:
 
 
 def _on_pre(population: PointPopulation, side: str, release_prob: float, weight: str = "w") -> str:
-    """``on_pre`` code; ``weight`` is ``w`` (per synapse) or a constant such as ``16.5*pA``."""
+    """``on_pre`` code; ``weight`` is ``w`` (per synapse) or a constant such as ``16.5*pA``.
+
+    Below 1, the release probability is the synapses' shared variable ``p_release``.
+    """
     model = population.model
     assert model is not None
     if model.synapse == "delta":
         template, _ = synapse_target(model.name)
-        gate = "" if release_prob >= 1.0 else f" * int(rand() < {release_prob!r})"
+        gate = "" if release_prob >= 1.0 else " * int(rand() < p_release)"
         return template.format(w=f"{weight}{gate}")
     var = "I" if model.synapse == "current" else "g"
     target = f"{var}_{side}_post" if model.shape == "exp" else f"x_{side}_post"
     factor = "" if model.shape == "exp" else f" * {_E!r}"
-    gate = "" if release_prob >= 1.0 else f" * int(rand() < {release_prob!r})"
+    gate = "" if release_prob >= 1.0 else " * int(rand() < p_release)"
     return f"{target} += {weight}{factor}{gate}"
 
 
@@ -375,11 +426,13 @@ def _synapses(
         uniform = bool(np.all(delays == delays[0]))
         # one weight for every edge: compiled in as a constant, as a hand-written script does
         same_weight = bool(np.all(weights == weights[0]))
-        per_edge = f"w : {dimension} (constant)"
+        model_lines = [] if same_weight else [f"w : {dimension} (constant)"]
+        if release_prob < 1.0:
+            model_lines.append("p_release : 1 (shared, constant)")
         syn = b2.Synapses(
             source,
             target,
-            model="" if same_weight else per_edge,
+            model="\n".join(model_lines),
             on_pre=_on_pre(
                 target_pop, side, release_prob, f"({float(weights[0])!r}*{unit_name})" if same_weight else "w"
             ),
@@ -389,6 +442,8 @@ def _synapses(
         syn.connect(i=proj.source_ids[mask], j=proj.target_ids[mask])
         if not same_weight:
             syn.w = weights * unit
+        if release_prob < 1.0:
+            syn.p_release = release_prob
         if not uniform:
             syn.delay = delays * b2.ms
         out.append(syn)
@@ -548,7 +603,8 @@ def simulate(
     signals_spec = record_spec(record, net_arrays)
     check_input_targets(inputs, net_arrays)
     check_models(net_arrays)
-    configure(target)
+    if configure(target) == "cython":
+        announce_compilation(cache_dir("brian2-cython"))
     rng = np.random.default_rng(seed)
     if seed is not None:
         b2.seed(seed)

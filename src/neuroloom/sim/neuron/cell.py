@@ -65,6 +65,19 @@ class CellModel:
     celsius: float = 34.0
     spike_threshold: float = -20.0
 
+    def __post_init__(self) -> None:
+        """Refuse files that do not exist now, not later in :func:`simulate_cell`."""
+        named = [("morphology", self.morphology)]
+        if isinstance(self.biophysics, (str, Path)):
+            named.append(("biophysics", self.biophysics))
+        named += [("mechanisms", m) for m in self.mechanisms]
+        for what, path in named:
+            if not Path(path).exists():
+                raise SimulationError(
+                    f"CellModel: {what} file {str(path)!r} does not exist (relative to {Path.cwd()}); "
+                    "give an existing path (the demo cell: neuroloom.sim.neuron.demo_cell())"
+                )
+
 
 @dataclass(frozen=True)
 class RecordSite:
