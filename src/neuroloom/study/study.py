@@ -412,18 +412,31 @@ class StudyCore(Database):
                 return run_folder(self.path, index).joinpath("items", *parts[2:])
         return super()._item_dir(parts)
 
+    def _catalog_row(self, parts: tuple[str, ...]) -> tuple[str, Any] | None:
+        """``(kind, value)`` of a run result kept in the catalog (``runs/<run>/<name>``), else None."""
+        if parts[0] != RUNS_DIR or len(parts) != 3:
+            return None
+        index = run_index(parts[1])
+        if index is None:
+            return None
+        row = self.catalog.con.execute(
+            "SELECT kind, value FROM results WHERE name=? AND idx=?", (parts[2], index)
+        ).fetchone()
+        return None if row is None or row[0] == "item" else (row[0], row[1])
+
+    def uri(self, key: Key, *inside: str) -> str:
+        """``neuroloom://<study-id>/<key>`` of an item, or of a run result kept in the catalog."""
+        parts = normalize_key(key)
+        if not inside and self._catalog_row(parts) is not None:
+            return self._make_uri(parts, ())
+        return super().uri(key, *inside)
+
     def __getitem__(self, key: Key) -> Any:
         parts = normalize_key(key)
-        if parts[0] == RUNS_DIR and len(parts) == 3 and run_index(parts[1]) is not None:
-            index = run_index(parts[1])
-            assert index is not None
-            row = self.catalog.con.execute(
-                "SELECT kind, value FROM results WHERE name=? AND idx=?", (parts[2], index)
-            ).fetchone()
-            if row is not None and row[0] != "item":
-                return decode_values(
-                    self, parts[2], np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
-                )[0]
+        row = self._catalog_row(parts)
+        if row is not None:
+            index = np.asarray([run_index(parts[1])])
+            return decode_values(self, parts[2], index, np.asarray([row[0]], dtype=object), [row[1]])[0]
         return super().__getitem__(parts)
 
     def set(
