@@ -281,7 +281,9 @@ class RunRecordings:
         unit
             One of :data:`SIGNAL_UNITS` (``mV``, ``nA``, ``nS``, ...).
         dtype
-            Stored data type: ``float32`` (default, as SONATA reports) or ``float64``.
+            Stored data type: ``float32`` (default, as SONATA reports) or
+            ``float64`` (exact; libsonata cannot read float64 reports, h5py,
+            bmtk and neuroloom can).
 
         compress
             Store the data gzip-compressed (level 1, shuffled). Off by default:
@@ -322,5 +324,5 @@ class RunRecordings:
             (start, start + dt * data.shape[0], dt),
             units=unit,
         )
-        write_frame_report(self.folder / report_file(variable), pops, compress=compress)
+        write_frame_report(self.folder / report_file(variable), pops, compress=compress, keep_float64=True)
         self._note()
