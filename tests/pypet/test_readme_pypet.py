@@ -11,6 +11,7 @@ import pytest
 
 import neuroloom as nl
 from neuroloom.params.units import is_quantity
+from neuroloom.store.codecs.arrays import compression_pays
 from neuroloom.study.run import Run
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -88,3 +89,14 @@ def test_every_neuroloom_call_of_the_table_exists() -> None:
     assert callable(nl.merge) and callable(nl.pypet.import_) and callable(sim_brian2.simulate)
     assert isinstance(nl.Study.comment, property)
     np.testing.assert_equal(len(re.findall(r"^\| `", _section(), flags=re.M)) > 20, True)
+
+
+def test_where_results_go_as_the_section_says() -> None:
+    import inspect
+
+    from neuroloom.study.run import INLINE_ARRAY_ELEMENTS
+
+    text = " ".join(_section().split())
+    assert f"arrays of up to {INLINE_ARRAY_ELEMENTS} elements are kept in the study's catalog" in text
+    assert "zlib-compressed (`npz`) when that shrinks them below 3/4" in text
+    assert inspect.signature(compression_pays).parameters["ratio"].default == 0.75

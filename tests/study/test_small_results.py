@@ -83,3 +83,25 @@ def test_small_arrays_reach_the_catalog_from_worker_processes(tmp_path: Path) ->
     np.testing.assert_array_equal(
         study.results("trace")["trace"].loc[1], np.random.default_rng(1).normal(1.0, 1.0, size=100)
     )
+
+
+def _large(run: Run) -> None:
+    run.save("steps", np.repeat(np.arange(100, dtype=np.int64), 100))  # compresses well: npz
+    run.save("noise", np.random.default_rng(0).random(10_000))  # does not: npy (memory-mapped)
+
+
+def test_large_arrays_are_compressed_where_it_pays(tmp_path: Path) -> None:
+    study = nl.Study(tmp_path / "s")
+    study.params.add("x", 1.0)
+    study.explore(nl.grid(x=[1.0]))
+    study.run(_large, backend="serial", progress=False)
+    got = study.run_results(0)
+    np.testing.assert_array_equal(got["steps"], np.repeat(np.arange(100), 100))
+    assert got["steps"].dtype == np.int64
+    assert isinstance(got["noise"], np.ndarray)  # npy in the run's archive (items.zip, < 4 MiB)
+    assert study.metadata(("runs", "run_00000000", "steps"))["codec"] == "npz"
+    assert study.metadata(("runs", "run_00000000", "noise"))["codec"] == "npy"
+    (npz,) = (study.path / "runs").rglob("data.npz")
+    assert npz.stat().st_size < 80_000 / 4  # 80 kB of int64 on disk in far less
+    loaded = study.results("steps", load=True)["steps"].iloc[0]
+    assert isinstance(loaded, np.ndarray) and loaded.shape == (10_000,)

@@ -14,6 +14,7 @@ works without them.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, NamedTuple
 
@@ -65,6 +66,12 @@ def _plain(magnitude: Any) -> Any:
 
 
 def _brian2_unit(text: str) -> Any:
+    return _evaluate(text, _brian2_names())
+
+
+@functools.cache
+def _brian2_names() -> dict[str, Any]:
+    """Brian2's unit names (built once: it walks every unit of the library)."""
     import brian2.units.allunits as allunits
     import brian2.units.stdunits as stdunits
     from brian2.units.fundamentalunits import Quantity as BrianQuantity
@@ -78,7 +85,7 @@ def _brian2_unit(text: str) -> Any:
     names.update({str(v): v for v in list(names.values()) if str(v).isidentifier()})
     names.update({"m": allunits.metre, "kg": allunits.kilogram, "s": allunits.second, "A": allunits.amp})
     names.update({"K": allunits.kelvin, "mol": allunits.mole, "cd": allunits.candle})
-    return _evaluate(text, names)
+    return names
 
 
 def _evaluate(text: str, names: dict[str, Any]) -> Any:

@@ -230,12 +230,19 @@ class FrameReport:
 
 
 def write_frame_report(
-    path: str | Path, reports: Mapping[str, FrameReport], *, compress: bool = False
+    path: str | Path,
+    reports: Mapping[str, FrameReport],
+    *,
+    compress: bool = False,
+    keep_float64: bool = False,
 ) -> Path:
     """Write a frame report (``{population: FrameReport}``) atomically.
 
-    ``compress=True`` stores the data gzip-compressed (level 1, byte shuffle),
-    which every HDF5 reader (libsonata, h5py) decompresses transparently.
+    The data are written as float32, SONATA's type (libsonata reads no other);
+    ``keep_float64=True`` keeps float64 data as they are (h5py, bmtk and
+    neuroloom read them; libsonata refuses them). ``compress=True`` stores the
+    data gzip-compressed (level 1, byte shuffle), which HDF5 readers built
+    with zlib decompress transparently.
     """
     packing = {"compression": "gzip", "compression_opts": 1, "shuffle": True} if compress else {}
     path = Path(path)
@@ -245,7 +252,7 @@ def write_frame_report(
             root = fh.create_group("report")
             for pop, rep in reports.items():
                 grp = root.create_group(pop)
-                keep = rep.data.dtype == np.float64  # float64 when given so, else SONATA's float32
+                keep = keep_float64 and rep.data.dtype == np.float64
                 data = rep.data if keep else rep.data.astype(np.float32, copy=False)
                 ds = grp.create_dataset("data", data=data, **(packing if data.size else {}))
                 ds.attrs["units"] = rep.units

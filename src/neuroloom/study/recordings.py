@@ -289,7 +289,9 @@ class RunRecordings:
         unit
             One of :data:`SIGNAL_UNITS` (``mV``, ``nA``, ``nS``, ...).
         dtype
-            Stored data type: ``float32`` (default, as SONATA reports) or ``float64``.
+            Stored data type: ``float32`` (default, as SONATA reports) or
+            ``float64`` (exact; libsonata cannot read float64 reports, h5py,
+            bmtk and neuroloom can).
 
         compress
             Store the data gzip-compressed (level 1, shuffled). Off by default:
@@ -330,7 +332,7 @@ class RunRecordings:
             (start, start + dt * data.shape[0], dt),
             units=unit,
         )
-        write_frame_report(self.folder / report_file(variable), pops, compress=compress)
+        write_frame_report(self.folder / report_file(variable), pops, compress=compress, keep_float64=True)
         self._note()
 
     def record_table(self, name: str, frame: Any) -> None:

@@ -29,6 +29,7 @@ from neuroloom.params.tree import Namespace
 from neuroloom.params.units import is_quantity, split
 from neuroloom.params.values import check_value, encode, is_sparse
 from neuroloom.store.codecs import choose_codec, get_codec
+from neuroloom.store.codecs.arrays import compression_pays
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
 from neuroloom.study.recordings import RunRecordings
@@ -245,8 +246,10 @@ class Run(RunRecordings):
     ) -> None:
         """Store ``value`` as result ``name`` of this run.
 
-        Scalars and small JSON values go to the catalog; anything else is written
-        into the run folder with a Database codec (``codec`` chooses one).
+        Scalars, small JSON values and small arrays go to the catalog; anything
+        else is written into the run folder with a Database codec (``codec``
+        chooses one); an array that zlib shrinks below 3/4 is stored compressed
+        (``npz``), others as memory-mappable ``npy``.
         Quantities (Brian2, ...) keep their unit. ``run.save("neuron", V=v,
         nspikes=n)`` stores a grouped result (pypet's ``f_add_result`` with
         several items): members ``neuron.V`` and ``neuron.nspikes``, read
@@ -289,6 +292,8 @@ class Run(RunRecordings):
         if is_quantity(value):
             magnitude, unit, library = split(value)
             value, meta = np.asarray(magnitude), {"unit": unit, "library": library}
+        if codec is None and compression_pays(value):
+            codec = "npz"  # compressed where it pays; other arrays stay memory-mappable .npy
         try:
             chosen = get_codec(codec) if codec is not None else choose_codec(value)
         except CodecError as exc:

@@ -39,7 +39,7 @@ class LazyItem:
         """Read the value (codec options as for ``Database.get``); a quantity gets its unit back."""
         key = ("runs", run_name(self.index), self.name)
         value = self.study.get(key, **options)
-        if self.codec in ("npy", "json"):
+        if self.codec in ("npy", "npz", "json"):
             meta = self.study.metadata(key)["meta"]
             if meta.get("library"):
                 value = join(np.asarray(value), meta.get("unit", ""), meta["library"])
