@@ -47,6 +47,9 @@ def imported_18k(isf_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     assert result.exit_code == 0, result.output
     assert "imported 18000 runs" in result.output
+    printed = re.search(r"\((\d+) files, ([\d,]+) bytes\)", result.output)
+    assert printed and int(printed.group(1)) == len(_files(dest))  # what stays on disk
+    assert int(printed.group(2).replace(",", "")) == sum(f.stat().st_size for f in _files(dest))
     return dest
 
 
