@@ -47,6 +47,9 @@ def imported_18k(isf_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     assert result.exit_code == 0, result.output
     assert "imported 18000 runs" in result.output
+    printed = re.search(r"\((\d+) files, ([\d,]+) bytes\)", result.output)
+    assert printed and int(printed.group(1)) == len(_files(dest))  # what stays on disk
+    assert int(printed.group(2).replace(",", "")) == sum(f.stat().st_size for f in _files(dest))
     return dest
 
 
@@ -76,6 +79,8 @@ def test_18k_keys_runs_and_footprint(imported_18k: Path, isf_corpus: Path) -> No
     np.testing.assert_allclose(np.sort(spikes["time"].to_numpy()), np.sort(expected))
     files = _files(imported_18k)
     assert len(files) <= 100
+    source_bytes = sum(f.stat().st_size for f in _files(isf_corpus / "18k_trials"))
+    assert sum(f.stat().st_size for f in files) <= 2 * source_bytes  # issue 15: at most 2x the source
     codecs = {json.loads(f.read_text())["codec"] for f in files if f.name == "item.json"}
     assert codecs == {"parquet"}  # safe codecs only, never pickle
     assert not [f for f in files if "pickle" in f.name]
@@ -244,7 +249,7 @@ def test_damaged_database(isf_corpus: Path, tmp_path: Path, damage: str) -> None
     elif damage == "truncated":
         dump = key / "to_pickle_dump"
         dump.write_bytes(dump.read_bytes()[:1000])
-        pattern = r"spike_times"
+        pattern = r"spike_times.*spike_times/to_pickle_dump is damaged or truncated"
     else:
         (key / "Loader.json").write_text('{"Loader": "data_base.IO.LoaderDumper.no_such_dumper"}')
         pattern = r"spike_times.*no_such_dumper"

@@ -30,7 +30,7 @@ def import_isf_command(source: str, dest: str, allow_pickle: bool, threshold: fl
     from neuroloom.isf.importer import import_, summary
 
     study = import_(source, dest, allow_pickle=allow_pickle, threshold=threshold)
-    info = summary(study)
+    info = summary(study)  # closes the study
     click.echo(
         f"imported {info['runs']} runs into {study.path} ({info['files']} files, {info['bytes']:,} bytes)"
     )

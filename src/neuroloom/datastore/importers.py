@@ -73,16 +73,10 @@ def _point_runs(
 ) -> tuple[list[dict[str, Any]], list[str], dict[str, Any], list[str], dict[str, list[Any]]]:
     """Explore ``points``; returns them cleaned, their content ids, the defaults, the explored
     names and the coerced columns."""
-    from neuroloom.params.values import coerce_column, content_ids
-
     _ensure_params(study, points)
     clean = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in p.items()} for p in points]
-    study.explore(clean)
-    defaults = study.params.values()
-    names = list(dict.fromkeys(n for p in clean for n in p))
-    columns = {n: coerce_column(n, defaults[n], [p.get(n, defaults[n]) for p in clean]) for n in names}
-    ids = content_ids(defaults, columns, len(clean))
-    return clean, ids, defaults, names, columns
+    _added, ids, columns = study.explore_ids(clean)
+    return clean, ids, study.params.values(), list(columns), columns
 
 
 def _find_runs(study: Study, ids: Sequence[str]) -> dict[str, tuple[int, str]]:

@@ -326,10 +326,9 @@ def import_simrun(study: Study, folder: Path, *, threshold: float = 0.0, tables:
 
 
 def summary(study: Study) -> Mapping[str, Any]:
-    """What an import produced: runs, items, files and bytes of the study folder."""
+    """What an import produced: runs, files and bytes of the study folder, counted after
+    closing the study (so the catalog's transient WAL files are not counted)."""
+    runs = study.catalog.count()
+    study.close()
     files = [Path(d) / f for d, _s, names in os.walk(study.path) for f in names]
-    return {
-        "runs": study.catalog.count(),
-        "files": len(files),
-        "bytes": sum(f.stat().st_size for f in files),
-    }
+    return {"runs": runs, "files": len(files), "bytes": sum(f.stat().st_size for f in files)}

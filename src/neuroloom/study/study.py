@@ -222,6 +222,18 @@ class StudyCore(Database):
         ExplorationError
             If a value does not fit its parameter or the ranges are malformed.
         """
+        return self.explore_ids(design)[0]
+
+    def explore_ids(
+        self, design: Design | dict[str, Any] | Sequence[dict[str, Any]]
+    ) -> tuple[int, list[str], dict[str, list[Any]]]:
+        """:meth:`explore`, also returning each point's content id and the coerced columns.
+
+        Returns
+        -------
+        tuple
+            ``(new runs, content id of every point in order, {name: coerced values})``.
+        """
         design = as_design(design)
         defaults = self.params.values()
         full: dict[str, str] = {}
@@ -260,7 +272,7 @@ class StudyCore(Database):
             )
             self._marker.setdefault("explorations", []).append(record)
             write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
-        return len(keep)
+        return len(keep), ids, columns
 
     # -------------------------------------------------------------- runs
     @property
