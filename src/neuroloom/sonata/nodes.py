@@ -22,6 +22,7 @@ from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, read_all, read_rows
 from neuroloom.sonata.columns import (
     broadcast_props,
     column_names,
+    combine_groups,
     dynamics_names,
     read_column,
     write_column,
@@ -217,27 +218,20 @@ class NodePopulation:
         gids = self._group_ids[rows]
         gidx = self._group_index[rows]
         parts: list[tuple[np.ndarray, np.ndarray]] = []
+        missing = False
         for gname, grp in self._groups.items():
             sel = np.flatnonzero(gids == int(gname))
             if sel.size == 0:
                 continue
             names = dynamics_names(grp) if dynamics else column_names(grp)
             if name in names:
-                vals = np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))
+                parts.append((sel, np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))))
             elif not dynamics and self.types is not None and name in self.types.columns:
                 type_ids = self._read_property("node_type_id", rows[sel])
-                vals = self.types[name].reindex(type_ids).to_numpy()
+                parts.append((sel, self.types[name].reindex(type_ids).to_numpy()))
             else:
-                vals = np.full(sel.size, np.nan)
-            parts.append((sel, vals))
-        if not parts:
-            return np.zeros(0)
-        kinds = {vals.dtype.kind for _, vals in parts}
-        dtype = object if kinds & set("OUS") else np.result_type(*(vals for _, vals in parts))
-        out = np.empty(rows.size, dtype=dtype)
-        for sel, vals in parts:
-            out[sel] = vals
-        return out
+                missing = True
+        return combine_groups(parts, rows.size, missing)
 
     def get_dynamics(
         self, ids_or_query: Query | Ids = None, properties: str | Sequence[str] | None = None
