@@ -47,7 +47,7 @@ def _parse(data: bytes) -> dict[str, object] | None:
     return info if isinstance(info, dict) else None
 
 
-def _held_by_someone(path: Path) -> bool:
+def held_by_someone(path: Path) -> bool:
     """Whether some process holds the ``flock`` of ``path``."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -72,7 +72,7 @@ def read_lock(study_path: Path) -> dict[str, object] | None:
         return None
     if info is None:
         return None
-    if info.get("host") == _HOST and not _held_by_someone(path):
+    if info.get("host") == _HOST and not held_by_someone(path):
         return None
     return info
 
