@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom._io.config import read_config
+from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import ExplorationError, ParameterError
 from neuroloom.params.values import check_value, coerce, decode, encode
 
@@ -170,6 +171,8 @@ class ParamTree:
 
     # ------------------------------------------------------------- writing
     def _check_unlocked(self, name: str) -> None:
+        if self._locked_reason and spawned_import():
+            raise ParameterError(f"cannot change parameter {name!r}: {MAIN_GUARD}")
         if self._locked_reason:
             raise ParameterError(
                 f"cannot change parameter {name!r}: the parameter tree is locked because "
