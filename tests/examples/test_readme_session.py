@@ -8,6 +8,11 @@ to ``NAME`` instead of being run; ``<!-- readme: skip (why) -->`` marks a
 commands) and must say why; blocks in other languages or without one (output
 samples, TOML excerpts) are not code to run. A failure names the README line of
 the block that failed. The session prints its runtime.
+
+The section "Coming from in_silico_framework" imports "what you have": the
+session folder holds ``isf-examples``, a link to the ISF example corpus
+(``../shared/corpus/isf-examples``), as a user's folder would; the test fails
+when the corpus is missing.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+ISF_CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "isf-examples"
 FENCE = re.compile(r"^```(\w*)\s*$")
 DIRECTIVE = re.compile(r"^<!--\s*readme:\s*(skip|file)\b\s*(.*?)\s*-->\s*$")
 
@@ -150,6 +156,9 @@ def test_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
     env["MPLBACKEND"] = "Agg"
     work = tmp_path / "session"
     work.mkdir()
+    if "isf-examples/" in README.read_text():  # the user's own ISF data, in the ISF section
+        assert ISF_CORPUS.is_dir(), f"the ISF example corpus is missing: {ISF_CORPUS}"
+        (work / "isf-examples").symlink_to(ISF_CORPUS)
     done = subprocess.run(
         [sys.executable, str(script)],
         cwd=work,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,3 +46,16 @@ def test_release_probabilities_reuse_the_compiled_code(
     assert sorted(p.name for p in cache.rglob("*.so")) == compiled, "a new release probability compiled again"
     assert second < first  # the new probability is used, not the compiled-in old one
     assert "may not be well-defined" not in capfd.readouterr().err  # Brian2's warning on rand() is dropped
+
+
+def test_compiling_new_code_is_announced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "_cython_magic_old.so").write_bytes(b"")
+    since = time.time() + 1.0  # the old module predates the run: nothing is being compiled
+    nl_brian2.announce_when_compiling(tmp_path, since, delay=0.01).join(5)
+    assert capsys.readouterr().err == ""
+    since = time.time() - 1.0
+    (tmp_path / "_cython_magic_new.pyx").write_text("# Brian2 writes the sources as it compiles\n")
+    nl_brian2.announce_when_compiling(tmp_path, since, delay=0.01).join(5)
+    err = capsys.readouterr().err
+    assert "Brian2 is compiling code it has not compiled on this machine before" in err
+    assert str(tmp_path) in err

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom._io.config import read_config
+from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import ExplorationError, ParameterError
 from neuroloom.params.units import is_quantity, join, split
 from neuroloom.params.values import check_value, coerce, decode, encode, same_value
@@ -257,6 +258,8 @@ class ParamTree:
         comment) are accepted as a no-op, so a script can run again unchanged;
         a different or new parameter is refused, naming both values.
         """
+        if self._locked_reason and params and spawned_import():  # a script re-run by a spawned worker
+            raise ParameterError(f"cannot change parameter {params[0].name!r}: {MAIN_GUARD}")
         if self._locked_reason:
             for param in params:
                 old = self._params.get(param.name)

@@ -46,6 +46,7 @@ import logging
 import math
 import shutil
 import sys
+import threading
 import time as _time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -150,6 +151,34 @@ def announce_compilation(cache: Path) -> bool:
         flush=True,
     )
     return True
+
+
+def announce_when_compiling(cache: Path, since: float, delay: float = 3.0) -> threading.Timer:
+    """A started timer that says on stderr, after ``delay`` s, if Brian2 is compiling into ``cache``.
+
+    Brian2 writes a module's sources and lock into the cache as it compiles
+    it: files newer than ``since`` (a ``time.time()``) mean new code is being
+    compiled (a new network, or a new value of a constant compiled into the
+    code). Cancel the timer when the run ends.
+    """
+
+    def check() -> None:
+        try:
+            fresh = any(p.stat().st_mtime >= since for p in cache.iterdir())
+        except OSError:
+            return
+        if fresh:
+            print(
+                f"neuroloom: Brian2 is compiling code it has not compiled on this machine before into "
+                f"{cache} (up to one to two minutes; every later run of the same code reuses it)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    timer = threading.Timer(delay, check)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def configure(target: str) -> str:
@@ -560,6 +589,18 @@ def _signals(
     return signals
 
 
+def _run_network(b2: Any, net: Any, duration: float, compiling: bool) -> None:
+    """``net.run``, saying on stderr if it compiles new Cython code (``compiling``: cython target)."""
+    timer = announce_when_compiling(cache_dir("brian2-cython"), _time.time()) if compiling else None
+    try:
+        net.run(duration * b2.ms)
+    except Exception as exc:  # Brian2 raises BrianObjectException & co with the cause inside
+        raise SimulationError(f"Brian2 failed while running the circuit: {exc}") from exc
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
 def simulate(
     circuit: Any,
     inputs: Iterable[Input] | None = None,
@@ -603,8 +644,7 @@ def simulate(
     signals_spec = record_spec(record, net_arrays)
     check_input_targets(inputs, net_arrays)
     check_models(net_arrays)
-    if configure(target) == "cython":
-        announce_compilation(cache_dir("brian2-cython"))
+    compiling = configure(target) == "cython" and not announce_compilation(cache_dir("brian2-cython"))
     rng = np.random.default_rng(seed)
     if seed is not None:
         b2.seed(seed)
@@ -617,10 +657,7 @@ def simulate(
     net = b2.Network(built.objects)
     build_seconds = _time.perf_counter() - started
     started = _time.perf_counter()
-    try:
-        net.run(duration * b2.ms)
-    except Exception as exc:  # Brian2 raises BrianObjectException & co with the cause inside
-        raise SimulationError(f"Brian2 failed while running the circuit: {exc}") from exc
+    _run_network(b2, net, duration, compiling)
     run_seconds = _time.perf_counter() - started
 
     spike_parts = built.spikes

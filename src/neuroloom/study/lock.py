@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from neuroloom._io.names import LOCK_FILE as LOCK_FILE  # re-exported
+from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import StudyLockedError
 
 _HOST = socket.gethostname()
@@ -114,6 +115,8 @@ class StudyLock:
         self.purpose = purpose
 
     def _refuse(self, info: dict[str, object] | None) -> StudyLockedError:
+        if spawned_import():  # the study's own coordinator holds the lock: the script lacks its main guard
+            return StudyLockedError(f"study {self.study_path} is running: {MAIN_GUARD}")
         if info is None:
             return StudyLockedError(
                 f"study {self.study_path} is in use by another process; wait for it to finish "

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom._io.atomic import write_json
+from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import (
     FormatVersionError,
     ItemNotFoundError,
@@ -549,6 +550,8 @@ class StudyCore(Database):
         RunReport
             Counts, time and the names of failed runs.
         """
+        if spawned_import():
+            raise StudyError(f"study.run() in {self.path}: {MAIN_GUARD}")
         report = RunReport()
         t0 = time.monotonic()
         with StudyLock(self.path, "running"):
