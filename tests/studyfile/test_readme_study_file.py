@@ -57,7 +57,21 @@ def test_readme_network_study_file_runs_with_input_reaching_the_network(tmp_path
 def test_readme_job_study_file_runs(tmp_path: Path) -> None:
     (tmp_path / "jobs.py").write_text(_jobs_file())
     file = tmp_path / "my.toml"
-    file.write_text(_section_7_blocks()[1])
+    file.write_text(next(b for b in _section_7_blocks() if "job =" in b))
     done = CliRunner().invoke(main, ["run", str(file), "--backend", "serial", "--no-progress"])
     assert done.exit_code == 0, done.output
     assert sorted(Study(tmp_path / "my-study").results("y")["y"]) == [1.0, 4.0, 9.0]
+
+
+def test_readme_simulation_config_block_parses_on_the_corpus(tmp_path: Path) -> None:
+    block = next(b for b in _section_7_blocks() if "simulation_config =" in b)
+    corpus = README.parent.parent / "shared" / "corpus" / "sonata-examples"
+    assert corpus.is_dir(), f"the corpus is missing: {corpus}"
+    config = tomllib.loads(block.replace('"300_pointneurons/', f'"{corpus.resolve()}/300_pointneurons/'))
+    config.update(study={"path": "s"}, params={"t": 100.0, "tau": 10.0, "w": 2.0})
+    spec = parse_spec(config, tmp_path / "readme.toml")
+    assert spec.network is not None and spec.network.overrides == {
+        "run.tstop": "$t",
+        "node_types.internal.tau_m": "$tau",
+        "edge_types.internal_to_internal.syn_weight": "$w",
+    }

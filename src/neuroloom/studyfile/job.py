@@ -99,9 +99,9 @@ def run_circuit(spec: StudySpec, study_path: Path, per_point: bool) -> Path:
     if network.circuit is not None:
         return network.circuit
     if network.simulation_config is not None:
-        from neuroloom.sonata.config import read_simulation_config
+        from neuroloom.sim.sonata_config import read_simulation_config
 
-        return Path(read_simulation_config(network.simulation_config)["network"])
+        return read_simulation_config(network.simulation_config).circuit_path
     return network_folder(study_path, network, per_point) / "circuit_config.json"
 
 
@@ -151,17 +151,22 @@ class NetworkJob:
         """The spec of a run with ``params`` (references resolved)."""
         return spec_for_run(self.config, self.file, params)
 
-    def simulate(self, spec: StudySpec, circuit: Path, seed: int, folder: Path) -> tuple[Any, dict[str, int]]:
-        """The run's simulation and the sizes of its simulated (non-virtual) populations.
+    def simulate(
+        self, spec: StudySpec, circuit: Path, seed: int, folder: Path
+    ) -> tuple[Any, dict[str, int], list[str]]:
+        """The run's simulation, the sizes of its simulated (non-virtual) populations and its warnings.
 
         Of the study's circuit, or of its simulation config with the run's
         overrides (config copy and outputs in ``folder``, the run's folder).
+        Warnings are the network's (e.g. edges that got the default delay).
         """
         network = spec.network
         if network is None or network.simulation_config is None:
             result = simulate_run(spec, circuit, seed)
-            virtual = {p.name for p in load_network(circuit).virtual}
-            return result, {p: n for p, n in result.sizes.items() if p not in virtual}
+            loaded = load_network(circuit)
+            virtual = {p.name for p in loaded.virtual}
+            sizes = {p: n for p, n in result.sizes.items() if p not in virtual}
+            return result, sizes, list(loaded.warnings)
         from neuroloom.studyfile.sonata_config import simulate_config
 
         given = "simulator" in (self.config.get("simulation") or {})
@@ -169,15 +174,17 @@ class NetworkJob:
         run = simulate_config(
             network.simulation_config, network.overrides, simulator, folder=folder, seed=seed
         )
-        return run.result, {p: run.result.sizes[p] for p in run.neurons}
+        return run.result, {p: run.result.sizes[p] for p in run.neurons}, list(run.warnings)
 
     def __call__(self, run: Any) -> dict[str, float]:
         from neuroloom.studyfile.stats import run_statistics
 
         spec = self.run_spec({name: run.params[name] for name in run.params})
         circuit = run_circuit(spec, Path(self.study_path), self.per_point)
-        result, sizes = self.simulate(spec, circuit, int(run.seed), run.folder)
+        result, sizes, warnings = self.simulate(spec, circuit, int(run.seed), run.folder)
         result.record(run)
+        if warnings:
+            run.save("warnings", warnings)
         start, stop = analysis_window(spec, result.duration)
         spikes = result.spikes.assign(run=run.index)
         stats = run_statistics(

@@ -262,8 +262,9 @@ def prepare_study(
     if spec.network is None:
         raise StudyFileError(f"{spec.file}: a study with [study] job = ... runs with neuroloom run, not here")
     simulator = spec.simulation.simulator
-    if not str(simulator).startswith("$"):
-        check_simulator(simulator, spec.file)
+    given = "simulator" in (spec.raw.get("simulation") or {})
+    if not str(simulator).startswith("$") and (given or spec.network.simulation_config is None):
+        check_simulator(simulator, spec.file)  # a config study's target_simulator is checked below
     for name in explored_overrides(spec, overrides):
         echo(
             f"warning: --set {name}=...: {name} is explored by [[explore]], "

@@ -97,7 +97,7 @@ def apply_dynamics_overrides(network: Any, overrides: Mapping[str, Any], where: 
 
     populations = {name: replace(pop) for name, pop in network.populations.items()}
     projections = {p.name: p for p in network.projections}
-    result = PointNetwork(populations, list(projections.values()))
+    result = PointNetwork(populations, list(projections.values()), list(network.warnings))
     for path, value in overrides.items():
         parts = path.split(".")
         if len(parts) != 3:
@@ -167,6 +167,10 @@ def write_run_config(
 
     config = read_simulation_config(path)
     config.pop("_path", None)
+    if "network" not in config and "networks" not in config:  # bmtk: the circuit config alongside
+        from neuroloom.sim.sonata_config import read_simulation_config as read_for_run
+
+        config["network"] = str(read_for_run(path).circuit_path)
     config = apply_config_overrides(config, overrides, f"{path}: [simulation_config]")
     if output_dir is not None:
         _move_outputs(config, output_dir)
