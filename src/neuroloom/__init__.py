@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "Network": "neuroloom.network.builder",
     "Circuit": "neuroloom.sonata.circuit",
     "View": "neuroloom.datastore.view",
+    "Run": "neuroloom.study.run",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from neuroloom.params.explore import grid, points, random, zip_
     from neuroloom.params.tree import load_params
     from neuroloom.sonata.circuit import Circuit
+    from neuroloom.study.run import Run
     from neuroloom.store.database import Database
     from neuroloom.store.uri import resolve
 
@@ -64,6 +66,7 @@ __all__ = [
     "Database",
     "Network",
     "NeuroloomError",
+    "Run",
     "Study",
     "View",
     "__version__",
