@@ -37,9 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from neuroloom.params.explore import grid, points, random, zip_
     from neuroloom.params.tree import load_params
     from neuroloom.sonata.circuit import Circuit
-    from neuroloom.study.run import Run
     from neuroloom.store.database import Database
     from neuroloom.store.uri import resolve
+    from neuroloom.study.run import Run
 
 
 _SUBPACKAGES = frozenset({"isf", "pypet"})
