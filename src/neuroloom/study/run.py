@@ -81,23 +81,15 @@ def scalar_result(value: Any) -> tuple[str, Any] | None:
     return None
 
 
-class RunItems(Database):
+def run_items(folder: Path, study_id: str, name: str) -> Database:
     """The items of one run folder (written by the worker running that run).
 
     Uses :class:`~neuroloom.store.database.Database`'s item layout and codecs
-    without a database marker or registry entry of its own: the run belongs
-    to its study, whose URI addresses it as ``runs/<run name>/<item>``.
+    without a database marker or registry entry of its own
+    (:meth:`Database.items_of`): the run belongs to its study, whose URI
+    addresses it as ``runs/<run name>/<item>``.
     """
-
-    kind = "run"
-
-    def __init__(self, folder: Path, study_id: str, name: str) -> None:
-        self.path = folder
-        self._items = folder / "items"
-        self._fsync = False
-        self._marker = {}
-        self.id = study_id
-        self._uri_root = (study_id, (RUNS_DIR, name))
+    return Database.items_of(folder, owner_id=study_id, key_prefix=(RUNS_DIR, name))
 
 
 class Run(RunRecordings):
@@ -193,7 +185,7 @@ class Run(RunRecordings):
             if scalar is not None:
                 self._results[name] = scalar
                 return
-        items = RunItems(self.folder, self._study_id, self.name)
+        items = run_items(self.folder, self._study_id, self.name)
         try:
             chosen = get_codec(codec) if codec is not None else choose_codec(value)
             items.set(name, value, codec=chosen.name)
