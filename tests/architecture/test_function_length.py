@@ -20,7 +20,6 @@ PACKAGE = Path(neuroloom.__file__).parent
 TEMPORARY = {
     ("sim/neuron/cell.py", "simulate_cell"),  # TEMPORARY: owned by sim, split at merge
     ("sim/brian2.py", "simulate"),  # TEMPORARY: owned by sim, split at merge
-    ("study/study.py", "run"),  # TEMPORARY: owned by durable, split at merge
 }
 
 

@@ -412,44 +412,13 @@ class StudyCore(Database):
         report = RunReport()
         t0 = time.monotonic()
         with StudyLock(self.path, "running"):
-            git = prepare_git(
-                Path(git_repo) if git_repo is not None else None,
-                commit=git_commit,
-                fail=git_fail,
-                message=f"neuroloom: code of study {self.path.name} ({self.id})",
-                code_files=job_files(job),
+            chosen, session = self._begin_run(
+                job, backend, workers, address, client, git_repo, git_commit, git_fail
             )
-            self.lock_params()
-            chosen = make_backend(backend, workers, address, client)
-            provenance = session_provenance(git, chosen.name, chosen.workers)
-            session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
-            state: dict[str, Any] = {}
-
-            def next_specs(retry: bool) -> list[tuple[Any, ...]]:
-                specs = self.catalog.pending(retry)
-                if retry:
-                    self.catalog.clear_results([s[0] for s in specs])
-                return specs
-
-            def start_backend() -> Backend:
-                explored = self.catalog.param_names()
-                if state.get("explored") == explored:
-                    backend_now: Backend = state["backend"]
-                    return backend_now
-                if "backend" in state:
-                    state["backend"].stop()
-                derived = {n: f for n, (f, _u, _c) in self.params.derived.items()}
-                ctx = WorkerContext(
-                    self.path, self.id, self.seed, self.params.values(), explored, job, derived
-                )
-                chosen.start(ctx)
-                state.update(explored=explored, backend=chosen)
-                return chosen
-
             try:
                 run_rounds(
-                    next_specs,
-                    start_backend,
+                    self._next_specs,
+                    self._backend_starter(chosen, job),
                     self.catalog,
                     session,
                     report,
@@ -465,13 +434,68 @@ class StudyCore(Database):
                 report.seconds = time.monotonic() - t0
                 report.pending = self.catalog.count("pending")
         if report.failed and raise_on_failure:
-            shown = ", ".join(report.failures[:5]) + (" ..." if report.failed > 5 else "")
-            raise RunFailedError(
-                f"{report.failed} run(s) of study {self.path} failed ({shown}); the {report.done} finished "
-                f"runs are kept. First error:\n{report.first_error}\nSee study.runs.where(status='failed'); "
-                "fix the job and rerun with study.run(job, retry_failed=True)"
-            )
+            raise self._run_failed(report)
         return report
+
+    def _begin_run(
+        self,
+        job: Callable[[Run], Any],
+        backend: str | Backend,
+        workers: int | None,
+        address: str | None,
+        client: Any,
+        git_repo: str | os.PathLike[str] | None,
+        git_commit: bool,
+        git_fail: bool,
+    ) -> tuple[Backend, int]:
+        """Git state, parameters locked, the backend chosen and a session begun: ``(backend, session)``."""
+        git = prepare_git(
+            Path(git_repo) if git_repo is not None else None,
+            commit=git_commit,
+            fail=git_fail,
+            message=f"neuroloom: code of study {self.path.name} ({self.id})",
+            code_files=job_files(job),
+        )
+        self.lock_params()
+        chosen = make_backend(backend, workers, address, client)
+        provenance = session_provenance(git, chosen.name, chosen.workers)
+        session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
+        return chosen, session
+
+    def _next_specs(self, retry: bool) -> list[tuple[Any, ...]]:
+        """The runs of the next round (failed ones too with ``retry``, their results cleared)."""
+        specs = self.catalog.pending(retry)
+        if retry:
+            self.catalog.clear_results([s[0] for s in specs])
+        return specs
+
+    def _backend_starter(self, chosen: Backend, job: Callable[[Run], Any]) -> Callable[[], Backend]:
+        """A function, called before each round, starting ``chosen`` (again if the explored names changed)."""
+        state: dict[str, Any] = {}
+
+        def start_backend() -> Backend:
+            explored = self.catalog.param_names()
+            if state.get("explored") == explored:
+                backend_now: Backend = state["backend"]
+                return backend_now
+            if "backend" in state:
+                state["backend"].stop()
+            derived = {n: f for n, (f, _u, _c) in self.params.derived.items()}
+            ctx = WorkerContext(self.path, self.id, self.seed, self.params.values(), explored, job, derived)
+            chosen.start(ctx)
+            state.update(explored=explored, backend=chosen)
+            return chosen
+
+        return start_backend
+
+    def _run_failed(self, report: RunReport) -> RunFailedError:
+        """The error raised when runs of ``report`` failed (finished runs are kept)."""
+        shown = ", ".join(report.failures[:5]) + (" ..." if report.failed > 5 else "")
+        return RunFailedError(
+            f"{report.failed} run(s) of study {self.path} failed ({shown}); the {report.done} finished "
+            f"runs are kept. First error:\n{report.first_error}\nSee study.runs.where(status='failed'); "
+            "fix the job and rerun with study.run(job, retry_failed=True)"
+        )
 
     def provenance(self) -> list[dict[str, Any]]:
         """Every coordinating session: start/end, host, pid, backend, versions, git state."""
