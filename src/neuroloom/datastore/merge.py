@@ -47,20 +47,10 @@ def _check_compatible(sa: Study, sb: Study) -> None:
         )
 
 
-_RESULT_COLUMNS = "id, name, params, tags, kind, value, created"
-
-
-def _result_rows(study: Study) -> list[tuple[Any, ...]]:
-    con = study.catalog.con
-    if con.execute("SELECT 1 FROM sqlite_master WHERE name='analysis_results'").fetchone() is None:
-        return []
-    return con.execute(f"SELECT {_RESULT_COLUMNS} FROM analysis_results ORDER BY created, id").fetchall()
-
-
 def _merged_results(sa: Study, sb: Study) -> list[tuple[Any, ...]]:
     """Every analysis result of both; the same result stored differently in both is refused."""
-    rows = {row[0]: row for row in _result_rows(sa)}
-    for row in _result_rows(sb):
+    rows = {row[0]: row for row in sa.catalog.analysis_results()}
+    for row in sb.catalog.analysis_results():
         mine = rows.setdefault(row[0], row)
         if mine != row:
             raise StudyError(
@@ -134,19 +124,10 @@ def merge(
         for source in (sa, sb):
             next_idx = _copy_runs(source, out, names, seen, next_idx)
             _copy_items(source.path / ITEMS_DIR, out.path / ITEMS_DIR)
-        _insert_results(out, results)
+        out.catalog.add_analysis_results(results)
         if network is not None:
             shutil.copytree(network, out.path / NETWORK_DIR)
     return Study(out.path)
-
-
-def _insert_results(out: Study, rows: list[tuple[Any, ...]]) -> None:
-    con = out.result_store.con
-    with out.catalog.transaction():
-        con.executemany(
-            f"INSERT INTO analysis_results({_RESULT_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
-            [tuple(row) for row in rows],
-        )
 
 
 def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next_idx: int) -> int:

@@ -14,6 +14,14 @@ Tables
 ``sessions``  one row per coordinating session: times, host, pid, backend and
               provenance (versions, git state) as JSON.
 ``meta``      key -> JSON text (``progress`` of the running session, ...).
+``analysis_results``  named analysis results of the data store
+              (:mod:`neuroloom.datastore.results`): ``id`` (hash of name and
+              parameters), ``name``, ``params`` and ``tags`` (JSON text),
+              ``kind`` and ``value`` as in ``results``, ``created``.
+
+Every table is defined here and every SQL statement on the catalog is a
+method of :class:`Catalog` (merging two studies included); other modules call
+those methods and never hold SQL of their own.
 
 The coordinating process is the only writer (SQLite WAL mode, many runs per
 transaction); ``neuroloom status`` and other readers open it read-only.
@@ -52,7 +60,15 @@ CREATE TABLE IF NOT EXISTS sessions(
     backend TEXT, provenance TEXT
 );
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS analysis_results(
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, params TEXT NOT NULL, tags TEXT NOT NULL,
+    kind TEXT NOT NULL, value, created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS analysis_results_name ON analysis_results(name);
 """
+ANALYSIS_COLUMNS = ("id", "name", "params", "tags", "kind", "value", "created")
+"""The columns of an ``analysis_results`` row, in the order of its rows."""
+_ANALYSIS_INTO = f"INTO analysis_results({','.join(ANALYSIS_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
 
 
 BUSY_TIMEOUT = 5.0
@@ -320,10 +336,45 @@ class Catalog:
         )
         return names, self.con.execute(sql, (name,)).fetchall()
 
+    def result(self, name: str, idx: int) -> tuple[str, Any] | None:
+        """``(kind, value)`` of result ``name`` of run ``idx``, or None if it has none."""
+        row = self.con.execute(
+            "SELECT kind, value FROM results WHERE name=? AND idx=?", (name, idx)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def run_results(self, idx: int) -> list[tuple[str, str, Any]]:
         return self.con.execute(
             "SELECT name, kind, value FROM results WHERE idx=? ORDER BY name", (idx,)
         ).fetchall()
+
+    # -------------------------------------------------- analysis results
+    def has_analysis_result(self, rid: str) -> bool:
+        """Whether an analysis result of id ``rid`` is stored."""
+        return self.con.execute("SELECT 1 FROM analysis_results WHERE id=?", (rid,)).fetchone() is not None
+
+    def put_analysis_result(self, row: Sequence[Any]) -> None:
+        """Store (or replace) one analysis result; ``row`` holds :data:`ANALYSIS_COLUMNS`."""
+        with self.transaction():
+            self.con.execute(f"INSERT OR REPLACE {_ANALYSIS_INTO}", tuple(row))
+
+    def add_analysis_results(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Insert analysis results (one transaction; an id already stored is an error)."""
+        with self.transaction():
+            self.con.executemany(f"INSERT {_ANALYSIS_INTO}", [tuple(row) for row in rows])
+
+    def analysis_results(self) -> list[tuple[Any, ...]]:
+        """Every analysis result (:data:`ANALYSIS_COLUMNS`), oldest first."""
+        sql = f"SELECT {','.join(ANALYSIS_COLUMNS)} FROM analysis_results ORDER BY created, id"
+        return self.con.execute(sql).fetchall()
+
+    def analysis_result_params(self) -> list[str]:
+        """The distinct ``params`` texts (JSON objects) of the analysis results."""
+        return [r[0] for r in self.con.execute("SELECT DISTINCT params FROM analysis_results")]
+
+    def analysis_result_names(self) -> list[str]:
+        """The distinct names of the analysis results, sorted."""
+        return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM analysis_results ORDER BY name")]
 
     # -------------------------------------------------------------- meta
     def set_meta(self, key: str, value: Any) -> None:

@@ -336,9 +336,7 @@ class StudyCore(Database):
         if parts[0] == RUNS_DIR and len(parts) == 3 and run_index(parts[1]) is not None:
             index = run_index(parts[1])
             assert index is not None
-            row = self.catalog.con.execute(
-                "SELECT kind, value FROM results WHERE name=? AND idx=?", (parts[2], index)
-            ).fetchone()
+            row = self.catalog.result(parts[2], index)
             if row is not None and row[0] != "item":
                 return decode_values(
                     self, parts[2], np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
