@@ -14,7 +14,6 @@ from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
 from neuroloom.params.values import canonical
 from neuroloom.store import registry
-from neuroloom.study.catalog import PARAM_PREFIX, quote_column
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import run_folder
 
@@ -131,36 +130,8 @@ def merge(
 
 
 def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next_idx: int) -> int:
-    con, dst = source.catalog.con, out.catalog
-    sessions: dict[Any, int] = {}
-    for row in con.execute('SELECT session, start, "end", host, pid, backend, provenance FROM sessions'):
-        cur = dst.con.execute(
-            'INSERT INTO sessions(start, "end", host, pid, backend, provenance) VALUES (?,?,?,?,?,?)', row[1:]
-        )
-        sessions[row[0]] = int(cur.lastrowid or 0)
-    have = set(source.catalog.param_names())
-    pcols = [f"{quote_column(PARAM_PREFIX + n)}" if n in have else "NULL" for n in names]
-    fixed = ["idx", "id", "status", "start", '"end"', "host", "pid", "session", "attempts", "error"]
-    rows = con.execute(f"SELECT {','.join(fixed + pcols)} FROM runs ORDER BY idx").fetchall()
-    mapping: dict[int, int] = {}
-    new_rows = []
-    for row in rows:
-        if row[1] in seen:
-            continue
-        seen.add(row[1])
-        mapping[row[0]] = next_idx
-        new_rows.append((next_idx, *row[1:7], sessions.get(row[7]), *row[8:]))
-        next_idx += 1
-    cols = ",".join([*fixed, *(quote_column(PARAM_PREFIX + n) for n in names)])
-    with dst.transaction():
-        dst.con.executemany(
-            f"INSERT INTO runs({cols}) VALUES ({','.join('?' * (len(fixed) + len(names)))})", new_rows
-        )
-        results = con.execute("SELECT name, idx, kind, value FROM results").fetchall()
-        dst.con.executemany(
-            "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)",
-            [(n, mapping[i], k, v) for n, i, k, v in results if i in mapping],
-        )
+    mapping = out.catalog.copy_runs_from(source.catalog, names, seen, next_idx)
+    next_idx += len(mapping)
     for old, new in mapping.items():
         folder = run_folder(source.path, old)
         if folder.is_dir():

@@ -248,6 +248,50 @@ class Catalog:
         cur = self.con.execute(f"SELECT * FROM runs {where} ORDER BY idx", args)
         return [d[0] for d in cur.description], cur.fetchall()
 
+    def copy_runs_from(
+        self, source: Catalog, names: Sequence[str], seen: set[str], next_idx: int
+    ) -> dict[int, int]:
+        """Copy the sessions, runs and results of ``source`` (merging two studies).
+
+        Runs whose content id is in ``seen`` are skipped; the others get the
+        indices from ``next_idx`` on and their ids join ``seen``. ``names`` are
+        the explored parameters of this catalog (a parameter ``source`` does
+        not explore is NULL, its default). Returns ``{source index: new index}``.
+        """
+        sessions: dict[Any, int] = {}
+        for row in source.con.execute(
+            'SELECT session, start, "end", host, pid, backend, provenance FROM sessions'
+        ):
+            cur = self.con.execute(
+                'INSERT INTO sessions(start, "end", host, pid, backend, provenance) VALUES (?,?,?,?,?,?)',
+                row[1:],
+            )
+            sessions[row[0]] = int(cur.lastrowid or 0)
+        have = set(source.param_names())
+        pcols = [f"{quote_column(PARAM_PREFIX + n)}" if n in have else "NULL" for n in names]
+        fixed = ["idx", "id", "status", "start", '"end"', "host", "pid", "session", "attempts", "error"]
+        rows = source.con.execute(f"SELECT {','.join(fixed + pcols)} FROM runs ORDER BY idx").fetchall()
+        mapping: dict[int, int] = {}
+        new_rows = []
+        for row in rows:
+            if row[1] in seen:
+                continue
+            seen.add(row[1])
+            mapping[row[0]] = next_idx
+            new_rows.append((next_idx, *row[1:7], sessions.get(row[7]), *row[8:]))
+            next_idx += 1
+        cols = ",".join([*fixed, *(quote_column(PARAM_PREFIX + n) for n in names)])
+        with self.transaction():
+            self.con.executemany(
+                f"INSERT INTO runs({cols}) VALUES ({','.join('?' * (len(fixed) + len(names)))})", new_rows
+            )
+            results = source.con.execute("SELECT name, idx, kind, value FROM results").fetchall()
+            self.con.executemany(
+                "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)",
+                [(n, mapping[i], k, v) for n, i, k, v in results if i in mapping],
+            )
+        return mapping
+
     # ---------------------------------------------------------- sessions
     def begin_session(self, backend: str, host: str, pid: int, provenance: dict[str, Any]) -> int:
         with self.transaction():
