@@ -16,7 +16,6 @@ this (coordinating) process, which also adds it to the consolidated tables.
 
 from __future__ import annotations
 
-import copy
 import os
 import socket
 import time
@@ -28,15 +27,13 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from neuroloom._io.atomic import remove_path, write_json
-from neuroloom._io.names import MARKER
+from neuroloom._io.atomic import remove_path
 from neuroloom.datastore.consolidate import after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import Run, run_folder
-from neuroloom.study.study import LOCKED_BECAUSE
 from neuroloom.study.worker import Outcome
 
 if TYPE_CHECKING:
@@ -89,7 +86,7 @@ class _Undo:
 
     def __init__(self, study: Study) -> None:
         self.study = study
-        self.marker = copy.deepcopy(study._marker)
+        self.marker = study.marker_snapshot()
         self.columns = set(study.catalog.param_names())
         self.first_new = study.catalog.next_index()
 
@@ -106,11 +103,7 @@ class _Undo:
             for idx in new:
                 remove_path(run_folder(study.path, idx))
             catalog.drop_params(set(catalog.param_names()) - self.columns)
-            study._marker = self.marker
-            write_json(study.path / MARKER, self.marker)
-        study.params = type(study.params).from_json(self.marker["params"], on_change=study._save_marker)
-        if self.marker.get("locked"):
-            study.params.lock(LOCKED_BECAUSE)
+            study.restore_marker(self.marker)
 
 
 def _add_finished_runs(

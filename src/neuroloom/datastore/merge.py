@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from neuroloom._io.atomic import write_json
 from neuroloom._io.names import ITEM_FILE, ITEMS_DIR, NETWORK_DIR
 from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
@@ -109,14 +108,17 @@ def merge(
     if target.exists() and any(target.iterdir()):
         raise StudyError(f"cannot merge into {target}: it exists and is not empty; choose a new directory")
     out = Study(target, seed=sa.seed)
-    out._marker["params"] = sa.params.to_json()
-    out._marker["locked"] = bool(sa._marker.get("locked") or sb._marker.get("locked"))
-    out._marker["merged_from"] = [str(sa.path), str(sb.path)]
-    out._marker["explorations"] = [{**e, "from": str(s.path)} for s in (sa, sb) for e in s.explorations]
-    write_json(out.path / registry.MARKER, out._marker)
-    out.params = type(out.params).from_json(out._marker["params"], on_change=out._save_marker)
     names = sorted(set(sa.catalog.param_names()) | set(sb.catalog.param_names()))
     with StudyLock(out.path, "merging"):
+        out.restore_marker(
+            {
+                **out.marker_snapshot(),
+                "params": sa.params.to_json(),
+                "locked": sa.params.locked or sb.params.locked,
+                "merged_from": [str(sa.path), str(sb.path)],
+                "explorations": [{**e, "from": str(s.path)} for s in (sa, sb) for e in s.explorations],
+            }
+        )
         out.catalog.ensure_params(names)
         seen: set[str] = set()
         next_idx = 0

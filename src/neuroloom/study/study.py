@@ -11,6 +11,7 @@ On disk (all paths relative)::
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import socket
@@ -117,21 +118,41 @@ class StudyCore(Database):
             )
         self.seed: int = int(info["seed"])
         self.catalog = Catalog(self.path)
-        self.params = ParamTree.from_json(info.get("params", {}), on_change=self._save_marker)
-        if info.get("locked"):
-            self.params.lock(LOCKED_BECAUSE)
+        self._params_from_marker()
 
     # ------------------------------------------------------------ marker
     def lock_params(self) -> None:
         """Lock the parameter tree because runs have started, and record that in the marker.
 
-        The one place of the rule: once a study has runs (run or imported),
-        its parameters are fixed; new values are explored, not set.
+        The one place of the rule (with :meth:`_params_from_marker`, which
+        reads it back): once a study has runs (run or imported), its
+        parameters are fixed; new values are explored, not set.
         """
         if not self.params.locked:
             self.params.lock(LOCKED_BECAUSE)
             self._marker["locked"] = True
             self._save_marker()
+
+    def _params_from_marker(self) -> None:
+        """The parameter tree as the marker holds it, locked if the marker says runs have started."""
+        self.params = ParamTree.from_json(self._marker.get("params", {}), on_change=self._save_marker)
+        if self._marker.get("locked"):
+            self.params.lock(LOCKED_BECAUSE)
+
+    def marker_snapshot(self) -> dict[str, Any]:
+        """A copy of the study's marker (``neuroloom.json``), to restore with :meth:`restore_marker`."""
+        return copy.deepcopy(self._marker)
+
+    def restore_marker(self, marker: dict[str, Any]) -> None:
+        """Make ``marker`` the study's marker (written at once) and rebuild the parameter tree from it.
+
+        For the undo of a failed import (a snapshot taken before it) and for
+        a merged study (its sources' parameters, explorations and lock). The
+        caller holds the study lock.
+        """
+        self._marker = copy.deepcopy(marker)
+        write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
+        self._params_from_marker()
 
     def _save_marker(self) -> None:
         with StudyLock(self.path, "changing the study"):
