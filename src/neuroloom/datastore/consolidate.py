@@ -33,7 +33,6 @@ import contextlib
 import fcntl
 import json
 import os
-import sqlite3
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -110,11 +109,6 @@ SORT_KEYS = {
     "recorded": [("run", "ascending"), ("kind", "ascending"), ("population", "ascending")],
 }
 
-_FINGERPRINT_SQL = (
-    "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status='done'), "
-    f"(SELECT count(*) FROM results WHERE name='{RECORDINGS}')"
-)
-
 
 # ------------------------------------------------------------------ manifest
 def tables_dir(study_path: Path) -> Path:
@@ -150,12 +144,6 @@ def read_manifest(study_path: Path) -> dict[str, Any]:
     if data.get("format", 0) > TABLES_FORMAT:
         raise StorageError(f"{path}: tables format {data.get('format')} is newer than this neuroloom reads")
     return data
-
-
-def fingerprint(con: sqlite3.Connection) -> list[int]:
-    """``[runs, done runs, recorded runs]`` of the catalog: changes whenever the tables must."""
-    row = con.execute(_FINGERPRINT_SQL).fetchone()
-    return [int(v) for v in row]
 
 
 def catalog_stat(study_path: Path) -> list[int]:
@@ -368,14 +356,6 @@ def _runs_table(catalog: Catalog) -> tuple[pa.Table, list[str]]:
     return pa.table(data), names
 
 
-def _recorded_in_catalog(catalog: Catalog) -> dict[int, str]:
-    rows = catalog.con.execute(
-        "SELECT results.idx, results.value FROM results JOIN runs ON runs.idx=results.idx "
-        f"WHERE results.name='{RECORDINGS}' AND runs.status='done'"
-    ).fetchall()
-    return {int(i): v for i, v in rows}
-
-
 def _add_runs(
     study_path: Path,
     folder: Path,
@@ -442,7 +422,7 @@ def update(
         have_set = set(np.unique(have).tolist())
         drop: set[int] = set()
         if new is None:
-            wanted = _recorded_in_catalog(catalog)
+            wanted = catalog.recorded_runs()
             drop = have_set - set(wanted)
             todo = {i: v for i, v in wanted.items() if i not in have_set}
         else:
@@ -472,7 +452,7 @@ def update(
         manifest["params"] = names
         manifest["recorded_runs"] = len(have_set - drop) + len(todo)  # quarantined runs count as seen
         manifest["quarantined"] = quarantined
-        manifest["fingerprint"] = fingerprint(catalog.con)
+        manifest["fingerprint"] = catalog.fingerprint()
         _describe_recordings(study_path, manifest)
         write_json(folder / MANIFEST, manifest)
         now = {p["file"] for k in KINDS for p in manifest["parts"][k]}

@@ -92,12 +92,7 @@ class _Undo:
 
     def roll_back(self) -> None:
         study, catalog = self.study, self.study.catalog
-        new = [
-            int(r[0])
-            for r in catalog.con.execute(
-                "SELECT idx FROM runs WHERE idx>=? AND status!='done'", (self.first_new,)
-            )
-        ]
+        new = catalog.unfinished_from(self.first_new)
         with StudyLock(study.path, "undoing a failed import"):
             catalog.remove_runs(new)
             for idx in new:
@@ -124,13 +119,7 @@ def _add_finished_runs(
     names = list(dict.fromkeys(n for p in clean for n in p))
     columns = {n: coerce_column(n, defaults[n], [p.get(n, defaults[n]) for p in clean]) for n in names}
     ids = content_ids(defaults, columns, len(clean))
-    found: dict[str, tuple[int, str]] = {}
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        rows = study.catalog.con.execute(
-            f"SELECT id, idx, status FROM runs WHERE id IN ({','.join('?' * len(chunk))})", chunk
-        ).fetchall()
-        found.update({r[0]: (int(r[1]), r[2]) for r in rows})
+    found = study.catalog.runs_by_id(ids)
     study.lock_params()
     groups = group_names(defaults)
     indices = [found[i][0] for i in ids]

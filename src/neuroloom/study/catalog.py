@@ -38,6 +38,7 @@ from typing import Any
 
 from neuroloom._io.names import CATALOG as CATALOG  # re-exported
 from neuroloom.errors import StudyError, StudyLockedError
+from neuroloom.study.recordings import RECORDINGS
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
@@ -244,6 +245,22 @@ class Catalog:
             out.update({int(r[0]): (str(r[1]), r[2]) for r in self.con.execute(sql, chunk)})
         return out
 
+    def runs_by_id(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """``id -> (idx, status)`` of the runs of ``ids`` that exist."""
+        found: dict[str, tuple[int, str]] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            rows = self.con.execute(
+                f"SELECT id, idx, status FROM runs WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found.update({r[0]: (int(r[1]), r[2]) for r in rows})
+        return found
+
+    def unfinished_from(self, first: int) -> list[int]:
+        """Indices of the runs from ``first`` on that are not done (what a failed import takes back)."""
+        rows = self.con.execute("SELECT idx FROM runs WHERE idx>=? AND status!='done'", (first,))
+        return [int(r[0]) for r in rows]
+
     def run_rows(self, where: str = "", args: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         cur = self.con.execute(f"SELECT * FROM runs {where} ORDER BY idx", args)
         return [d[0] for d in cur.description], cur.fetchall()
@@ -391,6 +408,25 @@ class Catalog:
         return self.con.execute(
             "SELECT name, kind, value FROM results WHERE idx=? ORDER BY name", (idx,)
         ).fetchall()
+
+    # -------------------------------------------------------- recordings
+    def fingerprint(self) -> list[int]:
+        """``[runs, done runs, recorded runs]``: changes whenever the consolidated tables must."""
+        row = self.con.execute(
+            "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status='done'), "
+            "(SELECT count(*) FROM results WHERE name=?)",
+            (RECORDINGS,),
+        ).fetchone()
+        return [int(v) for v in row]
+
+    def recorded_runs(self) -> dict[int, str]:
+        """``idx -> recordings summary`` (JSON text) of every done run that recorded something."""
+        rows = self.con.execute(
+            "SELECT results.idx, results.value FROM results JOIN runs ON runs.idx=results.idx "
+            "WHERE results.name=? AND runs.status='done'",
+            (RECORDINGS,),
+        ).fetchall()
+        return {int(i): v for i, v in rows}
 
     # -------------------------------------------------- analysis results
     def has_analysis_result(self, rid: str) -> bool:
