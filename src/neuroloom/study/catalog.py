@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ from neuroloom.study.recordings import RECORDINGS
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
+BATCH_META = "batch:"
+"""Prefix of the ``meta`` keys naming the runs of a run batch (:mod:`neuroloom.study.batches`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -256,6 +258,10 @@ class Catalog:
             found.update({r[0]: (int(r[1]), r[2]) for r in rows})
         return found
 
+    def done_indices(self) -> set[int]:
+        """Indices of the runs that are done."""
+        return {int(r[0]) for r in self.con.execute("SELECT idx FROM runs WHERE status='done'")}
+
     def unfinished_from(self, first: int) -> list[int]:
         """Indices of the runs from ``first`` on that are not done (what a failed import takes back)."""
         rows = self.con.execute("SELECT idx FROM runs WHERE idx>=? AND status!='done'", (first,))
@@ -266,14 +272,21 @@ class Catalog:
         return [d[0] for d in cur.description], cur.fetchall()
 
     def copy_runs_from(
-        self, source: Catalog, names: Sequence[str], seen: set[str], next_idx: int
+        self,
+        source: Catalog,
+        names: Sequence[str],
+        seen: set[str],
+        next_idx: int,
+        meta: Callable[[dict[int, int]], Iterable[tuple[str, str]]] | None = None,
     ) -> dict[int, int]:
         """Copy the sessions, runs and results of ``source`` (merging two studies).
 
         Runs whose content id is in ``seen`` are skipped; the others get the
         indices from ``next_idx`` on and their ids join ``seen``. ``names`` are
         the explored parameters of this catalog (a parameter ``source`` does
-        not explore is NULL, its default). Returns ``{source index: new index}``.
+        not explore is NULL, its default). ``meta(mapping)``, called in the
+        transaction that inserts the runs, gives ``meta`` rows to write with
+        them (the copied run batches). Returns ``{source index: new index}``.
         """
         sessions: dict[Any, int] = {}
         for row in source.con.execute(
@@ -307,6 +320,8 @@ class Catalog:
                 "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)",
                 [(n, mapping[i], k, v) for n, i, k, v in results if i in mapping],
             )
+            if meta is not None:
+                self.put_meta_rows(meta(mapping))
         return mapping
 
     # ---------------------------------------------------------- sessions
@@ -411,11 +426,16 @@ class Catalog:
 
     # -------------------------------------------------------- recordings
     def fingerprint(self) -> list[int]:
-        """``[runs, done runs, recorded runs]``: changes whenever the consolidated tables must."""
+        """``[runs, done runs, recorded runs]``: changes whenever the consolidated tables must.
+
+        Recorded runs count the runs with a recordings result and the runs the
+        run batches name.
+        """
         row = self.con.execute(
             "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status='done'), "
-            "(SELECT count(*) FROM results WHERE name=?)",
-            (RECORDINGS,),
+            "(SELECT count(*) FROM results WHERE name=?) + "
+            "(SELECT coalesce(sum(json_extract(value, '$.n')), 0) FROM meta WHERE key LIKE ?)",
+            (RECORDINGS, BATCH_META + "%"),
         ).fetchone()
         return [int(v) for v in row]
 
@@ -460,9 +480,23 @@ class Catalog:
     def set_meta(self, key: str, value: Any) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", (key, json.dumps(value)))
 
+    def meta_rows(self, prefix: str) -> list[tuple[str, str]]:
+        """``(key, JSON text)`` of every ``meta`` entry whose key starts with ``prefix``, by key."""
+        rows = self.con.execute("SELECT key, value FROM meta WHERE key LIKE ? ORDER BY key", (prefix + "%",))
+        return [(str(k), str(v)) for k, v in rows]
+
+    def put_meta_rows(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Write ``(key, JSON text)`` rows into ``meta`` (replacing those keys)."""
+        self.con.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", list(rows))
+
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
+
+    def compact(self) -> None:
+        """Fold the write-ahead log into the catalog file and drop its free pages."""
+        self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.con.execute("VACUUM")
 
     # ------------------------------------------------------- transaction
     def transaction(self) -> _Transaction:
