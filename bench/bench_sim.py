@@ -20,14 +20,15 @@ either side. Each timing is the best of ``--repeats``.
 
 ``--case config`` (in ``sim_config_case.py``): a SONATA simulation config (300_pointneurons'
 types scaled to ``--neurons``) run by ``neuroloom run``'s function, bmtk pointnet and a
-hand-written NEST script, all from files to written spikes. Usage::
+hand-written NEST script, all from files to written spikes.
 
-    .venv/bin/python bench/bench_sim.py [--case cuba|config|all] [--repeats 2] [--duration 1000]
+Figures go to ``bench/out/bench_sim.json``. Usage::
+
+    .venv/bin/python bench/bench_sim.py [--case cuba|config|all] [--repeats 2] [--duration 1000] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import Results, Timing, parser, print_table, time_it, verdict
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
@@ -143,77 +145,95 @@ def hand_nest(arrays: dict[str, Any], duration: float) -> tuple[float, float, in
     return end - started, end - run_start, count
 
 
-def ours(kind: str, config: Path, duration: float, target: str) -> tuple[float, int, Any]:
-    started = time.perf_counter()
+def ours(kind: str, config: Path, duration: float, target: str) -> Any:
+    """The adapter's run of the circuit: files to spikes (a SimulationResult)."""
     if kind == "brian2":
         from neuroloom.sim import brian2 as adapter
 
-        result = adapter.simulate(config, None, duration, dt=DT, seed=1, target=target)
-    else:
-        from neuroloom.sim import nest as nest_adapter
+        return adapter.simulate(config, None, duration, dt=DT, seed=1, target=target)
+    from neuroloom.sim import nest as nest_adapter
 
-        result = nest_adapter.simulate(config, None, duration, dt=DT, seed=1)
-    return time.perf_counter() - started, len(result.spikes), result
+    return nest_adapter.simulate(config, None, duration, dt=DT, seed=1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--duration", type=float, default=1000.0)
-    parser.add_argument("--case", choices=["cuba", "config", "all"], default="all")
-    parser.add_argument("--neurons", type=int, default=10_000, help="config case: internal neurons")
-    parser.add_argument("--dt", type=float, default=0.1, help="config case: time step (ms)")
-    args = parser.parse_args()
-    if args.case in ("config", "all"):
-        from sim_config_case import bench_config
-
-        with tempfile.TemporaryDirectory() as tmp:
-            bench_config(args.neurons, args.duration, args.dt, args.repeats, Path(tmp))
-        if args.case == "config":
-            return
-
+def bench_cuba(duration: float, repeats: int, folder: Path) -> dict[str, Any]:
+    """The CUBA network on each adapter and its hand-written script; print and return the figures."""
     from neuroloom.sim.brian2 import configure
     from neuroloom.testing.circuits import write_ei_circuit
 
     target = configure("auto")
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        config = write_ei_circuit(Path(tmp), n_exc=N_EXC, n_inh=N_INH, p=P, delay=DT, seed=0)
-        print(f"circuit: {N_EXC}+{N_INH} LIF, p={P}, written as SONATA in {time.perf_counter() - t0:.2f} s")
-        arrays = load_arrays(config)
-        n_edges = sum(i.size for i, _ in arrays["edges"].values())
-        print(f"edges: {n_edges:,}; duration {args.duration:.0f} ms, dt {DT} ms; Brian2 target: {target}")
+    t0 = time.perf_counter()
+    config = write_ei_circuit(folder, n_exc=N_EXC, n_inh=N_INH, p=P, delay=DT, seed=0)
+    print(f"circuit: {N_EXC}+{N_INH} LIF, p={P}, written as SONATA in {time.perf_counter() - t0:.2f} s")
+    arrays = load_arrays(config)
+    n_edges = sum(i.size for i, _ in arrays["edges"].values())
+    print(f"edges: {n_edges:,}; duration {duration:.0f} ms, dt {DT} ms; Brian2 target: {target}")
+    print("warm-up (fills the Cython cache; not timed) ...", flush=True)
+    ours("brian2", config, 10.0, target)
+    hand_brian2(arrays, 10.0, target)
 
-        print("warm-up (fills the Cython cache; not timed) ...", flush=True)
-        ours("brian2", config, 10.0, target)
-        hand_brian2(arrays, 10.0, target)
-
-        rows = []
-        for sim in ("brian2", "nest"):
-            best = [np.inf] * 4  # ours total, ours run, hand total, hand run
-            for _ in range(args.repeats):
-                t_ours, n_ours, result = ours(sim, config, args.duration, target)
-                t_hand, r_hand, n_hand = (
-                    hand_brian2(arrays, args.duration, target)
-                    if sim == "brian2"
-                    else hand_nest(arrays, args.duration)
+    figures: dict[str, Any] = {"target": target, "edges": n_edges}
+    for sim in ("brian2", "nest"):
+        mine: list[float] = []
+        theirs: list[float] = []
+        for _ in range(repeats):  # interleaved, so drifts of the machine hit both sides alike
+            ran = time_it(lambda sim=sim: ours(sim, config, duration, target))
+            mine.append(ran.best)
+            by_hand = time_it(
+                lambda sim=sim: (
+                    hand_brian2(arrays, duration, target) if sim == "brian2" else hand_nest(arrays, duration)
                 )
-                best = [min(a, b) for a, b in zip(best, (t_ours, result.run_seconds, t_hand, r_hand))]
-            label = f"{sim} ({target})" if sim == "brian2" else "nest"
-            rows.append((label, *best, n_ours, n_hand, result.rates()))
-        print()
-        print(
-            f"{'simulator':16s} {'neuroloom s':>12s} {'(run)':>7s} {'hand s':>8s} {'(run)':>7s} "
-            f"{'ratio':>6s} {'overhead':>9s}  spikes ours/hand; rates"
-        )
-        for label, t_ours, r_ours, t_hand, r_hand, n_ours, n_hand, rate in rows:
-            ratio = t_ours / t_hand
-            rates = ", ".join(f"{k} {v:.2f} Hz" for k, v in rate.items())
-            print(
-                f"{label:16s} {t_ours:12.2f} {r_ours:7.2f} {t_hand:8.2f} {r_hand:7.2f} {ratio:6.3f} "
-                f"{100 * (ratio - 1):8.1f}%  {n_ours}/{n_hand}; {rates}"
             )
-        print("target: neuroloom overhead < 10% (ratio < 1.10)")
+            theirs.append(by_hand.best)
+        result, (_, hand_run, hand_spikes) = ran.result, by_hand.result
+        label = f"{sim} ({target})" if sim == "brian2" else "nest"
+        rows = [
+            {
+                "name": f"neuroloom {label}",
+                "best": min(mine),
+                "run": result.run_seconds,
+                "spikes": len(result.spikes),
+            },
+            {"name": f"hand {label}", "best": min(theirs), "run": hand_run, "spikes": hand_spikes},
+        ]
+        print_table(
+            f"CUBA {N_EXC + N_INH:,} LIF, {duration:.0f} ms on {label}",
+            rows,
+            reference=f"hand {label}",
+            ratio="best",
+        )
+        overhead = 100 * (min(mine) / min(theirs) - 1)
+        rates = ", ".join(f"{k} {v:.2f} Hz" for k, v in result.rates().items())
+        print(f"rates: {rates}; target overhead < 10 %: {overhead:+.1f} % -> {verdict(overhead < 10)}")
+        figures[sim] = {
+            "neuroloom": Timing(tuple(mine)).as_dict(),
+            "hand": Timing(tuple(theirs)).as_dict(),
+            "spikes": {"neuroloom": len(result.spikes), "hand": hand_spikes},
+            "overhead_pct": overhead,
+        }
+    return figures
+
+
+def main() -> None:
+    args_parser = parser(__doc__, quick="CUBA 200 ms; config case 1,000 neurons, 200 ms; one repeat")
+    args_parser.add_argument("--repeats", type=int, default=2)
+    args_parser.add_argument("--duration", type=float, default=1000.0)
+    args_parser.add_argument("--case", choices=["cuba", "config", "all"], default="all")
+    args_parser.add_argument("--neurons", type=int, default=10_000, help="config case: internal neurons")
+    args_parser.add_argument("--dt", type=float, default=0.1, help="config case: time step (ms)")
+    args_parser.add_argument("--tmp", default=None, help="folder for the temporary files")
+    args = args_parser.parse_args()
+    if args.quick:
+        args.duration, args.neurons, args.repeats = 200.0, 1_000, 1
+    results = Results(__file__, args)
+    with tempfile.TemporaryDirectory(prefix="bench-sim-", dir=args.tmp) as tmp:
+        if args.case in ("config", "all"):
+            from sim_config_case import bench_config
+
+            results.add("config", bench_config(args.neurons, args.duration, args.dt, args.repeats, Path(tmp)))
+        if args.case in ("cuba", "all"):
+            results.add("cuba", bench_cuba(args.duration, args.repeats, Path(tmp) / "cuba"))
+    results.write()
 
 
 if __name__ == "__main__":

@@ -255,12 +255,14 @@ def print_table(
     """Print ``rows`` (each a ``name`` and figures) with a ratio of column ``ratio`` to the ``reference`` row.
 
     Float columns are times: shown multiplied by ``scale`` (``1e3`` with
-    ``unit="ms"``), except columns whose name holds ``ratio`` (shown as ``1.23x``).
+    ``unit="ms"``), except columns whose name holds ``ratio`` (shown as ``1.23x``);
+    other columns (counts) are shown as they are, without the unit.
     """
     columns = [c for c in rows[0] if c != "name"]
     width = max(len(str(r["name"])) for r in rows) + 2
     ref = next((r for r in rows if r["name"] == reference), None) if reference else None
-    head = f"{'':<{width}}" + "".join(f"{c if 'ratio' in c else f'{c} {unit}':>14}" for c in columns)
+    timed = {c for c in columns if isinstance(rows[0][c], float) and "ratio" not in c}
+    head = f"{'':<{width}}" + "".join(f"{f'{c} {unit}' if c in timed else c:>14}" for c in columns)
     if ref is not None and ratio is not None:
         head += f"{'vs ' + str(reference)[:20]:>26}"
     print(f"\n{title}\n{head}")

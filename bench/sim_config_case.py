@@ -33,6 +33,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pandas as pd
+from harness import Timing, print_table, time_it, verdict
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
@@ -216,26 +217,46 @@ def run_by_hand(folder: Path, out: Path, tstop: float, dt: float) -> tuple[float
     return time.perf_counter() - started, len(events["times"])
 
 
-def bench_config(neurons: int, tstop: float, dt: float, repeats: int, folder: Path) -> None:
-    """Write the circuit, time the three runs, print the table."""
+def bench_config(neurons: int, tstop: float, dt: float, repeats: int, folder: Path) -> dict[str, Any]:
+    """Write the circuit, time the three runs (best of ``repeats``), print the table; return the figures."""
     started = time.perf_counter()
     config = write_scaled_circuit(folder / "circuit", neurons, tstop, dt)
     print(
         f"config case: 300_pointneurons types at {neurons:,} neurons (+{neurons // 3:,} virtual), "
         f"written in {time.perf_counter() - started:.1f} s; tstop {tstop:.0f} ms, dt {dt} ms"
     )
-    best: dict[str, tuple[float, int]] = {}
-    for _ in range(repeats):
-        for name, work in (
-            ("hand NEST", lambda: run_by_hand(folder / "circuit", folder / "hand", tstop, dt)),
-            ("neuroloom", lambda: run_neuroloom(config, folder / "ours")),
-            ("bmtk", lambda: run_bmtk(config, folder / "bmtk")),
-        ):
-            seconds, spikes = work()
-            if name not in best or seconds < best[name][0]:
-                best[name] = (seconds, spikes)
-    hand = best["hand NEST"][0]
-    print(f"{'':12s} {'seconds':>8s} {'vs hand':>8s} {'spikes':>9s}")
-    for name, (seconds, spikes) in best.items():
-        print(f"{name:12s} {seconds:8.2f} {seconds / hand:8.3f} {spikes:9d}")
-    print("targets: neuroloom <= 1.10 x hand-written NEST, and not slower than bmtk")
+    works = {
+        "hand NEST": lambda: run_by_hand(folder / "circuit", folder / "hand", tstop, dt),
+        "neuroloom run": lambda: run_neuroloom(config, folder / "ours"),
+        "bmtk pointnet": lambda: run_bmtk(config, folder / "bmtk"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in works}
+    spikes: dict[str, int] = {}
+    for _ in range(repeats):  # interleaved, so drifts of the machine hit every side alike
+        for name, work in works.items():
+            timing = time_it(work)
+            times[name].append(timing.best)
+            spikes[name] = timing.result[1]
+    timings = {name: Timing(tuple(t)) for name, t in times.items()}
+    rows = [{"name": n, "best": t.best, "median": t.median, "spikes": spikes[n]} for n, t in timings.items()]
+    print_table(
+        f"SONATA config, {neurons:,} neurons, {tstop:.0f} ms: files to written spikes",
+        rows,
+        reference="hand NEST",
+        ratio="best",
+    )
+    ours, hand, bmtk = (timings[n].best for n in ("neuroloom run", "hand NEST", "bmtk pointnet"))
+    overhead = 100 * (ours / hand - 1)
+    print(
+        f"target neuroloom <= 1.10 x hand-written NEST: {overhead:+.1f} % -> {verdict(ours <= 1.10 * hand)}"
+    )
+    print(f"target neuroloom not slower than bmtk: {bmtk / ours:.2f}x -> {verdict(ours <= bmtk)}")
+    return {
+        "neurons": neurons,
+        "tstop": tstop,
+        "dt": dt,
+        "timings": {n: t.as_dict() for n, t in timings.items()},
+        "spikes": spikes,
+        "overhead_vs_hand_pct": overhead,
+        "speedup_vs_bmtk": bmtk / ours,
+    }

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from neuroloom.store.uri import resolve
 
 
-_SUBPACKAGES = frozenset({"isf"})
+_SUBPACKAGES = frozenset({"isf", "pypet"})
 """Subpackages reachable as attributes (``nl.isf.open``), imported on first use."""
 
 

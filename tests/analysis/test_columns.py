@@ -174,8 +174,10 @@ def test_rates_divide_by_each_runs_own_population_size(tmp_path: Path) -> None:
     sizes = pd.DataFrame({"run": view.runs.index, "population": "exc", "size": view.runs["st_n"]})
     table = na.mean_rates(view.spikes(), 0, 1000, per="run", runs=view.runs, neurons=sizes)
     assert table["rate"].tolist() == pytest.approx([100.0, 50.0, 25.0])
-    global_guess = na.mean_rates(view.spikes(), 0, 1000, per="run", runs=view.runs)
-    assert global_guess["rate"].iloc[0] == pytest.approx(25.0)  # the trap: 40 neurons assumed
+    recorded = na.mean_rates(view.spikes(), 0, 1000, per="run", runs=view.runs)  # carries each run's size
+    assert recorded["rate"].tolist() == pytest.approx([100.0, 50.0, 25.0])
+    global_guess = na.mean_rates(view.spikes(), 0, 1000, per="run", runs=view.runs.index.to_numpy())
+    assert global_guess["rate"].iloc[0] == pytest.approx(25.0)  # the trap without it: 40 neurons assumed
 
 
 def test_every_spike_analysis_accepts_a_view(rate_study: nl.Study) -> None:

@@ -17,10 +17,7 @@ PACKAGE = Path(neuroloom.__file__).parent
 
 # TEMPORARY: functions in files owned by engineers working in parallel; each is
 # split by its owner and the integrator empties this set at merge time.
-TEMPORARY = {
-    ("sim/neuron/cell.py", "simulate_cell"),  # TEMPORARY: owned by sim, split at merge
-    ("sim/brian2.py", "simulate"),  # TEMPORARY: owned by sim, split at merge
-}
+TEMPORARY: set[tuple[str, str]] = set()
 
 
 def function_lengths(root: Path) -> dict[tuple[str, str, int], int]:

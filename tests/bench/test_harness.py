@@ -61,6 +61,9 @@ def test_print_table_shows_ratios_to_the_reference(capsys: pytest.CaptureFixture
     assert "best ms" in lines[2] and "vs peer" in lines[2]
     assert lines[3].split() == ["peer", "2000.000", "1.00x", "1.00x"]
     assert lines[4].split() == ["ours", "500.000", "0.25x", "0.25x"]
+    harness.print_table("counts", [{"name": "a", "best": 1.0, "spikes": 7}], unit="s")
+    head = capsys.readouterr().out.splitlines()[2]
+    assert "best s" in head and "spikes" in head and "spikes s" not in head
 
 
 def test_results_are_written_whole_under_the_script_name(tmp_path: Path) -> None:

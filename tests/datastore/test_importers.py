@@ -108,6 +108,65 @@ def test_import_isf_wide_table(tmp_path: Path) -> None:
         nl.Study(tmp_path / "bad").import_spike_table(bad)
 
 
+def test_isf_table_into_study_with_int_trial(tmp_path: Path) -> None:
+    """Issue 13: an ISF table into a study whose ``trial`` is an int; a numeric ``trial`` column
+    is a parameter, not spike times."""
+    index = pd.Index([f"C2_evoked/2015/{i:06d}" for i in range(4)], name="sim_trail_index")
+    st = pd.DataFrame([[250.0, np.nan], [np.nan, np.nan], [10.0, 251.0], [300.0, np.nan]], index=index)
+    st["stim"] = "C2"
+    st["trial"] = [0, 1, 2, 3]
+    s = nl.Study(tmp_path / "isf")
+    s.params.add("trial", 0)
+    s.import_spike_table(st)
+    runs = s.runs.sort_values("trial")
+    assert runs["trial"].tolist() == [0, 1, 2, 3]
+    assert runs["sim_trial_index"].tolist() == list(index)
+    spikes = s.view.spikes()
+    assert sorted(spikes["time"]) == [10.0, 250.0, 251.0, 300.0]  # the trial column is no spike time
+    table = s.filter().trials_with_spike(245, 265)
+    assert table["n_with_spike"].tolist() == [2]
+    assert table["n_trials"].tolist() == [4]
+    assert not list((tmp_path / "isf" / "runs").glob("0*"))  # one batch, no folder per trial
+
+
+def test_numeric_columns_without_numbered_labels(tmp_path: Path) -> None:
+    st = pd.DataFrame({"t0": [1.0, 2.0], "t1": [np.nan, 3.0], "trial": [7, 8]})
+    s = nl.Study(tmp_path / "plain")
+    s.import_spike_table(st)
+    assert sorted(s.runs["trial"]) == [7, 8]
+    assert sorted(s.view.spikes()["time"]) == [1.0, 2.0, 3.0]
+
+
+def test_merge_studies_with_run_batches(tmp_path: Path) -> None:
+    from neuroloom.datastore.merge import merge
+
+    def table(stim: str, first: float) -> pd.DataFrame:
+        index = pd.Index([f"{stim}_x/sim/{i:06d}" for i in range(3)], name="sim_trail_index")
+        frame = pd.DataFrame([[first, np.nan], [np.nan, np.nan], [250.0, 251.0]], index=index)
+        frame["stim"] = stim
+        return frame
+
+    a, b = nl.Study(tmp_path / "a", seed=7), nl.Study(tmp_path / "b", seed=7)
+    for s in (a, b):
+        s.params.add("sim_trial_index", "")
+        s.params.add("stim", "")
+    a.import_spike_table(table("B1", 10.0))
+    b.import_spike_table(table("C2", 20.0))
+    b.import_spike_table(pd.concat([table("C2", 20.0).iloc[:1].rename(index=lambda s: s + "9")]))
+    merged = merge(a, b, into=tmp_path / "m")
+    spikes = merged.view.spikes()
+    got = spikes.groupby("st_sim_trial_index")["time"].apply(sorted).to_dict()
+    assert got == {
+        "B1_x/sim/000000": [10.0], "B1_x/sim/000002": [250.0, 251.0],
+        "C2_x/sim/000000": [20.0], "C2_x/sim/000002": [250.0, 251.0], "C2_x/sim/0000009": [20.0],
+    }  # fmt: skip
+    per = merged.filter().trials_with_spike(245, 265, by="st_stim").set_index("st_stim")
+    assert per["n_trials"].to_dict() == {"B1": 3, "C2": 4}
+    assert sorted(p.name for p in (tmp_path / "m" / "runs" / "batches").iterdir()) == [
+        "b-000001", "b-000002", "b-000003",
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("existing", [False, True])
 def test_a_bad_report_in_a_batch_imports_nothing(tmp_path: Path, existing: bool) -> None:
     """S6: one unreadable report leaves no half-import: no pending runs, folders, parameters."""
@@ -145,3 +204,20 @@ def test_a_bad_report_in_a_batch_imports_nothing(tmp_path: Path, existing: bool)
 def _bmtk_report(path: Path, seed: int) -> Path:
     _bmtk_spikes(path, seed)
     return path
+
+
+def test_isf_table_trial_labels_and_column(tmp_path: Path) -> None:
+    """Issue 13: a study with an int ``trial`` parameter imports ISF row labels (kept as the text
+    parameter ``sim_trial_index``, ``trial`` keeps its value), and a numeric ``trial`` column is a
+    parameter, never spike times."""
+    times = pd.DataFrame({"0": [250.5, 12.0], "1": [255.0, np.nan]})
+    s = nl.Study(tmp_path / "int")
+    s.params["trial"] = 0
+    s.import_spike_table(times.set_axis(["sim0", "sim1"]))
+    assert sorted(s.runs["sim_trial_index"]) == ["sim0", "sim1"]
+    assert "trial" not in s.runs.columns and s.params.values()["trial"] == 0  # not explored: kept
+    column = nl.Study(tmp_path / "column")
+    column.import_spike_table(times.assign(trial=[7, 8]))
+    assert sorted(column.runs["trial"]) == [7, 8]
+    spikes = column.filter().spikes()
+    assert sorted(spikes["time"]) == [12.0, 250.5, 255.0]  # 7 and 8 are not spike times

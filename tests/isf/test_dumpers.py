@@ -132,7 +132,9 @@ def test_damaged_databases(tmp_path: Path) -> None:
         opened["noloader"]
     with pytest.raises(CodecError, match=r"'weird'.*dumper 'cell'"):
         opened["weird"]
-    with pytest.raises(CorruptItemError, match=r"'trunc'.*numpy_to_npy.*trunc is damaged or truncated"):
+    with pytest.raises(
+        CorruptItemError, match=r"'trunc'.*numpy_to_npy.*trunc/np\.npy is damaged or truncated"
+    ):
         opened["trunc"]
     with pytest.raises(CorruptItemError, match=r"'gone'.*pandas_to_parquet.parquet is missing"):
         opened["gone"]

@@ -34,7 +34,9 @@ def test_supported_values_round_trip_through_json(value: object) -> None:
         assert type(back) is type(value)
 
 
-@pytest.mark.parametrize("value", [[1, 2], {"a": 1}, None, object(), (1, [2]), np.array([object()])])
+@pytest.mark.parametrize(
+    "value", [object(), (1, [object()]), {1: 2}, np.array([object()]), np.zeros(200_000)]
+)
 def test_unsupported_values_name_the_parameter(value: object) -> None:
     with pytest.raises(ParameterError, match=r"neuron.tau_m"):
         check_value("neuron.tau_m", value)

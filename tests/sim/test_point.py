@@ -50,12 +50,14 @@ def test_edges_read_as_arrays(tmp_path: Path) -> None:
 
 def test_model_one_simulator_lacks_names_the_ones_it_has_and_the_one_that_has_it(tmp_path: Path) -> None:
     from neuroloom.sim.brian2 import check_models as brian2_models
+    from neuroloom.sim.nest import check_models as nest_models
     from neuroloom.sim.neuron.network import check_models as neuron_models
 
     cfg = single_population(tmp_path, 2, "hh_psc_alpha", {"C_m": 100.0})
     net = load_point_network(cfg)  # any NEST model loads; parameters are NEST's to check
     pop = net.populations["pop"]
     assert pop.model is not None and pop.model.generic and pop.params["C_m"].tolist() == [100.0, 100.0]
+    nest_models(net)  # NEST has it
     with pytest.raises(
         UnsupportedModelError, match=r"'pop'.*Brian2 has no model 'hh_psc_alpha'.*NEST.*iaf_psc_exp"
     ):

@@ -218,6 +218,7 @@ def test_every_codec_is_covered() -> None:
         "dask-parquet",
         "json",
         "npy",
+        "npz",
         "parquet",
         "pickle",
         "zarr",

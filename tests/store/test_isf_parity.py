@@ -161,6 +161,19 @@ FRAMES = {
         {0: [1, 2]}, index=pd.MultiIndex.from_tuples([(1, "a"), (2, "b")], names=["n", 5])
     ),
     "uint_index": pd.DataFrame({"v": [1.0, 2.0]}, index=pd.Index([1, 2], dtype="uint32", name="gid")),
+    # a subset of mixed labels: integer labels in an Index of dtype object
+    "object_int_labels": pd.DataFrame(np.zeros((2, 2)), columns=pd.Index([0, 1], dtype=object)),
+    # as ISF's pickles hold them (pandas < 3): text index of dtype object, not pandas' str
+    "object_index": pd.DataFrame(
+        {0: [173.6, np.nan]},
+        index=pd.Index(["t/000000", "t/000001"], dtype=object, name="sim_trail_index"),
+    ),
+    "object_multi_index": pd.DataFrame(
+        {"v": [1.0, 2.0]},
+        index=pd.MultiIndex.from_arrays(
+            [pd.Index(["a", "b"], dtype=object), pd.Index(["x", "y"], dtype="str")], names=["o", "s"]
+        ),
+    ),
 }
 
 
@@ -180,7 +193,9 @@ def test_series_name_and_column_subset(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(db.get("m", columns=[2.5, 0]), FRAMES["mixed_labels"][[2.5, 0]])
 
 
-@pytest.mark.parametrize("name", ["int_labels", "mixed_labels", "categorical", "spike_times"])
+@pytest.mark.parametrize(
+    "name", ["int_labels", "mixed_labels", "categorical", "spike_times", "object_index", "object_int_labels"]
+)
 def test_dask_frames_restored_exactly(tmp_path: Path, name: str) -> None:
     db = Database(tmp_path / "db")
     frame = dd.from_pandas(FRAMES[name], npartitions=2)

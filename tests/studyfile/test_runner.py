@@ -100,17 +100,28 @@ def test_a_crashing_run_fails_alone_and_the_report_names_it(tmp_path: Path) -> N
     assert "Failed runs" in text and "rate = -5.0: must be &gt;= 0" in text
 
 
-def test_unsupported_node_model_is_refused_before_any_run(tmp_path: Path) -> None:
+def _hh_study(tmp_path: Path, simulator: str) -> Any:
     circuit = write_ei_circuit(tmp_path / "hh", n_exc=8, n_inh=2, model="hh_psc_alpha")
     config = demo_config(neurons=10, grid=1, duration=50.0)
     config["network"] = {"circuit": str(circuit)}
+    config["simulation"]["simulator"] = simulator
     config["simulation"]["weight_scale"] = {}
     config["inputs"] = []
-    spec = parse_spec(config, tmp_path / "hh.toml")
+    config["study"]["path"] = str(tmp_path / f"study-{simulator}")
+    return parse_spec(config, tmp_path / "hh.toml")
+
+
+def test_unsupported_node_model_is_refused_before_any_run(tmp_path: Path) -> None:
+    """The chosen simulator is asked about each population's model: Brian2 lacks hh_psc_alpha."""
     with pytest.raises(
-        UnsupportedModelError, match=r"hh.toml.*population 'exc'.*'hh_psc_alpha'.*iaf_psc_exp"
+        UnsupportedModelError,
+        match=r"hh.toml.*'brian2'.*population 'exc'.*'hh_psc_alpha'.*NEST.*Brian2 models: .*iaf_psc_exp",
     ):
-        prepare_study(spec, echo=lambda _: None)
+        prepare_study(_hh_study(tmp_path, "brian2"), echo=lambda _: None)
+    study, _ = prepare_study(
+        _hh_study(tmp_path, "nest"), echo=lambda _: None
+    )  # NEST has every model it lists
+    assert study.catalog.count("pending") == 1
 
 
 def test_missing_simulator_is_named_with_what_to_install(

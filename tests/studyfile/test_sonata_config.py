@@ -113,3 +113,84 @@ def test_dynamics_overrides_set_node_and_edge_values_of_a_copy(tmp_path: Path) -
         apply_dynamics_overrides(net, {"node_types.exc.tau_x": 1.0}, "here:")
     with pytest.raises(StudyFileError, match=r"edge_types.nope.syn_weight: give edge_types"):
         apply_dynamics_overrides(net, {"edge_types.nope.syn_weight": 1.0}, "here:")
+
+
+def test_study_over_a_simulation_config_runs_the_config_with_each_runs_overrides(tmp_path: Path) -> None:
+    """Each run: the corpus config with its overrides, outputs in the run folder, spikes as recordings."""
+    import h5py
+
+    from neuroloom.sim import run_config
+    from neuroloom.study.run import run_folder
+    from neuroloom.studyfile import run_spec
+
+    config = _study(tmp_path)
+    config["study"] = {"path": str(tmp_path / "s"), "backend": "serial"}
+    config["params"] = {"t": 60.0, "tau": 10.0, "w": 2.0}
+    config["explore"] = [{"grid": {"tau": [10.0, 40.0]}}]
+    del config["simulation_config"]["edge_types"]
+    corpus_outputs = sorted(CORPUS.rglob("*"))
+    study, report = run_spec(parse_spec(config, tmp_path / "s.toml"), progress=False, echo=lambda _: None)
+    assert study.catalog.count("done") == 2, report
+    rates = {}
+    for index, tau in study.runs["tau"].items():
+        folder = run_folder(study.path, int(index))
+        copy = json.loads((folder / "simulation_config.json").read_text())
+        assert copy["run"]["tstop"] == 60.0 and Path(copy["output"]["output_dir"]) == folder / "output"
+        with h5py.File(folder / "output" / "spikes.h5", "r") as out, h5py.File(folder / "spikes.h5") as rec:
+            written = np.sort(out["spikes/internal/timestamps"][()])
+            recorded = np.sort(rec["spikes/internal/timestamps"][()])
+        assert np.array_equal(written, recorded) and written.size > 0
+        again = run_config(
+            folder / "simulation_config.json",
+            write=False,
+            adjust=lambda net, tau=float(tau): apply_dynamics_overrides(
+                net, {"node_types.internal.tau_m": tau}, ""
+            ),
+        )
+        assert np.array_equal(np.sort(again.result.spikes_of("internal")[1]), written)  # NEST: same run
+        assert (folder / "output" / "membrane_potential.h5").is_file()  # the config's report
+        rates[float(tau)] = written.size
+        warnings = study.run_results(int(index))["warnings"]  # stored with the run
+        assert any("external_to_internal" in w and "default delay" in w for w in warnings)
+    assert rates[40.0] != rates[10.0]  # the override reached the neurons
+    assert sorted(CORPUS.rglob("*")) == corpus_outputs  # every output went to the run folders
+
+
+def test_bad_override_of_a_simulation_config_is_refused_before_any_run(tmp_path: Path) -> None:
+    from neuroloom.studyfile import prepare_study
+
+    config = _study(tmp_path)
+    config["study"] = {"path": str(tmp_path / "s")}
+    config["simulation_config"]["node_types"] = {"internals": {"tau_m": "$tau"}}
+    with pytest.raises(StudyFileError, match=r"s.toml: \[simulation_config\] node_types.internals"):
+        prepare_study(parse_spec(config, tmp_path / "s.toml"), progress=False, echo=lambda _: None)
+
+
+def test_study_over_a_config_on_neuron_equals_the_shipped_reference_run(tmp_path: Path) -> None:
+    """NEURON in a study file: 300_intfire (IntFire1) per tstop, against the reference run's spikes."""
+    import h5py
+
+    from neuroloom.studyfile import run_spec
+
+    folder = CORPUS.parent / "300_intfire"
+    shipped = folder / "output" / "spikes.h5"
+    with h5py.File(shipped, "r") as fh:
+        ref_times = fh["spikes/v1/timestamps"][()]
+    before = shipped.stat().st_mtime_ns
+    config = {
+        "study": {"path": str(tmp_path / "s"), "backend": "serial"},
+        "params": {"t": 400.0},
+        "explore": [{"grid": {"t": [400.0, 900.0]}}],
+        "network": {"simulation_config": str(folder / "simulation_config.json")},
+        "simulation": {"simulator": "neuron"},
+        "simulation_config": {"run": {"tstop": "$t"}},
+        "analysis": {"t_start": 0.0},
+    }
+    study, report = run_spec(parse_spec(config, tmp_path / "s.toml"), progress=False, echo=lambda _: None)
+    assert study.catalog.count("done") == 2, report.first_error
+    for index, tstop in study.runs["t"].items():
+        results = study.run_results(int(index))
+        seconds = float(tstop) / 1000.0
+        expected = np.count_nonzero(ref_times < float(tstop)) / 300 / seconds
+        assert results["rate_v1"] == pytest.approx(expected, abs=1 / 300 / seconds)  # one spike at most
+    assert shipped.stat().st_mtime_ns == before  # the reference output stays untouched

@@ -10,6 +10,10 @@ A study directory looks like::
     runs/<shard>/<run>/     RUNS_DIR: one folder per run (study.run)
         spikes.h5           SPIKES_FILE   (study.recordings)
         report_<name>.h5    REPORT_PREFIX (study.recordings)
+        table_<name>.parquet TABLE_PREFIX (study.recordings: run.record_table)
+        items.zip           PACK_FILE: the run's small saved values (study.run_pack)
+    runs/batches/b-NNNNNN/  BATCHES_DIR: runs stored together by importers (study.batches)
+        spikes.parquet, signals.h5, recorded.parquet, table_<name>.parquet
     tables/                 TABLES_DIR: consolidated recordings (datastore.consolidate)
         manifest.json       MANIFEST
         fresh.json          FRESH: what the views last saw (datastore.view)
@@ -36,6 +40,12 @@ LOCK_FILE = "coordinator.lock"
 RUNS_DIR = "runs"
 SPIKES_FILE = "spikes.h5"
 REPORT_PREFIX = "report_"
+TABLE_PREFIX = "table_"
+PACK_FILE = "items.zip"
+BATCHES_DIR = "batches"
+BATCH_SPIKES = "spikes.parquet"
+BATCH_SIGNALS = "signals.h5"
+BATCH_RECORDED = "recorded.parquet"
 
 # the data store (neuroloom.datastore)
 TABLES_DIR = "tables"

@@ -17,7 +17,11 @@ trains that may spike:
 - ``runs``: the runs to count. ``None`` means the runs that appear in the
   table; an array of run indices or a DataFrame with a ``run`` column (and
   run parameters such as ``stim``, so silent runs still fall into their group)
-  adds the runs without spikes.
+  adds the runs without spikes. A View's ``view.runs`` also says which
+  populations each run recorded, at which size (:mod:`neuroloom.analysis.recorded`):
+  with it and no ``neurons=``, the universe is what each run recorded, the
+  View's own definition (a trial of a population is a run that recorded it),
+  for the populations present in the table.
 - ``neurons``: the neurons to count. ``None`` means every (population,
   node_id) that spikes at least once somewhere in the table; a mapping
   ``{population: size}`` (node ids ``0..size-1``), ``{population: ids}`` or a
@@ -46,6 +50,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
+from neuroloom.analysis.recorded import Recorded, recorded_of
 from neuroloom.errors import AnalysisInputError, EmptyDataError
 
 SPIKE_COLUMNS: tuple[str, ...] = ("run", "population", "node_id", "time")
@@ -391,6 +396,40 @@ def check_populations(spiking: Iterable[Any], frame: pd.DataFrame) -> None:
         )
 
 
+def recorded_neurons(recorded: Recorded, seen: pd.DataFrame | None) -> pd.DataFrame:
+    """The per-run neuron universe ``run, population, node_id`` of what a View's runs recorded.
+
+    A population of known size has node ids ``0..size-1``; one of unknown size
+    has the node ids that spike somewhere in ``seen`` (``population, node_id``).
+    Only populations present in ``seen`` count: a table cut down to some
+    populations is not reported with the others as silent.
+    """
+    pairs = recorded.frame()
+    if seen is not None:
+        pairs = pairs[pairs["population"].isin(set(seen["population"].astype(str)))]
+    known = pairs[pairs["size"] >= 0]
+    frames = [expand_sizes(known, "size")] if len(known) else []
+    unknown = pairs.loc[pairs["size"] < 0, ["run", "population"]]
+    if len(unknown) and seen is not None:
+        nodes = seen[["population", "node_id"]].astype({"population": str}).drop_duplicates()
+        frames.append(unknown.merge(nodes, on="population", how="inner"))
+    if not frames:
+        empty = np.zeros(0, np.int64)
+        return pd.DataFrame({"run": empty, "population": np.zeros(0, object), "node_id": empty})
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(population=out["population"].astype(str), node_id=out["node_id"].astype(np.int64))
+
+
+def neurons_for(
+    runs: RunsArg, neurons: NeuronsArg, found: pd.DataFrame | None, neuron_cols: list[str]
+) -> pd.DataFrame:
+    """The neuron universe: ``neurons=`` as given, else what a View's ``runs=`` recorded, else ``found``."""
+    recorded = recorded_of(runs) if neurons is None else None
+    if recorded is not None:  # a View's runs: each run's own recorded populations and sizes
+        return recorded_neurons(recorded, found)
+    return neurons_frame(neurons, found, neuron_cols)
+
+
 def universe_columns(runs: RunsArg, neurons: NeuronsArg, by: Sequence[str]) -> list[str]:
     """Columns to gather from the table to build the universe (those not supplied by the caller)."""
     neuron_cols = [c for c in by if isinstance(neurons, pd.DataFrame) and c in neurons.columns]
@@ -415,7 +454,7 @@ def universe(
     neuron_cols = [c for c in by if isinstance(neurons, pd.DataFrame) and c in neurons.columns]
     run_cols = [c for c in by if c not in TRAIN_KEYS and c not in neuron_cols]
     run_frame = runs_frame(runs, found, run_cols)
-    neuron_frame = neurons_frame(neurons, found, neuron_cols)
+    neuron_frame = neurons_for(runs, neurons, found, neuron_cols)
     per_run = "run" in neuron_frame.columns
     if per == "run":
         subset = ["run", "population"] if per_run else ["population"]

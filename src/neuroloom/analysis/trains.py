@@ -24,7 +24,7 @@ from neuroloom.analysis.tables import (
     RunsArg,
     check_populations,
     is_dask,
-    neurons_frame,
+    neurons_for,
     runs_frame,
 )
 from neuroloom.errors import AnalysisInputError
@@ -197,7 +197,7 @@ def train_set(
         pieces = distinct_pieces(spikes, run_cols, runs is None, neurons is None)
     found_runs, found_neurons = pieces if pieces is not None else (None, None)
     run_frame = runs_frame(runs, found_runs, run_cols)
-    neuron_frame = neurons_frame(neurons, found_neurons, neuron_cols)
+    neuron_frame = neurons_for(runs, neurons, found_neurons, neuron_cols)
     return TrainSet(run_frame, neuron_frame, run_cols, neuron_cols)
 
 

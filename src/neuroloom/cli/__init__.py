@@ -7,6 +7,8 @@ commands on it when imported. No library module imports this package.
 from __future__ import annotations
 
 from neuroloom.cli import demo as _demo  # noqa: F401
+from neuroloom.cli import isf as _isf  # noqa: F401
+from neuroloom.cli import pypet as _pypet  # noqa: F401
 from neuroloom.cli import report as _report  # noqa: F401
 from neuroloom.cli import sim as _sim  # noqa: F401  (after study: widens its run command)
 from neuroloom.cli import sonata as _sonata  # noqa: F401

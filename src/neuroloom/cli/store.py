@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,13 +64,23 @@ def ls_command(path: str) -> None:
 @click.option("--allow-pickle", is_flag=True, help="Load pickled items (runs code from the file).")
 @click.option("--rows", default=10, show_default=True, help="Rows or entries to preview.")
 def show_command(path: str, key: str, allow_pickle: bool, rows: int) -> None:
-    """Print the metadata and a preview of item KEY (nested keys as a/b) at PATH."""
+    """Print the metadata and a preview of item KEY (nested keys as a/b) at PATH.
+
+    For a study, KEY may be a run (``run_00000003``, ``runs/run_00000003`` or
+    ``3``): its parameters, results and log (stdout, stderr, logging) are shown.
+    """
     from neuroloom.store import Database
     from neuroloom.store.keys import text_to_key
     from neuroloom.store.preview import preview
 
     db = _open(path)
     assert isinstance(db, Database)
+    run = _run_key(key)
+    if run is not None and json.loads((db.path / "neuroloom.json").read_text()).get("kind") == "study":
+        from neuroloom.datastore.study import Study
+
+        _show_run(Study(db.path), run, rows)
+        return
     parts = text_to_key(key)
     meta = db.metadata(parts)
     meta["key"] = key
@@ -81,3 +92,26 @@ def show_command(path: str, key: str, allow_pickle: bool, rows: int) -> None:
         click.echo(f"(not loaded: {exc})")
         return
     click.echo(preview(value, rows=rows))
+
+
+def _run_key(key: str) -> int | None:
+    """The run index KEY names (``3``, ``run_00000003``, ``runs/run_00000003``), else None."""
+    from neuroloom.study.run import run_index
+
+    text = key.strip("/").removeprefix("runs/")
+    return int(text) if text.isdigit() else run_index(text)
+
+
+def _show_run(study: Any, index: int, rows: int) -> None:
+    from neuroloom.store.preview import preview
+
+    view = study.run_view(index)
+    click.echo(f"{view.name} (id {view.id}): {view.status}")
+    click.echo("--- parameters")
+    for name in view.params:
+        click.echo(f"  {name} = {view.params[name]!r}")
+    click.echo("--- results")
+    for name, value in view.results.items():
+        click.echo(f"  {name}: " + preview(value, rows=rows).replace("\n", "\n    "))
+    click.echo("--- log")
+    click.echo(view.log or "(nothing printed or logged)")

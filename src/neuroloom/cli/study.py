@@ -45,6 +45,9 @@ relative to the current directory, or to --out.
 @click.option("--address", default=None, help="dask scheduler address (backend dask).")
 @click.option("--retry-failed", is_flag=True, help="Run failed runs again.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--overwrite", is_flag=True, help="Start afresh: delete the study first (only ever a neuroloom study)."
+)
 @click.option("--git-commit", is_flag=True, help="Commit the code (study/job file's repository) first.")
 @click.option("--git-fail", is_flag=True, help="Refuse to run when that code has uncommitted changes.")
 def run_command(
@@ -58,6 +61,7 @@ def run_command(
     no_progress: bool,
     git_commit: bool,
     git_fail: bool,
+    overwrite: bool = False,
 ) -> None:
     from neuroloom._io.config import read_config
     from neuroloom.store.provenance import set_code_directory
@@ -70,8 +74,12 @@ def run_command(
     if spec.job is None:
         from neuroloom.cli.report import run_network_study  # the main job: network + simulator
 
+        if overwrite:
+            from neuroloom.study.study import remove_study
+
+            remove_study(spec.path)
         return run_network_study(spec, *args, git_commit=git_commit, git_fail=git_fail)
-    return _run_job_study(spec, *args, git_commit=git_commit, git_fail=git_fail)
+    return _run_job_study(spec, *args, git_commit=git_commit, git_fail=git_fail, overwrite=overwrite)
 
 
 def _run_job_study(
@@ -85,6 +93,7 @@ def _run_job_study(
     *,
     git_commit: bool = False,
     git_fail: bool = False,
+    overwrite: bool = False,
 ) -> None:
     """``neuroloom run`` for a study file with ``[study] job = "file.py:function"``."""
     from neuroloom.datastore.study import Study
@@ -101,7 +110,7 @@ def _run_job_study(
             "so every run takes its value from there",
             err=True,
         )
-    study = Study(spec.path, seed=spec.seed)
+    study = Study(spec.path, seed=spec.seed, overwrite=overwrite)
     wanted = ParamTree()
     if spec.raw.get("params"):
         wanted.load(spec.file, overrides)

@@ -9,6 +9,12 @@ Layout (all under ``<study>/tables/``)::
                                    t_start, dt, n_frames, mean, std, min, max
     recorded/part-<uid>.parquet    one row per recorded (run, kind, population, variable); kind
                                    "size" rows hold a population's neuron count in ``n``
+    table_<name>/part-<uid>.parquet  run + the columns of the per-run table ``name``
+                                   (``run.record_table``, ISF synapse/cell activations)
+
+A run's recordings are read from its run folder, or, for runs written in a
+batch by an importer (``"batch"`` in its summary), from the batch's files
+(:mod:`neuroloom.study.batches`), one read per batch.
 
 New runs become new part files; the manifest naming the parts is then replaced
 atomically, and only after that are parts it no longer names removed. A reader
@@ -49,13 +55,21 @@ from neuroloom._io.names import MANIFEST as MANIFEST
 from neuroloom._io.names import TABLES_DIR as TABLES  # re-exported
 from neuroloom.errors import RecordingError, StorageError
 from neuroloom.sonata.reports import read_frame_report
-from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, report_file
+from neuroloom.study.batches import (
+    BATCH_RECORDED,
+    BATCH_SPIKES,
+    catalog_batches,
+    read_batch_parquet,
+    read_batch_signal,
+)
+from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, TABLE_PREFIX, report_file, table_kind
 from neuroloom.study.run import run_folder
 
 if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
 
 TABLES_FORMAT = 1
+BATCH_FIELD = "batch"
 MAX_PARTS = 8
 KINDS = ("spikes", "signals", "recorded")
 
@@ -123,6 +137,7 @@ def empty_manifest() -> dict[str, Any]:
         "runs": None,
         "params": [],
         "parts": {k: [] for k in KINDS},
+        "tables": [],
     }
 
 
@@ -177,7 +192,12 @@ def tables_lock(study_path: Path) -> Iterator[None]:
 
 def part_paths(study_path: Path, manifest: Mapping[str, Any], kind: str) -> list[Path]:
     folder = tables_dir(study_path)
-    return [folder / p["file"] for p in manifest["parts"][kind]]
+    return [folder / p["file"] for p in manifest["parts"].get(kind, [])]
+
+
+def table_kinds(manifest: Mapping[str, Any]) -> list[str]:
+    """Every table of the manifest: spikes, signals, recorded and the per-run tables."""
+    return list(KINDS) + sorted(k for k in manifest["parts"] if k.startswith(TABLE_PREFIX))
 
 
 _CACHE: dict[tuple[str, tuple[str, ...]], pa.Table] = {}
@@ -210,11 +230,12 @@ def read_parts(
     study_path: Path, manifest: Mapping[str, Any], kind: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
     """One table of the manifest (selected columns), parts concatenated."""
-    schema = SCHEMAS[kind]
+    paths = part_paths(study_path, manifest, kind)
+    schema = SCHEMAS.get(kind) or (pq.read_schema(paths[0]) if paths else pa.schema([("run", pa.int64())]))
     cols = list(columns) if columns is not None else schema.names
-    tables = [load_parquet(path, cols) for path in part_paths(study_path, manifest, kind)]
+    tables = [load_parquet(path, cols) for path in paths]
     if not tables:
-        return pa.schema([schema.field(c) for c in cols]).empty_table()
+        return pa.schema([schema.field(c) for c in cols if c in schema.names]).empty_table()
     if len(tables) == 1:
         return tables[0]
     return pa.concat_tables(tables, promote_options="permissive")
@@ -306,9 +327,73 @@ def read_run(study_path: Path, idx: int, summary: Mapping[str, Any]) -> dict[str
                     schema=SIGNALS_SCHEMA,
                 )
             )
+    for name in sorted(summary.get("tables") or {}):
+        path = folder / f"{table_kind(name)}.parquet"
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:
+            raise RecordingError(f"run {idx}: cannot read its table {name!r} ({path}): {exc}") from None
+        note("table", name, "", int(table.num_rows))
+        runs = pa.array(np.full(table.num_rows, idx, np.int64))
+        out.setdefault(table_kind(name), []).append(table.add_column(0, "run", runs))
     if not rec_rows["run"]:
         note("none", "", "", 0)
     out["recorded"].append(pa.table(rec_rows, schema=RECORDED_SCHEMA))
+    return out
+
+
+def _signal_rows(idx: int, pop: str, var: str, signal: tuple[Any, ...]) -> pa.Table:
+    ids, data, t_start, dt, unit = signal
+    frames = np.asarray(data, dtype=np.float64)
+    n = int(ids.size)
+    return pa.table(
+        {
+            "run": np.full(n, idx, np.int64),
+            "population": [pop] * n,
+            "variable": [var] * n,
+            "node_id": np.asarray(ids, np.int64),
+            "unit": [unit] * n,
+            "t_start": np.full(n, t_start),
+            "dt": np.full(n, dt),
+            "n_frames": np.full(n, frames.shape[0], np.int64),
+            "mean": frames.mean(axis=0),
+            "std": frames.std(axis=0),
+            "min": frames.min(axis=0),
+            "max": frames.max(axis=0),
+        },
+        schema=SIGNALS_SCHEMA,
+    )
+
+
+def read_batch_runs(
+    study_path: Path, batch: str, summaries: Mapping[int, Mapping[str, Any]]
+) -> dict[str, list[pa.Table]]:
+    """The rows the runs of one batch add to each table, read with one pass over the batch's files."""
+    runs = sorted(summaries)
+    out: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+    recorded = read_batch_parquet(study_path, batch, BATCH_RECORDED, runs)
+    if recorded is None:
+        raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no {BATCH_RECORDED}")
+    missing = set(runs) - set(recorded.column("run").to_pylist())
+    if missing:
+        raise RecordingError(f"run batch {batch} does not hold runs {sorted(missing)[:10]}")
+    kinds = recorded.column("kind").to_pylist()
+    if "spikes" in kinds:
+        spikes = read_batch_parquet(study_path, batch, BATCH_SPIKES, runs)
+        if spikes is None:
+            raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no {BATCH_SPIKES}")
+        out["spikes"].append(spikes.cast(SPIKES_SCHEMA))
+    rows = recorded.to_pylist()
+    for row in rows:
+        if row["kind"] == "signals":
+            signal = read_batch_signal(study_path, batch, row["run"], row["variable"], row["population"])
+            out["signals"].append(_signal_rows(row["run"], row["population"], row["variable"], signal))
+    for name in sorted({r["population"] for r in rows if r["kind"] == "table"}):
+        table = read_batch_parquet(study_path, batch, f"{table_kind(name)}.parquet", runs)
+        if table is None:
+            raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no table {name!r}")
+        out[table_kind(name)] = [table]
+    out["recorded"].append(recorded.cast(RECORDED_SCHEMA))
     return out
 
 
@@ -320,12 +405,12 @@ def _write_part(folder: Path, kind: str, table: pa.Table) -> dict[str, Any]:
         table = table.set_column(1, "population", pc.dictionary_encode(table.column("population")))
         table = table.cast(SPIKES_SCHEMA).combine_chunks()
     else:
-        table = table.sort_by(SORT_KEYS[kind])
+        table = table.sort_by(SORT_KEYS.get(kind, [("run", "ascending")]))
     (folder / kind).mkdir(parents=True, exist_ok=True)
     name = f"{kind}/part-{uuid.uuid4().hex[:16]}.parquet"
     tmp = folder / kind / f".tmp-{uuid.uuid4().hex[:12]}.parquet"
     try:
-        pq.write_table(table, tmp, compression="snappy", row_group_size=1 << 20)
+        pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
         os.replace(tmp, folder / name)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -356,6 +441,32 @@ def _runs_table(catalog: Catalog) -> tuple[pa.Table, list[str]]:
     return pa.table(data), names
 
 
+def _recorded_in_catalog(catalog: Catalog) -> dict[int, Any]:
+    """Every finished run with recordings: its ``_recordings`` summary, or ``{"batch": name}``."""
+    out: dict[int, Any] = dict(catalog.recorded_runs())
+    batches = catalog_batches(catalog)
+    if batches:
+        done = catalog.done_indices()
+        for idx, name in batches.items():
+            if idx in done and idx not in out:
+                out[idx] = {BATCH_FIELD: name}
+    return out
+
+
+def add_batch_to_tables(study_path: Path, catalog: Catalog, name: str, runs: Any) -> None:
+    """Importer hook: add the runs of the run batch ``name`` to the tables (as :func:`after_record`,
+    a failure is a warning; the next view catches up)."""
+    try:
+        update(study_path, catalog, {int(r): {BATCH_FIELD: name} for r in runs})
+    except Exception as exc:
+        warnings.warn(
+            f"could not add run batch {name} to the consolidated tables of {study_path}: {exc}; "
+            "run study.consolidate() to retry",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
 def _add_runs(
     study_path: Path,
     folder: Path,
@@ -364,27 +475,44 @@ def _add_runs(
     quarantined: dict[str, str],
     progress: bool,
 ) -> None:
-    """Append the recordings of the runs in ``todo`` to the manifest's parts (damaged runs quarantined)."""
+    """Append the recordings of the runs in ``todo`` to the manifest's parts (damaged runs
+    quarantined): run folders one by one, batches one read per batch."""
     from tqdm.auto import tqdm
 
     collected: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
-    items = sorted(todo.items())
-    for idx, text in tqdm(items, desc="consolidating", unit="run", disable=not progress):
+    batches: dict[str, list[int]] = {}
+    singles: list[tuple[int, dict[str, Any]]] = []
+    for idx, text in sorted(todo.items()):
         if str(idx) in quarantined:
             continue
         summary = json.loads(text) if isinstance(text, str) else dict(text)
+        if BATCH_FIELD in summary:
+            batches.setdefault(str(summary[BATCH_FIELD]), []).append(idx)
+        else:
+            singles.append((idx, summary))
+    for batch, runs in sorted(batches.items()):
+        try:
+            rows = read_batch_runs(study_path, batch, {i: {} for i in runs})
+        except RecordingError as exc:
+            for idx in runs:
+                quarantined[str(idx)] = str(exc)
+            _report_quarantine(study_path, f"runs {runs[0]}..{runs[-1]} (batch {batch})", exc)
+            continue
+        for kind, tables in rows.items():
+            collected.setdefault(kind, []).extend(tables)
+    for idx, summary in tqdm(singles, desc="consolidating", unit="run", disable=not progress):
         try:
             rows = read_run(study_path, idx, summary)
         except RecordingError as exc:
             quarantined[str(idx)] = str(exc)
-            _report_quarantine(study_path, idx, exc)
+            _report_quarantine(study_path, f"run {idx}", exc)
             continue
         for kind, tables in rows.items():
-            collected[kind].extend(tables)
-    for kind in KINDS:
-        if collected[kind]:
-            manifest["parts"][kind].append(
-                _write_part(folder, kind, pa.concat_tables(collected[kind], promote_options="permissive"))
+            collected.setdefault(kind, []).extend(tables)
+    for kind, tables in collected.items():
+        if tables:
+            manifest["parts"].setdefault(kind, []).append(
+                _write_part(folder, kind, pa.concat_tables(tables, promote_options="permissive"))
             )
 
 
@@ -403,7 +531,7 @@ def _describe_recordings(study_path: Path, manifest: dict[str, Any]) -> None:
 def update(
     study_path: Path,
     catalog: Catalog,
-    new: Mapping[int, str] | None = None,
+    new: Mapping[int, Any] | None = None,
     *,
     rebuild: bool = False,
     progress: bool = False,
@@ -417,19 +545,20 @@ def update(
     folder = tables_dir(study_path)
     with tables_lock(study_path):
         manifest = empty_manifest() if rebuild else read_manifest(study_path)
-        old_files = {p["file"] for k in KINDS for p in read_manifest(study_path)["parts"][k]}
+        previous = read_manifest(study_path)
+        old_files = {p["file"] for parts in previous["parts"].values() for p in parts}
         have = read_parts(study_path, manifest, "recorded", ["run"]).column("run").to_numpy()
         have_set = set(np.unique(have).tolist())
         drop: set[int] = set()
         if new is None:
-            wanted = catalog.recorded_runs()
+            wanted = _recorded_in_catalog(catalog)
             drop = have_set - set(wanted)
             todo = {i: v for i, v in wanted.items() if i not in have_set}
         else:
             todo = {i: v for i, v in new.items() if i not in have_set}
         if drop:
             keep = pa.array(sorted(drop), pa.int64())
-            for kind in KINDS:
+            for kind in table_kinds(manifest):
                 table = read_parts(study_path, manifest, kind)
                 table = table.filter(pc.invert(pc.is_in(table.column("run"), keep)))
                 manifest["parts"][kind] = [_write_part(folder, kind, table)] if table.num_rows else []
@@ -438,14 +567,14 @@ def update(
             quarantined = {k: v for k, v in quarantined.items() if int(k) in wanted}
         if todo:
             _add_runs(study_path, folder, manifest, todo, quarantined, progress)
-        for kind in KINDS:
+        for kind in table_kinds(manifest):
             if len(manifest["parts"][kind]) > (1 if compact else MAX_PARTS):
                 table = read_parts(study_path, manifest, kind)
                 manifest["parts"][kind] = [_write_part(folder, kind, table)]
         runs, names = _runs_table(catalog)
         runs_name = f"runs-{uuid.uuid4().hex[:16]}.parquet"
         tmp = folder / f".tmp-{runs_name}"
-        pq.write_table(runs, tmp)
+        pq.write_table(runs, tmp, compression="zstd")
         os.replace(tmp, folder / runs_name)
         old_runs = manifest.get("runs")
         manifest["runs"] = runs_name
@@ -454,8 +583,9 @@ def update(
         manifest["quarantined"] = quarantined
         manifest["fingerprint"] = catalog.fingerprint()
         _describe_recordings(study_path, manifest)
+        manifest["tables"] = sorted(k[len(TABLE_PREFIX) :] for k in table_kinds(manifest)[len(KINDS) :])
         write_json(folder / MANIFEST, manifest)
-        now = {p["file"] for k in KINDS for p in manifest["parts"][k]}
+        now = {p["file"] for parts in manifest["parts"].values() for p in parts}
         for name in old_files - now:
             remove_path(folder / name)
         if old_runs and old_runs != runs_name:
@@ -464,10 +594,10 @@ def update(
     return manifest
 
 
-def _report_quarantine(study_path: Path, idx: int, exc: Exception) -> None:
+def _report_quarantine(study_path: Path, what: str, exc: Exception) -> None:
     """Say once (when it is found) that a run's files are damaged and what that means."""
     warnings.warn(
-        f"{exc}; run {idx} of {study_path} is quarantined: its recordings are left out of the "
+        f"{exc}; {what} of {study_path} is quarantined: its recordings are left out of the "
         "tables and views (other runs are not affected) and this is not reported again; restore or "
         "re-create its files, then study.consolidate(rebuild=True), or run it again",
         RuntimeWarning,
@@ -483,7 +613,8 @@ def quarantined_runs(manifest: Mapping[str, Any]) -> dict[int, str]:
 def _sweep(folder: Path, keep: Iterable[str]) -> None:
     """Remove part files no manifest names (debris of a crash)."""
     keep = set(keep)
-    for kind in KINDS:
+    kinds = [*KINDS, *(p.name for p in folder.glob(f"{TABLE_PREFIX}*") if p.is_dir())]
+    for kind in kinds:
         sub = folder / kind
         if sub.is_dir():
             for path in sub.iterdir():

@@ -20,6 +20,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +29,17 @@ import numpy as np
 import pandas as pd
 
 from neuroloom._io.atomic import remove_path
-from neuroloom.datastore.consolidate import after_record
+from neuroloom.datastore.consolidate import add_batch_to_tables, after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
 from neuroloom.sonata.reports import frame_populations, read_frame_report, read_spikes
+from neuroloom.study.batches import (
+    RunBatch,
+    batch_path,
+    catalog_batches,
+    next_batch_number,
+    sweep_batches,
+)
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import Run, run_folder
 from neuroloom.study.worker import Outcome
@@ -55,6 +63,17 @@ def _ensure_params(study: Study, points: Sequence[Mapping[str, Any]]) -> None:
                 )
             study.params.add(name, value.item() if isinstance(value, np.generic) else value)
             defaults = study.params.values()
+
+
+def _point_runs(
+    study: Study, points: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str], dict[str, Any], list[str], dict[str, list[Any]]]:
+    """Explore ``points``; returns them cleaned, their content ids, the defaults, the explored
+    names and the coerced columns."""
+    _ensure_params(study, points)
+    clean = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in p.items()} for p in points]
+    _added, ids, columns = study.explore_ids(clean)
+    return clean, ids, study.params.values(), list(columns), columns
 
 
 def add_finished_runs(
@@ -110,15 +129,7 @@ def _add_finished_runs(
 ) -> list[int]:
     from tqdm.auto import tqdm
 
-    from neuroloom.params.values import coerce_column, content_ids
-
-    _ensure_params(study, points)
-    clean = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in p.items()} for p in points]
-    study.explore(clean)
-    defaults = study.params.values()
-    names = list(dict.fromkeys(n for p in clean for n in p))
-    columns = {n: coerce_column(n, defaults[n], [p.get(n, defaults[n]) for p in clean]) for n in names}
-    ids = content_ids(defaults, columns, len(clean))
+    _clean, ids, defaults, names, columns = _point_runs(study, points)
     found = study.catalog.runs_by_id(ids)
     study.lock_params()
     groups = group_names(defaults)
@@ -149,6 +160,90 @@ def _add_finished_runs(
             study.catalog.end_session(session)
         after_record(study.catalog, outcomes)
     return indices
+
+
+@dataclass(frozen=True)
+class ImportedRun:
+    """The outcome of an imported run as the catalog records it: done, with results, and no
+    timing, host or process of its own (its import session has them)."""
+
+    idx: int
+    results: list[tuple[str, str, Any]]
+    ok: bool = True
+    start: float | None = None
+    end: float | None = None
+    host: str | None = None
+    pid: int | None = None
+    error: str | None = None
+
+
+def add_batch_runs(
+    study: Study,
+    points: Sequence[Mapping[str, Any]],
+    fill: Callable[[RunBatch, np.ndarray], None],
+    results: Callable[[int], Sequence[tuple[str, str, Any]]] | None = None,
+    *,
+    tables: bool = True,
+) -> list[int]:
+    """Explore ``points`` and store the new ones as finished runs of one run batch.
+
+    ``fill(batch, run_of_point)`` adds the recordings: ``run_of_point[k]`` is the
+    run index of point ``k``, or -1 when that point is already done (skip it).
+    The batch is written atomically before the runs are recorded as done (one
+    transaction); ``results(k)`` adds scalar results ``(name, kind, value)``.
+    ``tables=False`` leaves the consolidated tables to a later ``study.consolidate()``
+    (an importer adding many batches consolidates once at the end).
+    """
+    if not points:
+        return []
+    before = _Undo(study)
+    try:
+        return _add_batch_runs(study, points, fill, results, tables)
+    except BaseException:
+        before.roll_back()
+        raise
+
+
+def _add_batch_runs(
+    study: Study,
+    points: Sequence[Mapping[str, Any]],
+    fill: Callable[[RunBatch, np.ndarray], None],
+    results: Callable[[int], Sequence[tuple[str, str, Any]]] | None,
+    tables: bool,
+) -> list[int]:
+    _clean, ids, _defaults, _names, _columns = _point_runs(study, points)
+    found = study.catalog.runs_by_id(ids)
+    study.lock_params()
+    indices = np.asarray([found[i][0] for i in ids], dtype=np.int64)
+    fresh = np.asarray([found[i][1] != "done" for i in ids], dtype=bool)
+    _, first = np.unique(indices, return_index=True)
+    once = np.zeros(len(ids), dtype=bool)
+    once[first] = True
+    run_of_point = np.where(fresh & once, indices, -1)
+    new_runs = run_of_point[run_of_point >= 0]
+    if not new_runs.size:
+        return [int(i) for i in indices]
+    with StudyLock(study.path, "importing runs"):
+        sweep_batches(study.path, set(catalog_batches(study.catalog).values()))
+        batch = RunBatch(new_runs, next_batch_number(study.path))
+        fill(batch, run_of_point)
+        batch.write(study.path)
+        host, pid = socket.gethostname(), os.getpid()
+        point_of_run = {int(r): k for k, r in enumerate(run_of_point.tolist()) if r >= 0}
+        outcomes = [
+            ImportedRun(idx, list(results(point_of_run[idx])) if results else []) for idx in point_of_run
+        ]
+        session = study.catalog.begin_session("import", host, pid, {})
+        try:
+            study.catalog.record(outcomes, session, batch.meta(study.catalog))
+        except BaseException:
+            remove_path(batch_path(study.path, batch.name))  # not in the catalog: the runs stay not done
+            raise
+        finally:
+            study.catalog.end_session(session)
+        if tables:
+            add_batch_to_tables(study.path, study.catalog, batch.name, batch.runs)
+    return [int(i) for i in indices]
 
 
 def _spike_units(path: Path) -> float:
@@ -234,38 +329,80 @@ def import_reports(
     return add_finished_runs(study, [dict(p) for p, _s, _f in runs], write, progress=len(runs) > 50)
 
 
+ISF_INDEX_NAMES = ("sim_trial_index", "sim_trail_index")
+
+
+def _is_number_label(label: Any) -> bool:
+    return (isinstance(label, (int, np.integer)) and not isinstance(label, bool)) or (
+        isinstance(label, str) and label.isdigit()
+    )
+
+
+def _split_columns(study: Study, table: pd.DataFrame, params: Any) -> tuple[pd.DataFrame, list[Any]]:
+    """``(parameter frame, spike-time columns)`` of a wide table.
+
+    With ``params=None``: when some columns are numbered (ISF's ``0, 1, ...``) those are
+    the spike times and every other column is a parameter; otherwise the numeric
+    columns are spike times except those named like a parameter of the study.
+    """
+    if isinstance(params, pd.DataFrame):
+        if not params.index.equals(table.index):
+            raise RecordingError(
+                "import_spike_table: the params table must have the same index as the spike table"
+            )
+        return params, [c for c in table.columns if c not in params.columns]
+    if params is None:
+        numbered = [c for c in table.columns if _is_number_label(c)]
+        known = set(study.params.values())
+        names = (
+            [c for c in table.columns if c not in numbered]
+            if numbered
+            else [
+                c
+                for c in table.columns
+                if not pd.api.types.is_numeric_dtype(table[c]) or str(c) in known or str(c) == "trial"
+            ]
+        )
+    else:
+        names = list(params)
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise RecordingError(f"import_spike_table: no column(s) {missing}; columns: {list(table.columns)}")
+    return table[names], [c for c in table.columns if c not in names]
+
+
+def _label_param(study: Study, table: pd.DataFrame, param_frame: pd.DataFrame) -> str | None:
+    """The parameter that keeps the row label (text), or None when the parameters name it already."""
+    if table.index.name in ISF_INDEX_NAMES:
+        name = "sim_trial_index"
+    else:
+        name = str(table.index.name) if table.index.name else "trial"
+        default = study.params.values().get(name)
+        if name == "trial" and default is not None and not isinstance(default, str):
+            name = "sim_trial_index"
+    return None if name in param_frame.columns else name
+
+
 def import_wide_table(
     study: Study, table: pd.DataFrame, params: Any = None, *, population: str = "cell", node_id: int = 0
 ) -> list[int]:
     """Import a wide spike-time table: one row per trial, spike times (ms) in numeric columns
     padded with NaN, as in in_silico_framework's ``spike_times``.
 
-    ``params``: ``None`` (non-numeric columns are parameters), a list of column
-    names, or a DataFrame of parameters with the same index. The row label is
-    kept as parameter ``trial`` (text) unless ``params`` already has one.
+    ``params``: ``None`` (see below), a list of column names, or a DataFrame of
+    parameters with the same index. With ``None``, numbered columns (ISF's
+    ``0, 1, 2, ...``) hold the spike times and every other column is a
+    parameter; a table without numbered columns has its numeric columns read as
+    spike times, except a column named ``trial`` or like a study parameter.
+    The row label is kept as a text parameter: ``sim_trial_index`` for ISF's
+    index (``sim_trail_index``) or when the study's ``trial`` is not text, else
+    ``trial`` (or the index's name), unless ``params`` already has it.
+
+    The runs are stored in one run batch (a few files for the whole table).
     """
     if not isinstance(table, pd.DataFrame):
         raise RecordingError(f"import_spike_table: expected a pandas DataFrame, got {type(table).__name__}")
-    if isinstance(params, pd.DataFrame):
-        if not params.index.equals(table.index):
-            raise RecordingError(
-                "import_spike_table: the params table must have the same index as the spike table"
-            )
-        param_frame = params
-        spike_cols = [c for c in table.columns if c not in params.columns]
-    else:
-        names = (
-            [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
-            if params is None
-            else list(params)
-        )
-        missing = [n for n in names if n not in table.columns]
-        if missing:
-            raise RecordingError(
-                f"import_spike_table: no column(s) {missing}; columns: {list(table.columns)}"
-            )
-        param_frame = table[names]
-        spike_cols = [c for c in table.columns if c not in names]
+    param_frame, spike_cols = _split_columns(study, table, params)
     bad = [c for c in spike_cols if not pd.api.types.is_numeric_dtype(table[c])]
     if bad:
         raise RecordingError(
@@ -278,13 +415,13 @@ def import_wide_table(
     if np.isinf(values).any():
         raise RecordingError("import_spike_table: infinite spike times; use NaN for padding")
     points: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in param_frame.to_dict("records")]
-    if "trial" not in param_frame.columns:
-        for point, label in zip(points, table.index):
-            point["trial"] = str(label)
+    label = _label_param(study, table, param_frame)
+    if label is not None:
+        for point, row_label in zip(points, table.index):
+            point[label] = str(row_label)
 
-    def write(run: Run, k: int) -> None:
-        row = values[k]
-        times = row[~np.isnan(row)]
-        run.record_spikes(population, np.full(times.size, node_id, np.int64), times)
+    def fill(batch: RunBatch, run_of_point: np.ndarray) -> None:
+        rows, _cols = np.nonzero(~np.isnan(values) & (run_of_point >= 0)[:, None])
+        batch.add_spikes(population, run_of_point[rows], np.full(rows.size, node_id), values[rows, _cols])
 
-    return add_finished_runs(study, points, write, progress=len(points) > 50)
+    return add_batch_runs(study, points, fill)

@@ -13,6 +13,7 @@ from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
 from neuroloom.params.values import canonical
 from neuroloom.store import registry
+from neuroloom.study.batches import copy_batches, renamed_meta
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import run_folder
 
@@ -132,7 +133,11 @@ def merge(
 
 
 def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next_idx: int) -> int:
-    mapping = out.catalog.copy_runs_from(source.catalog, names, seen, next_idx)
+    def batch_meta(mapping: dict[int, int]) -> list[tuple[str, str]]:
+        batches = copy_batches(source.path, out.path, mapping)
+        return renamed_meta(source.catalog, batches, mapping)
+
+    mapping = out.catalog.copy_runs_from(source.catalog, names, seen, next_idx, meta=batch_meta)
     next_idx += len(mapping)
     for old, new in mapping.items():
         folder = run_folder(source.path, old)

@@ -18,6 +18,7 @@ import pandas as pd
 from neuroloom._io.names import NETWORK_DIR as NETWORK_DIR  # re-exported
 from neuroloom.errors import EmptyDataError, QueryError
 from neuroloom.sonata.reports import read_frame_report
+from neuroloom.study.batches import read_batch_signal
 from neuroloom.study.recordings import report_file
 from neuroloom.study.run import run_folder, run_name
 
@@ -52,20 +53,30 @@ def read_signals(
     runs: Sequence[int],
     population: str,
     variable: str,
-    node_ids: Sequence[int] | None = None,
+    node_ids: Sequence[int] | np.ndarray | None = None,
+    batches: Mapping[int, str] | None = None,
 ) -> pd.DataFrame:
-    """Traces from the runs' frame reports: rows ``(run, node_id)``, columns time in ms."""
+    """Traces from the runs' frame reports (or their run batches).
+
+    Rows ``(run, node_id)``, columns time in ms.
+    """
     frames = []
     unit = ""
     for idx in runs:
-        rep = read_frame_report(run_folder(study_path, idx) / report_file(variable), population, node_ids)
-        unit = rep.units
-        data = np.asarray(rep.data, dtype=np.float64).T
+        batch = (batches or {}).get(idx)
+        if batch is not None:
+            ids, data, t0, dt, unit = read_batch_signal(study_path, batch, idx, variable, population)
+            keep = np.isin(ids, np.asarray(node_ids, np.int64)) if node_ids is not None else slice(None)
+            ids, data = ids[keep], np.asarray(data, np.float64)[:, keep]
+            times = t0 + dt * np.arange(data.shape[0])
+        else:
+            rep = read_frame_report(run_folder(study_path, idx) / report_file(variable), population, node_ids)
+            unit = rep.units
+            ids, data, times = rep.node_ids, np.asarray(rep.data, dtype=np.float64), rep.time_points
         index = pd.MultiIndex.from_arrays(
-            [np.full(rep.node_ids.size, idx, np.int64), rep.node_ids.astype(np.int64)],
-            names=["run", "node_id"],
+            [np.full(ids.size, idx, np.int64), ids.astype(np.int64)], names=["run", "node_id"]
         )
-        frames.append(pd.DataFrame(data, index=index, columns=pd.Index(rep.time_points, name="time")))
+        frames.append(pd.DataFrame(data.T, index=index, columns=pd.Index(times, name="time")))
     out = pd.concat(frames) if frames else pd.DataFrame()
     out.attrs["unit"] = unit
     out.attrs["variable"] = variable
@@ -126,17 +137,18 @@ class PopulationView:
         """Trace(s) of ``variable`` for ``ids``: one array for an int, a list in the same order for a list."""
         idx = self._run(run)
         wanted = np.atleast_1d(np.asarray(ids, dtype=np.int64))
-        rep = read_frame_report(
-            run_folder(self.view.study.path, idx) / report_file(variable), self.name, wanted
-        )
-        stored = rep.node_ids.astype(np.int64)
+        from neuroloom.datastore.run_tables import run_batches
+
+        batches = run_batches(self.view.study.catalog, [idx])
+        frame = read_signals(self.view.study.path, [idx], self.name, variable, wanted, batches)
+        stored = frame.index.get_level_values("node_id").to_numpy(np.int64)
         missing = sorted(set(wanted.tolist()) - set(stored.tolist()))
         if missing:
             raise QueryError(
                 f"{run_name(idx)}: {variable!r} of {self.name!r} is not stored for ids {missing[:10]}"
             )
         col = {int(n): k for k, n in enumerate(stored)}
-        data = np.asarray(rep.data, dtype=np.float64)
+        data = frame.to_numpy(dtype=np.float64).T
         traces = [data[:, col[int(i)]] for i in wanted]
         return traces[0] if np.ndim(ids) == 0 else traces
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from neuroloom.datastore.conditions import Condition, parse
 from neuroloom.errors import DuplicateResultError, ItemNotFoundError, QueryError
-from neuroloom.params.values import canonical
+from neuroloom.params.values import canonical, decode
 from neuroloom.study.run import scalar_result
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class Result:
         if self._kind == "b":
             return bool(self._raw)
         if self._kind == "j":
-            return json.loads(self._raw)
+            return decode(json.loads(self._raw))  # tagged JSON: small arrays, quantities
         return self._study[(RESULTS_KEY, self.name, self.id)]
 
 

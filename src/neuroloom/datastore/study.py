@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from neuroloom.datastore.consolidate import after_record
 from neuroloom.datastore.results import Result, ResultStore, get_results
+from neuroloom.datastore.runview import RunView
 from neuroloom.datastore.view import View
 from neuroloom.study.study import StudyCore
 
@@ -52,6 +53,10 @@ class Study(StudyCore):
     def result_store(self) -> ResultStore:
         """The study's analysis results (tables created once, on first use)."""
         return ResultStore(self)
+
+    def run_view(self, index: int) -> RunView:
+        """Parameters, results, recordings and log of run ``index`` (pypet ``traj.v_idx = i``)."""
+        return RunView(self, index)
 
     def filter(self, **conditions: Any) -> View:
         """A lazy view of the study's runs, recordings and results (see :mod:`neuroloom.datastore.view`).

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from neuroloom._io.atomic import write_json
 from neuroloom._io.names import FRESH as FRESH  # re-exported
+from neuroloom.analysis.recorded import attach_recorded
 from neuroloom.analysis.tables import (
     PARAM_PREFIX,
     as_list,
@@ -57,6 +58,7 @@ from neuroloom.datastore.consolidate import (
 )
 from neuroloom.datastore.results import Result, ResultStore, results_frame
 from neuroloom.errors import EmptyDataError, ParameterError, QueryError
+from neuroloom.params.tree import resolve_keyword
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
@@ -94,11 +96,13 @@ def fresh_manifest(study: Study) -> dict[str, Any]:
     return manifest
 
 
-def runs_table(study: Study, manifest: dict[str, Any]) -> pa.Table:
-    """Finished runs as an Arrow table: ``run`` and ``p:<name>`` per explored parameter."""
+def runs_table(study: Study, manifest: dict[str, Any], params: Sequence[str] | None = None) -> pa.Table:
+    """Finished runs as an Arrow table: ``run`` and ``p:<name>`` per explored parameter
+    (``params``: only those parameters)."""
     if not manifest.get("runs"):
         return pa.table({"run": pa.array([], pa.int64())})
-    cols = ["run", "status", *("p:" + n for n in manifest["params"])]
+    names = manifest["params"] if params is None else [n for n in manifest["params"] if n in set(params)]
+    cols = ["run", "status", *("p:" + n for n in names)]
     table = load_parquet(tables_dir(study.path) / manifest["runs"], cols)
     usable = pc.equal(table.column("status"), "done")
     damaged = quarantined_runs(manifest)
@@ -140,22 +144,13 @@ def param_frame(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_param(study: Study, name: str, where: str) -> str:
-    """A parameter name from a filter key (``input.rate``, ``input_rate`` or ``rate``)."""
+    """A parameter name from a filter key (``input.rate``, ``input_rate`` or a unique suffix: ``rate``)."""
     names = list(study.params.values())
-    if name in names:
-        return name
-    for candidates in (
-        [n for n in names if n.replace(".", "_") == name],
-        [n for n in names if n.rsplit(".", 1)[-1] == name],
-    ):
-        if len(candidates) == 1:
-            return candidates[0]
-    close = [n for n in names if name in n or n in name][:5]
-    raise ParameterError(
-        f"{where}: the study has no parameter {name!r}"
-        + (f" (did you mean {', '.join(close)}?)" if close else "")
-        + f"; parameters: {', '.join(sorted(names)) or 'none'}"
-    )
+    try:
+        return resolve_keyword(name, names)
+    except ParameterError as exc:
+        text = str(exc) if "ambiguous" in str(exc) else f"the study has no parameter {name!r} ({exc})"
+        raise ParameterError(f"{where}: {text}; parameters: {', '.join(sorted(names)) or 'none'}") from None
 
 
 def known_populations(study: Study, manifest: dict[str, Any]) -> set[str]:
@@ -232,12 +227,14 @@ class View:
         return bool(self._of("result"))
 
     # --------------------------------------------------------------- runs
-    def _selection(self, manifest: dict[str, Any]) -> pa.Table:
-        """The view's finished runs as an Arrow table (``run``, ``p:<param>``), in run order."""
-        table = runs_table(self.study, manifest)
+    def _selection(self, manifest: dict[str, Any], params: Sequence[str] | None = None) -> pa.Table:
+        """The view's finished runs as an Arrow table (``run``, ``p:<param>``), in run order
+        (``params``: only those parameter columns)."""
+        conds = self._of("run")
+        needed = None if params is None else [*params, *(c.key for c in conds)]
+        table = runs_table(self.study, manifest, needed)
         if self.results_only:
             return table.slice(0, 0)
-        conds = self._of("run")
         index_conds = self._of("index")
         if not conds and not index_conds:
             return table
@@ -258,10 +255,20 @@ class View:
 
     @property
     def runs(self) -> pd.DataFrame:
-        """The view's finished runs: index ``run``, ``name`` and the explored parameters as ``st_<name>``."""
-        frame = param_frame(self._runs())
+        """The view's finished runs: index ``run``, ``name`` and the explored parameters as ``st_<name>``.
+
+        The table also carries (in ``attrs``) which populations each run
+        recorded and their sizes, so that ``na.trials_with_spike(spikes, ...,
+        runs=view.runs)`` and the other analyses given it as ``runs=`` count
+        trials and neurons exactly as the View's own methods do.
+        """
+        manifest = fresh_manifest(self.study)
+        frame = param_frame(self._runs(manifest))
         frame.insert(0, "name", [run_name(i) for i in frame.index])
-        return frame
+        if self.results_only:
+            return frame
+        pairs = self._recorded_pairs(manifest, frame.index.to_numpy())
+        return attach_recorded(frame, pairs)  # runs= of an analysis then counts as the View does
 
     def __len__(self) -> int:
         return len(self._runs())
@@ -365,10 +372,11 @@ class View:
     ) -> pa.Table:
         """The view's spikes as an Arrow table (``columns`` of the spikes table + run parameters)."""
         manifest = manifest or fresh_manifest(self.study)
-        selection = self._selection(manifest)
+        pcols = self._param_columns(manifest, params)
+        selection = self._selection(manifest, pcols)
         pops = self._populations(manifest) if self._of("population") else None
         needed = list(dict.fromkeys(["run", *columns, *(["population"] if pops is not None else [])]))
-        all_runs = selection.num_rows == runs_table(self.study, manifest).num_rows
+        all_runs = selection.num_rows == runs_table(self.study, manifest, []).num_rows
         wanted = selection.column("run").to_numpy()
         lo, hi = (int(wanted.min()), int(wanted.max())) if len(wanted) else (0, -1)
         pieces = []
@@ -387,7 +395,6 @@ class View:
             else read_parts(self.study.path, {"parts": {"spikes": []}}, "spikes", needed)
         )
         table = table.select(list(dict.fromkeys(["run", *columns])))
-        pcols = self._param_columns(manifest, params)
         if pcols:
             pos = np.searchsorted(wanted, table.column("run").to_numpy())
             defaults = self.study.params.values()
@@ -491,7 +498,31 @@ class View:
                     "no spikes", f"no {variable!r} of {population!r}"
                 )
             )
-        return read_signals(self.study.path, sorted(set(summary["run"])), population, variable, node_ids)
+        from neuroloom.datastore.run_tables import run_batches
+
+        runs = sorted(set(summary["run"]))
+        batches = run_batches(self.study.catalog, runs)
+        return read_signals(self.study.path, runs, population, variable, node_ids, batches)
+
+    def table(self, name: str, *, params: bool | Sequence[str] = True) -> pd.DataFrame:
+        """The per-run table ``name`` of the view's runs (``run.record_table``, ISF activations).
+
+        One row per recorded row, a ``run`` column first, then the table's
+        columns and the run parameters as ``st_<name>`` columns (``params=True``:
+        every explored parameter; a list chooses them).
+        """
+        from neuroloom.datastore.run_tables import read_table
+
+        manifest = fresh_manifest(self.study)
+        selection = self._selection(manifest)
+        defaults = self.study.params.values()
+        values = {
+            param_column(name_): column_values(self.study, selection, name_)
+            if "p:" + name_ in selection.column_names
+            else [defaults[name_]] * selection.num_rows
+            for name_ in self._param_columns(manifest, params)
+        }
+        return read_table(self.study.path, manifest, name, selection, values)
 
     def _result_conditions(self) -> list[Condition]:
         out = list(self._of("result"))
@@ -679,8 +710,9 @@ class View:
         start, stop = check_window(t_start, t_stop)
         manifest = fresh_manifest(self.study)
         params, by_cols = self._by(by)
-        runs = self._runs(manifest)
-        run_ids = runs.index.to_numpy(dtype=np.int64)
+        selection = self._selection(manifest, params)
+        runs = runs_frame(self.study, {"params": params}, selection)  # only the by= parameters
+        run_ids = selection.column("run").to_numpy().astype(np.int64)
         pair_keys, names = self._spike_trials(manifest, run_ids)
         if not len(pair_keys):
             raise EmptyDataError(self._empty_reason("trials_with_spike"))

@@ -2,10 +2,12 @@
 
 - :func:`open` opens an ``ISFDataBase`` or an older ``ModelDataBase`` in place, read only.
 - :mod:`neuroloom.isf.simrun` parses simrun output folders into pandas frames.
+- :func:`import_` turns either into a new neuroloom study (``neuroloom import-isf``).
 """
 
 from neuroloom.isf.database import ISFDatabase, open
 from neuroloom.isf.dumpers import READABLE_DUMPERS, load_dump
+from neuroloom.isf.importer import ISFImportError, import_
 from neuroloom.isf.simrun import (
     SimrunError,
     detect_spikes,
@@ -24,9 +26,11 @@ from neuroloom.isf.simrun import (
 __all__ = [
     "READABLE_DUMPERS",
     "ISFDatabase",
+    "ISFImportError",
     "SimrunError",
     "detect_spikes",
     "find_simrun_folders",
+    "import_",
     "load_dump",
     "open",
     "parse_trial_id",

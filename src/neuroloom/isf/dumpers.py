@@ -272,6 +272,17 @@ READABLE_DUMPERS = frozenset(_READERS) | FOLDER_DUMPERS | SUBDB_DUMPERS
 """Every dumper name neuroloom reads (folders and sub-databases are handled by the database)."""
 
 
+def _dump_files(folder: Path) -> str:
+    """The dump's files in a key's folder, for messages: ``<folder>/<file>`` (or ``in <folder>``)."""
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.name not in ("Loader.json", "metadata.json"))
+    except OSError:
+        names = []
+    if len(names) == 1:
+        return str(folder / names[0])
+    return f"in {folder}" + (f" ({', '.join(names[:5])})" if names else "")
+
+
 def refuse_pickle(key: object, dumper: str, where: Path) -> PickleRefusedError:
     """The error for a pickled dump opened without ``allow_pickle``."""
     return PickleRefusedError(
@@ -348,11 +359,11 @@ def load_dump(
         raise CorruptItemError(f"ISF key {key!r}: cannot read {folder}: {exc}") from exc
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, KeyError) as exc:
         raise CorruptItemError(
-            f"ISF key {key!r}: the {dumper!r} dump in {folder} is damaged or truncated "
+            f"ISF key {key!r}: the {dumper!r} dump {_dump_files(folder)} is damaged or truncated "
             f"({type(exc).__name__}: {exc}); restore the key from a copy"
         ) from exc
     except Exception as exc:  # third-party readers raise their own types (pyarrow, msgpack, zarr)
         raise CorruptItemError(
-            f"ISF key {key!r}: the {dumper!r} dump in {folder} cannot be read "
+            f"ISF key {key!r}: the {dumper!r} dump {_dump_files(folder)} cannot be read "
             f"({type(exc).__name__}: {exc}); restore the key from a copy"
         ) from exc

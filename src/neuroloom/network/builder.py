@@ -37,7 +37,7 @@ from neuroloom.network.nodes import (
     per_node_array,
 )
 from neuroloom.network.rules import AllToAll, ConnectionRule
-from neuroloom.network.save import built_edges, save_edges, save_network, save_nodes
+from neuroloom.network.save import built_edges, save_edges, save_network, save_node_sets, save_nodes
 from neuroloom.sonata.nodes import match
 
 FIRST_NODE_TYPE = 100
@@ -182,6 +182,7 @@ class Network:
         self._node_type_ids = IdGenerator(FIRST_NODE_TYPE)
         self._edge_type_ids = IdGenerator(FIRST_EDGE_TYPE)
         self._connection_maps: list[ConnectionMap] = []
+        self._node_set_rules: dict[str, Any] = {}
         self._built: BuiltEdges | None = None
         self._work: Path | None = None
         self.work_dir = Path(work_dir) if work_dir is not None else None
@@ -502,12 +503,15 @@ class Network:
         force_overwrite: bool = True,
         compression: str | None = None,
         config: bool = True,
+        node_sets: Mapping[str, Any] | None = None,
     ) -> None:
         """Write nodes, edges, types tables and ``circuit_config.json`` into ``output_dir``.
 
         Every file is written under a temporary name and renamed into place, nodes
         and types first, edges and the config last: a failed save leaves no file
-        that looks complete.
+        that looks complete. ``node_sets`` (name -> SONATA rule) and those given
+        to :meth:`add_node_set` go to ``node_sets.json``, which the config
+        references (sets already in the file are kept unless named again).
         """
         out = Path(output_dir)
         if self._built is None:  # on the output's file system: the edge files are linked, not copied
@@ -525,6 +529,20 @@ class Network:
         if moved and self._work is not None:  # the saved files are the built ones: drop the work folder
             shutil.rmtree(self._work, ignore_errors=True)
             self._work = None
+        sets = {**self._node_set_rules, **(node_sets or {})}
+        if sets:
+            if not config:
+                raise NetworkBuildError("save(config=False) writes no circuit_config.json to hold node sets")
+            save_node_sets(out, sets)
+
+    def add_node_set(self, name: str, rule: Mapping[str, Any] | list[str]) -> None:
+        """Add a SONATA node set, written to ``node_sets.json`` by :meth:`save`.
+
+        ``rule`` is a basic node set (``{"population": "v1", "ei": "i"}``, values
+        may be lists, ``node_id`` a list of ids) or a list of node set names
+        (compound).
+        """
+        self._node_set_rules[name] = rule if isinstance(rule, list) else dict(rule)
 
     def save_nodes(
         self,

@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from neuroloom.sonata.nodes_write import write_node_groups
 from neuroloom.sonata.types_csv import write_types
 
 CONFIG_NAME = "circuit_config.json"
+NODE_SETS_NAME = "node_sets.json"
 
 
 def _check(path: Path, force_overwrite: bool) -> None:
@@ -286,11 +287,13 @@ def update_config(
     path = output_dir / CONFIG_NAME
     node_entries: list[dict[str, Any]] = []
     edge_entries: list[dict[str, Any]] = []
+    kept: dict[str, Any] = {}
     if path.is_file():
         try:
             old = json.loads(path.read_text())
             node_entries = list(old.get("networks", {}).get("nodes", []))
             edge_entries = list(old.get("networks", {}).get("edges", []))
+            kept = _kept_settings(old)
         except (json.JSONDecodeError, AttributeError):
             raise SonataFormatError(f"{path}: existing circuit config is not valid JSON; remove it") from None
 
@@ -315,7 +318,54 @@ def update_config(
                 "populations": {population: {"type": "chemical"}},
             }
         )
-    return write_circuit_config(path, node_entries, edge_entries)
+    return write_circuit_config(path, node_entries, edge_entries, **kept)
+
+
+def _kept_settings(old: dict[str, Any]) -> dict[str, Any]:
+    """``components`` and ``node_sets_file`` of an existing config (a later save keeps them)."""
+    kept: dict[str, Any] = {}
+    if old.get("components"):
+        kept["components"] = old["components"]
+    node_sets = old.get("node_sets_file")
+    if isinstance(node_sets, str) and node_sets:
+        kept["node_sets_file"] = node_sets.replace("$BASE_DIR/", "")
+    return kept
+
+
+def save_node_sets(output_dir: Path, node_sets: Mapping[str, Any]) -> Path:
+    """Add ``node_sets`` to ``node_sets.json`` in ``output_dir`` (same names replaced, others kept)
+    and reference the file from ``circuit_config.json`` there.
+
+    Raises
+    ------
+    NetworkBuildError
+        If a node set is not a SONATA rule (an object, or a list of node set names).
+    """
+    from neuroloom.sonata.node_sets import read_node_sets, write_node_sets
+
+    for name, rule in node_sets.items():
+        if not isinstance(name, str) or not name or not isinstance(rule, (dict, list)):
+            raise NetworkBuildError(
+                f"node set {name!r}: give a name and a SONATA rule, an object such as "
+                '{"population": "v1", "ei": "i"} or a list of other node set names (compound)'
+            )
+    path = output_dir / NODE_SETS_NAME
+    merged = {**(read_node_sets(path) if path.is_file() else {}), **node_sets}
+    write_node_sets(path, merged)
+    config = output_dir / CONFIG_NAME
+    if not config.is_file():
+        raise NetworkBuildError(
+            f"{output_dir}: no {CONFIG_NAME} to reference {NODE_SETS_NAME} from; save first"
+        )
+    old = json.loads(config.read_text())
+    networks = old.get("networks", {})
+    return write_circuit_config(
+        config,
+        networks.get("nodes", []),
+        networks.get("edges", []),
+        components=old.get("components") or None,
+        node_sets_file=NODE_SETS_NAME,
+    )
 
 
 def built_edges(

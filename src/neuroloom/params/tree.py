@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom._io.config import read_config
+from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import ExplorationError, ParameterError
-from neuroloom.params.values import check_value, coerce, decode, encode
+from neuroloom.params.units import is_quantity, join, split
+from neuroloom.params.values import check_value, coerce, decode, encode, same_value
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -36,6 +38,59 @@ def suggest(name: str, known: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(name, list(known), n=3)
     return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
+def resolve(name: str, names: Iterable[str], what: str = "parameter") -> str:
+    """The full name ``name`` stands for among ``names`` (the one naming rule).
+
+    ``name`` is either a full dotted name, or a unique suffix of one on a dot
+    boundary (``"R_ee"`` or ``"connections.R_ee"`` for ``"net.connections.R_ee"``),
+    as pypet's natural naming allows.
+
+    Raises
+    ------
+    ParameterError
+        If no name matches (the message suggests close names) or the suffix
+        matches several (the message lists them).
+    """
+    known = names if isinstance(names, (dict, set, frozenset)) else list(names)
+    if name in known:
+        return name
+    tail = "." + name
+    matches = [n for n in known if n.endswith(tail)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ParameterError(
+            f"{what} name {name!r} is ambiguous: it ends {len(matches)} names "
+            f"({', '.join(map(repr, sorted(matches)))}); write more of the name"
+        )
+    import difflib
+
+    leaves: dict[str, list[str]] = {}
+    for full in known:
+        leaves.setdefault(full.rsplit(".", 1)[-1], []).append(full)
+    close = difflib.get_close_matches(name, list(known), n=3)
+    close += [
+        f
+        for leaf in difflib.get_close_matches(name.rsplit(".", 1)[-1], list(leaves), n=3)
+        for f in leaves[leaf]
+    ]
+    close = list(dict.fromkeys(close))[:5]
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ParameterError(f"unknown {what} {name!r}{hint}")
+
+
+def resolve_keyword(name: str, names: Iterable[str], what: str = "parameter") -> str:
+    """:func:`resolve` for names written as Python identifiers (``filter(st_input_rate=...)``,
+    ``find(lambda input_rate: ...)``): ``_`` may stand for ``.`` in a full name."""
+    known = list(names)
+    if name in known:
+        return name
+    underscored = [n for n in known if n.replace(".", "_") == name]
+    if len(underscored) == 1:
+        return underscored[0]
+    return resolve(name, known, what)
 
 
 def group_names(names: Iterable[str]) -> frozenset[str]:
@@ -69,7 +124,8 @@ class Namespace(Mapping[str, Any]):
             return values[full]
         if full in self._groups:
             return Namespace(values, self._groups, full + ".")
-        raise ParameterError(f"unknown parameter {full!r}{suggest(full, values)}")
+        below = [k for k in values if k.startswith(self._prefix)] if self._prefix else values
+        return values[resolve(full, below)]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -143,14 +199,40 @@ class Param:
     value: Any
     unit: str = ""
     comment: str = ""
+    library: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": encode(self.value), "unit": self.unit, "comment": self.comment}
+        out = {"value": encode(self.value), "unit": self.unit, "comment": self.comment}
+        if self.library:
+            out["library"] = self.library
+        return out
+
+    @property
+    def quantity(self) -> Any:
+        """The value as a quantity of its unit library (the plain value when it has none)."""
+        return join(self.value, self.unit, self.library) if self.library else self.value
+
+    def same(self, other: Param) -> bool:
+        """Same value, unit and comment."""
+        return (
+            same_value(self.value, other.value)
+            and self.unit == other.unit
+            and self.comment == other.comment
+            and self.library == other.library
+        )
+
+    def describe(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        comment = f" (comment {self.comment!r})" if self.comment else ""
+        return f"{self.value!r}{unit}{comment}"
 
 
 _METHODS = frozenset(
-    {"add", "load", "override", "update", "names", "info", "values", "to_dict", "locked", "derived", "derive"}
-)
+    {
+        "add", "load", "override", "update", "names", "info", "values", "to_dict", "locked", "derived",
+        "derive", "resolve", "quantities", "plain",
+    }
+)  # fmt: skip
 
 
 class ParamTree:
@@ -169,51 +251,99 @@ class ParamTree:
         self._derived: dict[str, tuple[Callable[[Namespace], Any], str, str]] = {}
 
     # ------------------------------------------------------------- writing
-    def _check_unlocked(self, name: str) -> None:
+    def _commit(self, params: list[Param], source: str) -> None:
+        """Insert checked ``params`` all together, or none of them.
+
+        On a locked tree, parameters equal to the stored ones (value, unit,
+        comment) are accepted as a no-op, so a script can run again unchanged;
+        a different or new parameter is refused, naming both values.
+        """
+        if self._locked_reason and params and spawned_import():  # a script re-run by a spawned worker
+            raise ParameterError(f"cannot change parameter {params[0].name!r}: {MAIN_GUARD}")
         if self._locked_reason:
-            raise ParameterError(
-                f"cannot change parameter {name!r}: the parameter tree is locked because "
-                f"{self._locked_reason}; explore new values with study.explore(...) or start a "
-                "new study"
-            )
+            for param in params:
+                old = self._params.get(param.name)
+                if old is not None and old.same(param):
+                    continue
+                was = (
+                    f"it is {old.describe()}, the script now says {param.describe()}" if old else "it is new"
+                )
+                raise ParameterError(
+                    f"cannot change parameter {param.name!r}{f' ({source})' if source else ''}: {was}; the "
+                    f"parameter tree is locked because {self._locked_reason}. Explore new values with "
+                    "study.explore(...), or start afresh with nl.Study(path, overwrite=True)"
+                )
+            return
+        before = dict(self._params)
+        try:
+            for param in params:
+                self._params[param.name] = param
+                self._check_structure(param.name)
+            if self._on_change is not None:
+                self._on_change()
+        except BaseException:
+            self._params = before
+            raise
 
     def add(self, name: str, value: Any, *, unit: str = "", comment: str = "") -> None:
-        """Add (or replace) parameter ``name`` with ``value``, a unit and a comment."""
-        self._check_unlocked(str(name))
-        self._put(name, value, unit, comment)
-        if self._on_change is not None:
-            self._on_change()
+        """Add (or replace) parameter ``name`` with ``value``, a unit and a comment.
 
-    def _put(self, name: str, value: Any, unit: str, comment: str) -> None:
+        ``value`` may be a Brian2 (or ``quantities``/``pint``) quantity: it is
+        kept as a number in ``unit`` (default: the quantity's own unit) and
+        given back to jobs as a quantity. On a locked tree, adding the same
+        value again does nothing; a different value is refused. An unstorable
+        value is refused before anything changes.
+        """
+        self._commit([self._make(name, value, unit, comment)], "")
+
+    def _make(self, name: str, value: Any, unit: str, comment: str, library: str = "") -> Param:
+        """A checked :class:`Param` (nothing is changed)."""
         check_name(name)
         if name.split(".")[0] in _METHODS:
             raise ParameterError(
                 f"parameter {name!r}: the top-level name {name.split('.')[0]!r} is a method of "
                 "study.params; put it in a group, e.g. 'model." + name + "'"
             )
-        groups = group_names(self._params)
-        if name in groups:
-            raise ParameterError(f"parameter {name!r}: a group of parameters already has this name")
+        if name in self._derived:
+            raise ParameterError(f"parameter {name!r}: a derived parameter already has this name")
+        if is_quantity(value):
+            value, unit, library = split(value, str(unit))
+        check_value(name, value)
+        try:
+            json.dumps(encode(value))
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"parameter {name!r}: the value {value!r} cannot be stored: {exc}") from None
+        return Param(name, value, str(unit), str(comment), library)
+
+    def _check_structure(self, name: str) -> None:
         for prefix in group_names([name]):
             if prefix in self._params:
                 raise ParameterError(f"parameter {name!r}: {prefix!r} is a parameter, not a group")
-        if name in self._derived:
-            raise ParameterError(f"parameter {name!r}: a derived parameter already has this name")
-        check_value(name, value)
-        self._params[name] = Param(name, value, str(unit), str(comment))
+        if any(other.startswith(name + ".") for other in self._params):
+            raise ParameterError(f"parameter {name!r}: a group of parameters already has this name")
+
+    def _put(self, name: str, value: Any, unit: str, comment: str, library: str = "") -> None:
+        param = self._make(name, value, unit, comment, library)
+        before = dict(self._params)
+        self._params[name] = param
+        try:
+            self._check_structure(name)
+        except ParameterError:
+            self._params = before
+            raise
+
+    def _kept(self, name: str, value: Any) -> Param:
+        old = self._params.get(name)
+        if old is None:
+            return self._make(name, value, "", "")
+        return self._make(name, value, old.unit, old.comment, old.library)
 
     def __setitem__(self, name: str, value: Any) -> None:
-        old = self._params.get(name)
-        self.add(name, value, unit=old.unit if old else "", comment=old.comment if old else "")
+        self._commit([self._kept(name, value)], "")
 
     def update(self, values: Mapping[str, Any]) -> None:
-        """Set several parameters (nested dicts are flattened to dotted names)."""
-        self._check_unlocked(next(iter(values), ""))
-        for name, value in flatten(values).items():
-            old = self._params.get(name)
-            self._put(name, value, old.unit if old else "", old.comment if old else "")
-        if self._on_change is not None:
-            self._on_change()
+        """Set several parameters (nested dicts are flattened to dotted names); all or none."""
+        self._commit([self._kept(name, value) for name, value in flatten(values).items()], "")
 
     def load(self, path: str | Path, overrides: Iterable[str] = ()) -> None:
         """Add the parameters of a TOML, YAML or JSON file, then ``"a.b=value"`` overrides.
@@ -225,31 +355,31 @@ class ParamTree:
         data = data.get("params", data) if isinstance(data, dict) else data
         if not isinstance(data, dict):
             raise ParameterError(f"{path}: the parameters must be a mapping of names to values")
-        self._check_unlocked(str(path))
-        for name, entry in flatten_with_units(data).items():
-            self._put(name, *entry)
-        self._apply(overrides)
-        if self._on_change is not None:
-            self._on_change()
+        made = {name: self._make(name, *entry) for name, entry in flatten_with_units(data).items()}
+        made.update({p.name: p for p in self._overridden(overrides, made)})
+        self._commit(list(made.values()), str(path))
 
     def override(self, overrides: Iterable[str]) -> None:
         """Apply command-line style ``"a.b=value"`` overrides (values keep the
         parameter's type: ``tau_m=20`` on a float parameter gives ``20.0``)."""
-        self._check_unlocked(", ".join(overrides))
-        self._apply(overrides)
-        if self._on_change is not None:
-            self._on_change()
+        self._commit(self._overridden(overrides, self._params), ", ".join(overrides))
 
-    def _apply(self, overrides: Iterable[str]) -> None:
+    def _overridden(self, overrides: Iterable[str], current: Mapping[str, Param]) -> list[Param]:
+        out = []
         for text in overrides:
             name, value = parse_override(text)
-            old = self._params.get(name)
+            old = current.get(name)
             if old is not None:
                 try:
                     value = coerce(name, old.value, value)
                 except ExplorationError as exc:
                     raise ParameterError(f"override {text!r}: {exc}") from None
-            self._put(name, value, old.unit if old else "", old.comment if old else "")
+            out.append(
+                self._make(name, value, old.unit, old.comment, old.library)
+                if old
+                else self._make(name, value, "", "")
+            )
+        return out
 
     def derive(self, name: str, fn: Callable[[Namespace], Any], *, unit: str = "", comment: str = "") -> None:
         """Declare a derived parameter: ``fn(params)`` computed for each run before the
@@ -270,10 +400,40 @@ class ParamTree:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return Namespace(self.values())._lookup(name)
+        return Namespace(self.quantities())._lookup(name)
 
     def __getitem__(self, name: str) -> Any:
-        return Namespace(self.values())._lookup(name)
+        return Namespace(self.quantities())._lookup(name)
+
+    def resolve(self, name: str) -> str:
+        """The full name of parameter ``name`` (full dotted name or a unique suffix; see :func:`resolve`)."""
+        return resolve(name, self._params)
+
+    def quantities(self) -> dict[str, Any]:
+        """``{full name: value}`` with quantities for parameters given as quantities."""
+        return {k: p.quantity for k, p in self._params.items()}
+
+    def plain(self, name: str, value: Any) -> Any:
+        """``value`` for parameter ``name`` as stored: a quantity becomes a number in the parameter's unit.
+
+        Raises
+        ------
+        ParameterError
+            If ``value`` is a quantity and the parameter has no unit, or a unit
+            of another dimension.
+        """
+        if not is_quantity(value):
+            return value
+        param = self.info(name)
+        if not param.unit:
+            raise ParameterError(
+                f"parameter {name!r} has no unit; the value {value!r} is a quantity: give plain numbers, or "
+                "declare the parameter with a quantity"
+            )
+        try:
+            return split(value, param.unit).magnitude
+        except Exception as exc:
+            raise ParameterError(f"parameter {name!r} is in {param.unit}; {value!r} is not: {exc}") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._params
@@ -289,11 +449,8 @@ class ParamTree:
         return list(self._params)
 
     def info(self, name: str) -> Param:
-        """The :class:`Param` record (value, unit, comment) of ``name``."""
-        try:
-            return self._params[name]
-        except KeyError:
-            raise ParameterError(f"unknown parameter {name!r}{suggest(name, self._params)}") from None
+        """The :class:`Param` record (value, unit, comment) of ``name`` (a full name or unique suffix)."""
+        return self._params[resolve(name, self._params)]
 
     def values(self) -> dict[str, Any]:
         """``{full name: value}`` of every parameter."""
@@ -337,7 +494,11 @@ class ParamTree:
         tree = cls(on_change)
         for name, entry in data.items():
             tree._params[name] = Param(
-                name, decode(entry["value"]), entry.get("unit", ""), entry.get("comment", "")
+                name,
+                decode(entry["value"]),
+                entry.get("unit", ""),
+                entry.get("comment", ""),
+                entry.get("library", ""),
             )
         return tree
 

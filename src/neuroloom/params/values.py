@@ -1,7 +1,10 @@
 """Parameter values: which types are allowed, how they are coerced, encoded and hashed.
 
-Supported types: ``bool``, ``int``, ``float``, ``complex``, ``str``, numpy scalars
-and arrays (numeric, bool or str dtypes) and tuples of those scalars.
+Supported types: ``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, numpy
+scalars and arrays (numeric, bool or str dtypes, up to :data:`MAX_ARRAY_ELEMENTS`
+elements), and tuples, lists and dicts (string keys) of those values, nested.
+Quantities (Brian2, ``quantities``, ``pint``) are split into a value and a unit by
+the parameter tree (:mod:`neuroloom.params.units`) before they get here.
 
 Canonical form (used for a run's content id)
 ---------------------------------------------
@@ -11,7 +14,9 @@ while values that differ in the first 12 significant digits are distinct. ``-0.0
 is ``0.0``; NaN and infinities keep their names. Integers are exact. ``1`` (int)
 and ``1.0`` (float) are different points, but explored values are first coerced
 to the declared type of their parameter, so on a float parameter they agree.
-Arrays are hashed from their dtype, shape and raw bytes.
+Arrays are hashed from their dtype, shape and raw bytes. Lists and tuples are
+different values (``[1, 2]`` is not ``(1, 2)``); dicts are hashed with their keys
+sorted, so the order in which a dict was written does not matter.
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from typing import Any
 import numpy as np
 
 from neuroloom.errors import ExplorationError, ParameterError
+from neuroloom.params.units import is_quantity, join, split
 
 SUPPORTED = (
-    "bool, int, float, complex, str, numpy scalars and arrays (numeric, bool or str dtype), "
-    "and tuples of such scalars"
+    "None, bool, int, float, complex, str, numpy scalars and arrays (numeric, bool or str dtype, "
+    "at most 100,000 elements), scipy sparse matrices, and tuples, lists and dicts (str keys) of those, "
+    "or a Brian2/quantities/pint quantity"
 )
+MAX_ARRAY_ELEMENTS = 100_000
 _SCALARS = (bool, int, float, complex, str)
 
 
@@ -38,9 +46,30 @@ def _is_scalar(value: object) -> bool:
     return isinstance(value, np.generic) and value.dtype.kind in "biufcSU"
 
 
+def is_sparse(value: object) -> bool:
+    """Whether ``value`` is a scipy sparse matrix (scipy is not imported for the check)."""
+    return (type(value).__module__ or "").startswith("scipy.sparse") and hasattr(value, "tocsr")
+
+
+def _sparse_parts(value: Any) -> dict[str, Any]:
+    fmt = value.format if value.format in ("csr", "csc") else "csr"
+    matrix = value.asformat(fmt)
+    return {
+        "format": fmt,
+        "shape": list(matrix.shape),
+        "data": np.asarray(matrix.data),
+        "indices": np.asarray(matrix.indices),
+        "indptr": np.asarray(matrix.indptr),
+    }
+
+
 def check_value(name: str, value: object) -> Any:
     """Return ``value`` if a parameter may hold it, else raise :class:`ParameterError`."""
-    if _is_scalar(value):
+    if value is None or _is_scalar(value):
+        return value
+    if is_sparse(value):
+        if getattr(value, "nnz", 0) > MAX_ARRAY_ELEMENTS:
+            raise ParameterError(f"parameter {name!r}: a sparse matrix of {value.nnz:,} entries is too large")  # type: ignore[attr-defined]
         return value
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufcSU":
@@ -48,14 +77,24 @@ def check_value(name: str, value: object) -> Any:
                 f"parameter {name!r}: a numpy array of dtype {value.dtype} is not supported; "
                 f"supported types: {SUPPORTED}"
             )
+        if value.size > MAX_ARRAY_ELEMENTS:
+            raise ParameterError(
+                f"parameter {name!r}: an array of {value.size:,} elements is too large for a parameter "
+                f"(at most {MAX_ARRAY_ELEMENTS:,}); store it as a study item (study['name'] = array) "
+                "and put its name in the parameter"
+            )
         return value
-    if isinstance(value, tuple):
-        for item in value:
-            if not _is_scalar(item):
+    if isinstance(value, (tuple, list)):
+        for k, item in enumerate(value):
+            check_value(f"{name}[{k}]", item)
+        return value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
                 raise ParameterError(
-                    f"parameter {name!r}: the tuple holds a {type(item).__name__}; tuples may "
-                    f"only hold scalars (supported types: {SUPPORTED})"
+                    f"parameter {name!r}: dict keys must be str, got {key!r} ({type(key).__name__})"
                 )
+            check_value(f"{name}.{key}", item)
         return value
     raise ParameterError(
         f"parameter {name!r}: a {type(value).__module__}.{type(value).__qualname__} is not a "
@@ -86,6 +125,14 @@ def coerce(name: str, default: Any, value: Any) -> Any:
         if isinstance(value, (tuple, list)):
             return check_value(name, tuple(value))
         raise refuse("tuple")
+    if isinstance(default, list):
+        if isinstance(value, (tuple, list)):
+            return check_value(name, list(value))
+        raise refuse("list")
+    if isinstance(default, dict):
+        if isinstance(value, dict):
+            return check_value(name, value)
+        raise refuse("dict")
     if isinstance(default, _SCALARS):
         return _coerce_scalar(default, value, refuse)
     return check_value(name, value)
@@ -145,12 +192,21 @@ def encode(value: Any) -> Any:
         return value
     if isinstance(value, complex):
         return {"__complex__": [value.real, value.imag]}
+    if is_quantity(value):
+        magnitude, unit, library = split(value)
+        return {"__quantity__": encode(magnitude), "unit": unit, "library": library}
+    if is_sparse(value):
+        return {"__sparse__": {k: encode(v) for k, v in _sparse_parts(value).items()}}
     if isinstance(value, np.ndarray):
         return {"__array__": value.tolist(), "dtype": value.dtype.str}
     if isinstance(value, np.generic):
         return {"__numpy__": encode(value.item()), "dtype": value.dtype.str}
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": {str(k): encode(v) for k, v in value.items()}}
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
@@ -168,6 +224,20 @@ def decode(data: Any) -> Any:
             return np.dtype(data["dtype"]).type(decode(data["__numpy__"]))
         if "__tuple__" in data:
             return tuple(decode(v) for v in data["__tuple__"])
+        if "__quantity__" in data:
+            magnitude = decode(data["__quantity__"])
+            try:
+                return join(magnitude, data.get("unit", ""), data.get("library", ""))
+            except ParameterError:
+                return magnitude
+        if "__sparse__" in data:
+            import scipy.sparse
+
+            parts = {k: decode(v) for k, v in data["__sparse__"].items()}
+            make = scipy.sparse.csc_matrix if parts["format"] == "csc" else scipy.sparse.csr_matrix
+            return make((parts["data"], parts["indices"], parts["indptr"]), shape=tuple(parts["shape"]))
+        if "__dict__" in data:
+            return {k: decode(v) for k, v in data["__dict__"].items()}
     if isinstance(data, list):
         return [decode(v) for v in data]
     return data
@@ -184,6 +254,8 @@ def _canon_float(x: float) -> str:
 
 def canonical(value: Any) -> str:
     """The canonical text of a value (see the module docstring for the rule)."""
+    if value is None:
+        return "N"
     if isinstance(value, bool):
         return "T" if value else "F"
     if isinstance(value, int):
@@ -202,18 +274,40 @@ def canonical(value: Any) -> str:
         return f"n{value.dtype.str}:" + canonical(value.item())
     if isinstance(value, tuple):
         return "(" + ";".join(canonical(v) for v in value) + ")"
+    if isinstance(value, list):
+        return "[" + ";".join(canonical(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ";".join(f"{k!r}:{canonical(value[k])}" for k in sorted(value)) + "}"
+    if is_sparse(value):
+        parts = _sparse_parts(value)
+        return (
+            "S"
+            + ";".join(f"{k}={canonical(v)}" for k, v in parts.items() if k not in ("format", "shape"))
+            + (f";{parts['format']}{tuple(parts['shape'])}")
+        )
     return "?" + repr(value)
 
 
-def catalog_form(value: Any) -> Any:
-    """The form stored in a catalog column: SQLite scalars natively, else JSON text."""
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        value = value.item()
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
+def catalog_form(value: Any, native: bool = True) -> Any:
+    """The form stored in a catalog column: SQLite scalars natively, else JSON text.
+
+    With ``native=False`` (a parameter whose default is not a bool, int, float
+    or str) every value is JSON text, so that ``None`` is not NULL (which means
+    "the default") and a str is not mistaken for JSON.
+    """
+    if native:
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+            value = value.item()
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            return value
     import json
 
     return json.dumps(encode(value), separators=(",", ":"))
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two parameter values are the same point (equal canonical forms)."""
+    return type(a) is type(b) and canonical(a) == canonical(b)
 
 
 # ------------------------------------------------------------------ columns and content ids

@@ -1,4 +1,4 @@
-"""Read pypet trajectory files (HDF5) without pypet.
+"""Read pypet trajectory files (HDF5) without pypet, and import them as studies (:func:`import_`).
 
 >>> from neuroloom.pypet import list_trajectories, read_trajectory
 >>> list_trajectories("sim.hdf5")                      # doctest: +SKIP
@@ -11,9 +11,30 @@ Only h5py, numpy and pandas are used; pickled items are read only with
 ``allow_pickle=True``.
 """
 
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
 from neuroloom.pypet.errors import PypetFormatError, TrajectoryNotFoundError
 from neuroloom.pypet.model import Parameter, Quantity, Result, Run, Trajectory
 from neuroloom.pypet.reader import list_trajectories, read_trajectory
+
+if TYPE_CHECKING:
+    from neuroloom.datastore.study import Study
+
+
+def import_(
+    file: str | os.PathLike[str],
+    dest: str | os.PathLike[str],
+    name: str | None = None,
+    allow_pickle: bool = False,
+) -> Study:
+    """Import a pypet trajectory as a new study (see :func:`neuroloom.pypet.importer.import_`)."""
+    from neuroloom.pypet.importer import import_ as run_import
+
+    return run_import(file, dest, name, allow_pickle=allow_pickle)
+
 
 __all__ = [
     "Parameter",
@@ -23,6 +44,7 @@ __all__ = [
     "Run",
     "Trajectory",
     "TrajectoryNotFoundError",
+    "import_",
     "list_trajectories",
     "read_trajectory",
 ]

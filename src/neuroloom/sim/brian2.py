@@ -13,8 +13,10 @@
   weights onto the excitatory current/conductance, negative onto the
   inhibitory one), connected with ``connect(i=..., j=...)`` from arrays, with
   per-edge weights and delays (a scalar delay when all are equal, which Brian2
-  handles faster); a release probability below 1 adds ``rand() < p`` to the
-  transmission;
+  handles faster); a release probability below 1 adds ``rand() < p_release``
+  to the transmission, ``p_release`` being a shared variable of the synapses
+  (not a constant in the code), so every release probability runs the same
+  compiled code;
 - virtual populations become ``SpikeGeneratorGroup`` (trains from the
   inputs, on the time grid); current clamps are time-windowed terms of the
   membrane equation.
@@ -28,16 +30,27 @@ thousands of neurons over a second or more), and its compiled code objects
 are cached by content in ``<user cache>/neuroloom/brian2-cython`` (see
 :mod:`neuroloom.sim.cache`), shared by every study and process (Brian2
 locks the cache for concurrent workers), so the compile cost is paid once
-per machine, not per run. ``target="numpy"`` avoids compilation altogether
-(useful for tiny networks or machines without a compiler).
+per machine, not per run. Values that are the same for every neuron or edge
+(shared neuron parameters, a weight common to all edges of a projection) are
+compiled into the code as constants, as in a hand-written script: a new such
+value compiles a new variant of that code object (seconds); input rates,
+seeds and release probabilities never do. When the cache holds no compiled
+code yet, the first simulation says so on stderr before compiling (one to two
+minutes). ``target="numpy"`` avoids compilation altogether (useful for tiny
+networks or machines without a compiler).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
+import sys
+import threading
 import time as _time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,11 +119,76 @@ def choose_target(target: str = "auto") -> str:
     return "cython" if shutil.which("cc") or shutil.which("gcc") else "numpy"
 
 
+class _RandomReleaseFilter(logging.Filter):
+    """Drop Brian2's "may depend on the order of execution" warning for the release gate.
+
+    ``x_post += w * int(rand() < p_release)`` draws one number per synapse; the
+    order in which synapses draw changes which synapse releases, not the
+    distribution of releases, so the warning (printed for every run) says
+    nothing to act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("may not be well-defined" in message and "rand() < p_release" in message)
+
+
+_RELEASE_FILTER = _RandomReleaseFilter()
+
+
+def announce_compilation(cache: Path) -> bool:
+    """Say on stderr that Brian2 is about to compile, when ``cache`` holds no compiled code yet.
+
+    Returns whether it did. Later simulations reuse the compiled modules and say nothing.
+    """
+    if any(cache.rglob("*.so")) or any(cache.rglob("*.pyd")):
+        return False
+    print(
+        f"neuroloom: Brian2 compiles its Cython code into {cache} for the first time on this "
+        "machine; this takes one to two minutes, and every later run reuses it "
+        '(target="numpy" skips compiling)',
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
+
+
+def announce_when_compiling(cache: Path, since: float, delay: float = 3.0) -> threading.Timer:
+    """A started timer that says on stderr, after ``delay`` s, if Brian2 is compiling into ``cache``.
+
+    Brian2 writes a module's sources and lock into the cache as it compiles
+    it: files newer than ``since`` (a ``time.time()``) mean new code is being
+    compiled (a new network, or a new value of a constant compiled into the
+    code). Cancel the timer when the run ends.
+    """
+
+    def check() -> None:
+        try:
+            fresh = any(p.stat().st_mtime >= since for p in cache.iterdir())
+        except OSError:
+            return
+        if fresh:
+            print(
+                f"neuroloom: Brian2 is compiling code it has not compiled on this machine before into "
+                f"{cache} (up to one to two minutes; every later run of the same code reuses it)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    timer = threading.Timer(delay, check)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def configure(target: str) -> str:
     """Set Brian2's preferences for ``target``; the Cython cache goes to the user cache."""
     b2 = _brian2()
     chosen = choose_target(target)
     b2.prefs.codegen.target = chosen
+    base = logging.getLogger("brian2.codegen.generators.base")
+    if _RELEASE_FILTER not in base.filters:
+        base.addFilter(_RELEASE_FILTER)
     if chosen == "cython":
         b2.prefs.codegen.runtime.cython.cache_dir = str(cache_dir("brian2-cython"))
         b2.prefs.codegen.runtime.cython.multiprocess_safe = True
@@ -251,17 +329,20 @@ def _brian_unit(unit: str) -> str:
 
 
 def _on_pre(population: PointPopulation, side: str, release_prob: float, weight: str = "w") -> str:
-    """``on_pre`` code; ``weight`` is ``w`` (per synapse) or a constant such as ``16.5*pA``."""
+    """``on_pre`` code; ``weight`` is ``w`` (per synapse) or a constant such as ``16.5*pA``.
+
+    Below 1, the release probability is the synapses' shared variable ``p_release``.
+    """
     model = population.model
     assert model is not None
     if model.synapse == "delta":
         template, _ = synapse_target(model.name)
-        gate = "" if release_prob >= 1.0 else f" * int(rand() < {release_prob!r})"
+        gate = "" if release_prob >= 1.0 else " * int(rand() < p_release)"
         return template.format(w=f"{weight}{gate}")
     var = "I" if model.synapse == "current" else "g"
     target = f"{var}_{side}_post" if model.shape == "exp" else f"x_{side}_post"
     factor = "" if model.shape == "exp" else f" * {_E!r}"
-    gate = "" if release_prob >= 1.0 else f" * int(rand() < {release_prob!r})"
+    gate = "" if release_prob >= 1.0 else " * int(rand() < p_release)"
     return f"{target} += {weight}{factor}{gate}"
 
 
@@ -374,11 +455,13 @@ def _synapses(
         uniform = bool(np.all(delays == delays[0]))
         # one weight for every edge: compiled in as a constant, as a hand-written script does
         same_weight = bool(np.all(weights == weights[0]))
-        per_edge = f"w : {dimension} (constant)"
+        model_lines = [] if same_weight else [f"w : {dimension} (constant)"]
+        if release_prob < 1.0:
+            model_lines.append("p_release : 1 (shared, constant)")
         syn = b2.Synapses(
             source,
             target,
-            model="" if same_weight else per_edge,
+            model="\n".join(model_lines),
             on_pre=_on_pre(
                 target_pop, side, release_prob, f"({float(weights[0])!r}*{unit_name})" if same_weight else "w"
             ),
@@ -388,6 +471,8 @@ def _synapses(
         syn.connect(i=proj.source_ids[mask], j=proj.target_ids[mask])
         if not same_weight:
             syn.w = weights * unit
+        if release_prob < 1.0:
+            syn.p_release = release_prob
         if not uniform:
             syn.delay = delays * b2.ms
         out.append(syn)
@@ -437,6 +522,85 @@ def check_models(net: PointNetwork) -> None:
         )
 
 
+@dataclass
+class _Built:
+    """The Brian2 objects of a network: groups by population, every object, input spike tables."""
+
+    groups: dict[str, Any] = field(default_factory=dict)
+    objects: list[Any] = field(default_factory=list)
+    spikes: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _build(
+    b2: Any, net: PointNetwork, inputs: list[Input], duration: float, dt: float, rng: np.random.Generator
+) -> _Built:
+    """Spike sources, neuron groups and synapses of ``net``."""
+    built = _Built()
+    groups = built.groups
+    layers: dict[str, list[Any]] = {}  # spike generators of a source's 2nd, 3rd... spike within one step
+    for pop in net.virtual:
+        made, table = _spike_sources(b2, pop, inputs, duration, dt, rng)
+        built.spikes.append(table)
+        groups[pop.name], layers[pop.name] = made[0], made[1:]
+        built.objects += made[1:]
+    for pop in net.neurons:
+        groups[pop.name] = _neurons(b2, pop, inputs, dt)
+    built.objects += groups.values()
+    for proj in net.projections:
+        for k, source in enumerate([groups[proj.source], *layers.get(proj.source, [])]):
+            built.objects += _synapses(
+                b2,
+                proj,
+                source,
+                net.populations[proj.target],
+                groups[proj.target],
+                release_prob_for(inputs, proj.source),
+                f"_dup{k}" if k else "",
+            )
+    return built
+
+
+def _state_monitors(
+    b2: Any, built: _Built, signals_spec: Mapping[str, Mapping[str, Any]], step: float
+) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """One StateMonitor per recorded (population, variable), with the recorded node ids."""
+    monitors = {}
+    for population, variables in signals_spec.items():
+        for variable, ids in variables.items():
+            monitors[(population, variable)] = (
+                ids,
+                b2.StateMonitor(built.groups[population], variable, record=ids, dt=step * b2.ms),
+            )
+    built.objects += [m for _, m in monitors.values()]
+    return monitors
+
+
+def _signals(
+    b2: Any, net: PointNetwork, monitors: Mapping[tuple[str, str], tuple[Any, Any]]
+) -> dict[tuple[str, str], Signal]:
+    signals: dict[tuple[str, str], Signal] = {}
+    for (population, variable), (ids, mon) in monitors.items():
+        model = net.populations[population].model
+        assert model is not None
+        unit = model.recordables[variable]
+        scale = getattr(b2, unit)
+        values = np.asarray(getattr(mon, variable) / scale, dtype=np.float64).T  # (time, node)
+        signals[(population, variable)] = Signal(ids, np.asarray(mon.t / b2.ms, np.float64), values, unit)
+    return signals
+
+
+def _run_network(b2: Any, net: Any, duration: float, compiling: bool) -> None:
+    """``net.run``, saying on stderr if it compiles new Cython code (``compiling``: cython target)."""
+    timer = announce_when_compiling(cache_dir("brian2-cython"), _time.time()) if compiling else None
+    try:
+        net.run(duration * b2.ms)
+    except Exception as exc:  # Brian2 raises BrianObjectException & co with the cause inside
+        raise SimulationError(f"Brian2 failed while running the circuit: {exc}") from exc
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
 def simulate(
     circuit: Any,
     inputs: Iterable[Input] | None = None,
@@ -480,69 +644,28 @@ def simulate(
     signals_spec = record_spec(record, net_arrays)
     check_input_targets(inputs, net_arrays)
     check_models(net_arrays)
-    configure(target)
+    compiling = configure(target) == "cython" and not announce_compilation(cache_dir("brian2-cython"))
     rng = np.random.default_rng(seed)
     if seed is not None:
         b2.seed(seed)
     b2.defaultclock.dt = dt * b2.ms
 
-    objects: list[Any] = []
-    groups: dict[str, Any] = {}
-    spike_parts: list[pd.DataFrame] = []
-    layers: dict[str, list[Any]] = {}  # spike generators of a source's 2nd, 3rd... spike within one step
-    for pop in net_arrays.virtual:
-        made, table = _spike_sources(b2, pop, inputs, duration, dt, rng)
-        spike_parts.append(table)
-        groups[pop.name], layers[pop.name] = made[0], made[1:]
-        objects += made[1:]
-    for pop in net_arrays.neurons:
-        groups[pop.name] = _neurons(b2, pop, inputs, dt)
-    objects += groups.values()
-    for proj in net_arrays.projections:
-        for k, source in enumerate([groups[proj.source], *layers.get(proj.source, [])]):
-            objects += _synapses(
-                b2,
-                proj,
-                source,
-                net_arrays.populations[proj.target],
-                groups[proj.target],
-                release_prob_for(inputs, proj.source),
-                f"_dup{k}" if k else "",
-            )
-    spike_monitors = {p.name: b2.SpikeMonitor(groups[p.name]) for p in net_arrays.neurons}
-    state_monitors = {}
-    step = (record_dt or dt) * b2.ms
-    for population, variables in signals_spec.items():
-        for variable, ids in variables.items():
-            state_monitors[(population, variable)] = (
-                ids,
-                b2.StateMonitor(groups[population], variable, record=ids, dt=step),
-            )
-    objects += spike_monitors.values()
-    objects += [m for _, m in state_monitors.values()]
-    net = b2.Network(objects)
+    built = _build(b2, net_arrays, inputs, duration, dt, rng)
+    spike_monitors = {p.name: b2.SpikeMonitor(built.groups[p.name]) for p in net_arrays.neurons}
+    built.objects += spike_monitors.values()
+    state_monitors = _state_monitors(b2, built, signals_spec, record_dt or dt)
+    net = b2.Network(built.objects)
     build_seconds = _time.perf_counter() - started
     started = _time.perf_counter()
-    try:
-        net.run(duration * b2.ms)
-    except Exception as exc:  # Brian2 raises BrianObjectException & co with the cause inside
-        raise SimulationError(f"Brian2 failed while running the circuit: {exc}") from exc
+    _run_network(b2, net, duration, compiling)
     run_seconds = _time.perf_counter() - started
 
+    spike_parts = built.spikes
     for name, mon in spike_monitors.items():
         spike_parts.append(spike_table(name, np.asarray(mon.i[:], np.int64), np.asarray(mon.t[:] / b2.ms)))
-    signals: dict[tuple[str, str], Signal] = {}
-    for (population, variable), (ids, mon) in state_monitors.items():
-        model = net_arrays.populations[population].model
-        assert model is not None
-        unit = model.recordables[variable]
-        scale = getattr(b2, unit)
-        values = np.asarray(getattr(mon, variable) / scale, dtype=np.float64).T  # (time, node)
-        signals[(population, variable)] = Signal(ids, np.asarray(mon.t / b2.ms, np.float64), values, unit)
-    spikes = concat_spike_tables(spike_parts)
     return SimulationResult(
-        spikes=spikes,
-        signals=signals,
+        spikes=concat_spike_tables(spike_parts),
+        signals=_signals(b2, net_arrays, state_monitors),
         sizes={p.name: p.size for p in net_arrays.populations.values()},
         duration=float(duration),
         dt=float(dt),

@@ -23,7 +23,7 @@ the simulator is ``simulator`` or the config's ``target_simulator`` (NEST ->
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from neuroloom.sim.point import PointNetwork, load_point_network
 from neuroloom.sim.result import SimulationResult
 from neuroloom.sim.sonata_config import ConfigError, SimulationConfig, read_simulation_config
 
-__all__ = ["SIMULATORS", "ConfigRun", "run_config"]
+__all__ = ["SIMULATORS", "ConfigRun", "choose_simulator", "run_config"]
 
 SIMULATORS = ("nest", "brian2", "neuron")
 _TARGETS = {"nest": "nest", "pointnet": "nest", "neuron": "neuron", "bionet": "neuron", "brian2": "brian2"}
@@ -66,7 +66,8 @@ class ConfigRun:
     neurons: list[str] = field(default_factory=list)  # the simulated (non-virtual) populations
 
 
-def _simulator(config: SimulationConfig, simulator: str | None) -> str:
+def choose_simulator(config: SimulationConfig, simulator: str | None = None) -> str:
+    """The simulator that runs ``config``: ``simulator`` if given, else its ``target_simulator``."""
     if simulator is not None:
         name = simulator.lower()
         if name not in SIMULATORS:
@@ -145,8 +146,9 @@ def _simulate(
     inputs: list[Any],
     record: Mapping[str, Any],
     target: str,
+    seed: int | None,
 ) -> SimulationResult:
-    common: dict[str, Any] = {"network": net, "dt": config.dt}
+    common: dict[str, Any] = {"network": net, "dt": config.dt, "seed": seed}
     if simulator == "nest":
         from neuroloom.sim.nest import simulate as nest_simulate
 
@@ -216,6 +218,8 @@ def run_config(
     output_dir: str | Path | None = None,
     target: str = "auto",
     write: bool = True,
+    seed: int | None = None,
+    adjust: Callable[[PointNetwork], PointNetwork] | None = None,
 ) -> ConfigRun:
     """Run a SONATA simulation config (``simulation_config.json`` or bmtk's ``config.json``).
 
@@ -231,15 +235,32 @@ def run_config(
         Brian2's code generation target (``auto``, ``cython``, ``numpy``).
     write
         False: simulate only, write no files.
+    seed
+        Seed of the simulator's random numbers (Poisson inputs, NEST's kernel).
+    adjust
+        Applied to the circuit's point network before the simulation (e.g. a
+        study's node and edge dynamics overrides); returns the network to simulate.
+
+    Returns
+    -------
+    ConfigRun
+        The simulation result, the files written and the warnings of the run.
+
+    Raises
+    ------
+    ConfigError
+        A config error, naming the file and key.
     """
     config = read_simulation_config(path)
-    name = _simulator(config, simulator)
+    name = choose_simulator(config, simulator)
     circuit = _circuit(config)
     net = load_point_network(circuit)
+    if adjust is not None:
+        net = adjust(net)
     inputs = config_inputs(config, circuit, grid=name != "neuron")
     record = _record(config, circuit, net)
     folder = _output_dir(config, output_dir) if write else None
-    result = _simulate(name, net, config, inputs, record, target)
+    result = _simulate(name, net, config, inputs, record, target, seed)
     run = ConfigRun(config, name, result, warnings=list(net.warnings), neurons=[p.name for p in net.neurons])
     if folder is not None:
         _write_outputs(run, net, folder)

@@ -59,9 +59,15 @@ def _nest_name(variable: str) -> str:
     return _NEST_NAMES.get(variable, variable)
 
 
-def check_models(nest: Any, net: PointNetwork) -> None:
-    """Every neuron model of ``net`` must be one NEST has (``nest.node_models``)."""
-    available = set(nest.node_models)
+def check_models(net: PointNetwork, nest: Any = None) -> None:
+    """Every neuron model of ``net`` must be one NEST has (``nest.node_models``).
+
+    Raises
+    ------
+    UnsupportedModelError
+        Naming the population and model, and listing NEST's neuron models.
+    """
+    available = set((nest if nest is not None else _nest()).node_models)
     for pop in net.neurons:
         assert pop.model is not None
         if pop.model.name in available:
@@ -116,7 +122,7 @@ def simulate(
     for pop in net.virtual:
         nodes[pop.name], table = _spike_source(nest, pop, inputs, duration, dt, rng)
         spike_parts.append(table)
-    check_models(nest, net)
+    check_models(net, nest)
     for pop in net.neurons:
         nodes[pop.name] = _neuron_group(nest, pop)
         _clamps(nest, nodes[pop.name], pop, inputs, dt)

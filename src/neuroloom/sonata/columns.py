@@ -173,3 +173,19 @@ def broadcast_props(props: Mapping[str, Any], n: int) -> dict[str, np.ndarray]:
             continue
         out[name] = as_column(name, value, n)
     return out
+
+
+def combine_groups(parts: list[tuple[np.ndarray, np.ndarray]], n: int, missing: bool) -> np.ndarray:
+    """Scatter per-group values ``(rows, values)`` into one column of ``n`` rows; integer
+    columns stay integer when no row is ``missing`` (else NaN for numbers, None for text)."""
+    if not parts:
+        return np.full(n, np.nan)
+    numeric = all(vals.dtype.kind in "iuf" for _, vals in parts)
+    if numeric:
+        dtype = np.result_type(*[vals.dtype for _, vals in parts])
+        out = np.full(n, np.nan) if missing else np.empty(n, dtype=dtype)
+    else:
+        out = np.empty(n, dtype=object)
+    for where, vals in parts:
+        out[where] = vals
+    return out

@@ -19,7 +19,14 @@ import pandas as pd
 
 from neuroloom.errors import SonataFormatError
 from neuroloom.sonata._h5 import attr_text, dataset, np_ranges, ranges_of, read_all, read_ranges, read_rows
-from neuroloom.sonata.columns import check_column, column_names, dynamics_names, is_enum, read_column
+from neuroloom.sonata.columns import (
+    check_column,
+    column_names,
+    combine_groups,
+    dynamics_names,
+    is_enum,
+    read_column,
+)
 from neuroloom.sonata.index import IndexReader, merge_ranges
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
 from neuroloom.sonata.types_csv import read_types
@@ -254,7 +261,7 @@ class EdgePopulation:
                 parts.append((where, np.asarray(read_column(sub, name, gidx[where], _rows_of(sub, name)))))
             else:
                 missing = True  # edges of this group have no value: NaN (numbers) or None
-        return _combine(parts, gids.size, missing)
+        return combine_groups(parts, gids.size, missing)
 
     def get(
         self,
@@ -377,21 +384,6 @@ def _rows_of(group: h5py.Group, name: str) -> int | None:
         if key != name and isinstance(obj, h5py.Dataset) and obj.shape is not None and obj.ndim == 1:
             return int(obj.shape[0])
     return None
-
-
-def _combine(parts: list[tuple[np.ndarray, np.ndarray]], n: int, missing: bool) -> np.ndarray:
-    """Scatter per-group values into one column; integer columns stay integer when no row is missing."""
-    if not parts:
-        return np.full(n, np.nan)
-    numeric = all(vals.dtype.kind in "iuf" for _, vals in parts)
-    if numeric:
-        dtype = np.result_type(*[vals.dtype for _, vals in parts])
-        out = np.full(n, np.nan) if missing else np.empty(n, dtype=dtype)
-    else:
-        out = np.empty(n, dtype=object)
-    for where, vals in parts:
-        out[where] = vals
-    return out
 
 
 #: edge_group_index files up to this many rows are checked in full; larger ones by a sample

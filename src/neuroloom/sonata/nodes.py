@@ -22,6 +22,7 @@ from neuroloom.sonata._h5 import MAGIC, VERSION, dataset, read_all, read_rows
 from neuroloom.sonata.columns import (
     broadcast_props,
     column_names,
+    combine_groups,
     dynamics_names,
     read_column,
     write_column,
@@ -210,28 +211,27 @@ class NodePopulation:
         return read_column(grp, name, rows, self._group_rows(gname))
 
     def _read_multi_group(self, name: str, rows: np.ndarray | None, dynamics: bool = False) -> Any:
+        """A property across node groups; rows of a group without it take the types
+        table's value (as bmtk merges them), else NaN."""
         assert self._group_ids is not None and self._group_index is not None
         rows = np.arange(self.size) if rows is None else rows
         gids = self._group_ids[rows]
         gidx = self._group_index[rows]
-        out: np.ndarray | None = None
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        missing = False
         for gname, grp in self._groups.items():
             sel = np.flatnonzero(gids == int(gname))
             if sel.size == 0:
                 continue
             names = dynamics_names(grp) if dynamics else column_names(grp)
-            if name not in names:
-                vals: Any = np.full(sel.size, np.nan)
+            if name in names:
+                parts.append((sel, np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))))
+            elif not dynamics and self.types is not None and name in self.types.columns:
+                type_ids = self._read_property("node_type_id", rows[sel])
+                parts.append((sel, self.types[name].reindex(type_ids).to_numpy()))
             else:
-                vals = np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))
-            if out is None:
-                out = np.empty(rows.size, dtype=vals.dtype if vals.dtype.kind != "U" else object)
-                if out.dtype.kind == "f":
-                    out[:] = np.nan
-            if out.dtype != vals.dtype and vals.dtype.kind == "f" and out.dtype.kind in "iu":
-                out = out.astype(np.float64)
-            out[sel] = vals
-        return out if out is not None else np.zeros(0)
+                missing = True
+        return combine_groups(parts, rows.size, missing)
 
     def get_dynamics(
         self, ids_or_query: Query | Ids = None, properties: str | Sequence[str] | None = None

@@ -229,8 +229,22 @@ class FrameReport:
         return pd.DataFrame(self.data, index=pd.Index(self.time_points, name="time"), columns=cols)
 
 
-def write_frame_report(path: str | Path, reports: Mapping[str, FrameReport]) -> Path:
-    """Write a frame report (``{population: FrameReport}``) atomically."""
+def write_frame_report(
+    path: str | Path,
+    reports: Mapping[str, FrameReport],
+    *,
+    compress: bool = False,
+    keep_float64: bool = False,
+) -> Path:
+    """Write a frame report (``{population: FrameReport}``) atomically.
+
+    The data are written as float32, SONATA's type (libsonata reads no other);
+    ``keep_float64=True`` keeps float64 data as they are (h5py, bmtk and
+    neuroloom read them; libsonata refuses them). ``compress=True`` stores the
+    data gzip-compressed (level 1, byte shuffle), which HDF5 readers built
+    with zlib decompress transparently.
+    """
+    packing = {"compression": "gzip", "compression_opts": 1, "shuffle": True} if compress else {}
     path = Path(path)
     tmp, fh = _atomic_h5(path)
     try:
@@ -238,7 +252,9 @@ def write_frame_report(path: str | Path, reports: Mapping[str, FrameReport]) -> 
             root = fh.create_group("report")
             for pop, rep in reports.items():
                 grp = root.create_group(pop)
-                ds = grp.create_dataset("data", data=rep.data.astype(np.float32, copy=False))
+                keep = keep_float64 and rep.data.dtype == np.float64
+                data = rep.data if keep else rep.data.astype(np.float32, copy=False)
+                ds = grp.create_dataset("data", data=data, **(packing if data.size else {}))
                 ds.attrs["units"] = rep.units
                 mapping = grp.create_group("mapping")
                 mapping.create_dataset("node_ids", data=rep.node_ids)

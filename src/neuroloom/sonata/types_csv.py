@@ -25,7 +25,7 @@ def read_types(path: str | Path, id_column: str) -> pd.DataFrame:
     if not path.is_file():
         raise SonataFormatError(f"{path}: types file not found; check the config")
     try:
-        table = pd.read_csv(path, sep=r"\s+", na_values=["NULL"], keep_default_na=False, engine="python")
+        table = _parse(path.read_text(encoding="utf-8"))
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise SonataFormatError(f"{path}: cannot parse the types table ({exc})") from None
     if id_column not in table.columns:
@@ -33,6 +33,20 @@ def read_types(path: str | Path, id_column: str) -> pd.DataFrame:
     if table[id_column].duplicated().any():
         raise SonataFormatError(f"{path}: {id_column} values must be unique")
     return table.set_index(id_column)
+
+
+def _parse(text: str) -> pd.DataFrame:
+    """Space-separated columns (runs of spaces count as one), ``"..."`` quoting a value
+    with spaces (as the writer below and bmtk's ``pd.read_csv(sep=' ')`` do); a file
+    separated by tabs is split on any whitespace."""
+    lines = "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+    if "\t" in lines:
+        return pd.read_csv(
+            io.StringIO(lines), sep=r"\s+", engine="python", na_values=["NULL"], keep_default_na=False
+        )
+    return pd.read_csv(
+        io.StringIO(lines), sep=" ", skipinitialspace=True, na_values=["NULL"], keep_default_na=False
+    )
 
 
 def _cell(value: object) -> str:

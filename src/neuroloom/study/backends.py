@@ -75,10 +75,14 @@ class ProcessBackend(Backend):
 
     name = "processes"
 
+    MAX_FRUITLESS_RESTARTS = 3
+    """Spawned pools that may break in a row without finishing a chunk before the run stops."""
+
     def __init__(self, workers: int | None = None, mp_context: str | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.mp_context = mp_context
         self.pool: Any = None
+        self._fruitless = 0  # pool restarts since the last finished chunk
 
     def start(self, ctx: WorkerContext) -> None:
         self.ctx = ctx
@@ -127,10 +131,24 @@ class ProcessBackend(Backend):
             value: list[Outcome] = future.result()
         except BrokenProcessPool as exc:
             raise WorkerLostError(str(exc)) from None
+        self._fruitless = 0
         return value
 
     def recover(self) -> None:
         self._kill()
+        import multiprocessing
+
+        spawned = multiprocessing.get_context(self.mp_context).get_start_method() != "fork"
+        self._fruitless += 1
+        if spawned and self._fruitless >= self.MAX_FRUITLESS_RESTARTS:
+            # spawned workers import the script: without a main guard each one dies at start
+            raise StudyError(
+                f"the worker processes died {self._fruitless} times in a row before finishing any run "
+                "(their errors are printed above). In a script, put the study code (params, explore, "
+                'study.run) under  if __name__ == "__main__":  (each spawned worker imports the script '
+                "again); "
+                'otherwise a job kills its process (memory, a crash in compiled code): try backend="serial"'
+            )
         self._new_pool()
 
     def _kill(self) -> None:
@@ -178,9 +196,16 @@ class DaskBackend(Backend):
         self.ctx = ctx
         if self.client is None:
             if self.address is None:
-                self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
-                )
+                try:
+                    self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                        n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+                    )
+                except RuntimeError as exc:  # "Nanny failed to start": the worker's error is on stderr
+                    raise StudyError(
+                        f"the dask workers failed to start ({exc}); their error is printed above. In a "
+                        "script, put the study code (params, explore, study.run) under  if __name__ == "
+                        '"__main__":  (each worker imports the script again)'
+                    ) from None
                 self.client = Client(self._cluster)  # type: ignore[no-untyped-call]
             else:
                 try:

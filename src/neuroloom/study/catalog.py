@@ -348,11 +348,12 @@ class Catalog:
         return out
 
     # ----------------------------------------------------------- results
-    def record(self, outcomes: Sequence[Any], session: int) -> None:
+    def record(self, outcomes: Sequence[Any], session: int, meta: Sequence[tuple[str, str]] = ()) -> None:
         """Record finished runs (one transaction): status, timing, error and results.
 
         Each outcome has ``idx, ok, start, end, host, pid, error, results`` where
-        ``results`` is a list of ``(name, kind, value)``.
+        ``results`` is a list of ``(name, kind, value)``. ``meta`` rows ``(key, JSON
+        text)`` are written in the same transaction (a run batch naming its runs).
         """
         if not outcomes:
             return
@@ -371,6 +372,8 @@ class Catalog:
                 self.con.executemany(
                     "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)", result_rows
                 )
+            if meta:
+                self.con.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", list(meta))
             self._bump()
 
     def clear_results(self, indices: Sequence[int]) -> None:

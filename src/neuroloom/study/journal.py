@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from neuroloom.errors import StudyLockedError
+from neuroloom.study.lock import held_by_someone
 from neuroloom.study.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -183,17 +184,7 @@ def read_settled(path: Path, timeout: float = WAIT_SECONDS) -> tuple[dict[str, A
 
 def coordinator_alive(folder: Path) -> bool:
     """Whether the session owning ``folder`` still runs (its coordinator holds the flock)."""
-    try:
-        fd = os.open(folder / ALIVE, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return held_by_someone(folder / ALIVE)
 
 
 def _fsync_dir(folder: Path) -> None:

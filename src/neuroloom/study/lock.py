@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from neuroloom._io.names import LOCK_FILE as LOCK_FILE  # re-exported
+from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import StudyLockedError
 
 _HOST = socket.gethostname()
@@ -47,7 +48,7 @@ def _parse(data: bytes) -> dict[str, object] | None:
     return info if isinstance(info, dict) else None
 
 
-def _held_by_someone(path: Path) -> bool:
+def held_by_someone(path: Path) -> bool:
     """Whether some process holds the ``flock`` of ``path``."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -72,7 +73,7 @@ def read_lock(study_path: Path) -> dict[str, object] | None:
         return None
     if info is None:
         return None
-    if info.get("host") == _HOST and not _held_by_someone(path):
+    if info.get("host") == _HOST and not held_by_someone(path):
         return None
     return info
 
@@ -114,6 +115,8 @@ class StudyLock:
         self.purpose = purpose
 
     def _refuse(self, info: dict[str, object] | None) -> StudyLockedError:
+        if spawned_import():  # the study's own coordinator holds the lock: the script lacks its main guard
+            return StudyLockedError(f"study {self.study_path} is running: {MAIN_GUARD}")
         if info is None:
             return StudyLockedError(
                 f"study {self.study_path} is in use by another process; wait for it to finish "

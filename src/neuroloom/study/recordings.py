@@ -28,6 +28,7 @@ import numpy as np
 
 from neuroloom._io.names import REPORT_PREFIX as REPORT_PREFIX
 from neuroloom._io.names import SPIKES_FILE as SPIKES_FILE  # re-exported
+from neuroloom._io.names import TABLE_PREFIX as TABLE_PREFIX
 from neuroloom.errors import RecordingError
 from neuroloom.sonata.reports import FrameReport, write_frame_report, write_spikes
 
@@ -45,6 +46,11 @@ SIGNAL_UNITS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,99}$")
+
+
+def table_kind(name: str) -> str:
+    """Name of a per-run table's file stem and consolidated table (``table_<name>``)."""
+    return f"{TABLE_PREFIX}{name}"
 
 
 def report_file(variable: str) -> str:
@@ -182,7 +188,7 @@ class RunRecordings:
         try:
             return self._recorded
         except AttributeError:
-            self._recorded: dict[str, Any] = {"spikes": {}, "signals": {}}
+            self._recorded: dict[str, Any] = {"spikes": {}, "signals": {}, "tables": {}}
             return self._recorded
 
     def _note(self) -> None:
@@ -194,9 +200,23 @@ class RunRecordings:
                 for var, pops in rec["signals"].items()
             },
         }
+        if rec.get("tables"):
+            summary["tables"] = dict(rec["tables"])
         if rec.get("sizes"):
             summary["sizes"] = dict(rec["sizes"])
         self._results[RECORDINGS] = ("j", json.dumps(summary, separators=(",", ":")))
+
+    def record(self, *monitors: Any, population: str | None = None, dtype: Any = np.float64) -> None:
+        """Record Brian2 monitors (``SpikeMonitor``, ``StateMonitor``, ``PopulationRateMonitor``).
+
+        Spikes become the population's spike train, state variables and rates
+        become signals with their units (float64 unless ``dtype`` says
+        otherwise). ``population`` defaults to the monitored group's name.
+        """
+        from neuroloom.study.monitors import record_monitor
+
+        for monitor in monitors:
+            record_monitor(self, monitor, population, dtype)
 
     def record_spikes(
         self,
@@ -250,6 +270,8 @@ class RunRecordings:
         unit: str,
         *,
         t_start: float = 0.0,
+        dtype: Any = np.float32,
+        compress: bool = False,
     ) -> None:
         """Record an analog signal (``v``, ``g_exc``, ``i_syn``, ...) of some nodes.
 
@@ -266,6 +288,15 @@ class RunRecordings:
             ``(n_times, n_nodes)`` array (1-D for a single node).
         unit
             One of :data:`SIGNAL_UNITS` (``mV``, ``nA``, ``nS``, ...).
+        dtype
+            Stored data type: ``float32`` (default, as SONATA reports) or
+            ``float64`` (exact; libsonata cannot read float64 reports, h5py,
+            bmtk and neuroloom can).
+
+        compress
+            Store the data gzip-compressed (level 1, shuffled). Off by default:
+            libsonata's wheels are built without zlib and cannot read it (h5py,
+            bmtk and neuroloom can).
 
         Written to ``<run folder>/report_<variable>.h5`` as a SONATA frame report.
 
@@ -292,8 +323,56 @@ class RunRecordings:
                 f"used for {variable!r} in this run; one variable has one unit"
             )
         order = np.argsort(ids, kind="stable")
+        kept = np.dtype(dtype)
+        if kept not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise RecordingError(f"{where}: dtype must be float32 or float64, not {kept}")
         pops[population] = FrameReport(
-            ids[order].astype(np.uint64), data[:, order], (start, start + dt * data.shape[0], dt), units=unit
+            ids[order].astype(np.uint64),
+            data[:, order].astype(kept, copy=False),
+            (start, start + dt * data.shape[0], dt),
+            units=unit,
         )
-        write_frame_report(self.folder / report_file(variable), pops)
+        write_frame_report(self.folder / report_file(variable), pops, compress=compress, keep_float64=True)
+        self._note()
+
+    def record_table(self, name: str, frame: Any) -> None:
+        """Record a per-run table (one row per event: synapse activations, cell spikes, ...).
+
+        Written to ``<run folder>/table_<name>.parquet``; the study reads the
+        tables of many runs at once with ``view.table(name)`` (a column ``run``
+        added). Calling it again for the same name replaces the run's table.
+
+        Raises
+        ------
+        RecordingError
+            ``frame`` is not a DataFrame, has a column ``run`` (reserved) or a
+            column Parquet cannot store, or ``name`` is not a valid name.
+        """
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from neuroloom._io.atomic import tmp_name
+
+        where = f"{self.name}: record_table({name!r})"
+        check_name("table", name, where)
+        if not isinstance(frame, pd.DataFrame):
+            raise RecordingError(f"{where}: expected a pandas DataFrame, got {type(frame).__name__}")
+        if "run" in frame.columns:
+            raise RecordingError(f"{where}: the column 'run' is reserved (added when tables are read)")
+        try:
+            table = pa.Table.from_pandas(
+                frame.rename(columns=str).reset_index(drop=True), preserve_index=False
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise RecordingError(f"{where}: a column cannot be stored in Parquet: {exc}") from None
+        path = self.folder / f"{table_kind(name)}.parquet"
+        tmp = path.with_name(tmp_name(".parquet"))
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self._recordings()["tables"][name] = int(table.num_rows)
         self._note()

@@ -14,6 +14,9 @@ import pandas as pd
 
 from neuroloom._io.names import TABLES_DIR as TABLES_DIR  # re-exported
 from neuroloom.errors import ParameterError
+from neuroloom.params.tree import resolve_keyword
+from neuroloom.params.units import join
+from neuroloom.params.values import decode
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
@@ -33,8 +36,16 @@ class LazyItem:
         self.codec = codec
 
     def load(self, **options: Any) -> Any:
-        """Read the value (codec options as for ``Database.get``)."""
-        return self.study.get(("runs", run_name(self.index), self.name), **options)
+        """Read the value (codec options as for ``Database.get``); a quantity gets its unit back."""
+        key = ("runs", run_name(self.index), self.name)
+        value = self.study.get(key, **options)
+        if self.codec in ("npy", "npz", "json"):
+            meta = self.study.metadata(key)["meta"]
+            if meta.get("library"):
+                value = join(np.asarray(value), meta.get("unit", ""), meta["library"])
+            elif meta.get("encoded"):
+                value = decode(value)
+        return value
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         options = {"mmap": False} if self.codec == "npy" else {}
@@ -107,7 +118,7 @@ def decode_values(study: Study, name: str, idx: np.ndarray, kinds: np.ndarray, v
         elif kind == "b":
             out.append(bool(value))
         elif kind == "j":
-            out.append(json.loads(value))
+            out.append(decode(json.loads(value)))
         else:
             out.append(LazyItem(study, i, name, str(value)))
     return out
@@ -117,26 +128,17 @@ def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[st
     """Indices of the runs for which ``fn(*values)`` is true (pypet ``f_find_idx``).
 
     Without ``names``, the function's argument names select the parameters: an
-    argument matches a parameter by full name with ``_`` for ``.``, or by its
-    last component when that is unique.
+    argument matches a parameter by full name with ``_`` for ``.``, or by a
+    unique suffix (the one naming rule, :func:`neuroloom.params.tree.resolve`).
     """
     columns = [c for c in frame.columns if c not in RESERVED]
-    if names is None:
-        names = []
-        for arg in inspect.signature(fn).parameters:
-            exact = [c for c in columns if c == arg or c.replace(".", "_") == arg]
-            last = [c for c in columns if c.rsplit(".", 1)[-1] == arg]
-            match = exact or last
-            if len(match) != 1:
-                raise ParameterError(
-                    f"find: argument {arg!r} of the function matches "
-                    f"{'no' if not match else 'several'} explored parameters ({', '.join(match) or '-'}); "
-                    f"explored parameters: {', '.join(columns)}; pass names=[...]"
-                )
-            names.append(match[0])
-    for n in names:
-        if n not in frame.columns:
-            raise ParameterError(f"find: unknown parameter {n!r}; explored parameters: {', '.join(columns)}")
+    wanted = list(inspect.signature(fn).parameters) if names is None else list(names)
+    try:
+        names = [resolve_keyword(arg, columns, "explored parameter") for arg in wanted]
+    except ParameterError as exc:
+        raise ParameterError(
+            f"find: {exc}; explored parameters: {', '.join(columns)}; name them with names=[...]"
+        ) from None
     cols = [frame[n].tolist() for n in names]
     index = frame.index.tolist()
     return [i for i, row in zip(index, zip(*cols)) if fn(*row)]

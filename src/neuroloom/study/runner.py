@@ -53,9 +53,16 @@ class RunReport:
 
     def __str__(self) -> str:
         rate = self.done / self.seconds if self.seconds else 0.0
+        speed = (
+            f"{rate:.0f} runs/s"
+            if rate >= 10
+            else f"{rate:.2g} runs/s"
+            if rate >= 1 or not rate
+            else (f"{self.seconds / self.done:.3g} s/run")
+        )
         return (
             f"{self.done} runs done, {self.failed} failed, {self.pending} pending "
-            f"in {self.seconds:.1f} s ({rate:.0f} runs/s, {self.rounds} round(s))"
+            f"in {self.seconds:.1f} s ({speed}, {self.rounds} round(s))"
         )
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from neuroloom._io.atomic import write_json
+from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import (
     FormatVersionError,
     ItemNotFoundError,
@@ -33,8 +34,8 @@ from neuroloom.errors import (
     StudyError,
 )
 from neuroloom.params.explore import Design, as_design
-from neuroloom.params.tree import ParamTree, suggest
-from neuroloom.params.values import canonical, catalog_form, coerce_column, content_ids
+from neuroloom.params.tree import ParamTree, resolve
+from neuroloom.params.values import catalog_form, coerce_column, content_ids, same_value
 from neuroloom.store import registry
 from neuroloom.store.database import Database
 from neuroloom.store.keys import Key, normalize_key
@@ -42,7 +43,8 @@ from neuroloom.study.backends import Backend, make_backend
 from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.provenance import job_files, prepare_git, session_provenance
-from neuroloom.study.run import RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
+from neuroloom.study.run import COMMENTS, RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
+from neuroloom.study.run_pack import PACK_KIND, NotPackedError, packed_record, read_packed
 from neuroloom.study.run_table import (
     CACHE_MIN_ROWS,
     TABLES_DIR,
@@ -54,10 +56,15 @@ from neuroloom.study.run_table import (
     read_cached_table,
     write_cached_table,
 )
+from neuroloom.study.runlog import LOG
 from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
-STUDY_FORMAT = 1
+#: 2: runs may be stored in run batches (``runs/batches/``, importers) and a run's small
+#: saved values in ``items.zip``; format-1 studies (a folder per run, an item folder per
+#: value) are read as they are and marked format 2 when opened for writing, so that an
+#: older neuroloom refuses them clearly instead of missing runs.
+STUDY_FORMAT = 2
 LOCKED_BECAUSE = "runs have started"
 
 
@@ -76,6 +83,10 @@ class StudyCore(Database):
         random when a study is created without one; fixed afterwards.
     fsync
         As for :class:`~neuroloom.store.database.Database`.
+    overwrite
+        Start afresh: delete the study at ``path`` first (pypet's
+        ``overwrite_file``). Only a neuroloom study (or an empty folder) is
+        ever deleted, and never while another process runs it.
 
     Examples
     --------
@@ -91,7 +102,16 @@ class StudyCore(Database):
     def recorded(self, outcomes: Sequence[Any]) -> None:
         """Hook called by the runner after it recorded finished runs (the data store consolidates)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, seed: int | None = None, fsync: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        seed: int | None = None,
+        fsync: bool = False,
+        overwrite: bool = False,
+    ) -> None:
+        if overwrite:
+            remove_study(Path(path))
         super().__init__(path, fsync=fsync)
         info = self._marker
         if info.get("kind") != self.kind:
@@ -111,7 +131,10 @@ class StudyCore(Database):
             info.setdefault("params", {})
             info.setdefault("explorations", [])
             write_json(self.path / registry.MARKER, info)
-        elif seed is not None and int(seed) != info["seed"]:
+        elif version < STUDY_FORMAT and not getattr(self, "readonly", False):
+            info["study_format"] = STUDY_FORMAT
+            write_json(self.path / registry.MARKER, info)
+        if seed is not None and int(seed) != info["seed"]:
             raise StudyError(
                 f"study {self.path} has seed {info['seed']}, not {seed}; a study's seed is fixed "
                 "when it is created (open it without seed=, or create a new study)"
@@ -172,18 +195,31 @@ class StudyCore(Database):
         """
         prefix = f"{source}: " if source else ""
         if self.params.locked:
+            current = self.params.values()
             for name in wanted:
-                if name not in self.params or canonical(wanted[name]) != canonical(self.params[name]):
+                if name not in current or not same_value(wanted.info(name).value, current[name]):
                     raise ParameterError(
                         f"{prefix}parameter {name!r} differs from the value the study's runs used "
-                        f"({self.params.values().get(name, 'absent')} -> {wanted[name]}); the parameter "
-                        "tree is locked once runs start: use a new study path, or explore the value"
+                        f"({current.get(name, 'absent')} -> {wanted.info(name).value}); the parameter "
+                        "tree is locked once runs start: use a new study path, explore the value, or "
+                        "start afresh (nl.Study(path, overwrite=True), neuroloom run --overwrite)"
                     )
             return
         for name in wanted:
             info = wanted.info(name)
-            self.params._put(name, info.value, info.unit, info.comment)
+            self.params._put(name, info.value, info.unit, info.comment, info.library)
         self._save_marker()
+
+    @property
+    def comment(self) -> str:
+        """A free-text comment on the study (kept in ``neuroloom.json``)."""
+        return str(self._marker.get("comment", ""))
+
+    @comment.setter
+    def comment(self, text: str) -> None:
+        with StudyLock(self.path, "changing the study"):
+            self._marker["comment"] = str(text)
+            write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
 
     @property
     def explorations(self) -> list[dict[str, Any]]:
@@ -208,15 +244,35 @@ class StudyCore(Database):
         ExplorationError
             If a value does not fit its parameter or the ranges are malformed.
         """
+        return self.explore_ids(design)[0]
+
+    def explore_ids(
+        self, design: Design | dict[str, Any] | Sequence[dict[str, Any]]
+    ) -> tuple[int, list[str], dict[str, list[Any]]]:
+        """:meth:`explore`, also returning each point's content id and the coerced columns.
+
+        Returns
+        -------
+        tuple
+            ``(new runs, content id of every point in order, {name: coerced values})``.
+        """
         design = as_design(design)
         defaults = self.params.values()
+        full: dict[str, str] = {}
         for name in design.names:
-            if name not in defaults:
-                raise ParameterError(
-                    f"cannot explore {name!r}: the study has no such parameter{suggest(name, defaults)}; "
-                    f"add it first with study.params.add({name!r}, default)"
+            try:
+                full[name] = self.params.resolve(name)
+            except ParameterError as exc:
+                hint = (
+                    ""
+                    if "ambiguous" in str(exc)
+                    else f"; add it first with study.params.add({name!r}, default)"
                 )
-        columns = {n: coerce_column(n, defaults[n], v) for n, v in design.columns.items()}
+                raise ParameterError(f"cannot explore {name!r}: {exc}{hint}") from None
+        columns = {
+            full[n]: coerce_column(full[n], defaults[full[n]], [self.params.plain(full[n], x) for x in v])
+            for n, v in design.columns.items()
+        }
         names = list(columns)
         ids = content_ids(defaults, columns, design.size)
         with StudyLock(self.path, "adding runs"):
@@ -226,7 +282,7 @@ class StudyCore(Database):
             existing = self.catalog.existing_ids(list(seen))
             keep = [pos for run_id, pos in seen.items() if run_id not in existing]
             start = self.catalog.next_index()
-            stored = [_catalog_column(columns[n]) for n in names]
+            stored = [_catalog_column(columns[n], defaults[n]) for n in names]
             rows = ((start + k, ids[pos], *(col[pos] for col in stored)) for k, pos in enumerate(keep))
             self.catalog.add_runs(names, rows)
             record = dict(design.description)
@@ -238,7 +294,7 @@ class StudyCore(Database):
             )
             self._marker.setdefault("explorations", []).append(record)
             write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
-        return len(keep)
+        return len(keep), ids, columns
 
     # -------------------------------------------------------------- runs
     @property
@@ -304,6 +360,14 @@ class StudyCore(Database):
         ``tables/`` and reread from there until a run records something new.
         """
         (name,) = normalize_key(name)
+        known = self.catalog.result_names()
+        if name not in known:
+            members = [n for n in known if n.startswith(name + ".")]
+            if members:
+                return self._grouped_results(name, members, load)
+            public = [n for n in known if not n.startswith("_")]
+            if any(n.endswith("." + name) for n in public):
+                return self.results(resolve(name, public, "result"), load=load)
         version = self.catalog.results_version()
         cache = self.path / TABLES_DIR / "results" / f"{name}.parquet"
         cached = read_cached_table(cache, version)
@@ -333,6 +397,45 @@ class StudyCore(Database):
             write_cached_table(cache, frame, version)
         return frame
 
+    def _grouped_results(self, name: str, members: list[str], load: bool) -> pd.DataFrame:
+        """The members ``name.a``, ``name.b`` of a grouped result as columns ``a``, ``b``."""
+        frames = [self.results(m, load=load) for m in members]
+        params = [c for c in frames[0].columns if c != members[0]]
+        parts = [frames[0][params]] + [
+            f[[m]].rename(columns={m: m[len(name) + 1 :]}) for m, f in zip(members, frames)
+        ]
+        return pd.concat(parts, axis=1, join="outer")
+
+    def result_comments(self) -> dict[str, str]:
+        """The comments given with results (``run.save(name, value, comment=...)``): name -> comment."""
+        import json
+
+        out: dict[str, str] = {}
+        if COMMENTS in self.catalog.result_names():
+            for row in self.catalog.results(COMMENTS, with_kind=False)[1]:
+                out.update(json.loads(row[-1]))
+        return out
+
+    def run_log(self, index: int) -> str:
+        """What run ``index``'s job printed and logged (stdout, stderr, logging), ``""`` if nothing.
+
+        A failed run's log tail is part of its error (``study.runs.error``).
+        """
+        if not self.catalog.run_rows("WHERE idx=?", (int(index),))[1]:
+            raise StudyError(
+                f"study {self.path} has no run {index}; runs are 0 to {self.catalog.next_index() - 1}"
+            )
+        row = self.catalog.result(LOG, int(index))
+        if row is None:
+            return ""
+        if row[0] in ("item", PACK_KIND):  # a long log: an item of the run, or in its archive
+            data = decode_values(
+                self, LOG, np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
+            )[0]
+            data = data.load() if hasattr(data, "load") else data
+            return bytes(data).decode("utf-8")
+        return str(row[1])
+
     def run_results(self, index: int) -> dict[str, Any]:
         """Every result of run ``index`` (items read from its folder)."""
         out: dict[str, Any] = {}
@@ -352,16 +455,48 @@ class StudyCore(Database):
                 return run_folder(self.path, index).joinpath("items", *parts[2:])
         return super()._item_dir(parts)
 
+    def _record(self, parts: tuple[str, ...]) -> dict[str, Any] | None:
+        if parts and parts[0] == RUNS_DIR and len(parts) == 3:
+            index = run_index(parts[1])
+            if index is not None:
+                record = packed_record(run_folder(self.path, index), parts[2])
+                if record is not None:
+                    return record
+        return super()._record(parts)
+
+    def _load(self, parts: tuple[str, ...], allow_pickle: bool, options: dict[str, Any]) -> Any:
+        if parts and parts[0] == RUNS_DIR and len(parts) == 3:
+            index = run_index(parts[1])
+            if index is not None:
+                try:
+                    return read_packed(run_folder(self.path, index), parts[2], allow_pickle, options)
+                except NotPackedError:
+                    pass  # an item folder (large values) or no such item
+        return super()._load(parts, allow_pickle, options)
+
+    def _catalog_row(self, parts: tuple[str, ...]) -> tuple[str, Any] | None:
+        """``(kind, value)`` of a run result kept in the catalog (``runs/<run>/<name>``), else None."""
+        if parts[0] != RUNS_DIR or len(parts) != 3:
+            return None
+        index = run_index(parts[1])
+        if index is None:
+            return None
+        row = self.catalog.result(parts[2], index)
+        return None if row is None or row[0] in ("item", PACK_KIND) else (row[0], row[1])
+
+    def uri(self, key: Key, *inside: str) -> str:
+        """``neuroloom://<study-id>/<key>`` of an item, or of a run result kept in the catalog."""
+        parts = normalize_key(key)
+        if not inside and self._catalog_row(parts) is not None:
+            return self._make_uri(parts, ())
+        return super().uri(key, *inside)
+
     def __getitem__(self, key: Key) -> Any:
         parts = normalize_key(key)
-        if parts[0] == RUNS_DIR and len(parts) == 3 and run_index(parts[1]) is not None:
-            index = run_index(parts[1])
-            assert index is not None
-            row = self.catalog.result(parts[2], index)
-            if row is not None and row[0] != "item":
-                return decode_values(
-                    self, parts[2], np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
-                )[0]
+        row = self._catalog_row(parts)
+        if row is not None:
+            index = np.asarray([run_index(parts[1])])
+            return decode_values(self, parts[2], index, np.asarray([row[0]], dtype=object), [row[1]])[0]
         return super().__getitem__(parts)
 
     def set(
@@ -394,6 +529,7 @@ class StudyCore(Database):
         git_fail: bool = False,
         git_repo: str | os.PathLike[str] | None = None,
         raise_on_failure: bool = True,
+        quantities: bool = True,
     ) -> RunReport:
         """Call ``job(run)`` for every pending run and record what it returns.
 
@@ -422,14 +558,18 @@ class StudyCore(Database):
         raise_on_failure
             Raise :class:`~neuroloom.errors.RunFailedError` after the runs if
             any failed (finished runs are kept either way).
+        quantities
+            Give the job parameters declared as quantities (Brian2, ...) back
+            as quantities; ``False`` gives the plain numbers in their units.
 
         Returns
         -------
         RunReport
             Counts, time and the names of failed runs.
         """
-        report = RunReport()
-        t0 = time.monotonic()
+        if spawned_import():
+            raise StudyError(f"study.run() in {self.path}: {MAIN_GUARD}")
+        report, t0 = RunReport(), time.monotonic()
         with StudyLock(self.path, "running"):
             chosen, session = self._begin_run(
                 job, backend, workers, address, client, git_repo, git_commit, git_fail
@@ -437,7 +577,7 @@ class StudyCore(Database):
             try:
                 run_rounds(
                     self._next_specs,
-                    self._backend_starter(chosen, job),
+                    self._backend_starter(chosen, job, quantities),
                     self.catalog,
                     session,
                     report,
@@ -449,12 +589,8 @@ class StudyCore(Database):
                     max_rounds=max_rounds,
                 )
             finally:
-                self.catalog.end_session(session)
-                report.seconds = time.monotonic() - t0
-                report.pending = self.catalog.count("pending")
-        if report.failed and raise_on_failure:
-            raise self._run_failed(report)
-        return report
+                self._end_run(session, report, t0)
+        return self._finish_run(report, raise_on_failure)
 
     def _begin_run(
         self,
@@ -481,6 +617,12 @@ class StudyCore(Database):
         session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
         return chosen, session
 
+    def _end_run(self, session: int, report: RunReport, t0: float) -> None:
+        """End the session; the report's time and the runs still pending."""
+        self.catalog.end_session(session)
+        report.seconds = time.monotonic() - t0
+        report.pending = self.catalog.count("pending")
+
     def _next_specs(self, retry: bool) -> list[tuple[Any, ...]]:
         """The runs of the next round (failed ones too with ``retry``, their results cleared)."""
         specs = self.catalog.pending(retry)
@@ -488,7 +630,9 @@ class StudyCore(Database):
             self.catalog.clear_results([s[0] for s in specs])
         return specs
 
-    def _backend_starter(self, chosen: Backend, job: Callable[[Run], Any]) -> Callable[[], Backend]:
+    def _backend_starter(
+        self, chosen: Backend, job: Callable[[Run], Any], quantities: bool
+    ) -> Callable[[], Backend]:
         """A function, called before each round, starting ``chosen`` (again if the explored names changed)."""
         state: dict[str, Any] = {}
 
@@ -501,16 +645,22 @@ class StudyCore(Database):
                 state["backend"].stop()
             derived = {n: f for n, (f, _u, _c) in self.params.derived.items()}
             ctx = WorkerContext(self.path, self.id, self.seed, self.params.values(), explored, job, derived)
+            if quantities:
+                ctx.units = {
+                    n: (p.unit, p.library) for n in self.params if (p := self.params.info(n)).library
+                }
             chosen.start(ctx)
             state.update(explored=explored, backend=chosen)
             return chosen
 
         return start_backend
 
-    def _run_failed(self, report: RunReport) -> RunFailedError:
-        """The error raised when runs of ``report`` failed (finished runs are kept)."""
+    def _finish_run(self, report: RunReport, raise_on_failure: bool) -> RunReport:
+        """``report``, or (``raise_on_failure``) RunFailedError if runs failed; finished runs are kept."""
+        if not (report.failed and raise_on_failure):
+            return report
         shown = ", ".join(report.failures[:5]) + (" ..." if report.failed > 5 else "")
-        return RunFailedError(
+        raise RunFailedError(
             f"{report.failed} run(s) of study {self.path} failed ({shown}); the {report.done} finished "
             f"runs are kept. First error:\n{report.first_error}\nSee study.runs.where(status='failed'); "
             "fix the job and rerun with study.run(job, retry_failed=True)"
@@ -522,7 +672,50 @@ class StudyCore(Database):
 
 
 # ------------------------------------------------------------------ helpers
-def _catalog_column(values: list[Any]) -> list[Any]:
-    if all(type(v) in (int, float, str) for v in values):
+def remove_study(path: Path) -> None:
+    """Delete the study at ``path`` (``overwrite=True``); refuse anything that is not one.
+
+    Raises
+    ------
+    StudyError
+        If ``path`` is a file, a folder that is neither empty nor a neuroloom
+        study, or a study another live process is running.
+    """
+    import json
+    import shutil
+
+    from neuroloom._io.atomic import tmp_name
+    from neuroloom.study.lock import lock_is_live, read_lock
+
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise StudyError(f"overwrite: {path} is a file, not a study folder; choose another path")
+    if not any(path.iterdir()):
+        return
+    marker = path / registry.MARKER
+    try:
+        kind = json.loads(marker.read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        kind = None
+    if kind != StudyCore.kind:
+        raise StudyError(
+            f"overwrite: {path} is not a neuroloom study (no {registry.MARKER} of kind 'study'); "
+            "refusing to delete it: choose another path or delete it yourself"
+        )
+    lock = read_lock(path)
+    if lock and lock_is_live(lock):
+        raise StudyError(
+            f"overwrite: study {path} is in use by pid {lock.get('pid')} on {lock.get('host')} "
+            f"({lock.get('purpose')}); stop it first"
+        )
+    trash = path.with_name(tmp_name(path.name))
+    os.replace(path, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _catalog_column(values: list[Any], default: Any) -> list[Any]:
+    native = type(default) in (bool, int, float, str)
+    if native and all(type(v) in (int, float, str) for v in values):
         return values
-    return [catalog_form(v) for v in values]
+    return [catalog_form(v, native) for v in values]

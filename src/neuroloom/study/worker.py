@@ -16,10 +16,12 @@ from typing import Any
 
 from neuroloom.errors import with_context
 from neuroloom.params.tree import Namespace, group_names
+from neuroloom.params.units import join
 from neuroloom.params.values import decode
 from neuroloom.study.journal import ChunkWriter, Ticket, coordinator_alive
 from neuroloom.study.outcome import Outcome as Outcome  # re-exported (importers)
 from neuroloom.study.run import Run, run_name, scalar_result
+from neuroloom.study.runlog import LogSink, capture, error_with_log, keep_log
 
 _HOST = socket.gethostname()
 
@@ -49,6 +51,7 @@ class WorkerContext:
     derived: dict[str, Callable[[Namespace], Any]] = field(default_factory=dict)
     converters: list[Converter] = field(default_factory=list)
     groups: frozenset[str] = frozenset()
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (unit, library): quantities
 
     def __post_init__(self) -> None:
         self.converters = [converter_for(self.defaults[n]) for n in self.explored]
@@ -59,11 +62,22 @@ class WorkerContext:
         for name, conv, value in zip(self.explored, self.converters, values):
             if value is not None:
                 params[name] = conv(value) if conv is not None else value
+        for name, (unit, library) in self.units.items():
+            params[name] = join(params[name], unit, library)
         return params
 
 
 def _describe(params: dict[str, Any], explored: list[str]) -> str:
     return ", ".join(f"{n}={params[n]!r}" for n in explored)
+
+
+def _call(ctx: WorkerContext, run: Run, params: dict[str, Any], ns: Namespace) -> Any:
+    """Compute the derived parameters, then call the job."""
+    for name, fn in ctx.derived.items():
+        value = fn(ns)
+        params[name] = value
+        run.save(name, value)
+    return ctx.job(run)
 
 
 def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
@@ -73,19 +87,20 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
     params = ctx.params_of(spec[2:])
     ns = Namespace(params, ctx.groups)
     run = Run(ctx.study_path, ctx.study_id, ctx.seed, idx, run_id, ns)
+    sink = LogSink()  # per-run log: stdout, stderr and logging of the job
     try:
-        for name, fn in ctx.derived.items():
-            value = fn(ns)
-            params[name] = value
-            run.save(name, value)
-        value = ctx.job(run)
+        with capture(sink):
+            value = _call(ctx, run, params, ns)
+        keep_log(run, sink.getvalue())
+        if isinstance(value, tuple):
+            value = list(value)  # a returned tuple is stored as the list it is (run.save keeps tuples)
         if value is not None:
             stored = scalar_result(value)
             if stored is not None:
                 run._results["return"] = stored
             else:
                 try:
-                    run.save("return", list(value) if isinstance(value, tuple) else value)
+                    run.save("return", value)
                 except Exception as exc:
                     raise with_context(
                         exc,
@@ -99,6 +114,7 @@ def run_one(ctx: WorkerContext, spec: Sequence[Any]) -> Outcome:
             f"{run_name(idx)} ({_describe(params, ctx.explored)}) failed: {type(exc).__name__}: {exc}\n"
             + traceback.format_exc()
         )
+        text = error_with_log(text, sink.getvalue())
         return Outcome(idx, False, start, time.time(), _HOST, os.getpid(), text, [])
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from neuroloom.errors import InputSpecError, SimulationError, StudyFileError, with_context
 from neuroloom.studyfile.spec import InputSpec, StudySpec, spec_for_run
 
-__all__ = ["NetworkJob", "check_simulator", "make_inputs", "run_circuit", "simulate_run"]
+__all__ = ["NetworkJob", "check_models", "check_simulator", "make_inputs", "run_circuit", "simulate_run"]
 
 _NETWORKS: dict[str, Any] = {}
 _ADAPTERS = {
@@ -99,9 +99,9 @@ def run_circuit(spec: StudySpec, study_path: Path, per_point: bool) -> Path:
     if network.circuit is not None:
         return network.circuit
     if network.simulation_config is not None:
-        from neuroloom.sonata.config import read_simulation_config
+        from neuroloom.sim.sonata_config import read_simulation_config
 
-        return Path(read_simulation_config(network.simulation_config)["network"])
+        return read_simulation_config(network.simulation_config).circuit_path
     return network_folder(study_path, network, per_point) / "circuit_config.json"
 
 
@@ -151,32 +151,41 @@ class NetworkJob:
         """The spec of a run with ``params`` (references resolved)."""
         return spec_for_run(self.config, self.file, params)
 
-    def simulate(self, spec: StudySpec, circuit: Path, seed: int) -> Any:
-        """The run's simulation: of the study's circuit, or of its simulation config with overrides."""
+    def simulate(
+        self, spec: StudySpec, circuit: Path, seed: int, folder: Path
+    ) -> tuple[Any, dict[str, int], list[str]]:
+        """The run's simulation, the sizes of its simulated (non-virtual) populations and its warnings.
+
+        Of the study's circuit, or of its simulation config with the run's
+        overrides (config copy and outputs in ``folder``, the run's folder).
+        Warnings are the network's (e.g. edges that got the default delay).
+        """
         network = spec.network
         if network is None or network.simulation_config is None:
-            return simulate_run(spec, circuit, seed)
-        import tempfile
-
+            result = simulate_run(spec, circuit, seed)
+            loaded = load_network(circuit)
+            virtual = {p.name for p in loaded.virtual}
+            sizes = {p: n for p, n in result.sizes.items() if p not in virtual}
+            return result, sizes, list(loaded.warnings)
         from neuroloom.studyfile.sonata_config import simulate_config
 
         given = "simulator" in (self.config.get("simulation") or {})
-        with tempfile.TemporaryDirectory(prefix="neuroloom-config-") as folder:
-            simulator = spec.simulation.simulator if given else None
-            return simulate_config(
-                network.simulation_config, network.overrides, simulator, folder=Path(folder)
-            )
+        simulator = spec.simulation.simulator if given else None
+        run = simulate_config(
+            network.simulation_config, network.overrides, simulator, folder=folder, seed=seed
+        )
+        return run.result, {p: run.result.sizes[p] for p in run.neurons}, list(run.warnings)
 
     def __call__(self, run: Any) -> dict[str, float]:
         from neuroloom.studyfile.stats import run_statistics
 
         spec = self.run_spec({name: run.params[name] for name in run.params})
         circuit = run_circuit(spec, Path(self.study_path), self.per_point)
-        result = self.simulate(spec, circuit, int(run.seed))
+        result, sizes, warnings = self.simulate(spec, circuit, int(run.seed), run.folder)
         result.record(run)
+        if warnings:
+            run.save("warnings", warnings)
         start, stop = analysis_window(spec, result.duration)
-        virtual = {p.name for p in load_network(circuit).virtual}
-        sizes = {p: n for p, n in result.sizes.items() if p not in virtual}
         spikes = result.spikes.assign(run=run.index)
         stats = run_statistics(
             spikes, start, stop, runs=[run.index], sizes=sizes, fano_window=float(spec.analysis.fano_window)
@@ -205,5 +214,17 @@ def check_simulator(name: str, file: Path | str) -> None:
             import_nest()
         else:
             _adapter(name, file)
+    except SimulationError as exc:
+        raise with_context(exc, f"{file}: [simulation] simulator = {name!r}: {exc}") from exc
+
+
+def check_models(name: str, network: Any, file: Path | str) -> None:
+    """Fail early (before any run) when simulator ``name`` lacks a neuron model of ``network``.
+
+    Asks the simulator's adapter (its ``check_models``): NEST has every model it
+    lists, Brian2 the ones it mirrors, NEURON ``nrn:IntFire1``.
+    """
+    try:
+        _adapter(name, file).check_models(network)
     except SimulationError as exc:
         raise with_context(exc, f"{file}: [simulation] simulator = {name!r}: {exc}") from exc

@@ -29,8 +29,16 @@ from pathlib import Path
 from typing import Any
 
 from neuroloom.errors import ItemNotFoundError, SimulationError, StudyFileError, with_context
-from neuroloom.studyfile.job import NetworkJob, check_simulator, load_network, make_inputs, run_circuit
+from neuroloom.studyfile.job import (
+    NetworkJob,
+    check_models,
+    check_simulator,
+    load_network,
+    make_inputs,
+    run_circuit,
+)
 from neuroloom.studyfile.network import build_network, circuit_checksum, network_folder, network_hash
+from neuroloom.studyfile.schema import is_reference
 from neuroloom.studyfile.spec import StudySpec, parse_spec, references, spec_for_run
 
 __all__ = ["PIPELINE_KEY", "explored_overrides", "prepare_study", "run_spec", "run_study_file"]
@@ -140,13 +148,6 @@ def _networks(
     if network.circuit is not None:
         return [network.circuit], _external_checksum(study, spec, network.circuit)
     if network.simulation_config is not None:
-        from neuroloom.studyfile.sonata_config import config_runner
-
-        if config_runner() is None:
-            raise StudyFileError(
-                f"{spec.file}: [network] simulation_config: studies over a simulation config need "
-                "neuroloom.sim.run_config, which this version does not have"
-            )
         return [
             run_circuit(spec_for_run(spec.raw, spec.file, study.params.values()), study.path, False)
         ], None
@@ -167,8 +168,36 @@ def _unconnected_inputs(spec: StudySpec, network: Any) -> list[str]:
     )
 
 
-def _check_circuit(spec: StudySpec, circuit: Path, echo: Callable[[str], Any]) -> dict[str, int]:
-    """Load a circuit with the default-parameter inputs, so bad input fails before any run."""
+def _simulators(study: Any, spec: StudySpec, default: StudySpec) -> list[str]:
+    """The simulators of the study's runs: the default one, or every value of an explored reference.
+
+    A study over a simulation config without ``[simulation] simulator`` runs on
+    the config's ``target_simulator``.
+    """
+    given = (spec.raw.get("simulation") or {}).get("simulator")
+    network = default.network
+    if given is None and network is not None and network.simulation_config is not None:
+        from neuroloom.studyfile.sonata_config import config_simulator
+
+        name = config_simulator(network.simulation_config, None)
+        check_simulator(name, spec.file)
+        return [name]
+    runs = study.runs
+    if is_reference(given) and str(given)[1:] in runs.columns:
+        names = sorted({str(v) for v in runs[str(given)[1:]]})
+        for name in names:
+            check_simulator(name, spec.file)
+        return names
+    return [default.simulation.simulator]
+
+
+def _check_circuit(
+    spec: StudySpec, circuit: Path, simulators: list[str], echo: Callable[[str], Any]
+) -> dict[str, int]:
+    """Load a circuit with the default-parameter inputs, so bad input fails before any run.
+
+    Every simulator of the study's runs is asked whether it has each population's model.
+    """
     from neuroloom.sim.point import check_input_targets, record_spec
     from neuroloom.studyfile.network import scale_weights
 
@@ -176,6 +205,13 @@ def _check_circuit(spec: StudySpec, circuit: Path, echo: Callable[[str], Any]) -
         network = load_network(circuit)
     except SimulationError as exc:
         raise with_context(exc, f"{spec.file}: [network] {circuit}: {exc}") from exc
+    for name in simulators:
+        check_models(name, network, spec.file)
+    if spec.network is not None and spec.network.simulation_config is not None:
+        from neuroloom.studyfile.sonata_config import check_overrides
+
+        where = f"{spec.file}: [simulation_config]"
+        check_overrides(spec.network.simulation_config, spec.network.overrides, network, where)
     scale_weights(network, spec.simulation.weight_scale, f"{spec.file}: [simulation]")
     inputs = make_inputs(spec.inputs, spec.file)
     try:
@@ -226,8 +262,9 @@ def prepare_study(
     if spec.network is None:
         raise StudyFileError(f"{spec.file}: a study with [study] job = ... runs with neuroloom run, not here")
     simulator = spec.simulation.simulator
-    if not str(simulator).startswith("$"):
-        check_simulator(simulator, spec.file)
+    given = "simulator" in (spec.raw.get("simulation") or {})
+    if not str(simulator).startswith("$") and (given or spec.network.simulation_config is None):
+        check_simulator(simulator, spec.file)  # a config study's target_simulator is checked below
     for name in explored_overrides(spec, overrides):
         echo(
             f"warning: --set {name}=...: {name} is explored by [[explore]], "
@@ -238,7 +275,7 @@ def prepare_study(
     added = _add_runs(study, spec)
     circuits, checksum = _networks(study, spec, progress, echo)
     default = spec_for_run(spec.raw, spec.file, study.params.values())
-    sizes = _check_circuit(default, circuits[0], echo) if circuits else {}
+    sizes = _check_circuit(default, circuits[0], _simulators(study, spec, default), echo) if circuits else {}
     _record(study, spec, circuits, checksum, sizes)
     echo(
         f"study {study.path}: {sum(sizes.values())} nodes in {len(sizes)} populations, {added} new runs, "

@@ -319,7 +319,12 @@ _SIM_CONFIG = Section(
     "Values of the `[network] simulation_config` to override per run, as dotted paths into the config "
     "(values may be references): `run.tstop`, `run.dt`, `inputs.<input>.<key>`, `conditions.<key>`, "
     "`node_types.<population>.<model parameter>` (every node of the population), "
-    "`edge_types.<edge population>.syn_weight` or `.delay` (every edge of the population).",
+    "`edge_types.<edge population>.syn_weight` or `.delay` (every edge of the population). "
+    "Each run simulates the config with its overrides (`neuroloom.sim.run_config`) on `[simulation] "
+    "simulator` if given, else on the config's `target_simulator`: the run's copy of the config "
+    "(`simulation_config.json`) and the config's outputs (`output/`: spikes, reports, log) go to the run "
+    "folder, and its spikes are the run's recordings (rates, CV and Fano factor as for any study). "
+    "A misspelt input, population or parameter is refused before any run.",
     free=True,
 )
 

@@ -9,17 +9,15 @@ to the config:
 - ``node_types.<population>.<param>`` and ``edge_types.<edge population>.<syn_weight | delay>``:
   dynamics values of the loaded point network (:func:`apply_dynamics_overrides`).
 
-The simulation itself is a *config runner*: a function
-``(config path, overrides, simulator) -> SimulationResult``
-(:data:`ConfigRunner`); :func:`simulate_config` is the one the study job uses.
+:func:`simulate_config` runs one study run with :func:`neuroloom.sim.run_config`:
+outputs in the run's folder, spikes recorded as the run's recordings.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,16 +28,14 @@ from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import StudyFileError
 
 __all__ = [
-    "ConfigRunner",
     "apply_config_overrides",
     "apply_dynamics_overrides",
-    "config_runner",
+    "check_overrides",
     "simulate_config",
     "split_overrides",
     "write_run_config",
 ]
 
-ConfigRunner = Callable[[Path, Mapping[str, Any], "str | None"], Any]
 DYNAMICS = ("node_types", "edge_types")
 
 
@@ -101,7 +97,7 @@ def apply_dynamics_overrides(network: Any, overrides: Mapping[str, Any], where: 
 
     populations = {name: replace(pop) for name, pop in network.populations.items()}
     projections = {p.name: p for p in network.projections}
-    result = PointNetwork(populations, list(projections.values()))
+    result = PointNetwork(populations, list(projections.values()), list(network.warnings))
     for path, value in overrides.items():
         parts = path.split(".")
         if len(parts) != 3:
@@ -122,41 +118,90 @@ def apply_dynamics_overrides(network: Any, overrides: Mapping[str, Any], where: 
     return result
 
 
-def write_run_config(path: Path, overrides: Mapping[str, Any], folder: Path) -> Path:
-    """Write the config at ``path`` with a run's config overrides (absolute paths) into ``folder``."""
+def check_overrides(path: Path, overrides: Mapping[str, Any], network: Any, where: str) -> None:
+    """Fail before any run when an override names no input, population or parameter of the config."""
+    from neuroloom.sonata.config import read_simulation_config
+
+    config, dynamics = split_overrides(overrides)
+    apply_config_overrides(read_simulation_config(path), config, where)
+    apply_dynamics_overrides(network, dynamics, where)
+
+
+def config_simulator(path: Path, simulator: str | None) -> str:
+    """The simulator of a study's runs of the config at ``path`` (its ``target_simulator`` by default)."""
+    from neuroloom.sim.config_run import choose_simulator
+    from neuroloom.sim.sonata_config import read_simulation_config
+
+    return choose_simulator(read_simulation_config(path), simulator)
+
+
+def _moved(value: Any, old: Path, new: Path) -> str:
+    path = Path(str(value))
+    return str(new / (path.relative_to(old) if path.is_relative_to(old) else path.name))
+
+
+def _move_outputs(config: dict[str, Any], output_dir: Path) -> None:
+    """Every output of ``config`` (read, so paths are absolute) into ``output_dir``, overwritten."""
+    output = dict(config.get("output") or {})
+    old = Path(str(output.get("output_dir", output_dir)))
+    for key in ("spikes_file", "log_file"):
+        if output.get(key):
+            output[key] = _moved(output[key], old, output_dir)
+    output["output_dir"] = str(output_dir)
+    config["output"] = output
+    for report in (config.get("reports") or {}).values():
+        if isinstance(report, dict) and report.get("file_name"):
+            report["file_name"] = _moved(report["file_name"], old, output_dir)
+    config["run"] = {**(config.get("run") or {}), "overwrite_output_dir": True}
+
+
+def write_run_config(
+    path: Path, overrides: Mapping[str, Any], folder: Path, *, output_dir: Path | None = None
+) -> Path:
+    """Write the config at ``path`` with a run's config overrides (absolute paths) into ``folder``.
+
+    ``output_dir``: where the run's outputs go instead of the config's
+    ``output.output_dir`` (and outputs there are overwritten).
+    """
     from neuroloom.sonata.config import read_simulation_config
 
     config = read_simulation_config(path)
     config.pop("_path", None)
+    if "network" not in config and "networks" not in config:  # bmtk: the circuit config alongside
+        from neuroloom.sim.sonata_config import read_simulation_config as read_for_run
+
+        config["network"] = str(read_for_run(path).circuit_path)
     config = apply_config_overrides(config, overrides, f"{path}: [simulation_config]")
+    if output_dir is not None:
+        _move_outputs(config, output_dir)
     out = folder / "simulation_config.json"
     write_bytes(out, json.dumps(config, indent=2, default=str).encode())
     return out
 
 
-def config_runner() -> Callable[..., Any] | None:
-    """``neuroloom.sim.run_config`` when this neuroloom has it (None otherwise)."""
-    return getattr(importlib.import_module("neuroloom.sim"), "run_config", None)
+def simulate_config(
+    path: Path,
+    overrides: Mapping[str, Any],
+    simulator: str | None,
+    *,
+    folder: Path,
+    seed: int | None = None,
+) -> Any:
+    """Simulate one run of a simulation-config study with :func:`neuroloom.sim.run_config`.
 
-
-def simulate_config(path: Path, overrides: Mapping[str, Any], simulator: str | None, *, folder: Path) -> Any:
-    """The :data:`ConfigRunner` of study jobs: simulate a run of a simulation-config study.
-
-    ``folder`` receives the run's config copy.
+    ``folder`` (the run's folder) receives the run's config copy
+    (``simulation_config.json``) and its outputs (``output/``: spikes,
+    reports, log, as the config names them). Node and edge dynamics
+    overrides are applied to the loaded network. Returns the
+    :class:`~neuroloom.sim.ConfigRun`.
     """
-    run_config = config_runner()
-    where = f"{path}: [simulation_config]"
-    if run_config is None:
-        raise StudyFileError(
-            f"{where}: studies over a simulation config need neuroloom.sim.run_config, which this version "
-            "does not have"
-        )
+    from neuroloom.sim import run_config
+
     config, dynamics = split_overrides(overrides)
-    if dynamics:
-        # TODO(sim): node_types/edge_types overrides need run_config to accept a (modified) PointNetwork;
-        # apply_dynamics_overrides does the modification.
-        raise StudyFileError(
-            f"{where} {sorted(dynamics)}: node and edge dynamics overrides need neuroloom.sim.run_config to "
-            "take a network, which this version does not"
-        )
-    return run_config(write_run_config(path, config, folder), simulator, write=False).result
+    copy_path = write_run_config(path, config, folder, output_dir=folder / "output")
+    where = f"{path}: [simulation_config]"
+
+    def adjust(network: Any) -> Any:
+        return apply_dynamics_overrides(network, dynamics, where)
+
+    return run_config(copy_path, simulator, seed=seed, adjust=adjust if dynamics else None)

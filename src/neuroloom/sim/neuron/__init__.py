@@ -9,6 +9,7 @@ NEURON; the first simulation does.
 from __future__ import annotations
 
 from neuroloom.sim.neuron.cell import CellModel, RecordSite, simulate_cell
+from neuroloom.sim.neuron.demo import demo_cell, demo_files
 from neuroloom.sim.neuron.mechanisms import builtin_mechanisms_dir, compile_mechanisms, load_mechanisms
 from neuroloom.sim.neuron.synapses import SynapseGroup
 
@@ -18,6 +19,8 @@ __all__ = [
     "SynapseGroup",
     "builtin_mechanisms_dir",
     "compile_mechanisms",
+    "demo_cell",
+    "demo_files",
     "load_mechanisms",
     "simulate_cell",
 ]

@@ -73,7 +73,8 @@ def _mechanisms(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v or {}) for k, v in mechs.items()}
 
 
-def _apply(sections: list[Any], spec: Mapping[str, Any], where: str) -> None:
+def _properties(sections: list[Any], spec: Mapping[str, Any], where: str) -> None:
+    """Section properties: ``Ra`` per section, ``cm`` per segment."""
     for name, value in (spec.get("properties", {}) or {}).items():
         if name not in {"Ra", "cm"}:
             raise SimulationError(f"{where}: unknown section property {name!r}; use Ra or cm")
@@ -83,6 +84,27 @@ def _apply(sections: list[Any], spec: Mapping[str, Any], where: str) -> None:
             else:
                 for seg in sec:
                     seg.cm = float(value)
+
+
+def _insert(sec: Any, mech: str, params: Mapping[str, Any], where: str) -> None:
+    """Insert one mechanism into a section and set its parameters on every segment."""
+    try:
+        sec.insert(mech)
+    except ValueError as exc:
+        raise SimulationError(
+            f"{where}: NEURON has no mechanism {mech!r}; load its .mod file (mechanisms=...) or fix the name"
+        ) from exc
+    for param, value in params.items():
+        attr = f"{param}_{mech}"
+        try:
+            for seg in sec:
+                setattr(seg, attr, float(value))
+        except (AttributeError, NameError, LookupError) as exc:
+            raise SimulationError(f"{where}: mechanism {mech!r} has no parameter {param!r}") from exc
+
+
+def _apply(sections: list[Any], spec: Mapping[str, Any], where: str) -> None:
+    _properties(sections, spec, where)
     for mech, params in _mechanisms(spec).items():
         spatial = params.pop("spatial", "uniform")
         if spatial != "uniform":
@@ -90,20 +112,7 @@ def _apply(sections: list[Any], spec: Mapping[str, Any], where: str) -> None:
                 f"{where}: mechanism {mech!r} has spatial={spatial!r}; only 'uniform' densities are supported"
             )
         for sec in sections:
-            try:
-                sec.insert(mech)
-            except ValueError as exc:
-                raise SimulationError(
-                    f"{where}: NEURON has no mechanism {mech!r}; load its .mod file (mechanisms=...) or fix "
-                    "the name"
-                ) from exc
-            for param, value in params.items():
-                attr = f"{param}_{mech}"
-                try:
-                    for seg in sec:
-                        setattr(seg, attr, float(value))
-                except (AttributeError, NameError, LookupError) as exc:
-                    raise SimulationError(f"{where}: mechanism {mech!r} has no parameter {param!r}") from exc
+            _insert(sec, mech, params, where)
     for ion, value in (spec.get("ions", {}) or {}).items():
         for sec in sections:
             try:

@@ -1,4 +1,4 @@
-"""Array codecs: ``.npy`` (memory-mapped on read) and chunked Zarr."""
+"""Array codecs: ``.npy`` (memory-mapped on read), compressed ``.npz`` and chunked Zarr."""
 
 from __future__ import annotations
 
@@ -54,6 +54,49 @@ class NpyCodec(Codec):
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
         mmap = options.get("mmap", True)
         return np.load(directory / "data.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+
+
+class NpzCodec(Codec):
+    """numpy arrays (no object dtype) as a zlib-compressed ``.npz``; read into memory.
+
+    Named only (``codec="npz"``): a run's result array takes it when
+    compression pays (:func:`compression_pays`).
+    """
+
+    name = "npz"
+
+    def accepts(self, obj: object) -> bool:
+        return isinstance(obj, np.ndarray) and _plain_dtype(obj)
+
+    def dump(self, obj: Any, directory: Path) -> dict[str, Any]:
+        with open(directory / "data.npz", "wb") as handle:
+            np.savez_compressed(handle, data=obj)
+        return {"shape": list(obj.shape), "dtype": obj.dtype.str}
+
+    def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
+        with np.load(directory / "data.npz", allow_pickle=False) as archive:
+            return archive["data"]
+
+
+COMPRESS_MIN_BYTES = 16384
+"""Arrays smaller than this are not worth compressing (a file block is 4 KiB)."""
+_PROBE_BYTES = 262144
+
+
+def compression_pays(arr: np.ndarray, *, ratio: float = 0.75) -> bool:
+    """Whether zlib shrinks ``arr`` below ``ratio`` of its size (probed on its first 256 KiB).
+
+    Arrays under :data:`COMPRESS_MIN_BYTES` or from :data:`ZARR_THRESHOLD` up
+    (Zarr, chunked and compressed, takes those) are never given to ``npz``.
+    """
+    import zlib
+
+    if not isinstance(arr, np.ndarray) or not _plain_dtype(arr):
+        return False
+    if not COMPRESS_MIN_BYTES <= arr.nbytes < ZARR_THRESHOLD:
+        return False
+    probe = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)[:_PROBE_BYTES]
+    return len(zlib.compress(probe.tobytes(), 1)) < ratio * len(probe)
 
 
 def _chunks_for(shape: tuple[int, ...], itemsize: int, target: int = 16 * 2**20) -> tuple[int, ...]:

@@ -71,6 +71,8 @@ def relabel_for_parquet(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, An
         "columns_multi": isinstance(frame.columns, pd.MultiIndex),
         "index_names": [encode_label(n) for n in frame.index.names],
     }
+    if not isinstance(frame.columns, pd.MultiIndex) and frame.columns.dtype == object:
+        info["columns_dtype"] = "object"  # labels [0, 1] of dtype object stay object (not int64)
     out = frame.copy(deep=False)
     out.columns = [f"c{i}" for i in range(frame.shape[1])]
     out.index = out.index.set_names([f"i{i}" for i in range(frame.index.nlevels)])
@@ -86,7 +88,8 @@ def restore_labels(frame: Any, info: dict[str, Any]) -> Any:
     if info.get("columns_multi"):
         columns: pd.Index = pd.MultiIndex.from_tuples(labels, names=names)
     else:
-        columns = pd.Index(labels, name=names[0], tupleize_cols=False)
+        dtype = object if info.get("columns_dtype") == "object" else None
+        columns = pd.Index(labels, name=names[0], tupleize_cols=False, dtype=dtype)
     wanted = [f"c{i}" for i in range(len(labels))]
     if list(frame.columns) != wanted:  # a column subset was read: keep what was asked for
         positions = [wanted.index(c) for c in frame.columns]

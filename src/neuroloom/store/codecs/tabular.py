@@ -108,6 +108,9 @@ class ParquetCodec(Codec):
             frame, info["labels"] = relabel_for_parquet(frame)
         frame.to_parquet(directory / "data.parquet", engine="pyarrow")
         info["rows"] = len(frame)
+        text_levels = [str(frame.index.get_level_values(i).dtype) for i in range(frame.index.nlevels)]
+        if any(d in _TEXT_DTYPES for d in text_levels):
+            info["index_dtypes"] = text_levels  # Parquet reads text back as pandas' str dtype
         return info
 
     def load(self, directory: Path, info: dict[str, Any], **options: Any) -> Any:
@@ -115,6 +118,7 @@ class ParquetCodec(Codec):
         file = directory / "data.parquet"
         columns = _stored_names(options.get("columns"), labels, file, bool(info.get("series")))
         frame = pd.read_parquet(directory / "data.parquet", engine="pyarrow", columns=columns)
+        frame = _restore_index_dtypes(frame, info.get("index_dtypes"))
         frame = restore_labels(frame, labels)
         if info.get("series"):
             series = frame[_SERIES_COLUMN]
@@ -183,6 +187,23 @@ class DaskParquetCodec(Codec):
 
 
 _TEXT_DTYPES = ("object", "str", "string")
+
+
+def _restore_index_dtypes(frame: pd.DataFrame, dtypes: list[str] | None) -> pd.DataFrame:
+    """Give the index levels back the text dtype (``object``, ``str``) they were stored with."""
+    if not dtypes or len(dtypes) != frame.index.nlevels:
+        return frame
+    index = frame.index
+    if isinstance(index, pd.MultiIndex):
+        levels = [
+            level.astype(d) if d in _TEXT_DTYPES and str(level.dtype) != d else level
+            for level, d in zip(index.levels, dtypes)
+        ]
+        restored = index.set_levels(levels, verify_integrity=False)  # type: ignore[arg-type]
+        return frame.set_axis(restored, axis=0)
+    if dtypes[0] in _TEXT_DTYPES and str(index.dtype) != dtypes[0]:
+        return frame.set_axis(index.astype(dtypes[0]), axis=0)
+    return frame
 
 
 def _cast_index(frame: pd.DataFrame, dtype: str) -> pd.DataFrame:

@@ -1,0 +1,164 @@
+"""A run's small saved items in one file: ``<run folder>/items.zip``.
+
+``run.save(name, value)`` used to give every non-scalar value its own item
+folder (``items/<name>/item.json`` + ``.v-<id>/<payload>``: two files and three
+folders per value). Small values of the in-memory codecs (``npy``, ``json``,
+``parquet``, ``bytes``) now go into one ZIP archive per run, compressed with
+deflate: the same codec files (``<name>/item.json`` + ``<name>/<payload
+files>``), so a value reads back exactly as from an item folder.
+
+Writes are atomic: the archive is rewritten under a temporary name (old
+members copied, the new value added) and renamed into place, so a crash leaves
+the previous archive or the new one. Values whose encoded payload is larger
+than :data:`PACK_LIMIT`, and codecs that keep files open (``zarr``,
+``dask-parquet``) or need opt-in (pickle), keep the item-folder layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from neuroloom._io.atomic import tmp_name
+from neuroloom._io.names import PACK_FILE as PACK_FILE
+from neuroloom.errors import CorruptItemError, PickleRefusedError
+from neuroloom.store.codecs import get_codec
+from neuroloom.store.codecs.base import Codec
+
+PACK_KIND = "pack"
+PACK_LIMIT = 4 << 20
+PACKABLE = frozenset({"npy", "json", "parquet", "bytes"})
+ITEM_RECORD = "item.json"
+PACK_FORMAT = 1
+
+
+class NotPackedError(LookupError):
+    """The run's archive does not hold the item."""
+
+
+def _payload_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file())
+
+
+def write_packed(folder: Path, name: str, value: Any, codec: Codec) -> bool:
+    """Add ``value`` as item ``name`` to the run's archive; False when it is not packable
+    (the caller then stores it as an item folder)."""
+    if codec.name not in PACKABLE:
+        return False
+    record: dict[str, Any] = {
+        "format": PACK_FORMAT,
+        "key": [name],
+        "codec": codec.name,
+        "created": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+    }
+    with tempfile.TemporaryDirectory(prefix=".tmp-pack-", dir=folder) as tmp:
+        payload = Path(tmp) / "payload"
+        keep, inline = codec.inline(value)
+        files: list[Path] = []
+        if keep:
+            record["inline"] = inline
+            record["info"] = {}
+        else:
+            payload.mkdir()
+            record["info"] = codec.dump(value, payload)
+            files = _payload_files(payload)
+            if sum(f.stat().st_size for f in files) > PACK_LIMIT:
+                return False
+        _rewrite(folder, name, record, payload, files)
+    return True
+
+
+def _rewrite(folder: Path, name: str, record: dict[str, Any], payload: Path, files: list[Path]) -> None:
+    archive = folder / PACK_FILE
+    tmp = folder / tmp_name(".zip")
+    prefix = f"{name}/"
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+            if archive.is_file():
+                with zipfile.ZipFile(archive) as old:
+                    for info in old.infolist():
+                        if not info.filename.startswith(prefix):
+                            out.writestr(info, old.read(info.filename))
+            out.writestr(prefix + ITEM_RECORD, json.dumps(record, separators=(",", ":")))
+            for file in files:
+                out.write(file, prefix + file.relative_to(payload).as_posix())
+        os.replace(tmp, archive)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def packed_names(folder: Path) -> list[str]:
+    """Names of the items in a run's archive (empty when it has none)."""
+    archive = folder / PACK_FILE
+    if not archive.is_file():
+        return []
+    with zipfile.ZipFile(archive) as zf:
+        return sorted({n.split("/", 1)[0] for n in zf.namelist() if n.endswith("/" + ITEM_RECORD)})
+
+
+def packed_record(folder: Path, name: str) -> dict[str, Any] | None:
+    """The ``item.json`` record of ``name`` in a run's archive, or None when it holds no such item."""
+    archive = folder / PACK_FILE
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            record: dict[str, Any] = json.loads(zf.read(f"{name}/{ITEM_RECORD}"))
+    except (FileNotFoundError, KeyError):
+        return None
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise CorruptItemError(f"{archive}: the record of item {name!r} is damaged: {exc}") from None
+    return record
+
+
+def read_packed(folder: Path, name: str, allow_pickle: bool, options: dict[str, Any]) -> Any:
+    """The value of item ``name`` from a run's archive.
+
+    Raises
+    ------
+    NotPackedError
+        The run has no archive or the archive does not hold ``name``.
+    CorruptItemError
+        The archive or the item's record cannot be read (the message names the file).
+    """
+    archive = folder / PACK_FILE
+    prefix = f"{name}/"
+    try:
+        zf = zipfile.ZipFile(archive)
+    except FileNotFoundError:
+        raise NotPackedError(name) from None
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CorruptItemError(f"cannot read the run's item archive {archive}: {exc}") from None
+    with zf:
+        try:
+            record = json.loads(zf.read(prefix + ITEM_RECORD))
+        except KeyError:
+            raise NotPackedError(name) from None
+        except (ValueError, zipfile.BadZipFile, OSError) as exc:
+            raise CorruptItemError(f"{archive}: the record of item {name!r} is damaged: {exc}") from None
+        codec = get_codec(str(record.get("codec")))
+        if codec.needs_opt_in and not allow_pickle:
+            raise PickleRefusedError(f"{archive}: item {name!r} needs allow_pickle=True")
+        info = record.get("info") or {}
+        if "inline" in record:
+            return codec.load_inline(record["inline"], info)
+        tmp = Path(tempfile.mkdtemp(prefix="neuroloom-pack-"))
+        try:
+            for member in zf.namelist():
+                if member.startswith(prefix) and member != prefix + ITEM_RECORD:
+                    target = (tmp / member[len(prefix) :]).resolve()
+                    if tmp.resolve() not in target.parents:
+                        raise CorruptItemError(f"{archive}: member {member!r} points outside its item")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(zf.read(member))
+            loaded = codec.load(tmp, info, **{**options, **({"mmap": False} if codec.name == "npy" else {})})
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise CorruptItemError(f"{archive}: item {name!r} cannot be read: {exc}") from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return loaded
