@@ -7,9 +7,11 @@ delay 1.5 ms from e, 0.8 ms from i; per-edge syn_weight = w0 * exp(-d² / 2(2sig
 w0 = 2, 4, -8, -8. bmtk uses its ``all_to_one`` iterator with a vectorised
 rule and a per-edge weight rule, as a bmtk user would.
 
-Each size runs in its own subprocess so peak RSS is per run::
+Each size runs in its own subprocess (``harness.run_json``) so peak RSS is per
+run; figures go to ``bench/out/bench_build.json``::
 
     python bench/bench_build.py                      # bmtk and neuroloom at 5,000; neuroloom at 10k, 100k
+    python bench/bench_build.py --quick              # neuroloom at 1,000 and 2,000; bmtk at 1,000
     python bench/bench_build.py --sizes 5000,10000,100000,1000000
     python bench/bench_build.py --no-bmtk --sizes 1000000
     python bench/bench_build.py --callbacks --sizes 3000,5000   # bmtk's callback path
@@ -27,14 +29,12 @@ import argparse
 import json
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import Results, parser, print_table, run_json, time_it, verdict
 
 SIGMA = 60.0
 DENSITY = 1e-4
@@ -130,6 +130,7 @@ def build_with_callbacks(builder: Any, n: int, out: Path, **options: Any) -> int
 
 
 def child(tool: str, n: int) -> None:
+    """Build and save one network in this (fresh) process; print its figures as JSON."""
     if tool.startswith("neuroloom"):  # imports are not part of the timed work, for either tool
         import tqdm  # noqa: F401
 
@@ -141,84 +142,81 @@ def child(tool: str, n: int) -> None:
         import bmtk.builder  # noqa: F401
     out = Path(tempfile.mkdtemp(prefix=f"bench-{tool}-{n}-"))
     try:
-        t0 = time.perf_counter()
         if tool == "neuroloom":
-            edges = build_neuroloom(n, out)
+            timing = time_it(lambda: build_neuroloom(n, out))
         elif tool.startswith("neuroloom-callbacks"):
-            edges = build_neuroloom_callbacks(n, out, int(tool.rsplit("-", 1)[1]))
+            timing = time_it(lambda: build_neuroloom_callbacks(n, out, int(tool.rsplit("-", 1)[1])))
         else:
-            edges = build_bmtk(n, out)
-        seconds = time.perf_counter() - t0
+            timing = time_it(lambda: build_bmtk(n, out))
         size = sum(f.stat().st_size for f in out.iterdir())
     finally:
         shutil.rmtree(out, ignore_errors=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
     print(
-        json.dumps({"tool": tool, "n": n, "edges": edges, "seconds": seconds, "rss_gib": rss, "bytes": size})
+        json.dumps(
+            {
+                "tool": tool,
+                "n": n,
+                "edges": timing.result,
+                "seconds": timing.best,
+                "rss_gib": rss,
+                "bytes": size,
+            }
+        )
     )
 
 
-def run(tool: str, n: int) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", tool, str(n)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"{tool} at {n} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def run(tool: str, n: int) -> dict[str, Any]:
+    """``child(tool, n)`` in a subprocess (peak RSS per run); its figures."""
+    figures: dict[str, Any] = run_json([__file__, "--child", tool, str(n)], what=f"{tool} at {n} neurons")
+    return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+def show(row: dict[str, Any]) -> None:
+    print(
+        f"{row['tool']:<9} {row['n']:>9,} neurons: {row['edges']:>11,} edges  {row['seconds']:8.2f} s  "
+        f"{row['edges'] / row['seconds']:>12,.0f} edges/s  peak RSS {row['rss_gib']:.2f} GiB",
+        flush=True,
     )
-    parser.add_argument("--sizes", default="5000,10000,100000", help="comma-separated neuron counts")
-    parser.add_argument("--bmtk-size", type=int, default=5000, help="size also built with bmtk (0: none)")
-    parser.add_argument("--no-bmtk", action="store_true")
-    parser.add_argument(
-        "--callbacks",
-        action="store_true",
-        help="bmtk's callback path: the same user callbacks in bmtk and in neuroloom (--sizes, --workers)",
-    )
-    parser.add_argument("--workers", type=int, default=2, help="callback_workers for --callbacks")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.child[0], int(args.child[1]))
+
+
+def sizes_bench(sizes: list[int], bmtk_size: int, results: Results) -> None:
+    """neuroloom at each size; bmtk and neuroloom (median of three) at ``bmtk_size`` unless 0."""
+    rows = [run("neuroloom", n) for n in sizes]
+    for row in rows:
+        show(row)
+    results.add("neuroloom", rows)
+    if not bmtk_size:
         return
-    if args.callbacks:
-        callbacks_bench([int(s) for s in args.sizes.split(",") if s], args.workers)
-        return
-    sizes = [int(s) for s in args.sizes.split(",") if s]
-    rows = []
-    for n in sizes:
-        rows.append(run("neuroloom", n))
-        r = rows[-1]
-        print(
-            f"neuroloom {n:>9,} neurons: {r['edges']:>11,} edges  {r['seconds']:8.2f} s  "
-            f"{r['edges'] / r['seconds']:>12,.0f} edges/s  peak RSS {r['rss_gib']:.2f} GiB",
-            flush=True,
-        )
-    if not args.no_bmtk and args.bmtk_size:
-        b = run("bmtk", args.bmtk_size)
-        print(
-            f"bmtk      {b['n']:>9,} neurons: {b['edges']:>11,} edges  {b['seconds']:8.2f} s  "
-            f"{b['edges'] / b['seconds']:>12,.0f} edges/s  peak RSS {b['rss_gib']:.2f} GiB",
-            flush=True,
-        )
-        # neuroloom's run takes under a second on a shared machine: use the median of three runs
-        ours_runs = sorted((run("neuroloom", b["n"]) for _ in range(3)), key=lambda r: r["seconds"])
-        ours = ours_runs[1]
-        print(
-            f"neuroloom {b['n']:>9,} neurons, three runs: "
-            + ", ".join(f"{r['seconds']:.2f} s" for r in ours_runs),
-            flush=True,
-        )
-        print(
-            f"ratio at {b['n']:,} neurons: neuroloom is {b['seconds'] / ours['seconds']:.0f}x faster than "
-            f"bmtk (target >= 200x); edges {ours['edges']:,} vs {b['edges']:,}"
-        )
+    theirs = run("bmtk", bmtk_size)
+    show(theirs)
+    # neuroloom's run takes under a second on a shared machine: use the median of three runs
+    ours_runs = sorted((run("neuroloom", bmtk_size) for _ in range(3)), key=lambda r: r["seconds"])
+    ours = ours_runs[1]
+    print(
+        f"neuroloom {bmtk_size:>9,} neurons, three runs: "
+        + ", ".join(f"{r['seconds']:.2f} s" for r in ours_runs)
+    )
+    table = [
+        {"name": "bmtk all_to_one", "seconds": theirs["seconds"]},
+        {"name": "neuroloom (median of 3)", "seconds": ours["seconds"]},
+    ]
+    print_table(
+        f"build + save at {bmtk_size:,} neurons", table, reference="neuroloom (median of 3)", ratio="seconds"
+    )
+    ratio = theirs["seconds"] / ours["seconds"]
+    # bmtk's all_to_one is quadratic: the target is set at the reference size
+    target = f"target >= 200x: {verdict(ratio >= 200)}" if bmtk_size >= 5000 else "target >= 200x is at 5,000"
+    print(
+        f"neuroloom is {ratio:.0f}x faster than bmtk ({target}); "
+        f"edges {ours['edges']:,} vs {theirs['edges']:,}"
+    )
+    results.add("vs_bmtk", {"n": bmtk_size, "bmtk": theirs, "neuroloom_runs": ours_runs, "ratio": ratio})
 
 
-def callbacks_bench(sizes: list[int], workers: int) -> None:
+def callbacks_bench(sizes: list[int], workers: int, results: Results) -> None:
     """bmtk and neuroloom running one bmtk script (only the import differs); time and ratio per size."""
+    figures = []
     for n in sizes:
         b = run("bmtk", n)
         serial = run("neuroloom-callbacks-1", n)
@@ -230,6 +228,37 @@ def callbacks_bench(sizes: list[int], workers: int) -> None:
             f"{par['seconds']:.2f} s ({par['edges']:,}), ratio {b['seconds'] / par['seconds']:.2f}x",
             flush=True,
         )
+        figures.append({"n": n, "bmtk": b, "serial": serial, "workers": par})
+    results.add("callbacks", figures)
+
+
+def main() -> None:
+    args_parser = parser(__doc__, quick="neuroloom at 1,000 and 2,000 neurons, bmtk at 1,000")
+    args_parser.add_argument("--sizes", default="5000,10000,100000", help="comma-separated neuron counts")
+    args_parser.add_argument(
+        "--bmtk-size", type=int, default=5000, help="size also built with bmtk (0: none)"
+    )
+    args_parser.add_argument("--no-bmtk", action="store_true")
+    args_parser.add_argument(
+        "--callbacks",
+        action="store_true",
+        help="bmtk's callback path: the same user callbacks in bmtk and in neuroloom (--sizes, --workers)",
+    )
+    args_parser.add_argument("--workers", type=int, default=2, help="callback_workers for --callbacks")
+    args_parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = args_parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return
+    if args.quick:
+        args.sizes, args.bmtk_size = ("1000" if args.callbacks else "1000,2000"), 1000
+    results = Results(__file__, args)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.callbacks:
+        callbacks_bench(sizes, args.workers, results)
+    else:
+        sizes_bench(sizes, 0 if args.no_bmtk else args.bmtk_size, results)
+    results.write()
 
 
 if __name__ == "__main__":

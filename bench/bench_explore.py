@@ -10,42 +10,33 @@ results back (a fresh open plus one table of every run's result; "again" is a
 second load, which for large scalar tables reads the Parquet copy in tables/).
 
 pypet needs numpy < 2, so it runs in its own virtual environment
-(``bench/.pypet-venv``, created on first use with ``pip install pypet "numpy<2"
-tables``) as a subprocess; if that fails the script says why and goes on.
+(``bench/.venv-pypet``, made by ``pypet_env.ensure_pypet_env``) as a subprocess
+(``pypet_side.py explore``); if that fails the script says why and goes on.
+Figures go to ``bench/out/bench_explore.json``.
 
 Usage::
 
     python bench/bench_explore.py               # 1k and 10k runs, pypet at 1k
+    python bench/bench_explore.py --quick       # 100 and 1,000 runs, pypet at 100
     python bench/bench_explore.py --big         # also 100k and 1M runs (neuroloom serial)
     python bench/bench_explore.py --no-pypet
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import Results, parser, run_json, time_it
 
 import neuroloom as nl
+from neuroloom._io.atomic import tree_size
 from neuroloom.study.run import Run
 
-HERE = Path(__file__).resolve().parent
-PYPET_VENV = HERE / ".pypet-venv"
-
-
-def disk_size(path: Path) -> int:
-    from neuroloom._io.atomic import tree_size
-
-    return tree_size(path)
+Row = dict[str, Any]
 
 
 def human(size: float) -> str:
@@ -69,126 +60,75 @@ def grid_for(n: int) -> Any:
     return nl.grid(x=[float(i) for i in range(n // ys)], y=[float(j) for j in range(ys)])
 
 
-def bench_neuroloom(n: int, backend: str, workers: int, job: Any, result: str, root: Path) -> dict[str, Any]:
-    path = root / f"nl-{backend}-{n}-{result}"
-    t0 = time.perf_counter()
+def _explore(path: Path, n: int) -> nl.Study:
     study = nl.Study(path, seed=1)
     study.params.add("x", 0.0)
     study.params.add("y", 0.0)
     study.explore(grid_for(n))
-    t_explore = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    report = study.run(job, backend=backend, workers=workers, progress=False)
-    t_run = time.perf_counter() - t1
-    assert report.done == n, report
-    study.close()
-    t2 = time.perf_counter()
+    return study
+
+
+def _load(path: Path, result: str, n: int) -> nl.Study:
     again = nl.Study(path)
     table = again.results(result)
     if result == "trace":
         total = sum(float(np.asarray(h).sum()) for h in table[result])
         assert total > 0
-    t_load = time.perf_counter() - t2
     assert len(table) == n
+    return again
+
+
+def bench_neuroloom(n: int, backend: str, workers: int, job: Any, result: str, root: Path) -> Row:
+    path = root / f"nl-{backend}-{n}-{result}"
+    explored = time_it(lambda: _explore(path, n))
+    study = explored.result
+    ran = time_it(lambda: study.run(job, backend=backend, workers=workers, progress=False))
+    assert ran.result.done == n, ran.result
+    study.close()
+    loaded = time_it(lambda: _load(path, result, n))
+    again = loaded.result
     extra = {}
     if result == "return":  # large scalar tables are reread from tables/results/*.parquet
-        t3 = time.perf_counter()
-        assert len(again.results(result)) == n
-        extra["reload_s"] = time.perf_counter() - t3
+        extra["reload_s"] = time_it(lambda: again.results(result)).best
     again.close()
     out = {
         "tool": "neuroloom",
         "backend": f"{backend}" + (f" x{workers}" if backend != "serial" else ""),
         "job": result,
         "runs": n,
-        "explore_s": t_explore,
-        "run_s": t_run,
-        "per_run_ms": 1000 * t_run / n,
-        "total_s": t_explore + t_run,
-        "disk": disk_size(path),
-        "load_s": t_load,
+        "explore_s": explored.best,
+        "run_s": ran.best,
+        "per_run_ms": 1000 * ran.best / n,
+        "total_s": explored.best + ran.best,
+        "disk": tree_size(path),
+        "load_s": loaded.best,
         **extra,
     }
     shutil.rmtree(path, ignore_errors=True)
     return out
 
 
-PYPET_SCRIPT = r"""
-import json, os, sys, time
-import numpy as np
-from pypet import Environment, Trajectory, cartesian_product
-
-n, multiproc, job_kind, path = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3], sys.argv[4]
-
-def trivial(traj):
-    traj.f_add_result("z", traj.x * traj.y)
-
-def array_job(traj):
-    traj.f_add_result("trace", np.full(1000, traj.x * traj.y))
-
-ys = 10
-t0 = time.perf_counter()
-env = Environment(trajectory="bench", filename=path, overwrite_file=True, log_config=None,
-                  multiproc=multiproc, ncores=2, use_pool=True, freeze_input=True,
-                  report_progress=False)
-traj = env.trajectory
-traj.f_add_parameter("x", 0.0)
-traj.f_add_parameter("y", 0.0)
-xs, yv = [float(i) for i in range(n // ys)], [float(j) for j in range(ys)]
-traj.f_explore(cartesian_product({"x": xs, "y": yv}))
-t_explore = time.perf_counter() - t0
-t1 = time.perf_counter()
-env.run(trivial if job_kind == "z" else array_job)
-t_run = time.perf_counter() - t1
-env.disable_logging()
-t2 = time.perf_counter()
-traj = Trajectory("bench", add_time=False)
-traj.f_load(filename=path, load_parameters=2, load_results=2)
-values = traj.f_get_from_runs(job_kind, fast_access=True)
-assert len(values) == n, len(values)
-t_load = time.perf_counter() - t2
-print(json.dumps({"explore_s": t_explore, "run_s": t_run, "load_s": t_load, "disk": os.path.getsize(path)}))
-"""
-
-
 def pypet_python() -> tuple[Path | None, str]:
-    """The venv's python, creating the venv if needed; or (None, why not)."""
-    python = PYPET_VENV / "bin" / "python"
-    if python.exists():
-        check = subprocess.run([str(python), "-c", "import pypet, tables"], capture_output=True, text=True)
-        if check.returncode == 0:
-            return python, ""
+    """The pypet virtualenv's python (created on first use); or (None, why not)."""
+    from pypet_env import ensure_pypet_env
+
     try:
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(PYPET_VENV)], check=True, capture_output=True)
-            (PYPET_VENV / ".gitignore").write_text("*\n")  # never commit the benchmark's venv
-        done = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "pypet", "numpy<2", "tables"],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-    except (subprocess.SubprocessError, OSError) as exc:
-        return None, f"cannot create {PYPET_VENV}: {exc}"
-    if done.returncode != 0:
-        return None, f"pip install pypet 'numpy<2' tables failed: {done.stderr.strip()[-400:]}"
-    return python, ""
+        return ensure_pypet_env().python, ""
+    except (RuntimeError, OSError) as exc:
+        return None, str(exc)[-400:]
 
 
-def bench_pypet(python: Path, n: int, multiproc: bool, job: str, root: Path) -> dict[str, Any] | str:
-    script = root / "pypet_bench.py"
-    script.write_text(PYPET_SCRIPT)
+def bench_pypet(python: Path, n: int, multiproc: bool, job: str, root: Path) -> Row | str:
     path = root / f"pypet-{n}-{int(multiproc)}-{job}.hdf5"
-    done = subprocess.run(
-        [str(python), str(script), str(n), "1" if multiproc else "0", job, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        cwd=root,
-    )
-    if done.returncode != 0:
-        return f"pypet failed: {done.stderr.strip()[-600:]}"
-    data = json.loads(done.stdout.strip().splitlines()[-1])
+    try:
+        data = run_json(
+            ["pypet_side.py", "explore", str(path), str(n), "1" if multiproc else "0", job],
+            python=python,
+            timeout=3600,
+            what="pypet",
+        )
+    except RuntimeError as exc:
+        return str(exc)[-600:]
     path.unlink(missing_ok=True)
     return {
         "tool": "pypet",
@@ -204,7 +144,7 @@ def bench_pypet(python: Path, n: int, multiproc: bool, job: str, root: Path) -> 
     }
 
 
-def show(row: dict[str, Any]) -> None:
+def show(row: Row) -> None:
     print(
         f"{row['tool']:<10} {row['backend']:<14} {row['job']:<7} {row['runs']:>9,} runs  "
         f"{row['per_run_ms']:8.3f} ms/run  run {row['run_s']:8.2f} s  explore {row['explore_s']:6.2f} s  "
@@ -214,82 +154,106 @@ def show(row: dict[str, Any]) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--big", action="store_true", help="also 100,000 and 1,000,000 runs (neuroloom)")
-    parser.add_argument("--no-pypet", action="store_true", help="skip pypet")
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="bench-explore-"))
-    rows: list[dict[str, Any]] = []
-    print(f"neuroloom {nl.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, work in {root}")
-    try:
-        for n in (1000, 10000):
-            for backend in ("serial", "processes"):
-                rows.append(bench_neuroloom(n, backend, args.workers, trivial, "return", root))
-                show(rows[-1])
-        for backend in ("serial", "processes"):
-            rows.append(bench_neuroloom(1000, backend, args.workers, array_job, "trace", root))
-            show(rows[-1])
-        if not args.no_pypet:
-            python, why = pypet_python()
-            if python is None:
-                print(f"pypet skipped: {why}")
-            else:
-                for multiproc, job in ((False, "z"), (True, "z"), (False, "trace")):
-                    row = bench_pypet(python, 1000, multiproc, job, root)
-                    if isinstance(row, str):
-                        print(row)
-                    else:
-                        rows.append(row)
-                        show(row)
-        if args.big:
-            for n in (100_000, 1_000_000):
-                rows.append(bench_neuroloom(n, "serial", args.workers, trivial, "return", root))
-                show(rows[-1])
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def neuroloom_cases(sizes: tuple[int, ...], big: bool, workers: int, root: Path) -> list[Row]:
+    """The trivial job at each size and the array job at the first, both backends.
 
-    def find(tool: str, backend: str, job: str, n: int) -> dict[str, Any] | None:
-        for r in rows:
-            if r["tool"] == tool and r["backend"].startswith(backend) and r["job"] == job and r["runs"] == n:
-                return r
-        return None
+    ``big``: also the trivial job at 100,000 and 1,000,000 runs, serial.
+    """
+    cases = [(n, backend, trivial, "return") for n in sizes for backend in ("serial", "processes")]
+    cases += [(sizes[0], backend, array_job, "trace") for backend in ("serial", "processes")]
+    if big:
+        cases += [(n, "serial", trivial, "return") for n in (100_000, 1_000_000)]
+    rows = []
+    for n, backend, job, result in cases:
+        rows.append(bench_neuroloom(n, backend, workers, job, result, root))
+        show(rows[-1])
+    return rows
 
+
+def pypet_cases(n: int, root: Path) -> list[Row]:
+    """pypet at ``n`` runs: trivial job serial and multiprocessing, array job serial."""
+    python, why = pypet_python()
+    if python is None:
+        print(f"pypet skipped: {why}")
+        return []
+    rows = []
+    for multiproc, job in ((False, "z"), (True, "z"), (False, "trace")):
+        row = bench_pypet(python, n, multiproc, job, root)
+        if isinstance(row, str):
+            print(row)
+        else:
+            rows.append(row)
+            show(row)
+    return rows
+
+
+def find(rows: list[Row], tool: str, backend: str, job: str, n: int) -> Row | None:
+    for r in rows:
+        if r["tool"] == tool and r["backend"].startswith(backend) and r["job"] == job and r["runs"] == n:
+            return r
+    return None
+
+
+def print_ratios(rows: list[Row], n: int) -> None:
+    """pypet / neuroloom at ``n`` runs, per backend and job."""
     print("\nratios (pypet / neuroloom, higher = neuroloom faster):")
     for pb, nb, job in (
         ("serial", "serial", "return"),
         ("multiproc", "processes", "return"),
         ("serial", "serial", "trace"),
     ):
-        p, q = find("pypet", pb, job, 1000), find("neuroloom", nb, job, 1000)
+        p, q = find(rows, "pypet", pb, job, n), find(rows, "neuroloom", nb, job, n)
         if p and q:
             print(
-                f"  1,000 runs {job:<6} {pb:>9} vs {nb:<9}: "
+                f"  {n:,} runs {job:<6} {pb:>9} vs {nb:<9}: "
                 f"per run x{p['per_run_ms'] / q['per_run_ms']:.1f}, "
                 f"load x{p['load_s'] / q['load_s']:.1f}, disk x{p['disk'] / q['disk']:.2f}"
             )
-    base = find("neuroloom", "serial", "return", 1000)
+
+
+def print_targets(rows: list[Row], base_n: int) -> None:
+    """Flatness of the per-run time against ``base_n`` runs, and the targets."""
+    base = find(rows, "neuroloom", "serial", "return", base_n)
     if base:
-        print("flatness (neuroloom serial per-run time relative to 1,000 runs):")
-        for n in (10_000, 100_000, 1_000_000):
-            r = find("neuroloom", "serial", "return", n)
+        print(f"flatness (neuroloom serial per-run time relative to {base_n:,} runs):")
+        for n in sorted({r["runs"] for r in rows if r["runs"] > base_n}):
+            r = find(rows, "neuroloom", "serial", "return", n)
             if r:
                 print(
                     f"  {n:>9,} runs: {r['per_run_ms']:.3f} ms/run "
                     f"= x{r['per_run_ms'] / base['per_run_ms']:.2f}"
                 )
-    targets = find("neuroloom", "serial", "return", 10_000)
+    targets = find(rows, "neuroloom", "serial", "return", 10_000)
     if targets:
         print(f"target <= 0.5 ms/run at 10,000 runs serial: {targets['per_run_ms']:.3f} ms/run")
-    big = find("neuroloom", "serial", "return", 1_000_000)
+    big = find(rows, "neuroloom", "serial", "return", 1_000_000)
     if big:
         print(
             f"target 1,000,000 runs < 15 min: {big['total_s'] / 60:.1f} min; "
             f"load < 5 s: {big['load_s']:.2f} s"
         )
+
+
+def main() -> None:
+    args_parser = parser(__doc__, quick="100 and 1,000 runs, pypet at 100")
+    args_parser.add_argument("--big", action="store_true", help="also 100,000 and 1,000,000 runs (neuroloom)")
+    args_parser.add_argument("--no-pypet", action="store_true", help="skip pypet")
+    args_parser.add_argument("--workers", type=int, default=2)
+    args = args_parser.parse_args()
+    sizes = (100, 1000) if args.quick else (1000, 10_000)
+    results = Results(__file__, args)
+    root = Path(tempfile.mkdtemp(prefix="bench-explore-"))
+    print(f"neuroloom {nl.__version__}, numpy {np.__version__}, work in {root}")
+    try:
+        rows = neuroloom_cases(sizes, args.big, args.workers, root)
+        if not args.no_pypet:
+            rows += pypet_cases(sizes[0], root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    results.add("rows", rows)
+    print_ratios(rows, sizes[0])
+    print_targets(rows, sizes[0])
+    results.write()
 
 
 if __name__ == "__main__":

@@ -4,9 +4,13 @@ Usage::
 
     bench/.venv-pypet/bin/python bench/pypet_side.py write FILE RUNS
     bench/.venv-pypet/bin/python bench/pypet_side.py load FILE REPEATS
+    bench/.venv-pypet/bin/python bench/pypet_side.py explore FILE RUNS MULTIPROC JOB
 
 Prints one JSON object on its last line: seconds taken (best of REPEATS for
-``load``, timed with :func:`harness.time_it`) and the file's size.
+``load``, timed with :func:`harness.time_it`) and the file's size. ``explore``
+is ``bench_explore.py``'s half: a grid of RUNS runs of a trivial job (JOB
+``z``: ``x * y``; ``trace``: a 1,000-float array), with multiprocessing on two
+cores if MULTIPROC is 1; it prints the explore, run and load times.
 """
 
 from __future__ import annotations
@@ -64,9 +68,59 @@ def load(path: Path, repeats: int) -> dict[str, float]:
     return {"seconds": timing.best, "runs": len(timing.result), "bytes": path.stat().st_size}
 
 
+def product_job(traj):  # type: ignore[no-untyped-def]
+    traj.f_add_result("z", traj.x * traj.y)
+
+
+def array_job(traj):  # type: ignore[no-untyped-def]
+    traj.f_add_result("trace", np.full(1000, traj.x * traj.y))
+
+
+def explore(path: Path, runs: int, multiproc: bool, job_kind: str) -> dict[str, float]:
+    """Explore a grid of ``runs`` runs (ten values of y), run, then load every result back."""
+    from pypet import Environment, Trajectory, cartesian_product
+
+    def build() -> Environment:
+        env = Environment(
+            trajectory="bench",
+            filename=str(path),
+            overwrite_file=True,
+            log_config=None,
+            multiproc=multiproc,
+            ncores=2,
+            use_pool=True,
+            freeze_input=True,
+            report_progress=False,
+        )
+        traj = env.trajectory
+        traj.f_add_parameter("x", 0.0)
+        traj.f_add_parameter("y", 0.0)
+        ys = 10 if runs >= 10 else 1
+        xs, yv = [float(i) for i in range(runs // ys)], [float(j) for j in range(ys)]
+        traj.f_explore(cartesian_product({"x": xs, "y": yv}))
+        return env
+
+    made = time_it(build)
+    env = made.result
+    ran = time_it(lambda: env.run(product_job if job_kind == "z" else array_job))
+    env.disable_logging()
+
+    def load_all() -> int:
+        traj = Trajectory("bench", add_time=False)
+        traj.f_load(filename=str(path), load_parameters=2, load_results=2)
+        return len(traj.f_get_from_runs(job_kind, fast_access=True))
+
+    loaded = time_it(load_all)
+    assert loaded.result == runs, loaded.result
+    return {"explore_s": made.best, "run_s": ran.best, "load_s": loaded.best, "disk": path.stat().st_size}
+
+
 def main(argv: list[str]) -> int:
     action, path, number = argv[0], Path(argv[1]), int(argv[2])
-    out = write(path, number) if action == "write" else load(path, number)
+    if action == "explore":
+        out = explore(path, number, argv[3] == "1", argv[4])
+    else:
+        out = write(path, number) if action == "write" else load(path, number)
     print(json.dumps(out))
     return 0
 

@@ -54,7 +54,7 @@ def test_debris_swept_and_claims_taken_over(tmp_path: Path) -> None:
     (batches_dir(study.path) / "b-000003").mkdir()
     study.import_spike_table(_table(4))
     assert sorted(p.name for p in batches_dir(study.path).iterdir()) == ["b-000003", "b-000004"]
-    assert set(catalog_batches(study.catalog.con).values()) == {"b-000004"}
+    assert set(catalog_batches(study.catalog).values()) == {"b-000004"}
     assert study.filter().trials_with_spike(245, 265)["n_trials"].tolist() == [4]
 
 

@@ -39,7 +39,6 @@ import contextlib
 import fcntl
 import json
 import os
-import sqlite3
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -124,12 +123,6 @@ SORT_KEYS = {
     "recorded": [("run", "ascending"), ("kind", "ascending"), ("population", "ascending")],
 }
 
-_FINGERPRINT_SQL = (
-    "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status='done'), "
-    f"(SELECT count(*) FROM results WHERE name='{RECORDINGS}') + "
-    "(SELECT coalesce(sum(json_extract(value, '$.n')), 0) FROM meta WHERE key LIKE 'batch:%')"
-)
-
 
 # ------------------------------------------------------------------ manifest
 def tables_dir(study_path: Path) -> Path:
@@ -166,12 +159,6 @@ def read_manifest(study_path: Path) -> dict[str, Any]:
     if data.get("format", 0) > TABLES_FORMAT:
         raise StorageError(f"{path}: tables format {data.get('format')} is newer than this neuroloom reads")
     return data
-
-
-def fingerprint(con: sqlite3.Connection) -> list[int]:
-    """``[runs, done runs, recorded runs]`` of the catalog: changes whenever the tables must."""
-    row = con.execute(_FINGERPRINT_SQL).fetchone()
-    return [int(v) for v in row]
 
 
 def catalog_stat(study_path: Path) -> list[int]:
@@ -456,14 +443,10 @@ def _runs_table(catalog: Catalog) -> tuple[pa.Table, list[str]]:
 
 def _recorded_in_catalog(catalog: Catalog) -> dict[int, Any]:
     """Every finished run with recordings: its ``_recordings`` summary, or ``{"batch": name}``."""
-    rows = catalog.con.execute(
-        "SELECT results.idx, results.value FROM results JOIN runs ON runs.idx=results.idx "
-        f"WHERE results.name='{RECORDINGS}' AND runs.status='done'"
-    ).fetchall()
-    out: dict[int, Any] = {int(i): v for i, v in rows}
-    batches = catalog_batches(catalog.con)
+    out: dict[int, Any] = dict(catalog.recorded_runs())
+    batches = catalog_batches(catalog)
     if batches:
-        done = {int(r[0]) for r in catalog.con.execute("SELECT idx FROM runs WHERE status='done'")}
+        done = catalog.done_indices()
         for idx, name in batches.items():
             if idx in done and idx not in out:
                 out[idx] = {BATCH_FIELD: name}
@@ -598,7 +581,7 @@ def update(
         manifest["params"] = names
         manifest["recorded_runs"] = len(have_set - drop) + len(todo)  # quarantined runs count as seen
         manifest["quarantined"] = quarantined
-        manifest["fingerprint"] = fingerprint(catalog.con)
+        manifest["fingerprint"] = catalog.fingerprint()
         _describe_recordings(study_path, manifest)
         manifest["tables"] = sorted(k[len(TABLE_PREFIX) :] for k in table_kinds(manifest)[len(KINDS) :])
         write_json(folder / MANIFEST, manifest)

@@ -16,7 +16,6 @@ this (coordinating) process, which also adds it to the consolidated tables.
 
 from __future__ import annotations
 
-import copy
 import os
 import socket
 import time
@@ -29,8 +28,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from neuroloom._io.atomic import remove_path, write_json
-from neuroloom._io.names import MARKER
+from neuroloom._io.atomic import remove_path
 from neuroloom.datastore.consolidate import add_batch_to_tables, after_record
 from neuroloom.errors import NeuroloomError, ParameterError, RecordingError
 from neuroloom.params.tree import Namespace, group_names
@@ -44,7 +42,6 @@ from neuroloom.study.batches import (
 )
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import Run, run_folder
-from neuroloom.study.study import LOCKED_BECAUSE
 from neuroloom.study.worker import Outcome
 
 if TYPE_CHECKING:
@@ -79,17 +76,6 @@ def _point_runs(
     return clean, ids, study.params.values(), list(columns), columns
 
 
-def _find_runs(study: Study, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
-    found: dict[str, tuple[int, str]] = {}
-    for i in range(0, len(ids), 900):
-        chunk = list(ids[i : i + 900])
-        rows = study.catalog.con.execute(
-            f"SELECT id, idx, status FROM runs WHERE id IN ({','.join('?' * len(chunk))})", chunk
-        ).fetchall()
-        found.update({r[0]: (int(r[1]), r[2]) for r in rows})
-    return found
-
-
 def add_finished_runs(
     study: Study,
     points: Sequence[Mapping[str, Any]],
@@ -119,28 +105,19 @@ class _Undo:
 
     def __init__(self, study: Study) -> None:
         self.study = study
-        self.marker = copy.deepcopy(study._marker)
+        self.marker = study.marker_snapshot()
         self.columns = set(study.catalog.param_names())
         self.first_new = study.catalog.next_index()
 
     def roll_back(self) -> None:
         study, catalog = self.study, self.study.catalog
-        new = [
-            int(r[0])
-            for r in catalog.con.execute(
-                "SELECT idx FROM runs WHERE idx>=? AND status!='done'", (self.first_new,)
-            )
-        ]
+        new = catalog.unfinished_from(self.first_new)
         with StudyLock(study.path, "undoing a failed import"):
             catalog.remove_runs(new)
             for idx in new:
                 remove_path(run_folder(study.path, idx))
             catalog.drop_params(set(catalog.param_names()) - self.columns)
-            study._marker = self.marker
-            write_json(study.path / MARKER, self.marker)
-        study.params = type(study.params).from_json(self.marker["params"], on_change=study._save_marker)
-        if self.marker.get("locked"):
-            study.params.lock(LOCKED_BECAUSE)
+            study.restore_marker(self.marker)
 
 
 def _add_finished_runs(
@@ -153,7 +130,7 @@ def _add_finished_runs(
     from tqdm.auto import tqdm
 
     _clean, ids, defaults, names, columns = _point_runs(study, points)
-    found = _find_runs(study, ids)
+    found = study.catalog.runs_by_id(ids)
     study.lock_params()
     groups = group_names(defaults)
     indices = [found[i][0] for i in ids]
@@ -235,7 +212,7 @@ def _add_batch_runs(
     tables: bool,
 ) -> list[int]:
     _clean, ids, _defaults, _names, _columns = _point_runs(study, points)
-    found = _find_runs(study, ids)
+    found = study.catalog.runs_by_id(ids)
     study.lock_params()
     indices = np.asarray([found[i][0] for i in ids], dtype=np.int64)
     fresh = np.asarray([found[i][1] != "done" for i in ids], dtype=bool)
@@ -247,7 +224,7 @@ def _add_batch_runs(
     if not new_runs.size:
         return [int(i) for i in indices]
     with StudyLock(study.path, "importing runs"):
-        sweep_batches(study.path, set(catalog_batches(study.catalog.con).values()))
+        sweep_batches(study.path, set(catalog_batches(study.catalog).values()))
         batch = RunBatch(new_runs, next_batch_number(study.path))
         fill(batch, run_of_point)
         batch.write(study.path)
@@ -258,7 +235,7 @@ def _add_batch_runs(
         ]
         session = study.catalog.begin_session("import", host, pid, {})
         try:
-            study.catalog.record(outcomes, session, batch.meta(study.catalog.con))
+            study.catalog.record(outcomes, session, batch.meta(study.catalog))
         except BaseException:
             remove_path(batch_path(study.path, batch.name))  # not in the catalog: the runs stay not done
             raise

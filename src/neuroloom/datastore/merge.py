@@ -8,14 +8,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from neuroloom._io.atomic import write_json
 from neuroloom._io.names import ITEM_FILE, ITEMS_DIR, NETWORK_DIR
 from neuroloom.datastore.study import Study
 from neuroloom.errors import StudyError
 from neuroloom.params.values import canonical
 from neuroloom.store import registry
 from neuroloom.study.batches import copy_batches, renamed_meta
-from neuroloom.study.catalog import PARAM_PREFIX, quote_column
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.run import run_folder
 
@@ -48,20 +46,10 @@ def _check_compatible(sa: Study, sb: Study) -> None:
         )
 
 
-_RESULT_COLUMNS = "id, name, params, tags, kind, value, created"
-
-
-def _result_rows(study: Study) -> list[tuple[Any, ...]]:
-    con = study.catalog.con
-    if con.execute("SELECT 1 FROM sqlite_master WHERE name='analysis_results'").fetchone() is None:
-        return []
-    return con.execute(f"SELECT {_RESULT_COLUMNS} FROM analysis_results ORDER BY created, id").fetchall()
-
-
 def _merged_results(sa: Study, sb: Study) -> list[tuple[Any, ...]]:
     """Every analysis result of both; the same result stored differently in both is refused."""
-    rows = {row[0]: row for row in _result_rows(sa)}
-    for row in _result_rows(sb):
+    rows = {row[0]: row for row in sa.catalog.analysis_results()}
+    for row in sb.catalog.analysis_results():
         mine = rows.setdefault(row[0], row)
         if mine != row:
             raise StudyError(
@@ -121,70 +109,36 @@ def merge(
     if target.exists() and any(target.iterdir()):
         raise StudyError(f"cannot merge into {target}: it exists and is not empty; choose a new directory")
     out = Study(target, seed=sa.seed)
-    out._marker["params"] = sa.params.to_json()
-    out._marker["locked"] = bool(sa._marker.get("locked") or sb._marker.get("locked"))
-    out._marker["merged_from"] = [str(sa.path), str(sb.path)]
-    out._marker["explorations"] = [{**e, "from": str(s.path)} for s in (sa, sb) for e in s.explorations]
-    write_json(out.path / registry.MARKER, out._marker)
-    out.params = type(out.params).from_json(out._marker["params"], on_change=out._save_marker)
     names = sorted(set(sa.catalog.param_names()) | set(sb.catalog.param_names()))
     with StudyLock(out.path, "merging"):
+        out.restore_marker(
+            {
+                **out.marker_snapshot(),
+                "params": sa.params.to_json(),
+                "locked": sa.params.locked or sb.params.locked,
+                "merged_from": [str(sa.path), str(sb.path)],
+                "explorations": [{**e, "from": str(s.path)} for s in (sa, sb) for e in s.explorations],
+            }
+        )
         out.catalog.ensure_params(names)
         seen: set[str] = set()
         next_idx = 0
         for source in (sa, sb):
             next_idx = _copy_runs(source, out, names, seen, next_idx)
             _copy_items(source.path / ITEMS_DIR, out.path / ITEMS_DIR)
-        _insert_results(out, results)
+        out.catalog.add_analysis_results(results)
         if network is not None:
             shutil.copytree(network, out.path / NETWORK_DIR)
     return Study(out.path)
 
 
-def _insert_results(out: Study, rows: list[tuple[Any, ...]]) -> None:
-    con = out.result_store.con
-    with out.catalog.transaction():
-        con.executemany(
-            f"INSERT INTO analysis_results({_RESULT_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
-            [tuple(row) for row in rows],
-        )
-
-
 def _copy_runs(source: Study, out: Study, names: list[str], seen: set[str], next_idx: int) -> int:
-    con, dst = source.catalog.con, out.catalog
-    sessions: dict[Any, int] = {}
-    for row in con.execute('SELECT session, start, "end", host, pid, backend, provenance FROM sessions'):
-        cur = dst.con.execute(
-            'INSERT INTO sessions(start, "end", host, pid, backend, provenance) VALUES (?,?,?,?,?,?)', row[1:]
-        )
-        sessions[row[0]] = int(cur.lastrowid or 0)
-    have = set(source.catalog.param_names())
-    pcols = [f"{quote_column(PARAM_PREFIX + n)}" if n in have else "NULL" for n in names]
-    fixed = ["idx", "id", "status", "start", '"end"', "host", "pid", "session", "attempts", "error"]
-    rows = con.execute(f"SELECT {','.join(fixed + pcols)} FROM runs ORDER BY idx").fetchall()
-    mapping: dict[int, int] = {}
-    new_rows = []
-    for row in rows:
-        if row[1] in seen:
-            continue
-        seen.add(row[1])
-        mapping[row[0]] = next_idx
-        new_rows.append((next_idx, *row[1:7], sessions.get(row[7]), *row[8:]))
-        next_idx += 1
-    cols = ",".join([*fixed, *(quote_column(PARAM_PREFIX + n) for n in names)])
-    with dst.transaction():
-        dst.con.executemany(
-            f"INSERT INTO runs({cols}) VALUES ({','.join('?' * (len(fixed) + len(names)))})", new_rows
-        )
-        results = con.execute("SELECT name, idx, kind, value FROM results").fetchall()
-        dst.con.executemany(
-            "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)",
-            [(n, mapping[i], k, v) for n, i, k, v in results if i in mapping],
-        )
+    def batch_meta(mapping: dict[int, int]) -> list[tuple[str, str]]:
         batches = copy_batches(source.path, out.path, mapping)
-        dst.con.executemany(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", renamed_meta(con, batches, mapping)
-        )
+        return renamed_meta(source.catalog, batches, mapping)
+
+    mapping = out.catalog.copy_runs_from(source.catalog, names, seen, next_idx, meta=batch_meta)
+    next_idx += len(mapping)
     for old, new in mapping.items():
         folder = run_folder(source.path, old)
         if folder.is_dir():

@@ -6,7 +6,8 @@ plus all parameters: adding a result whose name and parameters equal a stored
 one is refused unless ``replace=True`` (mozaik's uniqueness rule); tags do not
 take part in the identity.
 
-Stored in the study catalog (table ``analysis_results``): scalars and small
+Stored in the study catalog (table ``analysis_results``, through the
+:class:`~neuroloom.study.catalog.Catalog` methods): scalars and small
 JSON values inline, anything else as a study item under
 ``analysis_results/<name>/<id>`` with the Database codecs.
 """
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
     from neuroloom.study.study import StudyCore as Study
 
 RESULTS_KEY = "analysis_results"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS analysis_results(
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, params TEXT NOT NULL, tags TEXT NOT NULL,
-    kind TEXT NOT NULL, value, created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS analysis_results_name ON analysis_results(name);
-"""
 
 
 def _param_value(where: str, key: str, value: Any) -> Any:
@@ -111,8 +105,7 @@ class ResultStore:
 
     def __init__(self, study: Study) -> None:
         self.study = study
-        self.con = study.catalog.con
-        self.con.executescript(_SCHEMA)
+        self.catalog = study.catalog
 
     def add(
         self,
@@ -133,7 +126,7 @@ class ResultStore:
                 )
         tag_list = [tags] if isinstance(tags, str) else [str(t) for t in tags]
         rid = result_id(name, plain)
-        exists = self.con.execute("SELECT 1 FROM analysis_results WHERE id=?", (rid,)).fetchone()
+        exists = self.catalog.has_analysis_result(rid)
         if exists and not replace:
             raise DuplicateResultError(
                 f"a result {name!r} with the same parameters {plain} is already stored in study "
@@ -148,28 +141,23 @@ class ResultStore:
         elif exists and key in self.study:
             del self.study[key]
         kind, raw = stored
-        with self.study.catalog.transaction():
-            self.con.execute(
-                "INSERT OR REPLACE INTO analysis_results(id, name, params, tags, kind, value, created) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (rid, name, json.dumps(plain, sort_keys=True), json.dumps(tag_list), kind, raw, time.time()),
-            )
+        self.catalog.put_analysis_result(
+            (rid, name, json.dumps(plain, sort_keys=True), json.dumps(tag_list), kind, raw, time.time())
+        )
         return Result(name, plain, tag_list, rid, kind, raw, self.study)
 
     def all(self) -> list[Result]:
-        rows = self.con.execute(
-            "SELECT id, name, params, tags, kind, value FROM analysis_results ORDER BY created, id"
-        ).fetchall()
-        return [Result(n, json.loads(p), json.loads(t), i, k, v, self.study) for i, n, p, t, k, v in rows]
+        rows = self.catalog.analysis_results()
+        return [Result(n, json.loads(p), json.loads(t), i, k, v, self.study) for i, n, p, t, k, v, _ in rows]
 
     def param_names(self) -> set[str]:
         names: set[str] = set()
-        for (text,) in self.con.execute("SELECT DISTINCT params FROM analysis_results"):
+        for text in self.catalog.analysis_result_params():
             names.update(json.loads(text))
         return names
 
     def names(self) -> list[str]:
-        return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM analysis_results ORDER BY name")]
+        return self.catalog.analysis_result_names()
 
     def select(self, conditions: Sequence[Condition]) -> list[Result]:
         """Results meeting every condition (``name``, ``tags`` or a parameter)."""

@@ -69,5 +69,5 @@ def _columns(study_path: Any, file: str) -> list[str]:
 
 def run_batches(catalog: Catalog, runs: Sequence[int]) -> dict[int, str]:
     """The run batch of each of ``runs`` that was stored in one (others are absent)."""
-    batches = catalog_batches(catalog.con)
+    batches = catalog_batches(catalog)
     return {int(r): batches[int(r)] for r in runs if int(r) in batches}

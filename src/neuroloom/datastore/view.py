@@ -48,7 +48,6 @@ from neuroloom.analysis.tables import (
 from neuroloom.datastore.conditions import Condition, for_tuple_value, parse
 from neuroloom.datastore.consolidate import (
     catalog_stat,
-    fingerprint,
     is_fresh,
     load_parquet,
     quarantined_runs,
@@ -89,7 +88,7 @@ def fresh_manifest(study: Study) -> dict[str, Any]:
         seen = None
     if manifest.get("runs") and seen == {"stat": stat, "runs": manifest.get("runs")}:
         return manifest
-    current = fingerprint(study.catalog.con)
+    current = study.catalog.fingerprint()
     if not is_fresh(manifest, current):
         manifest = update(study.path, study.catalog)
     with contextlib.suppress(OSError):

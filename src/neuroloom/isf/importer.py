@@ -140,9 +140,7 @@ def _is_database(path: Path) -> bool:
 
 def _compact(study: Study) -> None:
     """Fold the catalog's write-ahead log into it and drop free pages before the rename."""
-    con = study.catalog.con
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("VACUUM")
+    study.catalog.compact()
     study.catalog.close()
 
 

@@ -160,6 +160,45 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         self._uri_root: tuple[str, tuple[str, ...]] = (self.id, ())
         registry.register(self.id, self.path)
 
+    @classmethod
+    def items_of(
+        cls,
+        folder: str | os.PathLike[str],
+        *,
+        owner_id: str,
+        key_prefix: tuple[str, ...],
+        fsync: bool = False,
+    ) -> Database:
+        """Open the item store ``<folder>/items`` that belongs to another database.
+
+        The folder has no marker and no registry entry of its own: its items
+        use this class's item layout and codecs, and their URIs are those of
+        the owner, ``neuroloom://<owner_id>/<key_prefix>/<key>`` (a study's
+        run folder: ``owner_id`` the study's id, ``key_prefix`` ``("runs",
+        "run_00000042")``). The folder is created by the first write.
+
+        Parameters
+        ----------
+        folder
+            The folder holding ``items/``.
+        owner_id
+            The id of the database the folder belongs to.
+        key_prefix
+            The key of the folder in its owner.
+        fsync
+            Flush every write to stable storage (see :class:`Database`).
+        """
+        store = cls.__new__(cls)
+        store.path = Path(folder).absolute()
+        store._items = store.path / ITEMS_DIR
+        store._fsync = fsync
+        store.readonly = False
+        store._create = False
+        store._marker = {}
+        store.id = owner_id
+        store._uri_root = (owner_id, tuple(key_prefix))
+        return store
+
     # ------------------------------------------------------------------ setup
     def _open_or_create(self) -> dict[str, Any]:
         marker = self.path / registry.MARKER

@@ -46,6 +46,8 @@ from neuroloom._io.names import BATCH_SPIKES as BATCH_SPIKES
 from neuroloom._io.names import BATCHES_DIR as BATCHES_DIR
 from neuroloom._io.names import RUNS_DIR, TMP_PREFIX
 from neuroloom.errors import RecordingError, StorageError
+from neuroloom.study.catalog import BATCH_META as BATCH_META  # re-exported
+from neuroloom.study.catalog import Catalog
 from neuroloom.study.recordings import check_name, check_unit, table_kind
 
 RECORDED_COLUMNS = ("run", "kind", "population", "variable", "n")
@@ -82,9 +84,6 @@ def next_batch_number(study_path: Path) -> int:
     return max(numbers) + 1
 
 
-BATCH_META = "batch:"
-
-
 def run_ranges(runs: Any) -> list[list[int]]:
     """``[[first, last], ...]`` covering the sorted unique run indices ``runs``."""
     values = np.unique(np.asarray(runs, dtype=np.int64))
@@ -109,10 +108,10 @@ def batch_meta(name: str, runs: Any) -> tuple[str, str]:
     return BATCH_META + name, json.dumps({"n": count, "runs": ranges}, separators=(",", ":"))
 
 
-def catalog_batches(con: Any) -> dict[int, str]:
+def catalog_batches(catalog: Catalog) -> dict[int, str]:
     """Run index -> batch name of every run the catalog's ``meta`` table assigns to a batch
     (the newest batch when several name a run)."""
-    rows = con.execute("SELECT key, value FROM meta WHERE key LIKE 'batch:%' ORDER BY key").fetchall()
+    rows = catalog.meta_rows(BATCH_META)
     out: dict[int, str] = {}
     for key, value in rows:
         name = str(key)[len(BATCH_META) :]
@@ -221,12 +220,12 @@ class RunBatch:
         for r, c in zip(uniq.tolist(), counts.tolist()):
             rows[r] = rows.get(r, 0) + c
 
-    def meta(self, con: Any) -> list[tuple[str, str]]:
+    def meta(self, catalog: Catalog) -> list[tuple[str, str]]:
         """The catalog ``meta`` rows naming the runs of this batch (see the module docstring),
         and older batches' rows without the runs this batch takes over (an import that
         crashed before its commit left them claimed); what each run recorded is in the
         batch's ``recorded.parquet``."""
-        older = catalog_batches(con)
+        older = catalog_batches(catalog)
         mine = set(self.runs.tolist())
         taken = {older[r] for r in mine if r in older}
         rows = [batch_meta(self.name, self.runs)]
@@ -410,11 +409,13 @@ def _copy_signals(source: Path, dest: Path, mapping: Mapping[int, int]) -> None:
                         )
 
 
-def renamed_meta(con: Any, renamed: Mapping[str, str], mapping: Mapping[int, int]) -> list[tuple[str, str]]:
+def renamed_meta(
+    catalog: Catalog, renamed: Mapping[str, str], mapping: Mapping[int, int]
+) -> list[tuple[str, str]]:
     """The ``meta`` rows of batches copied to another study (:func:`copy_batches`), with the
     runs renumbered by ``mapping`` (runs not in it left out)."""
     rows = []
-    for run, name in sorted(catalog_batches(con).items()):
+    for run, name in sorted(catalog_batches(catalog).items()):
         if name in renamed and run in mapping:
             rows.append((renamed[name], mapping[run]))
     by_batch: dict[str, list[int]] = {}

@@ -14,6 +14,14 @@ Tables
 ``sessions``  one row per coordinating session: times, host, pid, backend and
               provenance (versions, git state) as JSON.
 ``meta``      key -> JSON text (``progress`` of the running session, ...).
+``analysis_results``  named analysis results of the data store
+              (:mod:`neuroloom.datastore.results`): ``id`` (hash of name and
+              parameters), ``name``, ``params`` and ``tags`` (JSON text),
+              ``kind`` and ``value`` as in ``results``, ``created``.
+
+Every table is defined here and every SQL statement on the catalog is a
+method of :class:`Catalog` (merging two studies included); other modules call
+those methods and never hold SQL of their own.
 
 The coordinating process is the only writer (SQLite WAL mode, many runs per
 transaction); ``neuroloom status`` and other readers open it read-only.
@@ -24,15 +32,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from neuroloom._io.names import CATALOG as CATALOG  # re-exported
 from neuroloom.errors import StudyError, StudyLockedError
+from neuroloom.study.recordings import RECORDINGS
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 PARAM_PREFIX = "p:"
+BATCH_META = "batch:"
+"""Prefix of the ``meta`` keys naming the runs of a run batch (:mod:`neuroloom.study.batches`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -52,7 +63,15 @@ CREATE TABLE IF NOT EXISTS sessions(
     backend TEXT, provenance TEXT
 );
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS analysis_results(
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, params TEXT NOT NULL, tags TEXT NOT NULL,
+    kind TEXT NOT NULL, value, created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS analysis_results_name ON analysis_results(name);
 """
+ANALYSIS_COLUMNS = ("id", "name", "params", "tags", "kind", "value", "created")
+"""The columns of an ``analysis_results`` row, in the order of its rows."""
+_ANALYSIS_INTO = f"INTO analysis_results({','.join(ANALYSIS_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
 
 
 BUSY_TIMEOUT = 5.0
@@ -228,9 +247,82 @@ class Catalog:
             out.update({int(r[0]): (str(r[1]), r[2]) for r in self.con.execute(sql, chunk)})
         return out
 
+    def runs_by_id(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """``id -> (idx, status)`` of the runs of ``ids`` that exist."""
+        found: dict[str, tuple[int, str]] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            rows = self.con.execute(
+                f"SELECT id, idx, status FROM runs WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found.update({r[0]: (int(r[1]), r[2]) for r in rows})
+        return found
+
+    def done_indices(self) -> set[int]:
+        """Indices of the runs that are done."""
+        return {int(r[0]) for r in self.con.execute("SELECT idx FROM runs WHERE status='done'")}
+
+    def unfinished_from(self, first: int) -> list[int]:
+        """Indices of the runs from ``first`` on that are not done (what a failed import takes back)."""
+        rows = self.con.execute("SELECT idx FROM runs WHERE idx>=? AND status!='done'", (first,))
+        return [int(r[0]) for r in rows]
+
     def run_rows(self, where: str = "", args: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         cur = self.con.execute(f"SELECT * FROM runs {where} ORDER BY idx", args)
         return [d[0] for d in cur.description], cur.fetchall()
+
+    def copy_runs_from(
+        self,
+        source: Catalog,
+        names: Sequence[str],
+        seen: set[str],
+        next_idx: int,
+        meta: Callable[[dict[int, int]], Iterable[tuple[str, str]]] | None = None,
+    ) -> dict[int, int]:
+        """Copy the sessions, runs and results of ``source`` (merging two studies).
+
+        Runs whose content id is in ``seen`` are skipped; the others get the
+        indices from ``next_idx`` on and their ids join ``seen``. ``names`` are
+        the explored parameters of this catalog (a parameter ``source`` does
+        not explore is NULL, its default). ``meta(mapping)``, called in the
+        transaction that inserts the runs, gives ``meta`` rows to write with
+        them (the copied run batches). Returns ``{source index: new index}``.
+        """
+        sessions: dict[Any, int] = {}
+        for row in source.con.execute(
+            'SELECT session, start, "end", host, pid, backend, provenance FROM sessions'
+        ):
+            cur = self.con.execute(
+                'INSERT INTO sessions(start, "end", host, pid, backend, provenance) VALUES (?,?,?,?,?,?)',
+                row[1:],
+            )
+            sessions[row[0]] = int(cur.lastrowid or 0)
+        have = set(source.param_names())
+        pcols = [f"{quote_column(PARAM_PREFIX + n)}" if n in have else "NULL" for n in names]
+        fixed = ["idx", "id", "status", "start", '"end"', "host", "pid", "session", "attempts", "error"]
+        rows = source.con.execute(f"SELECT {','.join(fixed + pcols)} FROM runs ORDER BY idx").fetchall()
+        mapping: dict[int, int] = {}
+        new_rows = []
+        for row in rows:
+            if row[1] in seen:
+                continue
+            seen.add(row[1])
+            mapping[row[0]] = next_idx
+            new_rows.append((next_idx, *row[1:7], sessions.get(row[7]), *row[8:]))
+            next_idx += 1
+        cols = ",".join([*fixed, *(quote_column(PARAM_PREFIX + n) for n in names)])
+        with self.transaction():
+            self.con.executemany(
+                f"INSERT INTO runs({cols}) VALUES ({','.join('?' * (len(fixed) + len(names)))})", new_rows
+            )
+            results = source.con.execute("SELECT name, idx, kind, value FROM results").fetchall()
+            self.con.executemany(
+                "INSERT OR REPLACE INTO results(name, idx, kind, value) VALUES (?,?,?,?)",
+                [(n, mapping[i], k, v) for n, i, k, v in results if i in mapping],
+            )
+            if meta is not None:
+                self.put_meta_rows(meta(mapping))
+        return mapping
 
     # ---------------------------------------------------------- sessions
     def begin_session(self, backend: str, host: str, pid: int, provenance: dict[str, Any]) -> int:
@@ -323,18 +415,91 @@ class Catalog:
         )
         return names, self.con.execute(sql, (name,)).fetchall()
 
+    def result(self, name: str, idx: int) -> tuple[str, Any] | None:
+        """``(kind, value)`` of result ``name`` of run ``idx``, or None if it has none."""
+        row = self.con.execute(
+            "SELECT kind, value FROM results WHERE name=? AND idx=?", (name, idx)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def run_results(self, idx: int) -> list[tuple[str, str, Any]]:
         return self.con.execute(
             "SELECT name, kind, value FROM results WHERE idx=? ORDER BY name", (idx,)
         ).fetchall()
 
+    # -------------------------------------------------------- recordings
+    def fingerprint(self) -> list[int]:
+        """``[runs, done runs, recorded runs]``: changes whenever the consolidated tables must.
+
+        Recorded runs count the runs with a recordings result and the runs the
+        run batches name.
+        """
+        row = self.con.execute(
+            "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status='done'), "
+            "(SELECT count(*) FROM results WHERE name=?) + "
+            "(SELECT coalesce(sum(json_extract(value, '$.n')), 0) FROM meta WHERE key LIKE ?)",
+            (RECORDINGS, BATCH_META + "%"),
+        ).fetchone()
+        return [int(v) for v in row]
+
+    def recorded_runs(self) -> dict[int, str]:
+        """``idx -> recordings summary`` (JSON text) of every done run that recorded something."""
+        rows = self.con.execute(
+            "SELECT results.idx, results.value FROM results JOIN runs ON runs.idx=results.idx "
+            "WHERE results.name=? AND runs.status='done'",
+            (RECORDINGS,),
+        ).fetchall()
+        return {int(i): v for i, v in rows}
+
+    # -------------------------------------------------- analysis results
+    def has_analysis_result(self, rid: str) -> bool:
+        """Whether an analysis result of id ``rid`` is stored."""
+        return self.con.execute("SELECT 1 FROM analysis_results WHERE id=?", (rid,)).fetchone() is not None
+
+    def put_analysis_result(self, row: Sequence[Any]) -> None:
+        """Store (or replace) one analysis result; ``row`` holds :data:`ANALYSIS_COLUMNS`."""
+        with self.transaction():
+            self.con.execute(f"INSERT OR REPLACE {_ANALYSIS_INTO}", tuple(row))
+
+    def add_analysis_results(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Insert analysis results (one transaction; an id already stored is an error)."""
+        with self.transaction():
+            self.con.executemany(f"INSERT {_ANALYSIS_INTO}", [tuple(row) for row in rows])
+
+    def analysis_results(self) -> list[tuple[Any, ...]]:
+        """Every analysis result (:data:`ANALYSIS_COLUMNS`), oldest first."""
+        sql = f"SELECT {','.join(ANALYSIS_COLUMNS)} FROM analysis_results ORDER BY created, id"
+        return self.con.execute(sql).fetchall()
+
+    def analysis_result_params(self) -> list[str]:
+        """The distinct ``params`` texts (JSON objects) of the analysis results."""
+        return [r[0] for r in self.con.execute("SELECT DISTINCT params FROM analysis_results")]
+
+    def analysis_result_names(self) -> list[str]:
+        """The distinct names of the analysis results, sorted."""
+        return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM analysis_results ORDER BY name")]
+
     # -------------------------------------------------------------- meta
     def set_meta(self, key: str, value: Any) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", (key, json.dumps(value)))
 
+    def meta_rows(self, prefix: str) -> list[tuple[str, str]]:
+        """``(key, JSON text)`` of every ``meta`` entry whose key starts with ``prefix``, by key."""
+        rows = self.con.execute("SELECT key, value FROM meta WHERE key LIKE ? ORDER BY key", (prefix + "%",))
+        return [(str(k), str(v)) for k, v in rows]
+
+    def put_meta_rows(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Write ``(key, JSON text)`` rows into ``meta`` (replacing those keys)."""
+        self.con.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", list(rows))
+
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
+
+    def compact(self) -> None:
+        """Fold the write-ahead log into the catalog file and drop its free pages."""
+        self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.con.execute("VACUUM")
 
     # ------------------------------------------------------- transaction
     def transaction(self) -> _Transaction:

@@ -149,23 +149,15 @@ def _tagged_json(value: Any) -> Any:
         return None
 
 
-class RunItems(Database):
+def run_items(folder: Path, study_id: str, name: str) -> Database:
     """The items of one run folder (written by the worker running that run).
 
     Uses :class:`~neuroloom.store.database.Database`'s item layout and codecs
-    without a database marker or registry entry of its own: the run belongs
-    to its study, whose URI addresses it as ``runs/<run name>/<item>``.
+    without a database marker or registry entry of its own
+    (:meth:`Database.items_of`): the run belongs to its study, whose URI
+    addresses it as ``runs/<run name>/<item>``.
     """
-
-    kind = "run"
-
-    def __init__(self, folder: Path, study_id: str, name: str) -> None:
-        self.path = folder
-        self._items = folder / "items"
-        self._fsync = False
-        self._marker = {}
-        self.id = study_id
-        self._uri_root = (study_id, (RUNS_DIR, name))
+    return Database.items_of(folder, owner_id=study_id, key_prefix=(RUNS_DIR, name))
 
 
 class Run(RunRecordings):
@@ -306,7 +298,7 @@ class Run(RunRecordings):
                 raise CodecError(f"codec {chosen.name!r}: {chosen.why_not(value)}")
             if meta is None and write_packed(self.folder, name, value, chosen):
                 return PACK_KIND, chosen.name
-            RunItems(self.folder, self._study_id, self.name).set(name, value, codec=chosen.name, meta=meta)
+            run_items(self.folder, self._study_id, self.name).set(name, value, codec=chosen.name, meta=meta)
         except CodecError as exc:
             raise CodecError(f"{self.name}: cannot store result {name!r}: {exc}") from None
         return "item", chosen.name

@@ -11,6 +11,7 @@ On disk (all paths relative)::
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import socket
@@ -140,21 +141,41 @@ class StudyCore(Database):
             )
         self.seed: int = int(info["seed"])
         self.catalog = Catalog(self.path)
-        self.params = ParamTree.from_json(info.get("params", {}), on_change=self._save_marker)
-        if info.get("locked"):
-            self.params.lock(LOCKED_BECAUSE)
+        self._params_from_marker()
 
     # ------------------------------------------------------------ marker
     def lock_params(self) -> None:
         """Lock the parameter tree because runs have started, and record that in the marker.
 
-        The one place of the rule: once a study has runs (run or imported),
-        its parameters are fixed; new values are explored, not set.
+        The one place of the rule (with :meth:`_params_from_marker`, which
+        reads it back): once a study has runs (run or imported), its
+        parameters are fixed; new values are explored, not set.
         """
         if not self.params.locked:
             self.params.lock(LOCKED_BECAUSE)
             self._marker["locked"] = True
             self._save_marker()
+
+    def _params_from_marker(self) -> None:
+        """The parameter tree as the marker holds it, locked if the marker says runs have started."""
+        self.params = ParamTree.from_json(self._marker.get("params", {}), on_change=self._save_marker)
+        if self._marker.get("locked"):
+            self.params.lock(LOCKED_BECAUSE)
+
+    def marker_snapshot(self) -> dict[str, Any]:
+        """A copy of the study's marker (``neuroloom.json``), to restore with :meth:`restore_marker`."""
+        return copy.deepcopy(self._marker)
+
+    def restore_marker(self, marker: dict[str, Any]) -> None:
+        """Make ``marker`` the study's marker (written at once) and rebuild the parameter tree from it.
+
+        For the undo of a failed import (a snapshot taken before it) and for
+        a merged study (its sources' parameters, explorations and lock). The
+        caller holds the study lock.
+        """
+        self._marker = copy.deepcopy(marker)
+        write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
+        self._params_from_marker()
 
     def _save_marker(self) -> None:
         with StudyLock(self.path, "changing the study"):
@@ -404,9 +425,7 @@ class StudyCore(Database):
             raise StudyError(
                 f"study {self.path} has no run {index}; runs are 0 to {self.catalog.next_index() - 1}"
             )
-        row = self.catalog.con.execute(
-            "SELECT kind, value FROM results WHERE name=? AND idx=?", (LOG, int(index))
-        ).fetchone()
+        row = self.catalog.result(LOG, int(index))
         if row is None:
             return ""
         if row[0] in ("item", PACK_KIND):  # a long log: an item of the run, or in its archive
@@ -462,9 +481,7 @@ class StudyCore(Database):
         index = run_index(parts[1])
         if index is None:
             return None
-        row = self.catalog.con.execute(
-            "SELECT kind, value FROM results WHERE name=? AND idx=?", (parts[2], index)
-        ).fetchone()
+        row = self.catalog.result(parts[2], index)
         return None if row is None or row[0] in ("item", PACK_KIND) else (row[0], row[1])
 
     def uri(self, key: Key, *inside: str) -> str:
@@ -552,51 +569,15 @@ class StudyCore(Database):
         """
         if spawned_import():
             raise StudyError(f"study.run() in {self.path}: {MAIN_GUARD}")
-        report = RunReport()
-        t0 = time.monotonic()
+        report, t0 = RunReport(), time.monotonic()
         with StudyLock(self.path, "running"):
-            git = prepare_git(
-                Path(git_repo) if git_repo is not None else None,
-                commit=git_commit,
-                fail=git_fail,
-                message=f"neuroloom: code of study {self.path.name} ({self.id})",
-                code_files=job_files(job),
+            chosen, session = self._begin_run(
+                job, backend, workers, address, client, git_repo, git_commit, git_fail
             )
-            self.lock_params()
-            chosen = make_backend(backend, workers, address, client)
-            provenance = session_provenance(git, chosen.name, chosen.workers)
-            session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
-            state: dict[str, Any] = {}
-
-            def next_specs(retry: bool) -> list[tuple[Any, ...]]:
-                specs = self.catalog.pending(retry)
-                if retry:
-                    self.catalog.clear_results([s[0] for s in specs])
-                return specs
-
-            def start_backend() -> Backend:
-                explored = self.catalog.param_names()
-                if state.get("explored") == explored:
-                    backend_now: Backend = state["backend"]
-                    return backend_now
-                if "backend" in state:
-                    state["backend"].stop()
-                derived = {n: f for n, (f, _u, _c) in self.params.derived.items()}
-                ctx = WorkerContext(
-                    self.path, self.id, self.seed, self.params.values(), explored, job, derived
-                )
-                if quantities:
-                    ctx.units = {
-                        n: (p.unit, p.library) for n in self.params if (p := self.params.info(n)).library
-                    }
-                chosen.start(ctx)
-                state.update(explored=explored, backend=chosen)
-                return chosen
-
             try:
                 run_rounds(
-                    next_specs,
-                    start_backend,
+                    self._next_specs,
+                    self._backend_starter(chosen, job, quantities),
                     self.catalog,
                     session,
                     report,
@@ -608,17 +589,82 @@ class StudyCore(Database):
                     max_rounds=max_rounds,
                 )
             finally:
-                self.catalog.end_session(session)
-                report.seconds = time.monotonic() - t0
-                report.pending = self.catalog.count("pending")
-        if report.failed and raise_on_failure:
-            shown = ", ".join(report.failures[:5]) + (" ..." if report.failed > 5 else "")
-            raise RunFailedError(
-                f"{report.failed} run(s) of study {self.path} failed ({shown}); the {report.done} finished "
-                f"runs are kept. First error:\n{report.first_error}\nSee study.runs.where(status='failed'); "
-                "fix the job and rerun with study.run(job, retry_failed=True)"
-            )
-        return report
+                self._end_run(session, report, t0)
+        return self._finish_run(report, raise_on_failure)
+
+    def _begin_run(
+        self,
+        job: Callable[[Run], Any],
+        backend: str | Backend,
+        workers: int | None,
+        address: str | None,
+        client: Any,
+        git_repo: str | os.PathLike[str] | None,
+        git_commit: bool,
+        git_fail: bool,
+    ) -> tuple[Backend, int]:
+        """Git state, parameters locked, the backend chosen and a session begun: ``(backend, session)``."""
+        git = prepare_git(
+            Path(git_repo) if git_repo is not None else None,
+            commit=git_commit,
+            fail=git_fail,
+            message=f"neuroloom: code of study {self.path.name} ({self.id})",
+            code_files=job_files(job),
+        )
+        self.lock_params()
+        chosen = make_backend(backend, workers, address, client)
+        provenance = session_provenance(git, chosen.name, chosen.workers)
+        session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
+        return chosen, session
+
+    def _end_run(self, session: int, report: RunReport, t0: float) -> None:
+        """End the session; the report's time and the runs still pending."""
+        self.catalog.end_session(session)
+        report.seconds = time.monotonic() - t0
+        report.pending = self.catalog.count("pending")
+
+    def _next_specs(self, retry: bool) -> list[tuple[Any, ...]]:
+        """The runs of the next round (failed ones too with ``retry``, their results cleared)."""
+        specs = self.catalog.pending(retry)
+        if retry:
+            self.catalog.clear_results([s[0] for s in specs])
+        return specs
+
+    def _backend_starter(
+        self, chosen: Backend, job: Callable[[Run], Any], quantities: bool
+    ) -> Callable[[], Backend]:
+        """A function, called before each round, starting ``chosen`` (again if the explored names changed)."""
+        state: dict[str, Any] = {}
+
+        def start_backend() -> Backend:
+            explored = self.catalog.param_names()
+            if state.get("explored") == explored:
+                backend_now: Backend = state["backend"]
+                return backend_now
+            if "backend" in state:
+                state["backend"].stop()
+            derived = {n: f for n, (f, _u, _c) in self.params.derived.items()}
+            ctx = WorkerContext(self.path, self.id, self.seed, self.params.values(), explored, job, derived)
+            if quantities:
+                ctx.units = {
+                    n: (p.unit, p.library) for n in self.params if (p := self.params.info(n)).library
+                }
+            chosen.start(ctx)
+            state.update(explored=explored, backend=chosen)
+            return chosen
+
+        return start_backend
+
+    def _finish_run(self, report: RunReport, raise_on_failure: bool) -> RunReport:
+        """``report``, or (``raise_on_failure``) RunFailedError if runs failed; finished runs are kept."""
+        if not (report.failed and raise_on_failure):
+            return report
+        shown = ", ".join(report.failures[:5]) + (" ..." if report.failed > 5 else "")
+        raise RunFailedError(
+            f"{report.failed} run(s) of study {self.path} failed ({shown}); the {report.done} finished "
+            f"runs are kept. First error:\n{report.first_error}\nSee study.runs.where(status='failed'); "
+            "fix the job and rerun with study.run(job, retry_failed=True)"
+        )
 
     def provenance(self) -> list[dict[str, Any]]:
         """Every coordinating session: start/end, host, pid, backend, versions, git state."""
