@@ -305,28 +305,9 @@ def read_run(study_path: Path, idx: int, summary: Mapping[str, Any]) -> dict[str
                 rep = read_frame_report(path, pop)
             except Exception as exc:
                 raise RecordingError(f"run {idx}: cannot read its frame report {path}: {exc}") from None
-            frames = np.asarray(rep.data, dtype=np.float64)
-            n = int(rep.node_ids.size)
-            note("signals", pop, var, n)
-            out["signals"].append(
-                pa.table(
-                    {
-                        "run": np.full(n, idx, np.int64),
-                        "population": [pop] * n,
-                        "variable": [var] * n,
-                        "node_id": rep.node_ids.astype(np.int64),
-                        "unit": [rep.units] * n,
-                        "t_start": np.full(n, rep.times[0]),
-                        "dt": np.full(n, rep.times[2]),
-                        "n_frames": np.full(n, frames.shape[0], np.int64),
-                        "mean": frames.mean(axis=0),
-                        "std": frames.std(axis=0),
-                        "min": frames.min(axis=0),
-                        "max": frames.max(axis=0),
-                    },
-                    schema=SIGNALS_SCHEMA,
-                )
-            )
+            note("signals", pop, var, int(rep.node_ids.size))
+            signal = (rep.node_ids, rep.data, rep.times[0], rep.times[2], rep.units)
+            out["signals"].append(_signal_rows(idx, pop, var, signal))
     for name in sorted(summary.get("tables") or {}):
         path = folder / f"{table_kind(name)}.parquet"
         try:
