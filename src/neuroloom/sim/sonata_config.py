@@ -20,36 +20,18 @@ every key, composite ``config.json``); then it folds into
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuroloom.errors import SimulationError
+from neuroloom.errors import SimulationError, SonataFormatError
+from neuroloom.sonata.config import SIM_PATH_KEYS, load_config
 
 __all__ = ["SimulationConfig", "is_simulation_config", "read_simulation_config"]
 
-_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
-_PATH_KEYS = frozenset(
-    {
-        "network",
-        "node_sets_file",
-        "input_file",
-        "output_dir",
-        "nodes_file",
-        "node_types_file",
-        "edges_file",
-        "edge_types_file",
-        "point_neuron_models_dir",
-        "synaptic_models_dir",
-        "mechanisms_dir",
-        "morphologies_dir",
-        "biophysical_neuron_models_dir",
-        "file",
-        "simulation",
-    }
-)
+#: paths of a simulation config (SONATA's and bmtk's: ``simulation``/``file`` of config.json)
+_PATH_KEYS = (*SIM_PATH_KEYS, "simulation", "file", "mechanisms_dir", "biophysical_neuron_models_dir")
 
 
 class ConfigError(SimulationError, ValueError):
@@ -103,48 +85,11 @@ def is_simulation_config(path: str | Path) -> bool:
     return isinstance(data, dict) and bool({"run", "network", "networks", "simulation"} & set(data))
 
 
-def _manifest(raw: Mapping[str, Any], base: Path, path: Path) -> dict[str, str]:
-    given = {str(k).lstrip("$").strip("{}"): str(v) for k, v in (raw.get("manifest") or {}).items()}
-    resolved: dict[str, str] = {"configdir": str(base)}
-    for _ in range(len(given) + 1):
-        pending = {k: v for k, v in given.items() if k not in resolved}
-        if not pending:
-            break
-        for key, value in pending.items():
-            names = _VAR.findall(value)
-            if all(n in resolved for n in names):
-                resolved[key] = _VAR.sub(lambda m: resolved[m.group(1)], value)
-    missing = sorted(set(given) - set(resolved))
-    if missing:
-        raise ConfigError(f"{path}: manifest: variables {missing} cannot be resolved (cycle or unknown name)")
-    return resolved
-
-
-def _expand(value: Any, manifest: Mapping[str, str], base: Path, path: Path, key: str = "") -> Any:
-    if isinstance(value, Mapping):
-        return {k: _expand(v, manifest, base, path, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand(v, manifest, base, path, key) for v in value]
-    if not isinstance(value, str):
-        return value
-
-    def sub(match: re.Match[str]) -> str:
-        if match.group(1) not in manifest:
-            raise ConfigError(f"{path}: {key}: unknown manifest variable ${match.group(1)}")
-        return manifest[match.group(1)]
-
-    text = _VAR.sub(sub, value)
-    if key in _PATH_KEYS and text:
-        target = Path(text)
-        return str(target if target.is_absolute() else (base / target).resolve())
-    return text
-
-
 def _read_expanded(path: Path) -> dict[str, Any]:
-    raw = _load_json(path, "simulation config")
-    base = path.parent
-    manifest = _manifest(raw, base, path)
-    return {k: _expand(v, manifest, base, path, k) for k, v in raw.items() if k != "manifest"}
+    try:
+        return load_config(path, "simulation config", _PATH_KEYS)
+    except SonataFormatError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _composite(path: Path, data: dict[str, Any]) -> tuple[Path, dict[str, Any]]:

@@ -20,7 +20,7 @@ import h5py
 from neuroloom._io.atomic import write_bytes
 from neuroloom.errors import SonataFormatError, UnknownPopulationError
 
-_VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")  # $name or ${name}
 PATH_KEYS = (
     "nodes_file",
     "node_types_file",
@@ -56,16 +56,17 @@ def _normal(path: Path, base: Path) -> str:
 
 
 def _expand_manifest(manifest: Mapping[str, str], base: Path, where: Path) -> dict[str, str]:
-    resolved: dict[str, str] = {}
-    pending = dict(manifest)
+    """Manifest variables (``$NAME`` or ``${NAME}``; ``configdir`` is the config's folder),
+    each expanded and made absolute from ``base``; keyed by bare name."""
+    resolved: dict[str, str] = {"configdir": str(base)}
+    pending = {str(k).lstrip("$").strip("{}"): str(v) for k, v in manifest.items()}
     for _ in range(len(pending) + 1):
         progress = False
         for key, value in list(pending.items()):
             names = _VAR.findall(value)
             if all(n in resolved for n in names):
-                text = _VAR.sub(lambda m: resolved[m.group(0)], value)
-                path = Path(text)
-                resolved[key] = _normal(path, base)
+                text = _VAR.sub(lambda m: resolved[m.group(1)], value)
+                resolved[key] = _normal(Path(text), base)
                 del pending[key]
                 progress = True
         if not pending:
@@ -94,9 +95,9 @@ def _resolve(
     if isinstance(value, str) and (key in path_keys or "$" in value):
 
         def sub(m: re.Match[str]) -> str:
-            if m.group(0) not in manifest:
+            if m.group(1) not in manifest:
                 raise SonataFormatError(f"{where}: {key or 'value'} uses unknown variable {m.group(0)}")
-            return manifest[m.group(0)]
+            return manifest[m.group(1)]
 
         text = _VAR.sub(sub, value)
         if key in path_keys and text:
@@ -106,27 +107,26 @@ def _resolve(
     return value
 
 
-def _load(path: Path, what: str, path_keys: tuple[str, ...]) -> dict[str, Any]:
-    """Read a JSON config, expand its manifest and make the paths under ``path_keys`` absolute."""
+def load_config(path: Path, what: str, path_keys: tuple[str, ...]) -> dict[str, Any]:
+    """Read a JSON config, expand its manifest (``$NAME``, ``${NAME}``, ``${configdir}``) and
+    make the values under ``path_keys`` absolute paths from the config's folder."""
     try:
-        raw = json.loads(path.read_text())
+        raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SonataFormatError(f"{path}: {what} not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SonataFormatError(f"{path}: not valid JSON ({exc})") from None
+        raise SonataFormatError(f"{path}: {what} is not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise SonataFormatError(f"{path}: a {what} must be a JSON object")
     base = path.parent
-    # bmtk writes "${configdir}" for the config's own folder
-    manifest_raw = {k: str(v).replace("${configdir}", str(base)) for k, v in raw.get("manifest", {}).items()}
-    manifest = _expand_manifest(manifest_raw, base, path)
+    manifest = _expand_manifest(raw.get("manifest") or {}, base, path)
     return {k: _resolve(v, manifest, base, path, k, path_keys) for k, v in raw.items() if k != "manifest"}
 
 
 def read_circuit_config(path: str | Path) -> dict[str, Any]:
     """Read a circuit config; every file path in the result is absolute."""
     path = Path(path).resolve()
-    config = _load(path, "circuit config", PATH_KEYS)
+    config = load_config(path, "circuit config", PATH_KEYS)
     networks = config.get("networks")
     if not isinstance(networks, dict):
         raise SonataFormatError(f"{path}: missing 'networks' object")
@@ -152,7 +152,7 @@ def read_simulation_config(path: str | Path) -> dict[str, Any]:
     ``by_id``, ``by_time`` (bmtk's ``time`` / ``id`` are translated).
     """
     path = Path(path).resolve()
-    config = _load(path, "simulation config", SIM_PATH_KEYS)
+    config = load_config(path, "simulation config", SIM_PATH_KEYS)
     output = config.setdefault("output", {})
     if not isinstance(output, dict):
         raise SonataFormatError(f"{path}: 'output' must be an object")
