@@ -15,11 +15,6 @@ import neuroloom
 MAX_LINES = 80
 PACKAGE = Path(neuroloom.__file__).parent
 
-# TEMPORARY: functions in files owned by engineers working in parallel; each is
-# split by its owner and the integrator empties this set at merge time.
-TEMPORARY: set[tuple[str, str]] = set()
-
-
 def function_lengths(root: Path) -> dict[tuple[str, str, int], int]:
     """Lines of every function and method under ``root``: ``(file, name, first line) -> lines``."""
     lengths = {}
@@ -46,13 +41,6 @@ def test_no_function_is_over_80_lines() -> None:
     long = {
         f"{file}:{line} {name} ({n} lines)"
         for (file, name, line), n in lengths.items()
-        if n > MAX_LINES and (file, name) not in TEMPORARY
+        if n > MAX_LINES
     }
     assert not long, f"functions over {MAX_LINES} lines; split them: {sorted(long)}"
-
-
-def test_temporary_exceptions_are_still_needed() -> None:
-    """An entry of TEMPORARY whose function got short (or is gone) must be removed."""
-    lengths = function_lengths(PACKAGE)
-    still_long = {(file, name) for (file, name, _), n in lengths.items() if n > MAX_LINES}
-    assert not TEMPORARY - still_long, f"remove from TEMPORARY: {sorted(TEMPORARY - still_long)}"
