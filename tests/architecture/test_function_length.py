@@ -15,6 +15,7 @@ import neuroloom
 MAX_LINES = 80
 PACKAGE = Path(neuroloom.__file__).parent
 
+
 def function_lengths(root: Path) -> dict[tuple[str, str, int], int]:
     """Lines of every function and method under ``root``: ``(file, name, first line) -> lines``."""
     lengths = {}
@@ -38,9 +39,5 @@ def test_the_walk_measures_whole_functions(tmp_path: Path) -> None:
 def test_no_function_is_over_80_lines() -> None:
     lengths = function_lengths(PACKAGE)
     assert len(lengths) > 500, f"only {len(lengths)} functions found under {PACKAGE}"
-    long = {
-        f"{file}:{line} {name} ({n} lines)"
-        for (file, name, line), n in lengths.items()
-        if n > MAX_LINES
-    }
+    long = {f"{file}:{line} {name} ({n} lines)" for (file, name, line), n in lengths.items() if n > MAX_LINES}
     assert not long, f"functions over {MAX_LINES} lines; split them: {sorted(long)}"

@@ -9,10 +9,10 @@ commands) and must say why; blocks in other languages or without one (output
 samples, TOML excerpts) are not code to run. A failure names the README line of
 the block that failed. The session prints its runtime.
 
-The section "Coming from in_silico_framework" imports "what you have": the
-session folder holds ``isf-examples``, a link to the ISF example corpus
-(``../shared/corpus/isf-examples``), as a user's folder would; the test fails
-when the corpus is missing.
+The sections "Coming from NEST's SONATA support" and "Coming from
+in_silico_framework" use "what you have": the session folder holds
+``sonata-examples`` and ``isf-examples``, links into ``../shared/corpus``, as
+a user's folder would; the test fails when the corpus is missing.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-ISF_CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "isf-examples"
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 FENCE = re.compile(r"^```(\w*)\s*$")
 DIRECTIVE = re.compile(r"^<!--\s*readme:\s*(skip|file)\b\s*(.*?)\s*-->\s*$")
 
@@ -156,9 +156,11 @@ def test_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
     env["MPLBACKEND"] = "Agg"
     work = tmp_path / "session"
     work.mkdir()
-    if "isf-examples/" in README.read_text():  # the user's own ISF data, in the ISF section
-        assert ISF_CORPUS.is_dir(), f"the ISF example corpus is missing: {ISF_CORPUS}"
-        (work / "isf-examples").symlink_to(ISF_CORPUS)
+    for name in ("isf-examples", "sonata-examples"):  # the user's own data, in the coming-from sections
+        if f"{name}/" in README.read_text():
+            corpus = CORPUS / name
+            assert corpus.is_dir(), f"the example corpus is missing: {corpus}"
+            (work / name).symlink_to(corpus)
     done = subprocess.run(
         [sys.executable, str(script)],
         cwd=work,

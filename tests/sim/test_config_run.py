@@ -334,3 +334,15 @@ def test_brian2_cython_target_equals_numpy(tmp_path: Path, _sim_cache: Path) -> 
     np.testing.assert_array_equal(compiled.spikes["node_id"], plain.spikes["node_id"])
     np.testing.assert_allclose(compiled.spikes["time"], plain.spikes["time"], atol=1e-9)
     assert any(_sim_cache.rglob("*.so")), "the compiled code objects land in the test cache"
+
+
+def test_a_relative_output_dir_is_taken_from_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = corpus_file("300_pointneurons", "simulation_config.json")
+    before = sorted(p.name for p in config.parent.iterdir())
+    monkeypatch.chdir(tmp_path)
+    run = run_config(config, "nest", output_dir="out-300")
+    assert run.outputs["spikes"] == tmp_path / "out-300" / "spikes.h5"
+    assert run.outputs["spikes"].is_file()
+    assert sorted(p.name for p in config.parent.iterdir()) == before  # nothing written beside the config

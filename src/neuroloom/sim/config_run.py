@@ -125,11 +125,12 @@ def _frame_reports(config: SimulationConfig) -> dict[str, Mapping[str, Any]]:
 
 
 def _output_dir(config: SimulationConfig, output_dir: str | Path | None) -> Path:
-    folder = (
-        Path(output_dir) if output_dir is not None else Path(str(config.output.get("output_dir", "output")))
-    )
-    if not folder.is_absolute():
-        folder = config.path.parent / folder
+    if output_dir is not None:  # the caller's path: relative to the working directory
+        folder = Path(output_dir).resolve()
+    else:  # the config's own: relative to the config's folder
+        folder = Path(str(config.output.get("output_dir", "output")))
+        if not folder.is_absolute():
+            folder = config.path.parent / folder
     spikes = folder / str(config.output.get("spikes_file", "spikes.h5"))
     if spikes.exists() and not config.overwrite:
         raise config.error(
@@ -230,7 +231,8 @@ def run_config(
     simulator
         ``"nest"``, ``"brian2"`` or ``"neuron"``; default: the config's ``target_simulator``.
     output_dir
-        Where outputs go instead of the config's ``output.output_dir``.
+        Where outputs go instead of the config's ``output.output_dir`` (a relative
+        path is taken from the working directory, as ``neuroloom run --output-dir``).
     target
         Brian2's code generation target (``auto``, ``cython``, ``numpy``).
     write
