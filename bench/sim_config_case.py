@@ -288,7 +288,7 @@ def _one_run(side: str, folder: Path, repeat: int, tstop: float, dt: float) -> d
 
 
 def bench_config(neurons: int, tstop: float, dt: float, repeats: int, folder: Path) -> dict[str, Any]:
-    """Write the circuit, time the three sides (interleaved fresh processes), print the table; return the figures."""
+    """Write the circuit, time the three sides (interleaved fresh processes), print and return the figures."""
     started = time.perf_counter()
     write_scaled_circuit(folder / "circuit", neurons, tstop, dt)
     print(
@@ -317,7 +317,7 @@ def bench_config(neurons: int, tstop: float, dt: float, repeats: int, folder: Pa
         for s in SIDES
     ]
     print_table(
-        f"SONATA config, {neurons:,} neurons, {tstop:.0f} ms: files to written spikes (medians unless 'best')",
+        f"SONATA config, {neurons:,} neurons, {tstop:.0f} ms: files to spikes.h5 (medians unless best)",
         rows,
         reference="hand NEST",
         ratio="median",
