@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import time as _time
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -208,16 +209,34 @@ def _neuron_group(nest: Any, pop: Any) -> Any:
         raise SimulationError(
             f"NEST cannot create {pop.model.name} for population {pop.name!r}: {exc}"
         ) from exc
-    varying = {k: v.tolist() for k, v in pop.params.items() if k not in uniform and not np.all(np.isnan(v))}
-    varying.update(pop.extra)
-    if varying:
+    varying = {k: v for k, v in pop.params.items() if k not in uniform and not np.all(np.isnan(v))}
+    extra = {k: v for k, v in pop.extra.items() if k not in uniform}
+    if varying or extra:
         try:
-            group.set(varying)
+            _set_varying(group, varying, extra)
         except Exception as exc:
             raise SimulationError(
                 f"NEST refuses the parameters of population {pop.name!r} ({pop.model.name}): {exc}"
             ) from exc
     return group
+
+
+_MAX_RUNS = 64  # more runs of equal parameters than this: one set() of per-node lists
+
+
+def _set_varying(group: Any, varying: Mapping[str, np.ndarray], extra: Mapping[str, list[Any]]) -> None:
+    """Set per-node parameters: one ``set`` of scalars per run of nodes with equal values
+    (nodes sorted by type: one call per type, as a script sets a slice per type), else lists."""
+    if extra or not varying:
+        group.set({**{k: v.tolist() for k, v in varying.items()}, **extra})
+        return
+    changes = np.unique(np.concatenate([np.flatnonzero(v[1:] != v[:-1]) + 1 for v in varying.values()]))
+    if changes.size >= _MAX_RUNS:
+        group.set({k: v.tolist() for k, v in varying.items()})
+        return
+    bounds = [0, *changes.tolist(), len(group)]
+    for start, stop in pairwise(bounds):
+        group[start:stop].set({k: float(v[start]) for k, v in varying.items()})
 
 
 def _clamps(nest: Any, group: Any, pop: Any, inputs: list[Input], dt: float) -> None:
