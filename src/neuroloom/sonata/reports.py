@@ -43,7 +43,7 @@ def _sorted(node_ids: np.ndarray, stamps: np.ndarray, sorting: str) -> tuple[np.
     if sorting == "none":
         return node_ids, stamps
     major, minor = (stamps, node_ids) if sorting == "by_time" else (node_ids, stamps)
-    if _in_order(major, minor):  # already sorted (a simulator's table): no sort of every spike
+    if not np.isnan(stamps).any() and _in_order(major, minor):  # already sorted: no sort of every spike
         return node_ids, stamps
     order = np.lexsort((minor, major))
     return node_ids[order], stamps[order]
@@ -53,11 +53,10 @@ def _in_order(major: np.ndarray, minor: np.ndarray) -> bool:
     """True if the pairs ``(major, minor)`` are in ascending (lexicographic) order."""
     if major.size < 2:
         return True
-    step = np.diff(major)
-    if np.any(step < 0):
+    before, after = major[:-1], major[1:]  # compared, not subtracted (node ids are unsigned)
+    if np.any(after < before):
         return False
-    ties = step == 0
-    return not np.any(ties & (minor[1:] < minor[:-1]))
+    return not np.any((after == before) & (minor[1:] < minor[:-1]))
 
 
 def write_spikes(
