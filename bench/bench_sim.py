@@ -1,4 +1,4 @@
-"""Simulator adapter overhead: neuroloom vs hand-written Brian2 and NEST, same network, same process.
+"""Simulator adapter overhead: neuroloom vs hand-written Brian2 and NEST, same network, same work.
 
 The network is the 4,000-neuron current-based LIF benchmark (Vogels & Abbott 2005, Brian2's
 CUBA example): 3,200 excitatory / 800 inhibitory neurons, connection probability 0.02, 1 s of
@@ -8,15 +8,20 @@ It is written once as a SONATA circuit (neuroloom.testing.circuits.write_ei_circ
 
 - neuroloom: ``neuroloom.sim.brian2.simulate(circuit, None, 1000)`` (reads the SONATA files,
   builds, runs, collects spikes) with the target the adapter picks (cython if available);
-- hand-written Brian2 with the same target: the CUBA script as Brian2's example writes it
-  (``dv/dt = (ge + gi - (v - El)) / taum``, method "exact"), connected from the same arrays
-  (``Synapses.connect(i=..., j=...)``), timed from the first Brian2 object to the spikes;
-- the same pair for NEST (``iaf_psc_exp``, ``nest.Connect`` of arrays), the hand-written
-  script timed from ``nest.ResetKernel()`` to reading the recorder's events (the adapter
-  resets the kernel and returns the spikes, so both sides do that work).
+- hand-written Brian2 with the same target: reads the same files with h5py (initial voltages,
+  edge arrays), then the CUBA script as Brian2's example writes it (``dv/dt = (ge + gi - (v -
+  El)) / taum``, method "exact"), connected from those arrays (``Synapses.connect(i=...,
+  j=...)``), run, spikes collected as arrays;
+- the same pair for NEST (``iaf_psc_exp``, ``nest.Connect`` of arrays, one thread on both sides),
+  the hand-written script timed from ``nest.ResetKernel()`` to reading the recorder's events
+  (the adapter resets the kernel and returns the spikes, so both sides do that work).
 
-Warm-up runs (not timed) fill the Cython cache first, so compile time is not counted for
-either side. Each timing is the best of ``--repeats``.
+Each run is a fresh Python process (this script with ``--side``) that imports its modules and
+does a 10 ms warm-up run of the same network (not timed: loads the compiled Cython code; the
+Cython cache is filled before the first timed run), then the timed run from files to spikes.
+Runs are interleaved (neuroloom, hand, hand, neuroloom, ...); the tables give the median and
+best wall time of ``--repeats`` runs and the median CPU time (less sensitive to other processes
+on a shared machine).
 
 ``--case config`` (in ``sim_config_case.py``): a SONATA simulation config (300_pointneurons'
 types scaled to ``--neurons``) run by ``neuroloom run``'s function, bmtk pointnet and a
@@ -29,14 +34,17 @@ Figures go to ``bench/out/bench_sim.json``. Usage::
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
-from harness import Results, Timing, parser, print_table, time_it, verdict
+from harness import Results, Timing, parser, print_table, run_json, verdict
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
@@ -54,22 +62,29 @@ CUBA = {
 }  # mV, as in Brian2's CUBA example
 
 
-def load_arrays(config: Path) -> dict[str, Any]:
-    """Connectivity and initial voltages as the hand-written scripts get them (not timed)."""
-    from neuroloom.sim.point import load_point_network
+def read_arrays(folder: Path) -> dict[str, Any]:
+    """Initial voltages and connectivity read from the SONATA files with h5py, as a script would."""
+    v0, edges = {}, {}
+    with h5py.File(folder / "nodes.h5", "r") as fh:
+        for name in ("exc", "inh"):
+            v0[name] = fh[f"nodes/{name}/0/V_m"][()]
+    for src in ("exc", "inh"):
+        for trg in ("exc", "inh"):
+            with h5py.File(folder / f"{src}_to_{trg}.h5", "r") as fh:
+                grp = fh[f"edges/{src}_to_{trg}"]
+                edges[(src, trg)] = (
+                    grp["source_node_id"][()].astype(np.int64),
+                    grp["target_node_id"][()].astype(np.int64),
+                )
+    return {"v0": v0, "edges": edges}
 
-    net = load_point_network(config)
-    return {
-        "v0": {p.name: p.params["V_m"] for p in net.neurons},
-        "edges": {(p.source, p.target): (p.source_ids, p.target_ids) for p in net.projections},
-    }
 
-
-def hand_brian2(arrays: dict[str, Any], duration: float, target: str) -> tuple[float, float, int]:
+def hand_brian2(folder: Path, duration: float, target: str) -> dict[str, Any]:
     import brian2 as b2
 
     b2.prefs.codegen.target = target
-    started = time.perf_counter()
+    clock = _Clock()
+    arrays = read_arrays(folder)
     c = CUBA
     eqs = """
     dv/dt  = (ge + gi - (v - El)) / taum : volt (unless refractory)
@@ -106,20 +121,21 @@ def hand_brian2(arrays: dict[str, Any], duration: float, target: str) -> tuple[f
     net = b2.Network(*groups.values(), *synapses, *monitors)
     run_start = time.perf_counter()
     net.run(duration * b2.ms)
-    count = sum(int(m.num_spikes) for m in monitors)
-    end = time.perf_counter()
-    return end - started, end - run_start, count
+    clock.lap("run", time.perf_counter() - run_start)
+    spikes = [(np.asarray(m.i[:]), np.asarray(m.t[:] / b2.ms)) for m in monitors]  # as the adapter collects
+    return clock.done(sum(ids.size for ids, _ in spikes))
 
 
-def hand_nest(arrays: dict[str, Any], duration: float) -> tuple[float, float, int]:
+def hand_nest(folder: Path, duration: float) -> dict[str, Any]:
     import nest
 
     from neuroloom.testing.circuits import CUBA as PARAMS
 
     nest.verbosity = nest.VerbosityLevel.ERROR
-    started = time.perf_counter()
+    clock = _Clock()
     nest.ResetKernel()  # a script starts from a fresh kernel, as the adapter does for every run
-    nest.resolution = DT
+    nest.SetKernelStatus({"resolution": DT, "local_num_threads": 1})
+    arrays = read_arrays(folder)
     pops = {}
     for name, n in (("exc", N_EXC), ("inh", N_INH)):
         pop = nest.Create("iaf_psc_exp", n, params=dict(PARAMS))
@@ -139,21 +155,67 @@ def hand_nest(arrays: dict[str, Any], duration: float) -> tuple[float, float, in
         nest.Connect(pop, recorder)
     run_start = time.perf_counter()
     nest.Simulate(duration)
+    clock.lap("run", time.perf_counter() - run_start)
     events = recorder.get("events")  # the spikes themselves, as the adapter returns them
-    count = len(events["times"])
-    end = time.perf_counter()
-    return end - started, end - run_start, count
+    return clock.done(len(events["times"]))
 
 
-def ours(kind: str, config: Path, duration: float, target: str) -> Any:
+def ours(kind: str, folder: Path, duration: float, target: str) -> dict[str, Any]:
     """The adapter's run of the circuit: files to spikes (a SimulationResult)."""
+    config = folder / "circuit_config.json"
+    clock = _Clock()
     if kind == "brian2":
         from neuroloom.sim import brian2 as adapter
 
-        return adapter.simulate(config, None, duration, dt=DT, seed=1, target=target)
-    from neuroloom.sim import nest as nest_adapter
+        result = adapter.simulate(config, None, duration, dt=DT, seed=1, target=target)
+    else:
+        from neuroloom.sim import nest as nest_adapter
 
-    return nest_adapter.simulate(config, None, duration, dt=DT, seed=1)
+        result = nest_adapter.simulate(config, None, duration, dt=DT, seed=1)
+    clock.lap("run", result.run_seconds)
+    return clock.done(len(result.spikes))
+
+
+class _Clock:
+    """Wall and CPU seconds since creation, and named laps."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str, seconds: float) -> None:
+        self.laps[name] = seconds
+
+    def done(self, spikes: int) -> dict[str, Any]:
+        return {
+            "seconds": time.perf_counter() - self.wall,
+            "cpu": time.process_time() - self.cpu,
+            "spikes": spikes,
+            **self.laps,
+        }
+
+
+def _side(side: str, folder: Path, duration: float, target: str) -> dict[str, Any]:
+    """One side in this fresh process: a warm-up run (untimed; loads compiled code), then the timed run."""
+    sim, who = side.split(":")
+    if sim == "brian2":
+        from neuroloom.sim.brian2 import configure
+
+        configure(target)
+        import brian2  # noqa: F401
+    else:
+        import nest  # noqa: F401
+    import neuroloom.sim.brian2
+    import neuroloom.sim.nest
+    import neuroloom.sonata  # noqa: F401
+
+    def work(span: float) -> dict[str, Any]:
+        if who == "ours":
+            return ours(sim, folder, span, target)
+        return hand_brian2(folder, span, target) if sim == "brian2" else hand_nest(folder, span)
+
+    work(10.0)
+    return work(duration)
 
 
 def bench_cuba(duration: float, repeats: int, folder: Path) -> dict[str, Any]:
@@ -165,51 +227,57 @@ def bench_cuba(duration: float, repeats: int, folder: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     config = write_ei_circuit(folder, n_exc=N_EXC, n_inh=N_INH, p=P, delay=DT, seed=0)
     print(f"circuit: {N_EXC}+{N_INH} LIF, p={P}, written as SONATA in {time.perf_counter() - t0:.2f} s")
-    arrays = load_arrays(config)
-    n_edges = sum(i.size for i, _ in arrays["edges"].values())
+    n_edges = sum(i.size for i, _ in read_arrays(config.parent)["edges"].values())
     print(f"edges: {n_edges:,}; duration {duration:.0f} ms, dt {DT} ms; Brian2 target: {target}")
     print("warm-up (fills the Cython cache; not timed) ...", flush=True)
-    ours("brian2", config, 10.0, target)
-    hand_brian2(arrays, 10.0, target)
+    run_json(
+        [__file__, "--side", "brian2:ours", "--circuit", str(folder), "--duration", "10", "--target", target]
+    )
+    run_json(
+        [__file__, "--side", "brian2:hand", "--circuit", str(folder), "--duration", "10", "--target", target]
+    )
 
     figures: dict[str, Any] = {"target": target, "edges": n_edges}
     for sim in ("brian2", "nest"):
-        mine: list[float] = []
-        theirs: list[float] = []
-        for _ in range(repeats):  # interleaved, so drifts of the machine hit both sides alike
-            ran = time_it(lambda sim=sim: ours(sim, config, duration, target))
-            mine.append(ran.best)
-            by_hand = time_it(
-                lambda sim=sim: (
-                    hand_brian2(arrays, duration, target) if sim == "brian2" else hand_nest(arrays, duration)
-                )
-            )
-            theirs.append(by_hand.best)
-        result, (_, hand_run, hand_spikes) = ran.result, by_hand.result
+        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "hand": []}
+        for repeat in range(repeats):  # interleaved, the order alternating, one fresh process per run
+            for who in ("ours", "hand") if repeat % 2 == 0 else ("hand", "ours"):
+                args = ["--side", f"{sim}:{who}", "--circuit", str(folder), "--duration", str(duration)]
+                runs[who].append(run_json([__file__, *args, "--target", target], what=f"{sim} {who}"))
         label = f"{sim} ({target})" if sim == "brian2" else "nest"
+        wall = {w: Timing(tuple(r["seconds"] for r in runs[w])) for w in runs}
+        cpu = {w: Timing(tuple(r["cpu"] for r in runs[w])) for w in runs}
         rows = [
             {
-                "name": f"neuroloom {label}",
-                "best": min(mine),
-                "run": result.run_seconds,
-                "spikes": len(result.spikes),
-            },
-            {"name": f"hand {label}", "best": min(theirs), "run": hand_run, "spikes": hand_spikes},
+                "name": f"{'neuroloom' if w == 'ours' else 'hand'} {label}",
+                "median": wall[w].median,
+                "best": wall[w].best,
+                "cpu median": cpu[w].median,
+                "run": float(np.median([r["run"] for r in runs[w]])),
+                "spikes": runs[w][-1]["spikes"],
+            }
+            for w in ("ours", "hand")
         ]
         print_table(
-            f"CUBA {N_EXC + N_INH:,} LIF, {duration:.0f} ms on {label}",
+            f"CUBA {N_EXC + N_INH:,} LIF, {duration:.0f} ms on {label} (medians unless best)",
             rows,
             reference=f"hand {label}",
-            ratio="best",
+            ratio="median",
         )
-        overhead = 100 * (min(mine) / min(theirs) - 1)
-        rates = ", ".join(f"{k} {v:.2f} Hz" for k, v in result.rates().items())
-        print(f"rates: {rates}; target overhead < 10 %: {overhead:+.1f} % -> {verdict(overhead < 10)}")
+        overhead = 100 * (wall["ours"].median / wall["hand"].median - 1)
+        cpu_overhead = 100 * (cpu["ours"].median / cpu["hand"].median - 1)
+        print(
+            f"target overhead < 10 % (medians): wall {overhead:+.1f} %, CPU {cpu_overhead:+.1f} % "
+            f"-> {verdict(overhead < 10)}"
+        )
         figures[sim] = {
-            "neuroloom": Timing(tuple(mine)).as_dict(),
-            "hand": Timing(tuple(theirs)).as_dict(),
-            "spikes": {"neuroloom": len(result.spikes), "hand": hand_spikes},
+            "neuroloom": wall["ours"].as_dict(),
+            "hand": wall["hand"].as_dict(),
+            "cpu": {w: cpu[w].as_dict() for w in runs},
+            "runs": runs,
+            "spikes": {w: runs[w][-1]["spikes"] for w in runs},
             "overhead_pct": overhead,
+            "cpu_overhead_pct": cpu_overhead,
         }
     return figures
 
@@ -222,7 +290,13 @@ def main() -> None:
     args_parser.add_argument("--neurons", type=int, default=10_000, help="config case: internal neurons")
     args_parser.add_argument("--dt", type=float, default=0.1, help="config case: time step (ms)")
     args_parser.add_argument("--tmp", default=None, help="folder for the temporary files")
+    args_parser.add_argument("--side", help=argparse.SUPPRESS)  # one run in a fresh process
+    args_parser.add_argument("--circuit", help=argparse.SUPPRESS)
+    args_parser.add_argument("--target", default="auto", help=argparse.SUPPRESS)
     args = args_parser.parse_args()
+    if args.side:
+        print(json.dumps(_side(args.side, Path(args.circuit), args.duration, args.target)))
+        return
     if args.quick:
         args.duration, args.neurons, args.repeats = 200.0, 1_000, 1
     results = Results(__file__, args)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import time as _time
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -199,25 +200,45 @@ def _spike_source(
 
 
 def _neuron_group(nest: Any, pop: Any) -> Any:
-    """The population's NEST nodes; parameters equal for every neuron go in once, at Create."""
+    """The population's NEST nodes; parameters equal for every neuron go in once.
+
+    With per-node values in a few runs (nodes sorted by type), each run gets one
+    ``set`` of scalars, shared values included, as a script sets a slice per
+    type; otherwise shared values go in at ``Create`` and the rest as lists.
+    """
     uniform = {k: float(v[0]) for k, v in pop.params.items() if v.size and np.all(v == v[0])}
     uniform.update({k: v[0] for k, v in pop.extra.items() if all(x == v[0] for x in v)})
+    varying = {k: v for k, v in pop.params.items() if k not in uniform and not np.all(np.isnan(v))}
+    extra = {k: v for k, v in pop.extra.items() if k not in uniform}
+    bounds = _runs(varying) if varying and not extra else None
     try:
-        group = nest.Create(pop.model.name, pop.size, params=uniform)
+        group = nest.Create(pop.model.name, pop.size, params=uniform if bounds is None else None)
     except Exception as exc:
         raise SimulationError(
             f"NEST cannot create {pop.model.name} for population {pop.name!r}: {exc}"
         ) from exc
-    varying = {k: v.tolist() for k, v in pop.params.items() if k not in uniform and not np.all(np.isnan(v))}
-    varying.update(pop.extra)
-    if varying:
-        try:
-            group.set(varying)
-        except Exception as exc:
-            raise SimulationError(
-                f"NEST refuses the parameters of population {pop.name!r} ({pop.model.name}): {exc}"
-            ) from exc
+    try:
+        if bounds is not None:
+            for start, stop in pairwise(bounds):
+                group[start:stop].set({**uniform, **{k: float(v[start]) for k, v in varying.items()}})
+        elif varying or extra:
+            group.set({**{k: v.tolist() for k, v in varying.items()}, **extra})
+    except Exception as exc:
+        raise SimulationError(
+            f"NEST refuses the parameters of population {pop.name!r} ({pop.model.name}): {exc}"
+        ) from exc
     return group
+
+
+_MAX_RUNS = 64  # more runs of equal parameters than this: one set() of per-node lists
+
+
+def _runs(varying: Mapping[str, np.ndarray]) -> list[int] | None:
+    """Bounds of the runs of nodes whose ``varying`` values are all equal; ``None`` if too many."""
+    changes = np.unique(np.concatenate([np.flatnonzero(v[1:] != v[:-1]) + 1 for v in varying.values()]))
+    if changes.size >= _MAX_RUNS:
+        return None
+    return [0, *changes.tolist(), next(iter(varying.values())).size]
 
 
 def _clamps(nest: Any, group: Any, pop: Any, inputs: list[Input], dt: float) -> None:

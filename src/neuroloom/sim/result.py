@@ -2,7 +2,8 @@
 
 A :class:`SimulationResult` holds
 
-- ``spikes``: a DataFrame with columns ``population`` (str), ``node_id``
+- ``spikes``: a DataFrame with columns ``population`` (categorical of the
+  population names), ``node_id``
   (int64) and ``time`` (float64, ms), sorted by population, time, node id;
 - ``signals``: ``(population, variable) -> Signal`` where a :class:`Signal`
   has ``node_ids``, ``times`` (ms), ``values`` shaped ``(n_times, n_nodes)``
@@ -76,33 +77,88 @@ class Signal:
         return frame
 
 
+def _categories(names: npt.ArrayLike) -> pd.Categorical:
+    """Population names as a categorical (categories sorted, so it sorts as strings do)."""
+    values = np.asarray(names, dtype=object).astype(str)
+    categories, codes = np.unique(values, return_inverse=True)
+    return pd.Categorical.from_codes(codes.reshape(-1), categories=categories.tolist())
+
+
+def _time_ordered(times: np.ndarray, ids: np.ndarray) -> bool:
+    """True if the spikes are sorted by time, then node id."""
+    if times.size < 2:
+        return True
+    before, after = times[:-1], times[1:]
+    return not (np.any(after < before) or np.any((after == before) & (ids[1:] < ids[:-1])))
+
+
 def spike_table(
     population: npt.ArrayLike | str, node_ids: npt.ArrayLike, times: npt.ArrayLike
 ) -> pd.DataFrame:
-    """A spike table with the standard columns and dtypes, sorted by population, time, node id."""
+    """A spike table with the standard columns and dtypes, sorted by population, time, node id.
+
+    ``population`` is a categorical column (one code per spike, no string per spike).
+    """
     ids = np.asarray(node_ids, dtype=np.int64).reshape(-1)
     t = np.asarray(times, dtype=np.float64).reshape(-1)
-    pops = (
-        np.full(ids.size, population, dtype=object) if isinstance(population, str) else np.asarray(population)
-    )
     if isinstance(population, str):  # one population: a numpy sort, no string comparisons
-        order = np.lexsort((ids, t))
-        return pd.DataFrame({"population": pops[order].astype(str), "node_id": ids[order], "time": t[order]})
-    frame = pd.DataFrame({"population": pops.astype(str), "node_id": ids, "time": t})
-    return frame.sort_values(["population", "time", "node_id"], kind="stable").reset_index(drop=True)
+        if not _time_ordered(t, ids):
+            # a recorder's spikes are in time order per stretch of steps, by node within one:
+            # a stable sort on time (fast on nearly sorted data) usually orders them already
+            order = np.argsort(t, kind="stable")
+            if not _time_ordered(t[order], ids[order]):
+                order = np.lexsort((ids, t))
+            ids, t = ids[order], t[order]
+        pops = pd.Categorical.from_codes(np.zeros(ids.size, np.int8), dtype=pd.CategoricalDtype([population]))
+        return pd.DataFrame({"population": pops, "node_id": ids, "time": t})
+    named = _categories(population)
+    order = np.lexsort((ids, t, named.codes))
+    return pd.DataFrame({"population": named[order], "node_id": ids[order], "time": t[order]})
 
 
 def concat_spike_tables(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Sorted single-population tables joined in population order (sorted as :func:`spike_table` sorts)."""
-    parts = [p for p in parts if len(p)] or parts[:1]
-    if not parts:
-        return spike_table("", [], [])
-    keyed = sorted(parts, key=lambda p: str(p["population"].iat[0]) if len(p) else "")
-    names = [str(p["population"].iat[0]) for p in keyed if len(p)]
-    if len(set(names)) != len(names):  # a population in two parts: sort the whole table
-        frame = pd.concat(keyed, ignore_index=True)
-        return frame.sort_values(["population", "time", "node_id"], kind="stable", ignore_index=True)
-    return pd.concat(keyed, ignore_index=True)
+    """Spike tables joined into one, sorted as :func:`spike_table` sorts (population categorical).
+
+    The parts' arrays are concatenated and the population column is built
+    from codes, so no string is made per spike.
+    """
+    single = [_single_population(p) for p in parts]
+    named = [(s, p) for s, p in zip(single, parts) if s is not None]
+    if len(named) == sum(len(p) > 0 for p in parts) and len({s for s, _ in named}) == len(named):
+        # sorted single-population parts: join them in name order, each keeps its order
+        if not named:
+            return spike_table("", [], [])
+        named.sort(key=lambda pair: pair[0])
+        sizes = [len(p) for _, p in named]
+        pops = pd.Categorical.from_codes(
+            np.repeat(np.arange(len(named), dtype=np.int32), sizes),
+            dtype=pd.CategoricalDtype([s for s, _ in named]),
+        )
+        return pd.DataFrame(
+            {
+                "population": pops,
+                "node_id": np.concatenate([p["node_id"].to_numpy(np.int64) for _, p in named]),
+                "time": np.concatenate([p["time"].to_numpy(np.float64) for _, p in named]),
+            }
+        )
+    kept = [p for p in parts if len(p)]
+    return spike_table(
+        np.concatenate([p["population"].to_numpy(dtype=object) for p in kept]),
+        np.concatenate([p["node_id"].to_numpy(np.int64) for p in kept]),
+        np.concatenate([p["time"].to_numpy(np.float64) for p in kept]),
+    )
+
+
+def _single_population(part: pd.DataFrame) -> str | None:
+    """The population of a non-empty table that holds one population, else ``None``."""
+    if not len(part):
+        return None
+    column = part["population"]
+    first = str(column.iat[0])
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        return first if bool(np.all(codes == codes[0])) else None
+    return first if bool((column == first).all()) else None
 
 
 @dataclass

@@ -29,7 +29,7 @@ from neuroloom.sonata.columns import (
 )
 from neuroloom.sonata.index import IndexReader, merge_ranges
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
-from neuroloom.sonata.types_csv import read_types
+from neuroloom.sonata.types_csv import by_type, read_types
 
 _INT = np.int64
 
@@ -230,7 +230,7 @@ class EdgePopulation:
             return values
         if self.types is not None and name in self.types.columns:
             type_ids = self._column("edge_type_id", sel)
-            return self.types[name].reindex(type_ids).to_numpy()
+            return by_type(self.types[name], type_ids)
         raise SonataFormatError(
             f"{self.path}: edge population {self.name!r} has no property {name!r} "
             f"(available: {self.property_names})"

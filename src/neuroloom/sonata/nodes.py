@@ -29,7 +29,7 @@ from neuroloom.sonata.columns import (
     write_dynamics,
 )
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
-from neuroloom.sonata.types_csv import read_types
+from neuroloom.sonata.types_csv import by_type, read_types
 
 Ids = int | Sequence[int] | np.ndarray | None
 Query = Mapping[str, Any]
@@ -191,7 +191,7 @@ class NodePopulation:
             type_ids = self._read_property("node_type_id", rows)
             col = self.types[name]
             try:
-                return col.reindex(type_ids).to_numpy()
+                return by_type(col, type_ids)
             except (KeyError, ValueError):
                 raise SonataFormatError(f"{self.path}: node_type_id missing from the types table") from None
         raise SonataFormatError(
@@ -228,7 +228,7 @@ class NodePopulation:
                 parts.append((sel, np.asarray(self._read_group_column(gname, name, gidx[sel], dynamics))))
             elif not dynamics and self.types is not None and name in self.types.columns:
                 type_ids = self._read_property("node_type_id", rows[sel])
-                parts.append((sel, self.types[name].reindex(type_ids).to_numpy()))
+                parts.append((sel, by_type(self.types[name], type_ids)))
             else:
                 missing = True
         return combine_groups(parts, rows.size, missing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from neuroloom._io.atomic import write_bytes
@@ -33,6 +34,25 @@ def read_types(path: str | Path, id_column: str) -> pd.DataFrame:
     if table[id_column].duplicated().any():
         raise SonataFormatError(f"{path}: {id_column} values must be unique")
     return table.set_index(id_column)
+
+
+def by_type(column: pd.Series, type_ids: np.ndarray) -> np.ndarray:
+    """``column.reindex(type_ids).to_numpy()``: a types table column's value for each node or edge.
+
+    Small non-negative integer type ids (the usual case) go through a lookup
+    table, one vectorised take, instead of a hash lookup per element.
+    """
+    index = column.index.to_numpy()
+    ids = np.asarray(type_ids)
+    if ids.size and index.size and index.dtype.kind in "iu" and ids.dtype.kind in "iu":
+        top = max(int(index.max()), int(ids.max()))
+        if int(index.min()) >= 0 and int(ids.min()) >= 0 and top < 1 << 20:
+            where = np.full(top + 1, -1, np.int64)
+            where[index] = np.arange(index.size)
+            rows = where[ids]
+            if rows.size and int(rows.min()) >= 0:  # every type known (else reindex gives NaN)
+                return np.asarray(column.to_numpy()[rows])
+    return np.asarray(column.reindex(ids).to_numpy())
 
 
 def _parse(text: str) -> pd.DataFrame:
