@@ -44,7 +44,7 @@ from typing import Any
 
 import h5py
 import numpy as np
-from harness import Results, Timing, parser, print_table, run_json, verdict
+from harness import Clock, Results, Timing, parser, print_table, run_json, verdict
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
@@ -83,7 +83,7 @@ def hand_brian2(folder: Path, duration: float, target: str) -> dict[str, Any]:
     import brian2 as b2
 
     b2.prefs.codegen.target = target
-    clock = _Clock()
+    clock = Clock()
     arrays = read_arrays(folder)
     c = CUBA
     eqs = """
@@ -132,7 +132,7 @@ def hand_nest(folder: Path, duration: float) -> dict[str, Any]:
     from neuroloom.testing.circuits import CUBA as PARAMS
 
     nest.verbosity = nest.VerbosityLevel.ERROR
-    clock = _Clock()
+    clock = Clock()
     nest.ResetKernel()  # a script starts from a fresh kernel, as the adapter does for every run
     nest.SetKernelStatus({"resolution": DT, "local_num_threads": 1})
     arrays = read_arrays(folder)
@@ -163,7 +163,7 @@ def hand_nest(folder: Path, duration: float) -> dict[str, Any]:
 def ours(kind: str, folder: Path, duration: float, target: str) -> dict[str, Any]:
     """The adapter's run of the circuit: files to spikes (a SimulationResult)."""
     config = folder / "circuit_config.json"
-    clock = _Clock()
+    clock = Clock()
     if kind == "brian2":
         from neuroloom.sim import brian2 as adapter
 
@@ -174,25 +174,6 @@ def ours(kind: str, folder: Path, duration: float, target: str) -> dict[str, Any
         result = nest_adapter.simulate(config, None, duration, dt=DT, seed=1)
     clock.lap("run", result.run_seconds)
     return clock.done(len(result.spikes))
-
-
-class _Clock:
-    """Wall and CPU seconds since creation, and named laps."""
-
-    def __init__(self) -> None:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str, seconds: float) -> None:
-        self.laps[name] = seconds
-
-    def done(self, spikes: int) -> dict[str, Any]:
-        return {
-            "seconds": time.perf_counter() - self.wall,
-            "cpu": time.process_time() - self.cpu,
-            "spikes": spikes,
-            **self.laps,
-        }
 
 
 def _side(side: str, folder: Path, duration: float, target: str) -> dict[str, Any]:

@@ -340,3 +340,22 @@ def parser(doc: str | None, *, quick: str = "small sizes (a smoke run)") -> argp
     made = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     made.add_argument("--quick", action="store_true", help=quick)
     return made
+
+
+class Clock:
+    """Wall and CPU seconds since creation, and named laps (a child process's own step timings)."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str, seconds: float) -> None:
+        self.laps[name] = seconds
+
+    def done(self, spikes: int) -> dict[str, Any]:
+        return {
+            "seconds": time.perf_counter() - self.wall,
+            "cpu": time.process_time() - self.cpu,
+            "spikes": spikes,
+            **self.laps,
+        }

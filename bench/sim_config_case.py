@@ -41,7 +41,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pandas as pd
-from harness import Timing, print_table, run_json, verdict
+from harness import Clock, Timing, print_table, run_json, verdict
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
@@ -146,30 +146,11 @@ def write_scaled_circuit(folder: Path, neurons: int, tstop: float, dt: float, se
     return path
 
 
-class _Clock:
-    """Wall and CPU seconds since creation, and named laps (wall seconds)."""
-
-    def __init__(self) -> None:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str, seconds: float) -> None:
-        self.laps[name] = seconds
-
-    def done(self, spikes: int) -> dict[str, Any]:
-        return {
-            "seconds": time.perf_counter() - self.wall,
-            "cpu": time.process_time() - self.cpu,
-            "spikes": spikes,
-            **self.laps,
-        }
-
-
 def run_neuroloom(config: Path, out: Path) -> dict[str, Any]:
     """``neuroloom run``'s function: config to spikes.h5 (modules imported by the caller)."""
     from neuroloom.sim import run_config
 
-    clock = _Clock()
+    clock = Clock()
     run = run_config(config, "nest", output_dir=out)
     clock.lap("build", run.result.build_seconds)
     clock.lap("simulate", run.result.run_seconds)
@@ -187,7 +168,7 @@ def run_bmtk(config: Path, out: Path) -> dict[str, Any]:
     file = out / "bmtk_config.json"
     file.write_text(json.dumps(raw))
     os.chdir(config.parent)  # bmtk resolves the circuit's manifest from the working directory
-    clock = _Clock()
+    clock = Clock()
     conf = pointnet.Config.from_json(str(file))
     network = pointnet.PointNetwork.from_config(conf)
     sim = pointnet.PointSimulator.from_config(conf, network)
@@ -205,7 +186,7 @@ def run_by_hand(folder: Path, out: Path, tstop: float, dt: float) -> dict[str, A
     """The hand-written NEST script: files in, spikes.h5 out."""
     import nest
 
-    clock = _Clock()
+    clock = Clock()
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.ERROR
     nest.SetKernelStatus({"resolution": dt, "local_num_threads": 1})
