@@ -27,7 +27,8 @@ def tmp_name(suffix: str = "") -> str:
     return f"{TMP_PREFIX}{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:12]}{suffix}"
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (``fsync`` of the folder)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -60,7 +61,7 @@ def write_bytes(path: Path, data: bytes, *, fsync: bool = False) -> None:
         tmp.unlink(missing_ok=True)
         raise
     if fsync:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 def write_json(path: Path, value: Any, *, fsync: bool = False) -> None:

@@ -35,6 +35,10 @@ class Study(StudyCore):
         random when a study is created without one; fixed afterwards.
     fsync
         As for :class:`~neuroloom.store.database.Database`.
+    overwrite
+        Start afresh: delete the study at ``path`` first (pypet's
+        ``overwrite_file``). Only a neuroloom study (or an empty folder) is
+        ever deleted, and never while another process runs it.
 
     Examples
     --------

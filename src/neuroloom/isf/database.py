@@ -227,15 +227,19 @@ class ISFDatabase(Mapping[Any, Any]):
                 f"ISF key {_display(self.prefix + parts)!r}: {path} is missing, so neuroloom cannot tell "
                 "how the key was stored; the key was written incompletely or damaged"
             )
+        spec = self._read_json(path, parts)
+        if not isinstance(spec, dict) or not isinstance(spec.get("Loader"), str):
+            raise CorruptItemError(f"ISF key {_display(self.prefix + parts)!r}: {path} names no 'Loader'")
+        return spec
+
+    def _read_json(self, path: Path, parts: tuple[str, ...]) -> Any:
+        """A JSON file of key ``parts`` (its Loader.json or metadata.json); damage names both."""
         try:
-            spec = json.loads(path.read_text())
+            return json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             raise CorruptItemError(
                 f"ISF key {_display(self.prefix + parts)!r}: cannot read {path}: {exc}"
             ) from exc
-        if not isinstance(spec, dict) or not isinstance(spec.get("Loader"), str):
-            raise CorruptItemError(f"ISF key {_display(self.prefix + parts)!r}: {path} names no 'Loader'")
-        return spec
 
     def dumper(self, key: Any) -> str:
         """The short name of the dumper that stored ``key`` (``to_cloudpickle``, ...)."""
@@ -259,12 +263,7 @@ class ISFDatabase(Mapping[Any, Any]):
             return out
         path = self._folder(parts[0]) / METADATA_FILE
         if path.is_file():
-            try:
-                loaded = json.loads(path.read_text())
-            except (OSError, ValueError) as exc:
-                raise CorruptItemError(
-                    f"ISF key {_display(self.prefix + parts)!r}: cannot read {path}: {exc}"
-                ) from exc
+            loaded = self._read_json(path, parts)
             if isinstance(loaded, dict):
                 out.update(loaded)
         spec = self._loader_spec(parts)

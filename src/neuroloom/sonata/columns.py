@@ -6,7 +6,7 @@ numpy arrays or pandas Categoricals (for ``@library`` enumerations).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import h5py
@@ -189,3 +189,10 @@ def combine_groups(parts: list[tuple[np.ndarray, np.ndarray]], n: int, missing: 
     for where, vals in parts:
         out[where] = vals
     return out
+
+
+def wanted_names(properties: str | Sequence[str] | None, every: Sequence[str]) -> list[str]:
+    """The property names a ``get(..., properties)`` asks for: one name, a list, or ``None`` for ``every``."""
+    if properties is None:
+        return list(every)
+    return [properties] if isinstance(properties, str) else list(properties)

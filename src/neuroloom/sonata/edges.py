@@ -26,6 +26,7 @@ from neuroloom.sonata.columns import (
     dynamics_names,
     is_enum,
     read_column,
+    wanted_names,
 )
 from neuroloom.sonata.index import IndexReader, merge_ranges
 from neuroloom.sonata.storage import PopulationStorage, open_population_group
@@ -270,11 +271,7 @@ class EdgePopulation:
     ) -> pd.DataFrame:
         """Properties of the selected edges, as a DataFrame indexed by ``edge_ids``."""
         sel = self._selection(edges)
-        names = (
-            self.property_names
-            if properties is None
-            else ([properties] if isinstance(properties, str) else list(properties))
-        )
+        names = wanted_names(properties, self.property_names)
         data = {name: self._column(name, sel) for name in names}
         if sel.starts.size == 1:
             index: pd.Index = pd.RangeIndex(int(sel.starts[0]), int(sel.stops[0]), name="edge_ids")
@@ -289,11 +286,7 @@ class EdgePopulation:
     ) -> pd.DataFrame:
         """Per-edge dynamics parameters (``dynamics_params`` datasets), indexed by ``edge_ids``."""
         sel = self._selection(edges)
-        names = (
-            self.dynamics_property_names
-            if properties is None
-            else ([properties] if isinstance(properties, str) else list(properties))
-        )
+        names = wanted_names(properties, self.dynamics_property_names)
         data: dict[str, Any] = {}
         for name in names:
             if name not in self._dynamics:

@@ -25,6 +25,7 @@ from neuroloom.sonata.columns import (
     combine_groups,
     dynamics_names,
     read_column,
+    wanted_names,
     write_column,
     write_dynamics,
 )
@@ -238,11 +239,7 @@ class NodePopulation:
     ) -> pd.DataFrame:
         """Per-node dynamics parameters (``dynamics_params`` datasets) indexed by ``node_ids``."""
         ids = self.ids(ids_or_query)
-        names = (
-            self.dynamics_property_names
-            if properties is None
-            else ([properties] if isinstance(properties, str) else list(properties))
-        )
+        names = wanted_names(properties, self.dynamics_property_names)
         rows = None if ids.size == self.size and np.array_equal(ids, np.arange(self.size)) else ids
         data: dict[str, Any] = {}
         for name in names:
@@ -290,11 +287,7 @@ class NodePopulation:
             One name, a list of names, or ``None`` for all properties.
         """
         ids = self.ids(ids_or_query)
-        names = (
-            self.property_names
-            if properties is None
-            else ([properties] if isinstance(properties, str) else list(properties))
-        )
+        names = wanted_names(properties, self.property_names)
         rows = None if ids.size == self.size and np.array_equal(ids, np.arange(self.size)) else ids
         data = {name: self._read_property(name, rows) for name in names}
         frame = pd.DataFrame(data, index=pd.Index(ids, name="node_ids"))

@@ -47,6 +47,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from neuroloom._io.atomic import fsync_dir
 from neuroloom.errors import StudyLockedError
 from neuroloom.study.lock import held_by_someone
 from neuroloom.study.outcome import Outcome
@@ -187,14 +188,6 @@ def coordinator_alive(folder: Path) -> bool:
     return held_by_someone(folder / ALIVE)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class ChunkWriter:
     """The worker's side: the journal file of one attempt of one chunk."""
 
@@ -241,7 +234,7 @@ class ChunkWriter:
         global _LAST_SYNC, _SYNC_COST
         os.fsync(self.fd)
         if not self.dir_synced:
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
             self.dir_synced = True
         _LAST_SYNC = time.monotonic()
         _SYNC_COST = _LAST_SYNC - now
@@ -264,7 +257,7 @@ class SessionJournal:
         self.alive_fd = os.open(self.folder / ALIVE, os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self.alive_fd, fcntl.LOCK_EX)
         _ALIVE_FDS.add(self.alive_fd)
-        _fsync_dir(root)
+        fsync_dir(root)
         self.resolved: set[int] = set()
 
     def ticket(self, chunk: int) -> Ticket:

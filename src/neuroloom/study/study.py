@@ -74,27 +74,8 @@ class StudyCore(Database):
     The user-facing :class:`neuroloom.Study` (in :mod:`neuroloom.datastore.study`)
     adds the recordings, views and analysis results on top of this core.
 
-    Parameters
-    ----------
-    path
-        The study directory (created if missing).
-    seed
-        Seed of the study, from which each run's ``run.seed`` derives. Chosen at
-        random when a study is created without one; fixed afterwards.
-    fsync
-        As for :class:`~neuroloom.store.database.Database`.
-    overwrite
-        Start afresh: delete the study at ``path`` first (pypet's
-        ``overwrite_file``). Only a neuroloom study (or an empty folder) is
-        ever deleted, and never while another process runs it.
-
-    Examples
-    --------
-    >>> study = Study(tmp_path / "ei")                              # doctest: +SKIP
-    >>> study.params.add("neuron.tau_m", 20.0, unit="ms")           # doctest: +SKIP
-    >>> study.explore(grid(**{"neuron.tau_m": [10.0, 20.0]}))       # doctest: +SKIP
-    >>> study.run(lambda run: run.params.neuron.tau_m * 2)          # doctest: +SKIP
-    >>> study.results("return")                                     # doctest: +SKIP
+    Parameters are those of :class:`neuroloom.Study` (``path``, ``seed``,
+    ``fsync``, ``overwrite``), with its examples.
     """
 
     kind = "study"
