@@ -89,3 +89,29 @@ def test_format_1_study_is_read_and_marked(study: nl.Study) -> None:
     again = nl.Study(study.path)
     assert json.loads(marker.read_text())["study_format"] == 2
     assert again.results("return")["return"].tolist() == [1.0, 2.0]
+
+
+def test_values_past_the_flush_size_are_written_early_and_all_read_back(tmp_path: Path) -> None:
+    from neuroloom.study.run_pack import FLUSH_BYTES
+
+    n = FLUSH_BYTES // (PACK_LIMIT // 2) + 2  # enough half-limit arrays to pass the flush size
+
+    def many(run: Any) -> None:
+        rng = np.random.default_rng(1)  # incompressible: the archive really holds the bytes
+        for i in range(n):
+            run.save(f"a{i}", rng.random(PACK_LIMIT // 16))
+        run.save("a0", np.arange(PACK_LIMIT // 16) + 0.5)  # replaced after the early write
+
+    s = nl.Study(tmp_path / "s")
+    s.params.add("x", 0.0)
+    s.explore(nl.grid(x=[1.0]))
+    s.run(many, backend="serial", progress=False)
+    got = s.run_results(0)
+    want = np.random.default_rng(1).random((n, PACK_LIMIT // 16))
+    for i in range(1, n):
+        np.testing.assert_array_equal(got[f"a{i}"], want[i])
+    np.testing.assert_array_equal(got["a0"], np.arange(PACK_LIMIT // 16) + 0.5)
+    folder = next((tmp_path / "s" / "runs").rglob(PACK_FILE)).parent
+    # a0's second value compresses well: an npz item folder, and the archive no longer holds a0
+    assert packed_names(folder) == sorted(f"a{i}" for i in range(1, n))
+    assert s.metadata(("runs", "run_00000000", "a0"))["codec"] == "npz"

@@ -33,7 +33,7 @@ from neuroloom.store.codecs.arrays import compression_pays
 from neuroloom.store.database import Database
 from neuroloom.store.keys import normalize_key
 from neuroloom.study.recordings import RunRecordings
-from neuroloom.study.run_pack import PACK_KIND, write_packed
+from neuroloom.study.run_pack import FLUSH_BYTES, PACK_KIND, Packed, pack, write_archive
 
 SHARD_SIZE = 1000
 COMMENTS = "_comments"  # internal result: {result name: comment}
@@ -177,7 +177,9 @@ class Run(RunRecordings):
     """
 
     __slots__ = (
+        "_archived",
         "_folder",
+        "_packed",
         "_results",
         "_study_id",
         "_study_path",
@@ -206,6 +208,8 @@ class Run(RunRecordings):
         self.params = params
         self._folder: Path | None = None
         self._results: dict[str, tuple[str, Any]] = {}
+        self._packed: dict[str, Packed | None] = {}  # for items.zip (None: remove), see write_packed()
+        self._archived: set[str] = set()  # names this run's archive holds already
 
     def __repr__(self) -> str:
         return f"Run({self.name}, id={self.id})"
@@ -274,6 +278,7 @@ class Run(RunRecordings):
         if codec is None:
             scalar = scalar_result(value)
             if scalar is not None:
+                self._not_packed(name)
                 self._results[name] = scalar
                 return
         self._results[name] = self._save_item(name, value, codec)
@@ -296,8 +301,11 @@ class Run(RunRecordings):
         try:
             if (codec is not None or not chosen.auto_implies_accepts) and not chosen.accepts(value):
                 raise CodecError(f"codec {chosen.name!r}: {chosen.why_not(value)}")
-            if meta is None and write_packed(self.folder, name, value, chosen):
+            packed = pack(name, value, chosen) if meta is None else None
+            if packed is not None:
+                self._keep_packed(name, packed)
                 return PACK_KIND, chosen.name
+            self._not_packed(name)
             run_items(self.folder, self._study_id, self.name).set(name, value, codec=chosen.name, meta=meta)
         except CodecError as exc:
             raise CodecError(f"{self.name}: cannot store result {name!r}: {exc}") from None
@@ -317,8 +325,29 @@ class Run(RunRecordings):
         """Store a parameter computed during the run (pypet's derived parameter)."""
         self.save(name, value)
 
+    def _not_packed(self, name: str) -> None:
+        """``name`` is stored elsewhere now: no value of it stays in the run's archive."""
+        self._packed.pop(name, None)
+        if name in self._archived:
+            self._packed[name] = None  # removed from the archive at its next write
+
+    def _keep_packed(self, name: str, packed: Packed) -> None:
+        self._packed[name] = packed
+        if sum(len(data) for item in self._packed.values() if item for _, data in item[1]) > FLUSH_BYTES:
+            self.write_packed()
+
+    def write_packed(self) -> None:
+        """Write the values kept for the run's archive (``items.zip``), all in one rewrite."""
+        if self._packed:
+            write_archive(self.folder, self._packed)
+            self._archived.update(n for n, item in self._packed.items() if item is not None)
+            self._archived.difference_update(n for n, item in self._packed.items() if item is None)
+            self._packed = {}
+
     def results(self) -> list[tuple[str, str, Any]]:
-        """``(name, kind, value)`` of what the run saved (sent to the coordinator)."""
+        """``(name, kind, value)`` of what the run saved (sent to the coordinator); the run's
+        archive is written first, so every result it names is on disk."""
+        self.write_packed()
         return [(n, k, v) for n, (k, v) in self._results.items()]
 
 

@@ -7,9 +7,12 @@ folders per value). Small values of the in-memory codecs (``npy``, ``json``,
 deflate: the same codec files (``<name>/item.json`` + ``<name>/<payload
 files>``), so a value reads back exactly as from an item folder.
 
-Writes are atomic: the archive is rewritten under a temporary name (old
-members copied, the new value added) and renamed into place, so a crash leaves
-the previous archive or the new one. Values whose encoded payload is larger
+A run keeps its packed values in memory (:func:`pack`) and writes them when
+it hands its results over, or earlier once they pass :data:`FLUSH_BYTES`
+(:func:`write_archive`): one rewrite per run, not one per value. Writes are
+atomic: the archive is rewritten under a temporary name (old members copied,
+the new values added) and renamed into place, so a crash leaves the previous
+archive or the new one. Values whose encoded payload is larger
 than :data:`PACK_LIMIT`, and codecs that keep files open (``zarr``,
 ``dask-parquet``) or need opt-in (pickle), keep the item-folder layout.
 """
@@ -21,6 +24,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,7 @@ from neuroloom.store.codecs.base import Codec
 
 PACK_KIND = "pack"
 PACK_LIMIT = 4 << 20
+FLUSH_BYTES = 16 << 20  # packed values a run keeps in memory before it writes them
 PACKABLE = frozenset({"npy", "json", "parquet", "bytes"})
 ITEM_RECORD = "item.json"
 PACK_FORMAT = 1
@@ -46,48 +51,56 @@ def _payload_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.is_file())
 
 
-def write_packed(folder: Path, name: str, value: Any, codec: Codec) -> bool:
-    """Add ``value`` as item ``name`` to the run's archive; False when it is not packable
-    (the caller then stores it as an item folder)."""
+#: an item ready for the archive: its ``item.json`` record and its payload files (path, bytes)
+Packed = tuple[dict[str, Any], list[tuple[str, bytes]]]
+
+
+def pack(name: str, value: Any, codec: Codec) -> Packed | None:
+    """``value`` encoded for a run's archive, or None when it is not packable (the caller
+    then stores it as an item folder). Nothing is written: see :func:`write_archive`."""
     if codec.name not in PACKABLE:
-        return False
+        return None
     record: dict[str, Any] = {
         "format": PACK_FORMAT,
         "key": [name],
         "codec": codec.name,
         "created": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
     }
-    with tempfile.TemporaryDirectory(prefix=".tmp-pack-", dir=folder) as tmp:
-        payload = Path(tmp) / "payload"
-        keep, inline = codec.inline(value)
-        files: list[Path] = []
-        if keep:
-            record["inline"] = inline
-            record["info"] = {}
-        else:
-            payload.mkdir()
-            record["info"] = codec.dump(value, payload)
-            files = _payload_files(payload)
-            if sum(f.stat().st_size for f in files) > PACK_LIMIT:
-                return False
-        _rewrite(folder, name, record, payload, files)
-    return True
+    keep, inline = codec.inline(value)
+    if keep:
+        record["inline"] = inline
+        record["info"] = {}
+        return record, []
+    with tempfile.TemporaryDirectory(prefix="neuroloom-pack-") as tmp:
+        payload = Path(tmp)
+        record["info"] = codec.dump(value, payload)
+        files = _payload_files(payload)
+        if sum(f.stat().st_size for f in files) > PACK_LIMIT:
+            return None
+        return record, [(f.relative_to(payload).as_posix(), f.read_bytes()) for f in files]
 
 
-def _rewrite(folder: Path, name: str, record: dict[str, Any], payload: Path, files: list[Path]) -> None:
+def write_archive(folder: Path, items: Mapping[str, Packed | None]) -> None:
+    """Write ``items`` into the run's archive in one atomic rewrite (items of other names
+    kept; a name given ``None`` is removed)."""
+    if not items:
+        return
     archive = folder / PACK_FILE
     tmp = folder / tmp_name(".zip")
-    prefix = f"{name}/"
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as out:
             if archive.is_file():
                 with zipfile.ZipFile(archive) as old:
                     for info in old.infolist():
-                        if not info.filename.startswith(prefix):
+                        if info.filename.split("/", 1)[0] not in items:
                             out.writestr(info, old.read(info.filename))
-            out.writestr(prefix + ITEM_RECORD, json.dumps(record, separators=(",", ":")))
-            for file in files:
-                out.write(file, prefix + file.relative_to(payload).as_posix())
+            for name, item in items.items():
+                if item is None:
+                    continue
+                record, files = item
+                out.writestr(f"{name}/{ITEM_RECORD}", json.dumps(record, separators=(",", ":")))
+                for relative, data in files:
+                    out.writestr(f"{name}/{relative}", data)
         os.replace(tmp, archive)
     except BaseException:
         tmp.unlink(missing_ok=True)
