@@ -109,12 +109,12 @@ def test_set_params_before_runs_replaces_and_after_runs_refuses_a_change(tmp_pat
     study = nl.Study(tmp_path / "s")
     wanted = ParamTree()
     wanted.add("x", 1.0, unit="ms")
-    study.set_params(wanted, source="study.toml")
+    study.marker.set_params(wanted, source="study.toml")
     assert study.params["x"] == 1.0
     study.explore(nl.grid(x=[1.0, 2.0]))
     study.run(lambda run: run.params.x, backend="serial", progress=False)
-    study.set_params(wanted)  # the same values are fine once locked
+    study.marker.set_params(wanted)  # the same values are fine once locked
     changed = ParamTree()
     changed.add("x", 5.0)
     with pytest.raises(ParameterError, match=r"study.toml: parameter 'x' differs"):
-        study.set_params(changed, source="study.toml")
+        study.marker.set_params(changed, source="study.toml")

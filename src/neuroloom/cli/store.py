@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from neuroloom.cli.group import main
 from neuroloom.errors import NeuroloomError
 
+if TYPE_CHECKING:
+    from neuroloom.store.database import Database
 
-def _open(path: str) -> object:
-    from neuroloom.store import Database
+
+def _open(path: str) -> Database:
+    from neuroloom.store.uri import open_store
 
     folder = Path(path)
     if not (folder / "neuroloom.json").is_file():
         raise click.BadParameter(
             f"{folder} is not a neuroloom database (no neuroloom.json)", param_hint="PATH"
         )
-    return Database(folder)
+    return open_store(folder)
 
 
 def _human(size: object) -> str:
@@ -38,11 +41,9 @@ def _human(size: object) -> str:
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 def ls_command(path: str) -> None:
     """List the items of the database at PATH: key, codec, size, creation time."""
-    from neuroloom.store import Database
     from neuroloom.store.keys import key_to_text, normalize_key
 
     db = _open(path)
-    assert isinstance(db, Database)
     rows = []
     for key in db:
         meta = db.metadata(key)
@@ -69,12 +70,10 @@ def show_command(path: str, key: str, allow_pickle: bool, rows: int) -> None:
     For a study, KEY may be a run (``run_00000003``, ``runs/run_00000003`` or
     ``3``): its parameters, results and log (stdout, stderr, logging) are shown.
     """
-    from neuroloom.store import Database
     from neuroloom.store.keys import text_to_key
     from neuroloom.store.preview import preview
 
     db = _open(path)
-    assert isinstance(db, Database)
     run = _run_key(key)
     if run is not None and json.loads((db.path / "neuroloom.json").read_text()).get("kind") == "study":
         from neuroloom.datastore.study import Study

@@ -117,7 +117,7 @@ def _run_job_study(
     elif overrides:
         wanted.update(study.params.values())
         wanted.override(overrides)
-    study.set_params(wanted, source=str(spec.file))
+    study.marker.set_params(wanted, source=str(spec.file))
     added = sum(study.explore(design(entry)) for entry in spec.explore)
     click.echo(f"study {study.path}: {added} new runs, {study.catalog.count('pending')} pending")
     job_target = spec.job.rpartition(":")[0]

@@ -105,7 +105,7 @@ class _Undo:
 
     def __init__(self, study: Study) -> None:
         self.study = study
-        self.marker = study.marker_snapshot()
+        self.marker = study.marker.snapshot()
         self.columns = set(study.catalog.param_names())
         self.first_new = study.catalog.next_index()
 
@@ -117,7 +117,7 @@ class _Undo:
             for idx in new:
                 remove_path(run_folder(study.path, idx))
             catalog.drop_params(set(catalog.param_names()) - self.columns)
-            study.restore_marker(self.marker)
+            study.marker.restore(self.marker)
 
 
 def _add_finished_runs(
@@ -131,7 +131,7 @@ def _add_finished_runs(
 
     _clean, ids, defaults, names, columns = _point_runs(study, points)
     found = study.catalog.runs_by_id(ids)
-    study.lock_params()
+    study.marker.lock_params()
     groups = group_names(defaults)
     indices = [found[i][0] for i in ids]
     outcomes: list[Outcome] = []
@@ -213,7 +213,7 @@ def _add_batch_runs(
 ) -> list[int]:
     _clean, ids, _defaults, _names, _columns = _point_runs(study, points)
     found = study.catalog.runs_by_id(ids)
-    study.lock_params()
+    study.marker.lock_params()
     indices = np.asarray([found[i][0] for i in ids], dtype=np.int64)
     fresh = np.asarray([found[i][1] != "done" for i in ids], dtype=bool)
     _, first = np.unique(indices, return_index=True)

@@ -111,9 +111,9 @@ def merge(
     out = Study(target, seed=sa.seed)
     names = sorted(set(sa.catalog.param_names()) | set(sb.catalog.param_names()))
     with StudyLock(out.path, "merging"):
-        out.restore_marker(
+        out.marker.restore(
             {
-                **out.marker_snapshot(),
+                **out.marker.snapshot(),
                 "params": sa.params.to_json(),
                 "locked": sa.params.locked or sb.params.locked,
                 "merged_from": [str(sa.path), str(sb.path)],

@@ -22,7 +22,10 @@ class StudyData(Protocol):
 
     path: Path
     catalog: Catalog
-    params: ParamTree
+
+    @property
+    def params(self) -> ParamTree:
+        """The study's parameter tree."""
 
     @property
     def id(self) -> str:

@@ -503,7 +503,18 @@ class ParamTree:
         return tree
 
     def lock(self, reason: str) -> None:
+        """Refuse every later change of a value, giving ``reason`` in the error."""
         self._locked_reason = reason
+
+    def replace_all(self, other: ParamTree) -> None:
+        """Add or replace every parameter of ``other`` here (value, unit, comment, library).
+
+        Each is checked as :meth:`add` checks it; nothing is saved (the owner of
+        the tree saves once afterwards).
+        """
+        for name in other:
+            info = other.info(name)
+            self._put(name, info.value, info.unit, info.comment, info.library)
 
 
 # ------------------------------------------------------------------ helpers

@@ -287,7 +287,7 @@ def _build(path: Path, traj: Trajectory, allow_pickle: bool, seed: int | None) -
         study.comment = traj.comment
         if traj.runs:
             study.explore(points(_points(study, traj, duplicates)) if explored else [{}])
-        study.lock_params()
+        study.marker.lock_params()
         _write_runs(study, traj, explored, allow_pickle)
         _store_extras(study, traj, allow_pickle)
     finally:

@@ -17,6 +17,7 @@ no lock (and no sqlite index) is needed.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import os
@@ -59,6 +60,7 @@ from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.hierarchy import deeper_item, item_prefix
 from neuroloom.store.isf_compat import ModelDataBaseSpellings
 from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key
+from neuroloom.store.mount import Mount
 from neuroloom.store.provenance import collect
 
 FORMAT_VERSION = 1
@@ -116,6 +118,9 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         Create the database if there is none at ``path`` (default). With
         ``create=False`` a missing database raises
         :class:`~neuroloom.errors.NotADatabaseError` (ISF's ``nocreate=True``).
+    kind
+        The kind written into the marker of a new database (``"study"`` for
+        the store a study holds); an existing database keeps its own.
 
     Notes
     -----
@@ -144,12 +149,16 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         fsync: bool = False,
         readonly: bool = False,
         create: bool = True,
+        kind: str | None = None,
     ) -> None:
         self.path = Path(path).absolute()
         self._items = self.path / ITEMS_DIR
         self._fsync = fsync
         self.readonly = readonly
         self._create = create and not readonly
+        self._mounts: dict[str, Mount] = {}
+        if kind is not None:
+            self.kind = kind
         try:
             self._marker = self._open_or_create()
         except OSError as exc:
@@ -159,6 +168,32 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         self.id: str = self._marker["id"]
         self._uri_root: tuple[str, tuple[str, ...]] = (self.id, ())
         registry.register(self.id, self.path)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """A copy of the marker (``neuroloom.json``) as read when the database was opened."""
+        return copy.deepcopy(self._marker)
+
+    @property
+    def fsync(self) -> bool:
+        """Whether every write is flushed to stable storage (see :class:`Database`)."""
+        return self._fsync
+
+    def mount(self, name: str, mount: Mount) -> None:
+        """Serve the keys ``name/...`` through ``mount`` instead of the ``items/`` folder.
+
+        Reads of such keys ask the mount where the item is or for a value it
+        keeps elsewhere (:mod:`neuroloom.store.mount`); every write under
+        ``name`` (store, delete, folder, codec change) raises the mount's
+        error. A study mounts ``"runs"``.
+        """
+        (name,) = normalize_key(name)
+        self._mounts[name] = mount
+
+    def _mounted(self, parts: tuple[str, ...]) -> tuple[Mount, tuple[str, ...]] | None:
+        """The mount serving ``parts`` and the key below its point, or None."""
+        mount = self._mounts.get(parts[0]) if parts else None
+        return None if mount is None else (mount, parts[1:])
 
     @classmethod
     def items_of(
@@ -195,6 +230,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         store.readonly = False
         store._create = False
         store._marker = {}
+        store._mounts = {}
         store.id = owner_id
         store._uri_root = (owner_id, tuple(key_prefix))
         return store
@@ -232,6 +268,9 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         return _read_marker(self.path)
 
     def _writable(self, action: str, parts: tuple[str, ...] | None = None) -> None:
+        mounted = self._mounted(parts) if parts else None
+        if mounted is not None:
+            raise mounted[0].refuse(action, parts or ())
         if self.readonly:
             where = f" {display_key(parts)!r}" if parts else ""
             raise ReadOnlyError(
@@ -279,9 +318,18 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
 
     # ----------------------------------------------------------------- records
     def _item_dir(self, parts: tuple[str, ...]) -> Path:
+        mounted = self._mounted(parts)
+        if mounted is not None:
+            folder = mounted[0].item_dir(mounted[1])
+            if folder is not None:
+                return folder
         return self._items.joinpath(*parts)
 
     def _record(self, parts: tuple[str, ...]) -> dict[str, Any] | None:
+        mounted = self._mounted(parts)
+        held = mounted[0].held(mounted[1]) if mounted is not None else None
+        if held is not None:
+            return held.record
         path = self._item_dir(parts) / ITEM_FILE
         try:
             data = path.read_bytes()
@@ -329,14 +377,25 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         return record
 
     # ------------------------------------------------------------------- read
-    def _load(self, parts: tuple[str, ...], allow_pickle: bool, options: dict[str, Any]) -> Any:
+    def _reader_elsewhere(self, parts: tuple[str, ...]) -> Callable[[bool, dict[str, Any]], Any] | None:
+        """How to read ``parts`` when a mount or a sub-database holds it, else None (an item here)."""
+        mounted = self._mounted(parts)
+        if mounted is not None:
+            held = mounted[0].held(mounted[1])
+            return None if held is None else held.read
         if len(parts) > 1 and not (self._item_dir(parts) / ITEM_FILE).is_file():
             try:
                 db, inner = self._route(parts)
             except KeyConflictError:
-                db, inner = self, parts  # reported as "no item" below
+                return None  # reported as "no item" by the caller
             if db is not self:
-                return db._load(inner, allow_pickle, options)
+                return lambda allow_pickle, options: db._load(inner, allow_pickle, options)
+        return None
+
+    def _load(self, parts: tuple[str, ...], allow_pickle: bool, options: dict[str, Any]) -> Any:
+        reader = self._reader_elsewhere(parts)
+        if reader is not None:
+            return reader(allow_pickle, options)
         for _ in range(_RETRIES):
             record = self._require(parts)
             codec_name = record["codec"]
@@ -425,6 +484,8 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
     def __contains__(self, key: object) -> bool:
         try:
             parts = normalize_key(key)
+            if self._mounted(parts) is not None:
+                return self._record(parts) is not None
             db, inner = self._route(parts)
         except (InvalidKeyError, KeyConflictError):
             return False

@@ -14,14 +14,22 @@ from neuroloom.store import registry
 from neuroloom.store.database import FOLDER, SUBDB, Database
 from neuroloom.store.keys import display_key, normalize_key
 
-OPENERS: dict[str, str] = {"study": "neuroloom.datastore.study:Study"}
-"""Class that opens a directory, by the ``kind`` in its ``neuroloom.json``.
+OPENERS: dict[str, str] = {"study": "neuroloom.study.study:study_store"}
+"""Function that opens the item store of a directory, by the ``kind`` in its ``neuroloom.json``.
 
-Upper layers are named as strings so the store never imports them until a URI
-of theirs is resolved; add an entry to teach :func:`resolve` a new kind."""
+Each is ``"module:function"``, ``function(path) -> Database``; upper layers are
+named as strings so the store never imports them until a directory of theirs
+is opened. A study's store serves its runs' values under ``runs/`` (a mount).
+Add an entry to teach :func:`resolve` and ``neuroloom ls/show`` a new kind."""
 
 
-def _open_root(root: Path) -> Database:
+def open_store(root: str | os.PathLike[str]) -> Database:
+    """The item store of the neuroloom directory ``root``, opened as its kind asks.
+
+    A plain database is a :class:`Database`; a study's store also serves
+    ``runs/<run>/<name>`` (its runs' values).
+    """
+    root = Path(root)
     try:
         kind = json.loads((root / registry.MARKER).read_text(encoding="utf-8")).get("kind")
     except (OSError, ValueError, AttributeError):
@@ -30,8 +38,8 @@ def _open_root(root: Path) -> Database:
     if target is None:
         return Database(root)
     module, _, name = target.partition(":")
-    cls = getattr(importlib.import_module(module), name)
-    opened: Database = cls(root)
+    opener = getattr(importlib.import_module(module), name)
+    opened: Database = opener(root)
     return opened
 
 
@@ -78,14 +86,14 @@ def resolve(
             "open it once at its new place (neuroloom.Database(path)), pass search=[folder], "
             "or list the folders that hold it in NEUROLOOM_PATH"
         )
-    db = _open_root(root)
+    db = open_store(root)
     while parts:
         for cut in range(len(parts), 0, -1):
             record = db._record(parts[:cut])
             if record is not None:
                 break
         else:
-            try:  # values a subclass keeps outside item folders (a study's scalar run results)
+            try:  # values a mount keeps outside item folders (a study's scalar run results)
                 return db.get(parts, allow_pickle=allow_pickle) if allow_pickle else db[parts]
             except ItemNotFoundError:
                 raise ItemNotFoundError(

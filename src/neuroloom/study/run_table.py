@@ -21,16 +21,19 @@ from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
 if TYPE_CHECKING:
-    from neuroloom.study.study import StudyCore as Study
+    from neuroloom.store.database import Database
 
 
 class LazyItem:
-    """A result stored as an item in a run folder; :meth:`load` reads it."""
+    """A result stored as an item of a run (its folder or its archive); :meth:`load` reads it.
 
-    __slots__ = ("codec", "index", "name", "study")
+    ``store`` is the study's item store, which serves the run keys ``runs/<run>/<name>``.
+    """
 
-    def __init__(self, study: Study, index: int, name: str, codec: str) -> None:
-        self.study = study
+    __slots__ = ("codec", "index", "name", "store")
+
+    def __init__(self, store: Database, index: int, name: str, codec: str) -> None:
+        self.store = store
         self.index = index
         self.name = name
         self.codec = codec
@@ -38,9 +41,9 @@ class LazyItem:
     def load(self, **options: Any) -> Any:
         """Read the value (codec options as for ``Database.get``); a quantity gets its unit back."""
         key = ("runs", run_name(self.index), self.name)
-        value = self.study.get(key, **options)
+        value = self.store.get(key, **options)
         if self.codec in ("npy", "npz", "json"):
-            meta = self.study.metadata(key)["meta"]
+            meta = self.store.metadata(key)["meta"]
             if meta.get("library"):
                 value = join(np.asarray(value), meta.get("unit", ""), meta["library"])
             elif meta.get("encoded"):
@@ -106,22 +109,24 @@ def decode_params(frame: pd.DataFrame, names: Sequence[str], defaults: dict[str,
         frame[name] = series
 
 
-def decode_values(study: Study, name: str, idx: np.ndarray, kinds: np.ndarray, values: list[Any]) -> Any:
-    """The result column: native scalars as they are, JSON decoded, items as handles."""
+def decode_scalar(kind: str, value: Any) -> Any:
+    """A result value as the catalog holds it (kind ``v`` native, ``b`` bool, ``j`` JSON)."""
+    if kind == "b":
+        return bool(value)
+    if kind == "j":
+        return decode(json.loads(value))
+    return value
+
+
+def decode_values(store: Database, name: str, idx: np.ndarray, kinds: np.ndarray, values: list[Any]) -> Any:
+    """The result column: native scalars as they are, JSON decoded, items as handles on ``store``."""
     unique = set(kinds.tolist()) if len(kinds) else {"v"}
     if unique == {"v"}:
         return values
-    out: list[Any] = []
-    for i, kind, value in zip(idx.tolist(), kinds.tolist(), values):
-        if kind == "v":
-            out.append(value)
-        elif kind == "b":
-            out.append(bool(value))
-        elif kind == "j":
-            out.append(decode(json.loads(value)))
-        else:
-            out.append(LazyItem(study, i, name, str(value)))
-    return out
+    return [
+        decode_scalar(kind, value) if kind in ("v", "b", "j") else LazyItem(store, i, name, str(value))
+        for i, kind, value in zip(idx.tolist(), kinds.tolist(), values)
+    ]
 
 
 def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[str] | None) -> list[int]:

@@ -1,4 +1,4 @@
-"""``StudyCore``: a database with a parameter tree, explorations, runs and a runner.
+"""``StudyCore``: a study that holds its parts (item store, catalog, marker) and runs its jobs.
 
 On disk (all paths relative)::
 
@@ -11,40 +11,32 @@ On disk (all paths relative)::
 
 from __future__ import annotations
 
-import copy
 import os
-import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from neuroloom._io.atomic import write_json
 from neuroloom._io.processes import MAIN_GUARD, spawned_import
-from neuroloom.errors import (
-    FormatVersionError,
-    ItemNotFoundError,
-    NotADatabaseError,
-    ParameterError,
-    RunFailedError,
-    StudyError,
-)
+from neuroloom.errors import ItemNotFoundError, ParameterError, RunFailedError, StudyError
 from neuroloom.params.explore import Design, as_design
 from neuroloom.params.tree import ParamTree, resolve
-from neuroloom.params.values import catalog_form, coerce_column, content_ids, same_value
+from neuroloom.params.values import catalog_form, coerce_column, content_ids
 from neuroloom.store import registry
 from neuroloom.store.database import Database
 from neuroloom.store.keys import Key, normalize_key
 from neuroloom.study.backends import Backend, make_backend
 from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
+from neuroloom.study.marker import STUDY_KIND, StudyMarker
 from neuroloom.study.provenance import job_files, prepare_git, session_provenance
-from neuroloom.study.run import COMMENTS, RUNS_DIR, Run, run_folder, run_index, run_name, run_seed
-from neuroloom.study.run_pack import PACK_KIND, NotPackedError, packed_record, read_packed
+from neuroloom.study.run import COMMENTS, RUNS_DIR, Run, run_name, run_seed
+from neuroloom.study.run_mount import RunsMount
+from neuroloom.study.run_pack import PACK_KIND
 from neuroloom.study.run_table import (
     CACHE_MIN_ROWS,
     TABLES_DIR,
@@ -60,25 +52,28 @@ from neuroloom.study.runlog import LOG
 from neuroloom.study.runner import RunReport, run_rounds
 from neuroloom.study.worker import WorkerContext
 
-#: 2: runs may be stored in run batches (``runs/batches/``, importers) and a run's small
-#: saved values in ``items.zip``; format-1 studies (a folder per run, an item folder per
-#: value) are read as they are and marked format 2 when opened for writing, so that an
-#: older neuroloom refuses them clearly instead of missing runs.
-STUDY_FORMAT = 2
-LOCKED_BECAUSE = "runs have started"
+T = TypeVar("T")
 
 
-class StudyCore(Database):
-    """The core of a parameter study stored in a directory: parameters, runs, catalog.
+class StudyCore(MutableMapping[Key, Any]):
+    """The core of a parameter study stored in a directory: it holds its parts.
 
-    The user-facing :class:`neuroloom.Study` (in :mod:`neuroloom.datastore.study`)
-    adds the recordings, views and analysis results on top of this core.
+    - ``store``: the study's item store (a :class:`~neuroloom.store.database.Database`
+      of kind ``"study"``), with the runs' values mounted under ``runs``
+      (:class:`~neuroloom.study.run_mount.RunsMount`);
+    - ``catalog``: runs, results and sessions (:class:`~neuroloom.study.catalog.Catalog`);
+    - ``marker``: ``neuroloom.json``, with the seed, the parameter tree and the
+      "parameters locked" rule (:class:`~neuroloom.study.marker.StudyMarker`).
 
-    Parameters are those of :class:`neuroloom.Study` (``path``, ``seed``,
-    ``fsync``, ``overwrite``), with its examples.
+    A study is an item store for its users (``study["x"] = obj``, iteration,
+    ``metadata``, ``uri``, ``folder``, ...): those calls are forwarded to
+    ``store``. The user-facing :class:`neuroloom.Study` (in
+    :mod:`neuroloom.datastore.study`) adds the recordings, views and analysis
+    results. Parameters are those of :class:`neuroloom.Study` (``path``,
+    ``seed``, ``fsync``, ``overwrite``), with its examples.
     """
 
-    kind = "study"
+    kind = STUDY_KIND
 
     def recorded(self, outcomes: Sequence[Any]) -> None:
         """Hook called by the runner after it recorded finished runs (the data store consolidates)."""
@@ -93,123 +88,110 @@ class StudyCore(Database):
     ) -> None:
         if overwrite:
             remove_study(Path(path))
-        super().__init__(path, fsync=fsync)
-        info = self._marker
-        if info.get("kind") != self.kind:
-            raise NotADatabaseError(
-                f"{self.path} is a neuroloom {info.get('kind')!r}, not a study; open it with "
-                "neuroloom.Database, or choose a new directory for the study"
-            )
-        version = info.get("study_format", STUDY_FORMAT)
-        if not isinstance(version, int) or version > STUDY_FORMAT:
-            raise FormatVersionError(
-                f"study {self.path} was written in study format {version!r}, newer than this neuroloom "
-                f"reads (format {STUDY_FORMAT}); upgrade neuroloom to open it"
-            )
-        if "seed" not in info:
-            info["seed"] = int(seed) if seed is not None else secrets.randbits(32)
-            info["study_format"] = STUDY_FORMAT
-            info.setdefault("params", {})
-            info.setdefault("explorations", [])
-            write_json(self.path / registry.MARKER, info)
-        elif version < STUDY_FORMAT and not getattr(self, "readonly", False):
-            info["study_format"] = STUDY_FORMAT
-            write_json(self.path / registry.MARKER, info)
-        if seed is not None and int(seed) != info["seed"]:
-            raise StudyError(
-                f"study {self.path} has seed {info['seed']}, not {seed}; a study's seed is fixed "
-                "when it is created (open it without seed=, or create a new study)"
-            )
-        self.seed: int = int(info["seed"])
+        self.store = Database(path, fsync=fsync, kind=STUDY_KIND)
+        self.path: Path = self.store.path
+        self.id: str = self.store.id
+        self.marker = StudyMarker(self.path, self.store.info, seed=seed, fsync=fsync)
+        self.seed: int = self.marker.seed
         self.catalog = Catalog(self.path)
-        self._params_from_marker()
+        self.store.mount(RUNS_DIR, RunsMount(self.path, self.catalog))
 
-    # ------------------------------------------------------------ marker
-    def lock_params(self) -> None:
-        """Lock the parameter tree because runs have started, and record that in the marker.
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
 
-        The one place of the rule (with :meth:`_params_from_marker`, which
-        reads it back): once a study has runs (run or imported), its
-        parameters are fixed; new values are explored, not set.
-        """
-        if not self.params.locked:
-            self.params.lock(LOCKED_BECAUSE)
-            self._marker["locked"] = True
-            self._save_marker()
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StudyCore) and other.path == self.path
 
-    def _params_from_marker(self) -> None:
-        """The parameter tree as the marker holds it, locked if the marker says runs have started."""
-        self.params = ParamTree.from_json(self._marker.get("params", {}), on_change=self._save_marker)
-        if self._marker.get("locked"):
-            self.params.lock(LOCKED_BECAUSE)
+    def __hash__(self) -> int:
+        return hash(self.path)
 
-    def marker_snapshot(self) -> dict[str, Any]:
-        """A copy of the study's marker (``neuroloom.json``), to restore with :meth:`restore_marker`."""
-        return copy.deepcopy(self._marker)
-
-    def restore_marker(self, marker: dict[str, Any]) -> None:
-        """Make ``marker`` the study's marker (written at once) and rebuild the parameter tree from it.
-
-        For the undo of a failed import (a snapshot taken before it) and for
-        a merged study (its sources' parameters, explorations and lock). The
-        caller holds the study lock.
-        """
-        self._marker = copy.deepcopy(marker)
-        write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
-        self._params_from_marker()
-
-    def _save_marker(self) -> None:
-        with StudyLock(self.path, "changing the study"):
-            self._marker["params"] = self.params.to_json()
-            self._marker["derived"] = {
-                n: {"unit": u, "comment": c} for n, (_f, u, c) in self.params.derived.items()
-            }
-            write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
-
-    def set_params(self, wanted: ParamTree, *, source: str = "") -> None:
-        """Make ``wanted`` the parameter tree (e.g. read from a study file).
-
-        Before any run, every parameter of ``wanted`` is added or replaced.
-        Once runs exist the tree is locked: ``wanted`` must then agree with it,
-        otherwise :class:`ParameterError` names the parameter (prefixed with
-        ``source``, e.g. the study file) and says what to do.
-        """
-        prefix = f"{source}: " if source else ""
-        if self.params.locked:
-            current = self.params.values()
-            for name in wanted:
-                if name not in current or not same_value(wanted.info(name).value, current[name]):
-                    raise ParameterError(
-                        f"{prefix}parameter {name!r} differs from the value the study's runs used "
-                        f"({current.get(name, 'absent')} -> {wanted.info(name).value}); the parameter "
-                        "tree is locked once runs start: use a new study path, explore the value, or "
-                        "start afresh (nl.Study(path, overwrite=True), neuroloom run --overwrite)"
-                    )
-            return
-        for name in wanted:
-            info = wanted.info(name)
-            self.params._put(name, info.value, info.unit, info.comment, info.library)
-        self._save_marker()
+    @property
+    def params(self) -> ParamTree:
+        """The parameter tree (``study.params.add(name, default, unit=..., comment=...)``)."""
+        return self.marker.params
 
     @property
     def comment(self) -> str:
         """A free-text comment on the study (kept in ``neuroloom.json``)."""
-        return str(self._marker.get("comment", ""))
+        return self.marker.comment
 
     @comment.setter
     def comment(self, text: str) -> None:
-        with StudyLock(self.path, "changing the study"):
-            self._marker["comment"] = str(text)
-            write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
+        self.marker.comment = text
 
     @property
     def explorations(self) -> list[dict[str, Any]]:
         """What each ``explore`` call added (kind, ranges, counts, time)."""
-        return list(self._marker.get("explorations", []))
+        return self.marker.explorations
 
     def close(self) -> None:
         """Close the catalog connection."""
         self.catalog.close()
+
+    # ------------------------------------------- the item store, forwarded
+    def __getitem__(self, key: Key) -> Any:
+        return self.store[key]
+
+    def __setitem__(self, key: Key, value: Any) -> None:
+        self.store[key] = value
+
+    def __delitem__(self, key: Key) -> None:
+        del self.store[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.store)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.store
+
+    def get(  # type: ignore[override]
+        self, key: Key, default: Any = None, *, allow_pickle: bool = False, **options: Any
+    ) -> Any:
+        """The value of ``key`` or ``default`` (:meth:`Database.get <neuroloom.store.database.Database.get>`).
+
+        ``study.get(("runs", "run_00000003", "rate"))`` reads a run's value.
+        """
+        return self.store.get(key, default, allow_pickle=allow_pickle, **options)
+
+    def set(
+        self, key: Key, value: Any, *, codec: str | None = None, meta: dict[str, Any] | None = None
+    ) -> None:
+        """Store a study item (:meth:`Database.set <neuroloom.store.database.Database.set>`).
+
+        Keys under ``"runs"`` belong to the runs and are refused.
+        """
+        self.store.set(key, value, codec=codec, meta=meta)
+
+    def metadata(self, key: Key) -> dict[str, Any]:
+        """Codec, provenance, size and URI of an item or a run's value (see ``Database.metadata``)."""
+        return self.store.metadata(key)
+
+    def uri(self, key: Key, *inside: str) -> str:
+        """``neuroloom://<study-id>/<key>`` of an item or of a run's value (see ``Database.uri``)."""
+        return self.store.uri(key, *inside)
+
+    def folder(self, key: Key) -> Path:
+        """A managed folder of the study (see ``Database.folder``)."""
+        return self.store.folder(key)
+
+    def sub(self, key: Key) -> Database:
+        """A sub-database of the study (see ``Database.sub``)."""
+        return self.store.sub(key)
+
+    def cached(self, key: Key, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """The value of ``key``, computed by ``fn(*args, **kwargs)`` and stored if absent."""
+        return self.store.cached(key, fn, *args, **kwargs)
+
+    def change_codec(self, key: Key, codec: str, *, allow_pickle: bool = False) -> None:
+        """Store an item again with another codec (see ``Database.change_codec``)."""
+        self.store.change_codec(key, codec, allow_pickle=allow_pickle)
+
+    def vacuum(self, min_age: float = 600.0) -> int:
+        """Remove debris of crashed writers from the study's items (see ``Database.vacuum``)."""
+        return self.store.vacuum(min_age)
 
     # ----------------------------------------------------------- explore
     def explore(self, design: Design | dict[str, Any] | Sequence[dict[str, Any]]) -> int:
@@ -273,8 +255,7 @@ class StudyCore(Database):
                 first_index=start if keep else None,
                 time=time.time(),
             )
-            self._marker.setdefault("explorations", []).append(record)
-            write_json(self.path / registry.MARKER, self._marker, fsync=self._fsync)
+            self.marker.add_exploration(record)
         return len(keep), ids, columns
 
     # -------------------------------------------------------------- runs
@@ -367,7 +348,7 @@ class StudyCore(Database):
         decode_params(frame, names, self.params.values())
         if not native:
             kinds = frame.pop(".kind").to_numpy(dtype=object)
-            values = decode_values(self, name, frame.index.to_numpy(), kinds, frame[name].tolist())
+            values = decode_values(self.store, name, frame.index.to_numpy(), kinds, frame[name].tolist())
             if load:
                 values = [
                     v.load(**({"mmap": False} if v.codec == "npy" else {})) if isinstance(v, LazyItem) else v
@@ -411,7 +392,7 @@ class StudyCore(Database):
             return ""
         if row[0] in ("item", PACK_KIND):  # a long log: an item of the run, or in its archive
             data = decode_values(
-                self, LOG, np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
+                self.store, LOG, np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
             )[0]
             data = data.load() if hasattr(data, "load") else data
             return bytes(data).decode("utf-8")
@@ -422,75 +403,11 @@ class StudyCore(Database):
         out: dict[str, Any] = {}
         for name, kind, value in self.catalog.run_results(index):
             out[name] = decode_values(
-                self, name, np.asarray([index]), np.asarray([kind], dtype=object), [value]
+                self.store, name, np.asarray([index]), np.asarray([kind], dtype=object), [value]
             )[0]
             if hasattr(out[name], "load"):
                 out[name] = out[name].load()
         return out
-
-    # ------------------------------------------------ run items as keys
-    def _item_dir(self, parts: tuple[str, ...]) -> Path:
-        if parts and parts[0] == RUNS_DIR and len(parts) >= 3:
-            index = run_index(parts[1])
-            if index is not None:
-                return run_folder(self.path, index).joinpath("items", *parts[2:])
-        return super()._item_dir(parts)
-
-    def _record(self, parts: tuple[str, ...]) -> dict[str, Any] | None:
-        if parts and parts[0] == RUNS_DIR and len(parts) == 3:
-            index = run_index(parts[1])
-            if index is not None:
-                record = packed_record(run_folder(self.path, index), parts[2])
-                if record is not None:
-                    return record
-        return super()._record(parts)
-
-    def _load(self, parts: tuple[str, ...], allow_pickle: bool, options: dict[str, Any]) -> Any:
-        if parts and parts[0] == RUNS_DIR and len(parts) == 3:
-            index = run_index(parts[1])
-            if index is not None:
-                try:
-                    return read_packed(run_folder(self.path, index), parts[2], allow_pickle, options)
-                except NotPackedError:
-                    pass  # an item folder (large values) or no such item
-        return super()._load(parts, allow_pickle, options)
-
-    def _catalog_row(self, parts: tuple[str, ...]) -> tuple[str, Any] | None:
-        """``(kind, value)`` of a run result kept in the catalog (``runs/<run>/<name>``), else None."""
-        if parts[0] != RUNS_DIR or len(parts) != 3:
-            return None
-        index = run_index(parts[1])
-        if index is None:
-            return None
-        row = self.catalog.result(parts[2], index)
-        return None if row is None or row[0] in ("item", PACK_KIND) else (row[0], row[1])
-
-    def uri(self, key: Key, *inside: str) -> str:
-        """``neuroloom://<study-id>/<key>`` of an item, or of a run result kept in the catalog."""
-        parts = normalize_key(key)
-        if not inside and self._catalog_row(parts) is not None:
-            return self._make_uri(parts, ())
-        return super().uri(key, *inside)
-
-    def __getitem__(self, key: Key) -> Any:
-        parts = normalize_key(key)
-        row = self._catalog_row(parts)
-        if row is not None:
-            index = np.asarray([run_index(parts[1])])
-            return decode_values(self, parts[2], index, np.asarray([row[0]], dtype=object), [row[1]])[0]
-        return super().__getitem__(parts)
-
-    def set(
-        self, key: Key, value: Any, *, codec: str | None = None, meta: dict[str, Any] | None = None
-    ) -> None:
-        """Store a study item; keys under ``"runs"`` belong to runs and are refused."""
-        parts = normalize_key(key)
-        if parts[0] == RUNS_DIR:
-            raise StudyError(
-                f"key {key!r}: keys starting with 'runs' hold the runs' own results; store a run "
-                "result with run.save(name, value) inside the job, or use another key"
-            )
-        super().set(parts, value, codec=codec, meta=meta)
 
     # --------------------------------------------------------------- run
     def run(
@@ -592,7 +509,7 @@ class StudyCore(Database):
             message=f"neuroloom: code of study {self.path.name} ({self.id})",
             code_files=job_files(job),
         )
-        self.lock_params()
+        self.marker.lock_params()
         chosen = make_backend(backend, workers, address, client)
         provenance = session_provenance(git, chosen.name, chosen.workers)
         session = self.catalog.begin_session(chosen.name, socket.gethostname(), os.getpid(), provenance)
@@ -653,6 +570,11 @@ class StudyCore(Database):
 
 
 # ------------------------------------------------------------------ helpers
+def study_store(path: str | os.PathLike[str]) -> Database:
+    """The item store of the study at ``path``, its runs' values mounted (``store.uri.OPENERS``)."""
+    return StudyCore(path).store
+
+
 def remove_study(path: Path) -> None:
     """Delete the study at ``path`` (``overwrite=True``); refuse anything that is not one.
 
@@ -679,7 +601,7 @@ def remove_study(path: Path) -> None:
         kind = json.loads(marker.read_text(encoding="utf-8")).get("kind")
     except (OSError, ValueError, AttributeError):
         kind = None
-    if kind != StudyCore.kind:
+    if kind != STUDY_KIND:
         raise StudyError(
             f"overwrite: {path} is not a neuroloom study (no {registry.MARKER} of kind 'study'); "
             "refusing to delete it: choose another path or delete it yourself"

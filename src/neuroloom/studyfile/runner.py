@@ -68,7 +68,7 @@ def _set_params(study: Any, spec: StudySpec, overrides: list[str]) -> None:
     elif overrides:
         wanted.update(study.params.values())
         wanted.override(overrides)
-    study.set_params(wanted, source=str(spec.file))
+    study.marker.set_params(wanted, source=str(spec.file))
 
 
 def _add_runs(study: Any, spec: StudySpec) -> int:
