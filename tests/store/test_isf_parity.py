@@ -20,7 +20,8 @@ from neuroloom.errors import (
     ReadOnlyError,
 )
 from neuroloom.store import Database
-from neuroloom.store.isf_compat import codec_for_dumper, isf_database
+from neuroloom.store.database import isf_database
+from neuroloom.store.isf_compat import codec_for_dumper
 
 
 def _tree(path: Path) -> dict[str, tuple[int, int]]:

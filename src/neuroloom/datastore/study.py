@@ -1,9 +1,9 @@
 """The user-facing :class:`Study`: the study core plus recordings, views and analysis results.
 
-:class:`neuroloom.study.study.StudyCore` owns parameters, explorations, runs
-and the catalog; this layer adds what reads and writes the data store
-(``filter``, ``consolidate``, ``add_result``, the importers). It is exported as
-``neuroloom.Study``.
+:class:`neuroloom.study.study.StudyCore` holds the item store, the catalog and
+the marker and runs the jobs; this layer adds what reads and writes the data
+store (``filter``, ``consolidate``, ``add_result``, the importers) and holds
+the analysis results (``result_store``). It is exported as ``neuroloom.Study``.
 """
 
 from __future__ import annotations

@@ -18,12 +18,9 @@ no lock (and no sqlite index) is needed.
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 import os
-import re
 import uuid
-import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,10 +29,8 @@ from neuroloom._io.atomic import (
     TMP_PREFIX,
     create_exclusive,
     delete_path,
-    fsync_tree,
     remove_path,
     remove_stale_tmp,
-    tmp_name,
     tree_size,
     write_json,
 )
@@ -58,23 +53,24 @@ from neuroloom.errors import (
 from neuroloom.store import registry
 from neuroloom.store.codecs import choose_codec, get_codec
 from neuroloom.store.hierarchy import deeper_item, item_prefix
-from neuroloom.store.isf_compat import ModelDataBaseSpellings
+from neuroloom.store.isf_compat import codec_for_dumper
+from neuroloom.store.item_files import (
+    FORMAT_VERSION,
+    dump_payload,
+    make_item_dir,
+    new_record,
+    now,
+    read_record,
+    remove_old_payload,
+)
 from neuroloom.store.keys import Key, display_key, key_to_text, normalize_key
 from neuroloom.store.mount import Mount
-from neuroloom.store.provenance import collect
 
-FORMAT_VERSION = 1
 FOLDER = "folder"
 SUBDB = "database"
 
 T = TypeVar("T")
 _RETRIES = 8
-_PAYLOAD_NAME = re.compile(re.escape(PAYLOAD_PREFIX) + "[0-9a-f]{32}")
-"""The only payload names a record may hold: ``.v-`` and a uuid4 hex (never a path)."""
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _read_marker(path: Path) -> dict[str, Any]:
@@ -98,7 +94,7 @@ def _read_marker(path: Path) -> dict[str, Any]:
     return info
 
 
-class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
+class Database(MutableMapping[Key, Any]):
     """A dict-like store on a directory: ``db[key] = value`` writes at once.
 
     Parameters
@@ -260,7 +256,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                 "format": FORMAT_VERSION,
                 "kind": self.kind,
                 "id": uuid.uuid4().hex,
-                "created": _now(),
+                "created": now(),
             }
             create_exclusive(marker, json.dumps(info, indent=1).encode())
         if not self.readonly:
@@ -330,42 +326,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         held = mounted[0].held(mounted[1]) if mounted is not None else None
         if held is not None:
             return held.record
-        path = self._item_dir(parts) / ITEM_FILE
-        try:
-            data = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as exc:
-            raise CorruptItemError(f"item {display_key(parts)!r}: cannot read {path}: {exc}") from exc
-        try:
-            record = json.loads(data)
-        except ValueError as exc:
-            raise CorruptItemError(
-                f"item {display_key(parts)!r}: {path} is not valid JSON ({exc}); the item is "
-                f"damaged: delete it (del db[{display_key(parts)!r}]) and store it again"
-            ) from exc
-        if not isinstance(record, dict) or not isinstance(record.get("codec"), str):
-            raise CorruptItemError(
-                f"item {display_key(parts)!r}: {path} does not describe an item (no codec); "
-                "delete it and store the item again"
-            )
-        version = record.get("format", FORMAT_VERSION)
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise FormatVersionError(
-                f"item {display_key(parts)!r}: {path} was written in neuroloom format {version!r}, "
-                f"newer than this neuroloom reads (format {FORMAT_VERSION}); upgrade neuroloom"
-            )
-        payload = record.get("payload")
-        if not (payload is None and "inline" in record) and not (
-            isinstance(payload, str) and _PAYLOAD_NAME.fullmatch(payload)
-        ):
-            raise CorruptItemError(
-                f"item {display_key(parts)!r}: {path} names the payload {payload!r}, which is not "
-                f"a payload folder of this item ({PAYLOAD_PREFIX}<32 hex digits>); the record is "
-                f"damaged or crafted and is not followed: delete the item (del db[{display_key(parts)!r}]) "
-                "and store it again"
-            )
-        return record
+        return read_record(self._item_dir(parts) / ITEM_FILE, parts)
 
     def _require(self, parts: tuple[str, ...]) -> dict[str, Any]:
         record = self._record(parts)
@@ -559,22 +520,14 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             raise CodecError(
                 f"metadata of item {display_key(parts)!r} is not JSON-serialisable: {exc}"
             ) from None
-        record: dict[str, Any] = {
-            "format": FORMAT_VERSION,
-            "key": list(parts),
-            "codec": chosen.name,
-            "created": _now(),
-            "provenance": collect(),
-            "meta": meta_plain,
-            **(extra or {}),
-        }
+        record = new_record(parts, chosen.name, meta_plain, extra)
         is_inline, inline_value = chosen.inline(value)
         item_dir = self._item_dir(parts)
         old: dict[str, Any] | None = None
         fresh = False
         for attempt in range(_RETRIES):
             try:
-                fresh = self._make_item_dir(item_dir)
+                fresh = make_item_dir(item_dir)
                 if not fresh:
                     remove_stale_tmp(item_dir)
                 if is_inline:
@@ -585,7 +538,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                         size=len(json.dumps(inline_value)),
                     )
                 else:
-                    payload, info = self._dump(parts, chosen, value, item_dir)
+                    payload, info = dump_payload(parts, chosen, value, item_dir, self._fsync)
                     record.update(payload=payload, info=info, size=tree_size(item_dir / payload))
                 old = None if fresh else self._quiet_record(parts)
                 try:
@@ -611,62 +564,13 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
                     "check the permissions and free space of the database directory"
                 ) from exc
         if old is not None and old.get("payload") and old.get("payload") != record["payload"]:
-            self._remove_old_payload(parts, item_dir / str(old["payload"]))
-
-    def _remove_old_payload(self, parts: tuple[str, ...], payload: Path) -> None:
-        try:
-            delete_path(payload)
-        except OSError as exc:
-            warnings.warn(
-                f"item {display_key(parts)!r} was stored, but the folder of its previous value "
-                f"{payload} could not be removed ({exc}); it takes disk space until db.vacuum() or "
-                "you remove it",
-                ResourceWarning,
-                stacklevel=4,
-            )
-
-    @staticmethod
-    def _make_item_dir(item_dir: Path) -> bool:
-        """Create ``item_dir`` (and its parents); return whether this call created it."""
-        try:
-            os.mkdir(item_dir)
-            return True
-        except FileExistsError:
-            return False
-        except FileNotFoundError:
-            item_dir.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.mkdir(item_dir)
-            return True
-        except FileExistsError:
-            return False
+            remove_old_payload(parts, item_dir / str(old["payload"]))
 
     def _choose(self, parts: tuple[str, ...], value: Any) -> Any:
         try:
             return choose_codec(value)
         except CodecError as exc:
             raise CodecError(f"cannot store item {display_key(parts)!r}: {exc}") from None
-
-    def _dump(
-        self, parts: tuple[str, ...], codec: Any, value: Any, item_dir: Path
-    ) -> tuple[str, dict[str, Any]]:
-        tmp = item_dir / tmp_name()
-        tmp.mkdir()
-        try:
-            info = codec.dump(value, tmp)
-            if self._fsync:
-                fsync_tree(tmp)
-            payload = f"{PAYLOAD_PREFIX}{uuid.uuid4().hex}"
-            os.rename(tmp, item_dir / payload)
-        except BaseException as exc:
-            remove_path(tmp)
-            if isinstance(exc, (NeuroloomError, OSError)) or not isinstance(exc, Exception):
-                raise
-            raise CodecError(
-                f"could not store item {display_key(parts)!r} with codec {codec.name!r}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-        return payload, info
 
     def _quiet_record(self, parts: tuple[str, ...]) -> dict[str, Any] | None:
         try:
@@ -799,17 +703,7 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
             item_dir.mkdir(parents=True, exist_ok=True)
             payload = f"{PAYLOAD_PREFIX}{uuid.uuid4().hex}"
             (item_dir / payload).mkdir()
-            record = {
-                "format": FORMAT_VERSION,
-                "key": list(parts),
-                "codec": kind,
-                "created": _now(),
-                "provenance": collect(),
-                "meta": {},
-                "payload": payload,
-                "info": {},
-                "size": None,
-            }
+            record = new_record(parts, kind, {}, {"payload": payload, "info": {}, "size": None})
             if kind == SUBDB:
                 Database(item_dir / payload)
             if not create_exclusive(item_dir / ITEM_FILE, json.dumps(record).encode()):
@@ -922,6 +816,37 @@ class Database(ModelDataBaseSpellings, MutableMapping[Key, Any]):
         value = db._load(parts, allow_pickle, {})
         history = [
             *(record.get("codec_history") or []),
-            {"codec": record["codec"], "created": record.get("created"), "replaced": _now()},
+            {"codec": record["codec"], "created": record.get("created"), "replaced": now()},
         ]
         db._store(parts, value, codec, record.get("meta") or None, {"codec_history": history})
+
+    # ---------------------------------- in_silico_framework's ModelDataBase spellings
+    def setitem(self, key: Key, value: Any, dumper: str | None = None, **kw: Any) -> None:
+        """ISF spelling of :meth:`set` (``dumper``: an ISF dumper or a codec name)."""
+        codec = codec_for_dumper(dumper) if dumper is not None else None
+        self.set(key, value, codec=codec, **kw)
+
+    def create_managed_folder(self, key: Key) -> Path:
+        """ISF spelling of :meth:`folder`."""
+        return self.folder(key)
+
+    def create_sub_mdb(self, key: Key) -> Database:
+        """ISF spelling of :meth:`sub`."""
+        return self.sub(key)
+
+    def maybe_calculate(self, key: Key, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """ISF spelling of :meth:`cached`."""
+        return self.cached(key, fn, *args, **kwargs)
+
+    def get_id(self) -> str:
+        """ISF spelling of :attr:`id`."""
+        return self.id
+
+    def change_dumper(self, key: Key, new_dumper: str, *, allow_pickle: bool = False) -> None:
+        """ISF spelling of :meth:`change_codec` (ISF dumper names are translated)."""
+        self.change_codec(key, codec_for_dumper(new_dumper), allow_pickle=allow_pickle)
+
+
+def isf_database(basedir: str | Path, readonly: bool = False, nocreate: bool = False) -> Database:
+    """``ISFDataBase(basedir, readonly=..., nocreate=...)`` spelled as ISF does."""
+    return Database(basedir, readonly=readonly, create=not nocreate)
