@@ -31,7 +31,7 @@ class Shelf:
         if len(rest) != 1 or rest[0] not in self.values:
             return None
         value = self.values[rest[0]]
-        return HeldValue({"codec": "shelf", "info": {"held": True}}, lambda _pickle, _options: value)
+        return HeldValue(lambda _pickle, _options: value, lambda: {"codec": "shelf", "info": {"held": True}})
 
     def refuse(self, action: str, parts: tuple[str, ...]) -> NeuroloomError:
         return RefusedWriteError(f"cannot {action} {'/'.join(parts)}: the shelf is read-only")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,3 +98,14 @@ def test_neuroloom_show_reads_a_run_value_of_a_study(study: nl.Study) -> None:
     ]
     listed = CliRunner().invoke(main, ["ls", str(study.path)])
     assert listed.exit_code == 0 and "own" in listed.output and "1 items" in listed.output
+
+
+def test_clear_deletes_the_study_items_without_loading_them_and_keeps_the_runs(tmp_path: Path) -> None:
+    study = nl.Study(tmp_path / "s")
+    study.params.add("x", 1)
+    study.explore(nl.grid(x=[1, 2]))
+    study.run(_job, backend="serial", progress=False)
+    study.set("pickled", object(), codec="pickle")  # loading it would need allow_pickle
+    study["plain"] = 1
+    study.clear()
+    assert len(study) == 0 and study.results("return")["return"].tolist() == [0.5, 1.0]

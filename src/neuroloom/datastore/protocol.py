@@ -8,10 +8,14 @@ of the class that assembles them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
     from neuroloom.datastore.results import ResultStore
     from neuroloom.params.tree import ParamTree
     from neuroloom.study.catalog import Catalog
@@ -34,3 +38,23 @@ class StudyData(Protocol):
     @property
     def result_store(self) -> ResultStore:
         """The study's analysis results."""
+
+
+class RunsOfView(Protocol):
+    """A view as a population accessor sees it (:class:`~neuroloom.datastore.view.View` is one)."""
+
+    @property
+    def study(self) -> StudyData:
+        """The study the view reads."""
+
+    def filter(self, **conditions: Any) -> RunsOfView:
+        """The view narrowed by ``conditions``."""
+
+    def run_indices(self) -> list[int]:
+        """The indices of the view's finished runs."""
+
+    def spike_table(self, columns: Sequence[str] = ..., *, params: bool | Sequence[str] = True) -> pa.Table:
+        """The view's spikes (``columns``) as an Arrow table."""
+
+    def signal_summary(self, variable: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Per (run, population, variable, node) summary of the stored signals."""

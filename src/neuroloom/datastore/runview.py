@@ -18,7 +18,8 @@ from neuroloom.params.tree import Namespace
 from neuroloom.params.units import join
 
 if TYPE_CHECKING:
-    from neuroloom.datastore.study import Study
+    from neuroloom.datastore.view import View
+    from neuroloom.study.study import StudyCore
 
 
 class RunView:
@@ -34,13 +35,14 @@ class RunView:
         ``rv.params["tau_m"]`` (a unique suffix is enough).
     """
 
-    def __init__(self, study: Study, index: int) -> None:
+    def __init__(self, study: StudyCore, view: View, index: int) -> None:
         runs = study.runs
         if int(index) not in runs.index:
             last = runs.index.max() if len(runs) else -1
             raise StudyError(f"study {study.path} has no run {index}; runs are 0 to {last}")
         row = runs.loc[int(index)]
         self._study = study
+        self._view = view
         self.index = int(index)
         self.name: str = str(row["name"])
         self.id: str = str(row["id"])
@@ -71,10 +73,10 @@ class RunView:
 
     def spikes(self, **conditions: Any) -> pd.DataFrame:
         """The run's spikes (``population``, ``node_id``, ``time``)."""
-        frame: pd.DataFrame = self._study.filter(run=self.index, **conditions).spikes()
+        frame: pd.DataFrame = self._view.filter(run=self.index, **conditions).spikes()
         return frame
 
     def signals(self, population: str, variable: str) -> pd.DataFrame:
         """The run's traces of ``variable`` in ``population`` (rows node ids, columns time in ms)."""
-        frame: pd.DataFrame = self._study.filter(run=self.index).signals(population, variable)
+        frame: pd.DataFrame = self._view.filter(run=self.index).signals(population, variable)
         return frame

@@ -60,7 +60,7 @@ class Study(StudyCore):
 
     def run_view(self, index: int) -> RunView:
         """Parameters, results, recordings and log of run ``index`` (pypet ``traj.v_idx = i``)."""
-        return RunView(self, index)
+        return RunView(self, View(self), index)
 
     def filter(self, **conditions: Any) -> View:
         """A lazy view of the study's runs, recordings and results (see :mod:`neuroloom.datastore.view`).

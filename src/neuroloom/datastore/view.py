@@ -56,14 +56,15 @@ from neuroloom.datastore.consolidate import (
     tables_dir,
     update,
 )
+from neuroloom.datastore.population import PopulationView
 from neuroloom.datastore.results import Result, ResultStore, results_frame
+from neuroloom.datastore.study_files import network_nodes, read_signals
 from neuroloom.errors import EmptyDataError, ParameterError, QueryError
 from neuroloom.params.tree import resolve_keyword
 from neuroloom.study.run import run_name
 from neuroloom.study.worker import converter_for
 
 if TYPE_CHECKING:
-    from neuroloom.datastore.population import PopulationView
     from neuroloom.datastore.protocol import StudyData as Study
 
 SPIKE_COLUMNS = ("run", "population", "node_id", "time")
@@ -156,7 +157,6 @@ def resolve_param(study: Study, name: str, where: str) -> str:
 def known_populations(study: Study, manifest: dict[str, Any]) -> set[str]:
     pops = set(read_parts(study.path, manifest, "recorded", ["population"]).column("population").to_pylist())
     pops.discard("")
-    from neuroloom.datastore.population import network_nodes
 
     pops.update(network_nodes(study.path))
     return pops
@@ -252,6 +252,10 @@ class View:
     def _runs(self, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
         manifest = manifest or fresh_manifest(self.study)
         return runs_frame(self.study, manifest, self._selection(manifest))
+
+    def run_indices(self) -> list[int]:
+        """The indices of the view's finished runs, in order."""
+        return [int(i) for i in self._runs().index]
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -488,8 +492,6 @@ class View:
 
         Read from the runs' SONATA frame reports (units in ``frame.attrs["unit"]``).
         """
-        from neuroloom.datastore.population import read_signals
-
         summary = self.signal_summary(variable)
         summary = summary[summary["population"] == population]
         if summary.empty:
@@ -563,8 +565,6 @@ class View:
     # --------------------------------------------------------- accessors
     def population(self, name: str) -> PopulationView:
         """Per-population accessors: spike trains by id, stored ids, positions, annotations."""
-        from neuroloom.datastore.population import PopulationView
-
         view = self.filter(population=name)
         return PopulationView(view, name)
 
@@ -597,7 +597,6 @@ class View:
         pairs = rec.loc[(rec["kind"] == "spikes") & rec["population"].isin(pops), ["run", "population"]]
         sizes = rec.loc[rec["kind"] == "size", ["run", "population", "n"]].rename(columns={"n": "size"})
         pairs = pairs.drop_duplicates().merge(sizes, on=["run", "population"], how="left")
-        from neuroloom.datastore.population import network_nodes
 
         network = {name: len(pop) for name, pop in network_nodes(self.study.path).items()}
         from_network = pd.to_numeric(pairs["population"].map(network), errors="coerce")

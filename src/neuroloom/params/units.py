@@ -28,6 +28,17 @@ PINT = "pint"
 LIBRARIES = (BRIAN2, QUANTITIES, PINT)
 
 # unit texts: names, numbers, * / ** ^ ( ) and spaces only (checked before evaluation)
+#: Units accepted for recorded signals (SONATA ``units`` attribute text).
+SIGNAL_UNITS: frozenset[str] = frozenset(
+    {
+        "V", "mV", "uV",
+        "A", "mA", "uA", "nA", "pA",
+        "S", "mS", "uS", "nS", "pS",
+        "M", "mM", "uM", "nM",
+        "Hz", "ms", "s", "1", "%",
+    }
+)  # fmt: skip
+
 _UNIT_TEXT = re.compile(r"^[A-Za-z_0-9\s\.\*/\(\)\-\^]*$")
 
 

@@ -325,7 +325,10 @@ class Database(MutableMapping[Key, Any]):
         mounted = self._mounted(parts)
         held = mounted[0].held(mounted[1]) if mounted is not None else None
         if held is not None:
-            return held.record
+            try:
+                return held.record
+            except ItemNotFoundError:
+                return None  # the mount placed it where it is not
         return read_record(self._item_dir(parts) / ITEM_FILE, parts)
 
     def _require(self, parts: tuple[str, ...]) -> dict[str, Any]:

@@ -14,28 +14,43 @@ it keeps elsewhere together with a record describing it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from neuroloom.errors import NeuroloomError
 
 
-@dataclass(frozen=True)
 class HeldValue:
-    """A value a mount keeps outside item folders, and the record that describes it.
+    """A value a mount keeps outside item folders: how to read it and the record describing it.
 
-    Attributes
+    Parameters
     ----------
-    record
-        What ``item.json`` would hold: at least ``codec``; ``info``, ``meta``,
-        ``created`` and ``size`` when known (``Database.metadata`` shows them).
     read
         ``read(allow_pickle, options) -> value``.
+    describe
+        ``describe() -> record``: what ``item.json`` would hold, at least
+        ``codec``; ``info``, ``meta``, ``created`` and ``size`` when known
+        (``Database.metadata`` shows them). Called only when the record is
+        asked for (a plain read never needs it), then kept.
     """
 
-    record: dict[str, Any]
-    read: Callable[[bool, dict[str, Any]], Any] = field(repr=False)
+    __slots__ = ("_describe", "_record", "read")
+
+    def __init__(
+        self,
+        read: Callable[[bool, dict[str, Any]], Any],
+        describe: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.read = read
+        self._describe = describe
+        self._record: dict[str, Any] | None = None
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The record describing the value (see ``describe``)."""
+        if self._record is None:
+            self._record = self._describe()
+        return self._record
 
 
 class Mount(Protocol):

@@ -2,7 +2,7 @@
 
 - ``SpikeMonitor``: its spikes (``i``, ``t``) as the population's spike train;
 - ``StateMonitor``: each recorded variable as a signal of the recorded
-  neurons, in a unit of :data:`~neuroloom.study.recordings.SIGNAL_UNITS` of
+  neurons, in a unit of :data:`~neuroloom.params.units.SIGNAL_UNITS` of
   the variable's dimension, float64 unless ``dtype`` says otherwise;
 - ``PopulationRateMonitor``: the population rate as signal ``rate`` (Hz) of
   node 0.
@@ -13,16 +13,35 @@ given. Brian2 is not imported here: monitors are recognised by class name.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from neuroloom.errors import ParameterError, RecordingError
-from neuroloom.params.units import is_quantity, split
-from neuroloom.study.recordings import SIGNAL_UNITS
+from neuroloom.params.units import SIGNAL_UNITS, is_quantity, split
 
-if TYPE_CHECKING:
-    from neuroloom.study.recordings import RunRecordings
+
+class Recorder(Protocol):
+    """What a monitor is recorded into: a run's recordings (:class:`~neuroloom.study.run.Run`)."""
+
+    name: str
+
+    def record_spikes(self, population: str, node_ids: Any, times: Any) -> None:
+        """Add spikes of ``population``."""
+
+    def record_signal(
+        self,
+        population: str,
+        variable: str,
+        node_ids: Any,
+        times_or_dt: Any,
+        values: Any,
+        unit: str,
+        *,
+        dtype: Any,
+    ) -> None:
+        """Add a signal of ``population``."""
+
 
 MONITORS = ("SpikeMonitor", "StateMonitor", "PopulationRateMonitor")
 
@@ -56,7 +75,7 @@ def signal_unit(values: Any, where: str) -> tuple[np.ndarray, str]:
     )
 
 
-def record_monitor(run: RunRecordings, monitor: Any, population: str | None, dtype: Any) -> None:
+def record_monitor(run: Recorder, monitor: Any, population: str | None, dtype: Any) -> None:
     """Record one Brian2 monitor into ``run`` (see the module docstring)."""
     kind = type(monitor).__name__
     source = getattr(monitor, "source", None)

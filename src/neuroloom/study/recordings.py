@@ -30,21 +30,13 @@ from neuroloom._io.names import REPORT_PREFIX as REPORT_PREFIX
 from neuroloom._io.names import SPIKES_FILE as SPIKES_FILE  # re-exported
 from neuroloom._io.names import TABLE_PREFIX as TABLE_PREFIX
 from neuroloom.errors import RecordingError
+from neuroloom.params.units import SIGNAL_UNITS as SIGNAL_UNITS  # re-exported
 from neuroloom.sonata.reports import FrameReport, write_frame_report, write_spikes
+from neuroloom.study.monitors import record_monitor
 
 RECORDINGS = "_recordings"
 TIME_UNIT = "ms"
 
-#: Units accepted for recorded signals (SONATA ``units`` attribute text).
-SIGNAL_UNITS: frozenset[str] = frozenset(
-    {
-        "V", "mV", "uV",
-        "A", "mA", "uA", "nA", "pA",
-        "S", "mS", "uS", "nS", "pS",
-        "M", "mM", "uM", "nM",
-        "Hz", "ms", "s", "1", "%",
-    }
-)  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,99}$")
 
 
@@ -213,8 +205,6 @@ class RunRecordings:
         become signals with their units (float64 unless ``dtype`` says
         otherwise). ``population`` defaults to the monitored group's name.
         """
-        from neuroloom.study.monitors import record_monitor
-
         for monitor in monitors:
             record_monitor(self, monitor, population, dtype)
 

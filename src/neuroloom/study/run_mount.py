@@ -20,7 +20,7 @@ from neuroloom.store.keys import display_key
 from neuroloom.store.mount import HeldValue
 from neuroloom.study.catalog import Catalog
 from neuroloom.study.run import run_folder, run_index
-from neuroloom.study.run_pack import PACK_KIND, NotPackedError, packed_record, read_packed
+from neuroloom.study.run_pack import PACK_FILE, PACK_KIND, NotPackedError, packed_record, read_packed
 from neuroloom.study.run_table import decode_scalar
 
 CATALOG_CODEC = "catalog"
@@ -57,9 +57,12 @@ class RunsMount:
         if row is not None and row[0] not in ("item", PACK_KIND):
             return _catalog_value(rest, row[0], row[1])
         folder = run_folder(self.path, index)
-        record = packed_record(folder, name)
-        if record is None:
-            return None
+        if row is None or row[0] != PACK_KIND:  # not recorded in the catalog yet, or an item folder
+            record = packed_record(folder, name)
+            if record is None:
+                return None
+        else:
+            record = None
 
         def read(allow_pickle: bool, options: dict[str, Any]) -> Any:
             try:
@@ -70,7 +73,17 @@ class RunsMount:
                     "read (the run stored it again); read it again"
                 ) from None
 
-        return HeldValue(record, read)
+        def describe() -> dict[str, Any]:
+            found = record if record is not None else packed_record(folder, name)
+            if found is None:
+                raise ItemNotFoundError(
+                    f"item {display_key(('runs', *rest))!r}: the catalog places it in {folder / PACK_FILE}, "
+                    "which does not hold it; the run folder was changed by hand: run the job again "
+                    "(study.run(job, retry_failed=True) after marking it failed) or delete the study"
+                )
+            return found
+
+        return HeldValue(read, describe)
 
     def refuse(self, action: str, parts: tuple[str, ...]) -> NeuroloomError:
         """Writes under ``runs`` are the runs' own: say how a value gets there."""
@@ -93,4 +106,4 @@ def _catalog_value(rest: tuple[str, ...], kind: str, stored: Any) -> HeldValue:
         return value
 
     record = {"codec": CATALOG_CODEC, "info": {"kind": kind}, "meta": {}, "size": None}
-    return HeldValue(record, read)
+    return HeldValue(read, lambda: record)

@@ -147,6 +147,10 @@ class StudyCore(MutableMapping[Key, Any]):
     def __contains__(self, key: object) -> bool:
         return key in self.store
 
+    def clear(self) -> None:
+        """Delete every item of the study (its runs stay; nothing is loaded)."""
+        self.store.clear()
+
     def get(  # type: ignore[override]
         self, key: Key, default: Any = None, *, allow_pickle: bool = False, **options: Any
     ) -> Any:
