@@ -61,8 +61,13 @@ def start(script: Path, path: Path, backend: str, log: Path, delay: float) -> su
     )
 
 
-def live_worker(log: Path, offset: int) -> int | None:
-    """The pid of the worker that most recently started a run (since ``offset``)."""
+def live_worker(log: Path, offset: int, group: int) -> int | None:
+    """The pid of the worker that most recently started a run (since ``offset``).
+
+    Only a live process of the coordinator's process group ``group`` counts: a
+    pid of the log may have been reused by an unrelated process (pids wrap at
+    ``pid_max``, 32768 here), which must never be killed.
+    """
     with open(log, "rb") as fh:
         fh.seek(offset)
         lines = fh.read().decode().splitlines()
@@ -71,7 +76,8 @@ def live_worker(log: Path, offset: int) -> int | None:
         if len(parts) >= 3 and parts[0] == "S":
             pid = int(parts[2])
             try:
-                os.kill(pid, 0)
+                if os.getpgid(pid) != group:
+                    continue
             except ProcessLookupError:
                 continue
             return pid
@@ -104,7 +110,7 @@ def kill_while_running(
             pass
         target = rng.choices(["coordinator", "worker", "all"], weights)[0]
         if target == "worker":
-            pid = live_worker(log, offset)
+            pid = live_worker(log, offset, proc.pid)
             if pid is None:
                 continue
             os.kill(pid, signal.SIGKILL)
