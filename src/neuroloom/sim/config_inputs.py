@@ -29,8 +29,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from neuroloom.errors import SonataFormatError
 from neuroloom.sim.inputs import CurrentClamp, Input, PoissonInput, SpikeTrainInput
 from neuroloom.sim.sonata_config import ConfigError, SimulationConfig
+from neuroloom.sonata.reports import read_spikes
 
 __all__ = ["config_inputs", "node_set_ids", "read_spike_file"]
 
@@ -39,18 +41,14 @@ _OLD = ""  # the population key of an old-layout file (no population)
 
 
 def _h5_spikes(path: Path) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
-    out: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
-    with h5py.File(path, "r") as fh:
-        root = fh.get("spikes")
-        if not isinstance(root, h5py.Group):
-            raise ConfigError(f"{path}: no /spikes group; not a SONATA spike file")
-        if "timestamps" in root and ("gids" in root or "node_ids" in root):
-            ids = root["gids"] if "gids" in root else root["node_ids"]
-            out[_OLD] = (ids[()].astype(np.int64), root["timestamps"][()].astype(np.float64))
-        for name, grp in root.items():
-            if isinstance(grp, h5py.Group) and "timestamps" in grp and "node_ids" in grp:
-                out[name] = (grp["node_ids"][()].astype(np.int64), grp["timestamps"][()].astype(np.float64))
-    return out
+    try:
+        frame = read_spikes(path)
+    except SonataFormatError as exc:
+        raise ConfigError(f"{exc}; not a SONATA spike file") from None
+    return {
+        str(pop): (part["node_id"].to_numpy(np.int64), part["timestamp"].to_numpy(np.float64))
+        for pop, part in frame.groupby("population", observed=True)
+    }
 
 
 def _csv_spikes(path: Path) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:

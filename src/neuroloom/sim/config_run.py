@@ -33,7 +33,7 @@ import pandas as pd
 
 from neuroloom._io.atomic import write_bytes
 from neuroloom.sim.config_inputs import config_inputs, node_set_ids
-from neuroloom.sim.point import PointNetwork, load_point_network
+from neuroloom.sim.point import NEST_ALIASES, PointNetwork, load_point_network
 from neuroloom.sim.result import SimulationResult
 from neuroloom.sim.sonata_config import ConfigError, SimulationConfig, read_simulation_config
 
@@ -51,7 +51,6 @@ _SORTING = {
     "none": "none",
     "unsorted": "none",
 }
-_VARIABLES = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
 
 
 @dataclass
@@ -100,11 +99,9 @@ def _record(config: SimulationConfig, circuit: Any, net: PointNetwork) -> dict[s
         for pop, ids in node_set_ids(
             config, circuit, report.get("cells", "all"), f"reports.{name}.cells"
         ).items():
-            model = net.populations[pop].model
-            if model is None:
+            if net.populations[pop].model is None:
                 continue  # virtual nodes have no membrane
-            ours = variable if model.generic else _VARIABLES.get(variable, variable)
-            spec.setdefault(pop, {})[ours] = ids
+            spec.setdefault(pop, {})[variable] = ids  # NEST names become ours in record_spec
     return spec
 
 
@@ -186,7 +183,7 @@ def _write_outputs(run: ConfigRun, net: PointNetwork, folder: Path) -> None:
         parts = {}
         for (pop, var), signal in result.signals.items():
             model = net.populations[pop].model
-            if model is not None and (var == variable or _VARIABLES.get(variable) == var):
+            if model is not None and (var == variable or NEST_ALIASES.get(variable) == var):
                 step = float(np.diff(signal.times[:2])[0]) if signal.times.size > 1 else config.dt
                 start = float(signal.times[0]) if signal.times.size else 0.0
                 stop = start + step * signal.times.size  # SONATA: frames = (tstop - tstart) / dt

@@ -31,6 +31,7 @@ import pandas as pd
 from neuroloom.errors import SimulationError, SimulatorNotInstalledError, UnsupportedModelError
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes, release_prob_for
 from neuroloom.sim.point import (
+    NEST_ALIASES,
     PointNetwork,
     check_input_targets,
     grid_spikes,
@@ -41,7 +42,7 @@ from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, 
 
 __all__ = ["check_models", "simulate"]
 
-_NEST_NAMES = {"v": "V_m", "I_ex": "I_syn_ex", "I_in": "I_syn_in", "g_ex": "g_ex", "g_in": "g_in"}
+_NEST_NAMES = {ours: nest for nest, ours in NEST_ALIASES.items()}  # ours -> NEST's recordable
 
 
 def _nest() -> Any:

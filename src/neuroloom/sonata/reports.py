@@ -166,7 +166,15 @@ def read_spikes(path: str | Path, populations: str | Sequence[str] | None = None
                     f"{path}: {grp.name}/timestamps has {ts.size} values but {ids_name} has {ids.size}"
                 )
             frames.append(
-                pd.DataFrame({"population": pd.Categorical([pop] * ts.size), "node_id": ids, "timestamp": ts})
+                pd.DataFrame(
+                    {
+                        "population": pd.Categorical.from_codes(
+                            np.zeros(ts.size, np.int8), dtype=pd.CategoricalDtype([pop])
+                        ),
+                        "node_id": ids,
+                        "timestamp": ts,
+                    }
+                )
             )
     if not frames:
         return pd.DataFrame(

@@ -30,7 +30,7 @@ from neuroloom.sim.neuron.biophysics import apply_biophysics
 from neuroloom.sim.neuron.mechanisms import load_mechanisms
 from neuroloom.sim.neuron.morphology import Morphology, load_morphology
 from neuroloom.sim.neuron.synapses import SynapseGroup, activations, make_synapse, place_synapses
-from neuroloom.sim.result import Signal, SimulationResult, spike_table
+from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
 __all__ = ["CellModel", "RecordSite", "simulate_cell"]
 
@@ -350,9 +350,7 @@ def simulate_cell(
     pc.gid_clear()
     placement.index.name = "synapse_id"
     return SimulationResult(
-        spikes=pd.concat(spike_parts, ignore_index=True).sort_values(
-            ["population", "time", "node_id"], ignore_index=True
-        ),
+        spikes=concat_spike_tables(spike_parts),
         signals=_signals(model.name, vectors, step),
         sizes={model.name: 1, **{g.population: int(g.n_cells) for g in groups}},
         duration=float(duration),
