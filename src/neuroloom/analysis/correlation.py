@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from neuroloom.analysis.tables import (
 )
 from neuroloom.errors import AnalysisInputError
 
-__all__ = ["pairwise_correlation", "sample_neurons"]
+__all__ = ["SAMPLES_ITS_NEURONS", "pairwise_correlation", "sample_neurons"]
 
 
 def sample_neurons(
@@ -115,3 +116,7 @@ def pairwise_correlation(
             "r": matrix[:, i, j].reshape(-1),
         }
     )
+
+
+SAMPLES_ITS_NEURONS: frozenset[Callable[..., Any]] = frozenset({pairwise_correlation})
+"""Analyses whose ``neurons=`` chooses a sample of neurons, not the neuron universe a view passes."""

@@ -10,7 +10,7 @@ from neuroloom.cli import demo as _demo  # noqa: F401
 from neuroloom.cli import isf as _isf  # noqa: F401
 from neuroloom.cli import pypet as _pypet  # noqa: F401
 from neuroloom.cli import report as _report  # noqa: F401
-from neuroloom.cli import sim as _sim  # noqa: F401  (after study: widens its run command)
+from neuroloom.cli import sim as _sim  # noqa: F401
 from neuroloom.cli import sonata as _sonata  # noqa: F401
 from neuroloom.cli import store as _store  # noqa: F401
 from neuroloom.cli import study as _study  # noqa: F401

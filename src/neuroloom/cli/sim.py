@@ -1,24 +1,18 @@
 """``neuroloom run`` on a SONATA simulation config, and ``neuroloom compare CONFIG``.
 
-``run`` is the study command (``cli/study.py``); this module widens it: a
-JSON file whose top level has ``run``, ``network`` or ``networks`` is a
-SONATA simulation config and runs with :func:`neuroloom.sim.run_config`
-(``--simulator``, ``--output-dir``); anything else goes to the study command
-unchanged.
+``neuroloom run`` (``cli/study.py``) hands a JSON file whose top level has
+``run``, ``network`` or ``networks`` (a SONATA simulation config) to
+:func:`run_simulation_config` here, which runs it with
+:func:`neuroloom.sim.run_config` (``--simulator``, ``--output-dir``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from neuroloom.cli import study as _study_commands  # noqa: F401  (registers the run command this widens)
 from neuroloom.cli.group import main
-from neuroloom.errors import StudyError
-
-_SIMULATORS = click.Choice(["nest", "brian2", "neuron"])
 
 
 def run_simulation_config(path: Path, simulator: str | None, output_dir: str | None) -> None:
@@ -32,37 +26,6 @@ def run_simulation_config(path: Path, simulator: str | None, output_dir: str | N
         click.echo(f"{row.population}: {row.size} nodes, {row.spikes} spikes, {row.rate_hz:.3f} Hz")
     for name, file in run.outputs.items():
         click.echo(f"{name}: {file}")
-
-
-def _widen_run_command() -> None:
-    command = main.commands["run"]
-    study_callback = command.callback
-    assert study_callback is not None
-    command.params += [
-        click.Option(
-            ["--simulator"], type=_SIMULATORS, default=None, help="SONATA configs: nest, brian2 or neuron."
-        ),
-        click.Option(["--output-dir"], default=None, help="SONATA configs: write outputs here."),
-    ]
-    command.help = (command.help or "") + (
-        " A SONATA simulation_config.json runs as bmtk pointnet runs it (--simulator, --output-dir)."
-    )
-
-    def callback(study_file: str, simulator: str | None, output_dir: str | None, **options: Any) -> Any:
-        from neuroloom.sim.sonata_config import is_simulation_config
-
-        if is_simulation_config(study_file):
-            return run_simulation_config(Path(study_file), simulator, output_dir)
-        if simulator or output_dir:
-            raise StudyError(
-                f"{study_file}: --simulator and --output-dir apply to SONATA simulation configs only"
-            )
-        return study_callback(study_file, **options)
-
-    command.callback = callback
-
-
-_widen_run_command()
 
 
 @main.command("compare")

@@ -72,10 +72,11 @@ def show_command(path: str, key: str, allow_pickle: bool, rows: int) -> None:
     """
     from neuroloom.store.keys import text_to_key
     from neuroloom.store.preview import preview
+    from neuroloom.study.marker import STUDY_KIND
 
     db = _open(path)
     run = _run_key(key)
-    if run is not None and json.loads((db.path / "neuroloom.json").read_text()).get("kind") == "study":
+    if run is not None and db.kind == STUDY_KIND:
         from neuroloom.datastore.study import Study
 
         _show_run(Study(db.path), run, rows)

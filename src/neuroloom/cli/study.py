@@ -29,7 +29,10 @@ relative to the current directory, or to --out.
 """
 
 
-@main.command("run", help=RUN_HELP)
+SONATA_HELP = " A SONATA simulation_config.json runs as bmtk pointnet runs it (--simulator, --output-dir)."
+
+
+@main.command("run", help=RUN_HELP + SONATA_HELP)
 @click.argument("study_file", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable)."
@@ -50,6 +53,13 @@ relative to the current directory, or to --out.
 )
 @click.option("--git-commit", is_flag=True, help="Commit the code (study/job file's repository) first.")
 @click.option("--git-fail", is_flag=True, help="Refuse to run when that code has uncommitted changes.")
+@click.option(
+    "--simulator",
+    type=click.Choice(["nest", "brian2", "neuron"]),
+    default=None,
+    help="SONATA configs: nest, brian2 or neuron.",
+)
+@click.option("--output-dir", default=None, help="SONATA configs: write outputs here.")
 def run_command(
     study_file: str,
     overrides: tuple[str, ...],
@@ -62,11 +72,22 @@ def run_command(
     git_commit: bool,
     git_fail: bool,
     overwrite: bool = False,
+    simulator: str | None = None,
+    output_dir: str | None = None,
 ) -> None:
     from neuroloom._io.config import read_config
+    from neuroloom.sim.sonata_config import is_simulation_config
     from neuroloom.store.provenance import set_code_directory
     from neuroloom.studyfile.spec import parse_spec
 
+    if is_simulation_config(study_file):
+        from neuroloom.cli.sim import run_simulation_config
+
+        return run_simulation_config(Path(study_file), simulator, output_dir)
+    if simulator or output_dir:
+        raise StudyError(
+            f"{study_file}: --simulator and --output-dir apply to SONATA simulation configs only"
+        )
     file = Path(study_file).resolve()
     spec = parse_spec(read_config(file), file, root=out)
     set_code_directory(file.parent)  # git provenance of the user's code, not of this console script

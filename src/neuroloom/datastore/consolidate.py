@@ -525,8 +525,8 @@ def update(
 
     folder = tables_dir(study_path)
     with tables_lock(study_path):
-        manifest = empty_manifest() if rebuild else read_manifest(study_path)
         previous = read_manifest(study_path)
+        manifest = empty_manifest() if rebuild else previous
         old_files = {p["file"] for parts in previous["parts"].values() for p in parts}
         have = read_parts(study_path, manifest, "recorded", ["run"]).column("run").to_numpy()
         have_set = set(np.unique(have).tolist())

@@ -16,10 +16,11 @@ this (coordinating) process, which also adds it to the consolidated tables.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,13 +68,13 @@ def _ensure_params(study: Study, points: Sequence[Mapping[str, Any]]) -> None:
 
 def _point_runs(
     study: Study, points: Sequence[Mapping[str, Any]]
-) -> tuple[list[dict[str, Any]], list[str], dict[str, Any], list[str], dict[str, list[Any]]]:
-    """Explore ``points``; returns them cleaned, their content ids, the defaults, the explored
-    names and the coerced columns."""
+) -> tuple[list[str], dict[str, Any], list[str], dict[str, list[Any]]]:
+    """Explore ``points``; returns their content ids, the defaults, the explored names and the
+    coerced columns."""
     _ensure_params(study, points)
     clean = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in p.items()} for p in points]
     _added, ids, columns = study.explore_ids(clean)
-    return clean, ids, study.params.values(), list(columns), columns
+    return ids, study.params.values(), list(columns), columns
 
 
 def add_finished_runs(
@@ -92,9 +93,16 @@ def add_finished_runs(
     """
     if not points:
         return []
+    with _all_or_nothing(study):
+        return _add_finished_runs(study, points, write, progress)
+
+
+@contextlib.contextmanager
+def _all_or_nothing(study: Study) -> Iterator[None]:
+    """Take back what the block added to ``study`` if it raises (then raise again)."""
     before = _Undo(study)
     try:
-        return _add_finished_runs(study, points, write, progress, before)
+        yield
     except BaseException:
         before.roll_back()
         raise
@@ -125,11 +133,10 @@ def _add_finished_runs(
     points: Sequence[Mapping[str, Any]],
     write: Callable[[Run, int], None],
     progress: bool,
-    undo: _Undo,
 ) -> list[int]:
     from tqdm.auto import tqdm
 
-    _clean, ids, defaults, names, columns = _point_runs(study, points)
+    ids, defaults, names, columns = _point_runs(study, points)
     found = study.catalog.runs_by_id(ids)
     study.marker.lock_params()
     groups = group_names(defaults)
@@ -196,12 +203,8 @@ def add_batch_runs(
     """
     if not points:
         return []
-    before = _Undo(study)
-    try:
+    with _all_or_nothing(study):
         return _add_batch_runs(study, points, fill, results, tables)
-    except BaseException:
-        before.roll_back()
-        raise
 
 
 def _add_batch_runs(
@@ -211,7 +214,7 @@ def _add_batch_runs(
     results: Callable[[int], Sequence[tuple[str, str, Any]]] | None,
     tables: bool,
 ) -> list[int]:
-    _clean, ids, _defaults, _names, _columns = _point_runs(study, points)
+    ids, _defaults, _names, _columns = _point_runs(study, points)
     found = study.catalog.runs_by_id(ids)
     study.marker.lock_params()
     indices = np.asarray([found[i][0] for i in ids], dtype=np.int64)

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from neuroloom._io.atomic import write_json
 from neuroloom._io.names import FRESH as FRESH  # re-exported
+from neuroloom.analysis.correlation import SAMPLES_ITS_NEURONS
 from neuroloom.analysis.recorded import attach_recorded
 from neuroloom.analysis.tables import (
     PARAM_PREFIX,
@@ -662,8 +663,8 @@ class View:
             kwargs["by"] = by_cols
         if "runs" in accepted:
             kwargs["runs"] = param_frame(runs[params]).reset_index()
-        if "neurons" in accepted and getattr(fn, "__name__", "") != "pairwise_correlation":
-            run_ids = runs.index.to_numpy()  # (pairwise_correlation samples its neurons= itself)
+        if "neurons" in accepted and inspect.unwrap(getattr(fn, "func", fn)) not in SAMPLES_ITS_NEURONS:
+            run_ids = runs.index.to_numpy()
             kwargs["neurons"] = self._neurons(manifest, run_ids, spikes, kwargs.get("neurons"))
         return fn(spikes, *args, **kwargs)
 

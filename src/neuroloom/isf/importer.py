@@ -288,6 +288,10 @@ def import_simrun(study: Study, folder: Path, *, threshold: float = 0.0, tables:
     t0, dt = _trace_step(vm, f"simrun folder {folder}: soma Vm")
     sites = simrun.recording_sites(folder)
     dend = {int(sites.loc[s, "site_id"]): simrun.read_dendritic_vm(folder, str(s)) for s in sites.index}
+    steps = {
+        site: _trace_step(frame, f"simrun folder {folder}: dendritic site {site}")
+        for site, frame in dend.items()
+    }
     spikes = simrun.detect_spikes(vm, threshold)
     synapses = simrun.read_synapse_activation(folder)
     cells = simrun.read_cell_activation(folder)
@@ -312,7 +316,7 @@ def import_simrun(study: Study, folder: Path, *, threshold: float = 0.0, tables:
                 continue
             batch.add_signal(run, POPULATION, SOMA_VARIABLE, [0], t0, dt, vm.iloc[k].to_numpy(), "mV")
             for site_id, frame in dend.items():
-                st0, sdt = _trace_step(frame, f"simrun folder {folder}: dendritic site {site_id}")
+                st0, sdt = steps[site_id]
                 variable = f"{SOMA_VARIABLE}_dend_{site_id:03d}"
                 batch.add_signal(run, POPULATION, variable, [0], st0, sdt, frame.iloc[k].to_numpy(), "mV")
         for name, frame in (("synapse_activation", synapses), ("cell_activation", cells)):

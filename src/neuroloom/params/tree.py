@@ -33,13 +33,6 @@ def check_name(name: object) -> str:
     return name
 
 
-def suggest(name: str, known: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=3)
-    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-
-
 def resolve(name: str, names: Iterable[str], what: str = "parameter") -> str:
     """The full name ``name`` stands for among ``names`` (the one naming rule).
 
