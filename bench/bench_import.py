@@ -30,14 +30,13 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from bench_query import time_query
 from harness import Results, parser, print_table, time_it, verdict
 
-import neuroloom as nl
 import neuroloom.isf as isf
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "isf-examples"
 SIMRUN = "C2_evoked_UpState_INH_PW_1.0_SuW_0.5_C2center"
-T0, T1 = 245.0, 265.0
 _CLI = "import sys; from neuroloom.cli import main; sys.exit(main())"
 MANUAL = {"B1": 443, "B2": 212, "B3": 178, "C1": 669, "C2": 840}
 MANUAL |= {"C3": 553, "D1": 619, "D2": 535, "D3": 150, "E2": 216}
@@ -47,15 +46,6 @@ def tree(path: Path) -> tuple[int, int]:
     """(files, bytes) below ``path``."""
     files = [Path(d) / f for d, _s, names in os.walk(path) for f in names]
     return len(files), sum(f.stat().st_size for f in files)
-
-
-def query(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    study = nl.Study(path)
-    view = study.filter()
-    overall = view.trials_with_spike(T0, T1)
-    per = view.trials_with_spike(T0, T1, by="st_stim")
-    study.close()
-    return overall, per
 
 
 def bench_18k(work: Path, repeat: int, results: Results) -> Path:
@@ -104,9 +94,7 @@ def bench_18k(work: Path, repeat: int, results: Results) -> Path:
 
 
 def bench_query(dest: Path, results: Results) -> None:
-    from neuroloom.datastore import consolidate
-
-    timing = results.add("query", time_it(lambda: query(dest), 7, before=consolidate._CACHE.clear))
+    timing = results.add("query", time_query(dest))
     overall, per = timing.result
     print(
         f"\nopen + trials_with_spike overall and per st_stim: {1000 * timing.median:.1f} ms "
