@@ -182,6 +182,16 @@ def test_parallel_callbacks_are_reproducible_for_any_worker_count() -> None:
     assert abs(serial.nedges - len(frames[0])) < 0.1 * len(frames[0])
 
 
+def test_parallel_blocks_draw_their_own_vectorised_property_values() -> None:
+    net = _callback_net(2)
+    cm = net.add_edges(connection_rule=lambda s, t: 1, iterator="one_to_one")
+    cm.add_properties("u", rule=lambda s, t, rng: rng.uniform(size=s.ids.size), dtypes=float, vectorized=True)
+    net.build(progress=False)
+    u = net.edges().to_frame()["u"].dropna().to_numpy()
+    assert u.size > 2 * 256  # more than two blocks of targets
+    assert np.unique(u).size == u.size  # no block repeats another block's draws
+
+
 def test_import_nodes_keeps_ids_types_and_values(tmp_path: Path) -> None:
     net = _net()
     net.save_nodes(output_dir=tmp_path)

@@ -212,6 +212,7 @@ def _check_edges(out: Path, spec: dict[str, Any], nets: dict[str, NetworkBuilder
             nsyns = pop.get_attribute("nsyns", every)
             for i, r in enumerate(rows):
                 assert nsyns[i] == (1 if r[4]["per_edge"] else r[3])
+        assert ("w" in pop.attribute_names) == any(r[4]["per_edge"] for r in rows)
         if "w" in pop.attribute_names:
             w = pop.get_attribute("w", every)
             k = pop.get_attribute("k", every)

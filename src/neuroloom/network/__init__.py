@@ -15,6 +15,7 @@ from __future__ import annotations
 from neuroloom.network import partition, rules
 from neuroloom.network.builder import Edge, EdgeList, Network
 from neuroloom.network.connections import ConnectionMap
+from neuroloom.network.networks import NetworkBuilder  # bmtk's class name
 from neuroloom.network.nodes import Node, NodePool
 from neuroloom.network.rules import (
     AllToAll,
@@ -25,9 +26,6 @@ from neuroloom.network.rules import (
     GaussianDistance,
     OneToOne,
 )
-
-#: bmtk's class name, so ``from neuroloom.network import NetworkBuilder`` works too
-NetworkBuilder = Network
 
 __all__ = [
     "AllToAll",

@@ -246,7 +246,7 @@ class Network:
         else:
             type_id = self._node_type_ids.next()
         for key, arr in params.items():
-            if arr.ndim > 1 and key not in POSITION_NAMES and arr.ndim != 2:
+            if arr.ndim > 2 and key not in POSITION_NAMES:
                 raise NetworkBuildError(
                     f"add_nodes: property {key!r} has shape {arr.shape}; use 1 or 2 dimensions"
                 )

@@ -10,9 +10,9 @@ seeded with ``np.random.seed`` gives bmtk's network.
 Parallel evaluation (``Network(callback_workers=k)``, ``k > 1``) splits the
 targets into fixed blocks of :data:`CALLBACK_BLOCK` ids and runs blocks in
 ``k`` forked worker processes. Before each block numpy's global generator
-(and :mod:`random`) is seeded from ``(network seed, map index, block index)``:
-the network is the same for any ``k`` (also ``k = 1`` with
-``callback_seeding="per_block"``), but not bmtk's random stream.
+(and :mod:`random`) is seeded from ``(network seed, map index, block index)``,
+and vectorised property rules draw from a generator seeded the same way: the
+network is the same for any ``k > 1``, but not bmtk's random stream.
 """
 
 from __future__ import annotations

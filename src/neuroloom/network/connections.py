@@ -32,7 +32,6 @@ class ConnectionMap:
         self.edge_type_properties = edge_type_properties
         self.property_rules: list[PropertyRule] = []
         #: edges of a map evaluated up front (bmtk's callback path): source, target, n, properties
-        self.evaluated: dict[str, Any] | None = None
 
     def add_properties(
         self,
@@ -71,7 +70,6 @@ class ConnectionMap:
         taken = {n for r in self.property_rules for n in r.names}
         if taken & set(name_list):
             raise NetworkBuildError(f"add_properties: {sorted(taken & set(name_list))} already added")
-        self.evaluated = None
         self.property_rules.append(
             PropertyRule(name_list, rule, dict(rule_params or {}), as_dtypes(name_list, dtypes), vectorized)
         )

@@ -61,6 +61,8 @@ class EdgeJob:
     target_table: pd.DataFrame
     source_nodes: Callable[[], list[Node]]
     target_nodes: Callable[[], list[Node]]
+    evaluated: dict[str, np.ndarray] | None = None
+    """The map's edges and values when its callbacks were evaluated up front (this build only)."""
 
 
 @dataclass
@@ -194,8 +196,14 @@ def _bmtk_path(cm: ConnectionMap) -> bool:
     return isinstance(cm.rule, AllToAll) and per_edge_callbacks
 
 
-def _evaluate_part(job: EdgeJob, t_ids: np.ndarray, s_ids: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    """Edges of one map for the targets ``t_ids`` (bmtk's order: source major), with rule properties."""
+def _evaluate_part(
+    job: EdgeJob, t_ids: np.ndarray, s_ids: np.ndarray, seed: int, block: int | None = None
+) -> dict[str, np.ndarray]:
+    """Edges of one map for the targets ``t_ids`` (bmtk's order: source major), with rule properties.
+
+    ``block``: the index of the block of targets in the parallel path; each block
+    draws its vectorised properties from its own stream, as its callbacks do.
+    """
     cm = job.cm
     where = cm.describe()
     src_nodes, trg_nodes = job.source_nodes(), job.target_nodes()
@@ -210,7 +218,7 @@ def _evaluate_part(job: EdgeJob, t_ids: np.ndarray, s_ids: np.ndarray, seed: int
     part: dict[str, np.ndarray] = {}
     if cm.property_rules:
         src, trg = np.repeat(src, n), np.repeat(trg, n)
-        rng = np.random.default_rng([seed, job.index, 2])
+        rng = np.random.default_rng([seed, job.index, 2] if block is None else [seed, job.index, block, 2])
         for rule in cm.property_rules:
             part.update(
                 rule.evaluate(
@@ -236,7 +244,9 @@ def _forked_block(task: tuple[int, int]) -> dict[str, np.ndarray]:
     job: EdgeJob = _FORKED["jobs"][j]
     s_ids, t_ids = _FORKED["ids"][j]
     seed_globals(_FORKED["seed"], job.index, b)
-    return _evaluate_part(job, t_ids[b * CALLBACK_BLOCK : (b + 1) * CALLBACK_BLOCK], s_ids, _FORKED["seed"])
+    return _evaluate_part(
+        job, t_ids[b * CALLBACK_BLOCK : (b + 1) * CALLBACK_BLOCK], s_ids, _FORKED["seed"], b
+    )
 
 
 def _parallel_parts(
@@ -250,11 +260,8 @@ def _parallel_parts(
         job.target_nodes()
     _FORKED.update(jobs=todo, ids=ids, seed=seed)
     try:
-        if workers > 1:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(_forked_block, tasks, chunksize=1)
-        else:
-            results = [_forked_block(task) for task in tasks]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_forked_block, tasks, chunksize=1)
     finally:
         _FORKED.clear()
     for j in range(len(todo)):
@@ -279,17 +286,18 @@ def evaluate_callbacks(jobs: list[EdgeJob], seed: int, workers: int = 1) -> None
     for job, parts in zip(todo, parts_per_job):
         merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
         order = np.argsort(merged["target"], kind="stable")  # blocks take targets in order
-        job.cm.evaluated = {key: v[order] for key, v in merged.items()}
+        job.evaluated = {key: v[order] for key, v in merged.items()}
 
 
-def _thread_safe(cm: ConnectionMap) -> bool:
+def _thread_safe(job: EdgeJob) -> bool:
     """Whether a map's blocks may run in parallel and stay reproducible.
 
     True for built-in rules, maps evaluated up front, and user functions that
     draw only from the ``rng`` they are given (numpy's global random state would be shared).
     """
-    if cm.evaluated is not None:
+    if job.evaluated is not None:
         return True
+    cm = job.cm
     if isinstance(cm.rule, ArrayRule) and not wants_rng(cm.rule.fn):
         return False
     return all(not callable(r.rule) or (r.vectorized and wants_rng(r.rule)) for r in cm.property_rules)
@@ -305,7 +313,7 @@ def _prepared(items: list[EdgeJob]) -> list[tuple[EdgeJob, np.ndarray, np.ndarra
         s_ids = np.sort(cm.source.node_ids)
         t_ids = np.sort(cm.target.node_ids)
         state: dict[str, Any] = {"src_cols": src_cols, "trg_cols": trg_cols}
-        if cm.evaluated is None:
+        if job.evaluated is None:
             cm.rule.prepare(NodeArrays(src_cols, s_ids), NodeArrays(trg_cols, t_ids), state)
         out.append((job, s_ids, t_ids, state, cm.source.network is cm.target.network))
     return out
@@ -321,8 +329,8 @@ def _block_part(
     """Edges of one map into target ids ``[lo, hi)`` (unsorted), with their per-edge values."""
     job, s_ids, t_ids, state, same = prepared
     cm = job.cm
-    if cm.evaluated is not None:
-        ev = cm.evaluated
+    if job.evaluated is not None:
+        ev = job.evaluated
         a, z = np.searchsorted(ev["target"], [lo, hi])
         if a == z:
             return None
@@ -439,7 +447,7 @@ def _stream(
         part = _block_part(prepared[j], lo, hi, b, seed)
         return None if part is None else _columns(prepared[j][0].cm, part, dtypes, fills)
 
-    threads = threads if all(_thread_safe(job.cm) for job in items) else 1
+    threads = threads if all(_thread_safe(job) for job in items) else 1
     buffer: list[dict[str, np.ndarray]] = []
     buffered = 0
     total = 0

@@ -382,7 +382,7 @@ def built_edges(
     for (s, t), info in built.files.items():
         pop = EdgePopulation(info.path, info.population, None)
         try:
-            known.update(pop.property_names if hasattr(pop, "property_names") else [])
+            known.update(pop.property_names)
             if (source_network and s != source_network) or (target_network and t != target_network):
                 continue
             frame = pop.get(pop.pathway_edges(source_ids, target_ids))
