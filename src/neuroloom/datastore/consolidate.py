@@ -60,7 +60,7 @@ from neuroloom.study.batches import (
     BATCH_SPIKES,
     catalog_batches,
     read_batch_parquet,
-    read_batch_signal,
+    read_batch_signals,
 )
 from neuroloom.study.recordings import RECORDINGS, SPIKES_FILE, TABLE_PREFIX, report_file, table_kind
 from neuroloom.study.run import run_folder
@@ -365,10 +365,9 @@ def read_batch_runs(
             raise RecordingError(f"runs {runs[0]}..{runs[-1]}: their batch {batch} has no {BATCH_SPIKES}")
         out["spikes"].append(spikes.cast(SPIKES_SCHEMA))
     rows = recorded.to_pylist()
-    for row in rows:
-        if row["kind"] == "signals":
-            signal = read_batch_signal(study_path, batch, row["run"], row["variable"], row["population"])
-            out["signals"].append(_signal_rows(row["run"], row["population"], row["variable"], signal))
+    keys = [(r["run"], r["variable"], r["population"]) for r in rows if r["kind"] == "signals"]
+    for (run, variable, population), signal in zip(keys, read_batch_signals(study_path, batch, keys)):
+        out["signals"].append(_signal_rows(run, population, variable, signal))
     for name in sorted({r["population"] for r in rows if r["kind"] == "table"}):
         table = read_batch_parquet(study_path, batch, f"{table_kind(name)}.parquet", runs)
         if table is None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -325,26 +325,37 @@ def read_batch_parquet(
     return table
 
 
-def read_batch_signal(
-    study_path: Path, batch: str, run: int, variable: str, population: str
-) -> tuple[np.ndarray, np.ndarray, float, float, str]:
-    """``(node_ids, data frames x nodes, t_start, dt, unit)`` of one run's signal in a batch."""
+def read_batch_signals(
+    study_path: Path, batch: str, keys: Iterable[tuple[int, str, str]]
+) -> Iterator[tuple[np.ndarray, np.ndarray, float, float, str]]:
+    """For each ``(run, variable, population)`` of ``keys``, in order: ``(node_ids, data frames x
+    nodes, t_start, dt, unit)`` of that signal in a batch (its signals file opened once)."""
     path = batch_path(study_path, batch) / BATCH_SIGNALS
+    run, variable, population = -1, "", ""
     try:
         with h5py.File(path, "r") as fh:
-            ds = fh[f"{variable}/{population}/{run}"]
-            unit = ds.attrs["unit"]
-            return (
-                np.asarray(ds.attrs["node_ids"], np.int64),
-                np.asarray(ds[()]),
-                float(ds.attrs["t_start"]),
-                float(ds.attrs["dt"]),
-                unit.decode() if isinstance(unit, bytes) else str(unit),
-            )
+            for run, variable, population in keys:
+                ds = fh[f"{variable}/{population}/{run}"]
+                unit = ds.attrs["unit"]
+                yield (
+                    np.asarray(ds.attrs["node_ids"], np.int64),
+                    np.asarray(ds[()]),
+                    float(ds.attrs["t_start"]),
+                    float(ds.attrs["dt"]),
+                    unit.decode() if isinstance(unit, bytes) else str(unit),
+                )
     except (OSError, KeyError) as exc:
         raise RecordingError(
             f"run {run}: cannot read {variable!r} of {population!r} from the run batch file {path}: {exc}"
         ) from None
+
+
+def read_batch_signal(
+    study_path: Path, batch: str, run: int, variable: str, population: str
+) -> tuple[np.ndarray, np.ndarray, float, float, str]:
+    """``(node_ids, data frames x nodes, t_start, dt, unit)`` of one run's signal in a batch."""
+    (signal,) = read_batch_signals(study_path, batch, [(run, variable, population)])
+    return signal
 
 
 def sweep_batches(study_path: Path, referenced: Mapping[str, Any] | set[str]) -> int:
