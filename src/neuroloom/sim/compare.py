@@ -89,29 +89,47 @@ def _correlation(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def _row(
-    population: str, name: str, result: SimulationResult, reference: SimulationResult, deterministic: bool
-) -> dict[str, object]:
-    counts, ref_counts = _counts(result, population), _counts(reference, population)
-    rate, ref_rate = result.rate(population), reference.rate(population)
-    isi, ref_isi = _isis(result, population), _isis(reference, population)
+@dataclass(frozen=True)
+class _Measured:
+    """What the comparison measures of one population in one simulator's run."""
+
+    size: int
+    counts: npt.NDArray[np.int64]
+    rate: float
+    isi: FloatArray
+    first: FloatArray | None  # first spike per neuron (deterministic inputs only)
+
+
+def _measure(result: SimulationResult, population: str, deterministic: bool) -> _Measured:
+    first = _first_spikes(result, population) if deterministic else None
+    return _Measured(
+        result.sizes[population],
+        _counts(result, population),
+        result.rate(population),
+        _isis(result, population),
+        first,
+    )
+
+
+def _row(population: str, name: str, m: _Measured, ref: _Measured) -> dict[str, object]:
     row: dict[str, object] = {
         "population": population,
         "simulator": name,
-        "size": result.sizes[population],
-        "spikes": int(counts.sum()),
-        "rate_hz": rate,
-        "rate_rel_diff": (rate - ref_rate) / ref_rate if ref_rate else (0.0 if rate == 0 else float("inf")),
-        "count_corr": _correlation(counts, ref_counts),
-        "isi_median_ms": float(np.median(isi)) if isi.size else float("nan"),
-        "isi_ks": isi_ks_distance(isi, ref_isi),
+        "size": m.size,
+        "spikes": int(m.counts.sum()),
+        "rate_hz": m.rate,
+        "rate_rel_diff": (m.rate - ref.rate) / ref.rate
+        if ref.rate
+        else (0.0 if m.rate == 0 else float("inf")),
+        "count_corr": _correlation(m.counts, ref.counts),
+        "isi_median_ms": float(np.median(m.isi)) if m.isi.size else float("nan"),
+        "isi_ks": isi_ks_distance(m.isi, ref.isi),
         "first_spike_mae_ms": float("nan"),
     }
-    if deterministic:
-        first, ref_first = _first_spikes(result, population), _first_spikes(reference, population)
-        both = ~np.isnan(first) & ~np.isnan(ref_first)
+    if m.first is not None and ref.first is not None:
+        both = ~np.isnan(m.first) & ~np.isnan(ref.first)
         if both.any():
-            row["first_spike_mae_ms"] = float(np.mean(np.abs(first[both] - ref_first[both])))
+            row["first_spike_mae_ms"] = float(np.mean(np.abs(m.first[both] - ref.first[both])))
     return row
 
 
@@ -128,13 +146,18 @@ def compare_config(
     deterministic = all(
         str(spec.get("module", "")).lower() != "poisson" for spec in first.config.inputs.values()
     )
-    reference = first.result
     populations = sorted(first.neurons)  # virtual inputs are the same everywhere
-    rows, isis = [], {}
-    for name, run in runs.items():
-        for population in populations:
-            rows.append(_row(population, name, run.result, reference, deterministic))
-            isis[(population, name)] = _isis(run.result, population)
+    measured = {
+        (population, name): _measure(run.result, population, deterministic)
+        for name, run in runs.items()
+        for population in populations
+    }
+    rows = [
+        _row(population, name, measured[(population, name)], measured[(population, simulators[0])])
+        for name in runs
+        for population in populations
+    ]
+    isis = {key: m.isi for key, m in measured.items()}
     return Comparison(Path(config), runs, pd.DataFrame(rows), deterministic, isis)
 
 
