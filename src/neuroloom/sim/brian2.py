@@ -208,9 +208,7 @@ def equations(population: PointPopulation, n_clamps: int = 0, shared: frozenset[
     """
     model = population.model
     assert model is not None
-    clamp = "".join(
-        f" + clamp_amp_{k} * int(t >= clamp_on_{k}) * int(t < clamp_off_{k})" for k in range(n_clamps)
-    )
+    clamp = _clamp_term(n_clamps)
     lines: list[str] = []
     if model.synapse == "current":
         # Declared as ODEs so Brian2 builds one state updater per group; the
@@ -245,13 +243,57 @@ def equations(population: PointPopulation, n_clamps: int = 0, shared: frozenset[
     for name in model.defaults:
         if name != "V_m" and name not in shared:
             lines.append(f"{name} : {_brian_unit(_UNITS[name])} (constant)")
-    for k in range(n_clamps):
-        lines += [
+    return "\n".join(lines + _clamp_lines(n_clamps))
+
+
+def _clamp_term(n_clamps: int) -> str:
+    """The current-clamp terms added to a membrane equation (``+ clamp_amp_k * [on <= t < off]``)."""
+    return "".join(
+        f" + clamp_amp_{k} * int(t >= clamp_on_{k}) * int(t < clamp_off_{k})" for k in range(n_clamps)
+    )
+
+
+def _clamp_lines(n_clamps: int) -> list[str]:
+    """The declarations of the clamps' amplitude (per neuron) and window (shared)."""
+    return [
+        line
+        for k in range(n_clamps)
+        for line in (
             f"clamp_amp_{k} : amp (constant)",
             f"clamp_on_{k} : second (constant, shared)",
             f"clamp_off_{k} : second (constant, shared)",
-        ]
-    return "\n".join(lines)
+        )
+    ]
+
+
+def _shared(values: dict[str, tuple[Any, Any]]) -> frozenset[str]:
+    """Parameters equal for every neuron (namespace constants instead of per-neuron values)."""
+    return frozenset(k for k, (a, _) in values.items() if a.size and np.all(a == a[0]))
+
+
+def _group(
+    b2: Any,
+    pop: PointPopulation,
+    eqs: str,
+    values: dict[str, tuple[Any, Any]],
+    shared: frozenset[str],
+    clamps: list[Any],
+    **options: Any,
+) -> Any:
+    """A ``NeuronGroup`` of ``pop``: shared values in its namespace, the rest per neuron, V_m, clamps."""
+    group = b2.NeuronGroup(
+        pop.size,
+        eqs,
+        name=f"nl_{pop.name}",
+        namespace={k: float(values[k][0][0]) * values[k][1] for k in shared},
+        **options,
+    )
+    group.v = pop.params["V_m"] * b2.mV
+    for key, (array, unit) in values.items():
+        if key not in shared:
+            setattr(group, key, array * unit)
+    _set_clamps(b2, group, pop, clamps)
+    return group
 
 
 class _ExactPropagators:
@@ -336,7 +378,7 @@ def _on_pre(population: PointPopulation, side: str, release_prob: float, weight:
     model = population.model
     assert model is not None
     if model.synapse == "delta":
-        template, _ = synapse_target(model.name)
+        template = synapse_target(model.name)
         gate = "" if release_prob >= 1.0 else " * int(rand() < p_release)"
         return template.format(w=f"{weight}{gate}")
     var = "I" if model.synapse == "current" else "g"
@@ -354,37 +396,24 @@ def _mirrored_neurons(b2: Any, pop: PointPopulation, clamps: list[Any]) -> Any:
         k: (pop.params[k], getattr(b2, unit) if unit else 1.0)
         for k, (_, unit) in parameter_units(name).items()
     }
-    shared = frozenset(k for k, (a, _) in values.items() if a.size and np.all(a == a[0]))
-    clamp = "".join(
-        f" + clamp_amp_{k} * int(t >= clamp_on_{k}) * int(t < clamp_off_{k})" for k in range(len(clamps))
-    )
-    code = model_code(name, clamp, shared)
-    lines = [code.equations]
-    for k in range(len(clamps)):
-        lines += [
-            f"clamp_amp_{k} : amp (constant)",
-            f"clamp_on_{k} : second (constant, shared)",
-            f"clamp_off_{k} : second (constant, shared)",
-        ]
-    group = b2.NeuronGroup(
-        pop.size,
-        "\n".join(lines),
+    shared = _shared(values)
+    code = model_code(name, _clamp_term(len(clamps)), shared)
+    group = _group(
+        b2,
+        pop,
+        "\n".join([code.equations, *_clamp_lines(len(clamps))]),
+        values,
+        shared,
+        clamps,
         threshold=code.threshold,
         reset=code.reset,
         refractory=code.refractory or False,
         method=code.method,
-        name=f"nl_{pop.name}",
-        namespace={k: float(values[k][0][0]) * values[k][1] for k in shared},
     )
-    group.v = pop.params["V_m"] * b2.mV
-    if "w" in pop.params:
+    if "w" in pop.params:  # initial states of the adaptive and Izhikevich models
         group.w = pop.params["w"] * b2.pA
     if "U_m" in pop.params:
         group.U_m = pop.params["U_m"] * b2.mV
-    for key, (array, unit) in values.items():
-        if key not in shared:
-            setattr(group, key, array * unit)
-    _set_clamps(b2, group, pop, clamps)
     return group
 
 
@@ -411,23 +440,19 @@ def _neurons(b2: Any, pop: PointPopulation, inputs: list[Input], dt: float) -> A
     if linear:
         for name, array in propagators(pop.params, dt).items():
             values[name] = (array, b2.Gohm if name[0] == "P" and name != "P22" else 1.0)
-    shared = frozenset(k for k, (a, _) in values.items() if a.size and np.all(a == a[0]))
-    group = b2.NeuronGroup(
-        pop.size,
+    shared = _shared(values)
+    return _group(
+        b2,
+        pop,
         equations(pop, len(clamps), shared),
+        values,
+        shared,
+        clamps,
         threshold="v >= V_th",
         reset="v = V_reset",
         refractory="t_ref",
         method=_ExactPropagators(pop.model.shape) if linear else CONDUCTANCE_METHOD,
-        name=f"nl_{pop.name}",
-        namespace={k: float(values[k][0][0]) * values[k][1] for k in shared},
     )
-    group.v = pop.params["V_m"] * b2.mV
-    for name, (array, unit) in values.items():
-        if name not in shared:
-            setattr(group, name, array * unit)
-    _set_clamps(b2, group, pop, clamps)
-    return group
 
 
 def _synapses(

@@ -77,11 +77,11 @@ def parameter_units(model: str) -> dict[str, tuple[str, str]]:
     return {k: (dim, _SCALE[dim]) for k, dim in _UNITS[model].items()}
 
 
-def synapse_target(model: str) -> tuple[str, str]:
-    """For delta-synapse models: (``on_pre`` target statement template, weight unit)."""
+def synapse_target(model: str) -> str:
+    """For delta-synapse models (weights in mV): the ``on_pre`` target statement template."""
     if model == "iaf_psc_delta":
-        return "v_post += {w} * int(not_refractory_post)", "mV"
-    return "v_post += {w}", "mV"
+        return "v_post += {w} * int(not_refractory_post)"
+    return "v_post += {w}"
 
 
 def _constants(model: str, shared: frozenset[str]) -> list[str]:
