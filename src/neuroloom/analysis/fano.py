@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from neuroloom.analysis.spikes import spike_counts
+from neuroloom.analysis.spikes import located_counts, spike_counts
 from neuroloom.analysis.tables import (
     SPIKE_COLUMNS,
     TRAIN_KEYS,
@@ -33,9 +33,7 @@ from neuroloom.analysis.tables import (
     check_columns,
     check_window,
     keys_for,
-    map_table,
 )
-from neuroloom.analysis.trains import distinct_pieces, gather_pieces, split_by, train_set
 from neuroloom.errors import AnalysisInputError
 
 __all__ = ["fano_factor"]
@@ -104,21 +102,14 @@ def _over_windows(
             f"fano_factor(method='windows'): [{t_start}, {t_stop}) ms holds {n_windows} window(s) of "
             f"{width} ms; a variance needs at least 2, use a shorter window="
         )
-    run_cols, _ = split_by(by_cols, neurons)
-
-    def part(frame: pd.DataFrame) -> Any:
-        pieces = distinct_pieces(frame, run_cols, runs is None, neurons is None)
-        return _window_part(frame, t_start, width, n_windows), pieces
-
-    outputs, _ = map_table(spikes, part)
-    trains = train_set(None, runs, neurons, by_cols, gather_pieces([p for _, p in outputs]))
-    counts = pd.concat([c for c, _ in outputs], ignore_index=True)
-    if len(outputs) > 1:
-        keys = [*TRAIN_KEYS, "window"]
-        counts = counts.groupby(keys, observed=True, sort=False)["count"].sum().reset_index()
-    if neurons is not None:
-        trains.check_populations(counts)
-    where, ok = trains.locate(counts)
+    trains, counts, where, ok = located_counts(
+        spikes,
+        lambda f: _window_part(f, t_start, width, n_windows),
+        [*TRAIN_KEYS, "window"],
+        runs,
+        neurons,
+        by_cols,
+    )
     size = trains.n_runs * trains.n_neurons
     values = counts["count"].to_numpy(dtype=np.float64)[ok]
     total = np.bincount(where[ok], weights=values, minlength=size)

@@ -8,7 +8,7 @@ Times are in ms, rates in Hz (spikes per second).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,38 @@ def _count_part(frame: pd.DataFrame, t_start: float | None, t_stop: float | None
     return counts.rename("count").reset_index()
 
 
+def located_counts(
+    spikes: Any,
+    count_part: Callable[[pd.DataFrame], pd.DataFrame],
+    keys: list[str],
+    runs: RunsArg,
+    neurons: NeuronsArg,
+    by_cols: list[str],
+) -> tuple[TrainSet, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Counts of a (dask or pandas) spikes table made per partition and placed on its trains.
+
+    ``count_part(frame)`` gives the rows ``keys`` + ``count`` of one partition;
+    the partitions' rows are summed per ``keys``. Returns the train set, the
+    counts, and each count row's train position with the rows that have one
+    (:meth:`TrainSet.locate`).
+    """
+    run_cols, _ = split_by(by_cols, neurons)
+
+    def part(frame: pd.DataFrame) -> Any:
+        pieces = distinct_pieces(frame, run_cols, runs is None, neurons is None)
+        return count_part(frame), pieces
+
+    outputs, _ = map_table(spikes, part)
+    trains = train_set(None, runs, neurons, by_cols, gather_pieces([p for _, p in outputs]))
+    counts = pd.concat([c for c, _ in outputs], ignore_index=True)
+    if len(outputs) > 1:
+        counts = counts.groupby(keys, observed=True, sort=False)["count"].sum().reset_index()
+    if neurons is not None:
+        trains.check_populations(counts)
+    where, ok = trains.locate(counts)
+    return trains, counts, where, ok
+
+
 def train_counts(
     spikes: Any,
     t_start: float | None,
@@ -56,19 +88,10 @@ def train_counts(
     by_cols: list[str],
 ) -> tuple[TrainSet, np.ndarray]:
     """The train set and the spike count of each of its trains (pandas: one bincount; dask: per partition)."""
-    run_cols, _ = split_by(by_cols, neurons)
     if is_dask(spikes):
-
-        def part(frame: pd.DataFrame) -> Any:
-            pieces = distinct_pieces(frame, run_cols, runs is None, neurons is None)
-            return _count_part(frame, t_start, t_stop), pieces
-
-        outputs, _ = map_table(spikes, part)
-        trains = train_set(None, runs, neurons, by_cols, gather_pieces([p for _, p in outputs]))
-        counts = pd.concat([c for c, _ in outputs], ignore_index=True)
-        if neurons is not None:
-            trains.check_populations(counts)
-        where, ok = trains.locate(counts)
+        trains, counts, where, ok = located_counts(
+            spikes, lambda f: _count_part(f, t_start, t_stop), list(TRAIN_KEYS), runs, neurons, by_cols
+        )
         weights = counts["count"].to_numpy(dtype=np.float64)[ok]
         size = trains.n_runs * trains.n_neurons
         return trains, np.bincount(where[ok], weights=weights, minlength=size).astype(np.int64)
