@@ -24,7 +24,7 @@ def job(run: Any) -> float:
     run.save("info", {"x": x, "values": list(range(2000))})  # too long for the catalog: JSON item
     run.save("trace", np.full(1000, x + 1))  # saved again: replaced
     if x == 2.0:
-        run.save("big", np.arange(PACK_LIMIT // 8 + 10, dtype=np.float64))
+        run.save("big", np.random.default_rng(0).random(PACK_LIMIT // 8 + 10))  # incompressible: npy
     return x
 
 
@@ -62,6 +62,17 @@ def test_large_value_keeps_its_item_folder(study: nl.Study) -> None:
     assert "big" not in packed_names(second)
     big = study.results("big", load=True)["big"].dropna().iloc[0]
     assert big.shape == (PACK_LIMIT // 8 + 10,)
+
+
+def test_nan_and_inf_of_a_packed_json_value_come_back(tmp_path: Path) -> None:
+    s = nl.Study(tmp_path / "s")
+    s.params.add("x", 0.0)
+    s.explore(nl.grid(x=[1.0]))
+    odd = {"a": float("nan"), "b": [1.0, float("-inf")], "pad": "y" * 5000}  # too long for the catalog
+    s.run(lambda run: run.save("odd", odd), backend="serial", progress=False)
+    assert packed_names(s.path / "runs" / "00000" / "run_00000000") == ["odd"]
+    back = s["runs", "run_00000000", "odd"]
+    assert np.isnan(back["a"]) and back["b"] == [1.0, float("-inf")] and back["pad"] == odd["pad"]
 
 
 def test_damaged_archive_names_the_file(study: nl.Study) -> None:

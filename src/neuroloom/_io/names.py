@@ -5,6 +5,8 @@ A study directory looks like::
     neuroloom.json          MARKER: kind, format, seed, parameters (store.registry)
     catalog.sqlite          CATALOG: runs, explorations, sessions (study.catalog)
     coordinator.lock        LOCK_FILE: the coordinating process (study.lock)
+    .journal/               JOURNAL_DIR: the runs' outcomes before the catalog has them (study.journal)
+        coordinator.alive   ALIVE_FILE: held while a coordinator runs
     items/<key>/item.json   ITEMS_DIR, ITEM_FILE: the item store (store.database);
     items/<key>/.v-<id>/    PAYLOAD_PREFIX: one published payload of an item
     runs/<shard>/<run>/     RUNS_DIR: one folder per run (study.run)
@@ -37,6 +39,8 @@ PAYLOAD_PREFIX = ".v-"
 # a study (neuroloom.study)
 CATALOG = "catalog.sqlite"
 LOCK_FILE = "coordinator.lock"
+JOURNAL_DIR = ".journal"  # dot: not a key of the study database
+ALIVE_FILE = "coordinator.alive"
 RUNS_DIR = "runs"
 SPIKES_FILE = "spikes.h5"
 REPORT_PREFIX = "report_"

@@ -170,11 +170,6 @@ class Database(MutableMapping[Key, Any]):
         """A copy of the marker (``neuroloom.json``) as read when the database was opened."""
         return copy.deepcopy(self._marker)
 
-    @property
-    def fsync(self) -> bool:
-        """Whether every write is flushed to stable storage (see :class:`Database`)."""
-        return self._fsync
-
     def mount(self, name: str, mount: Mount) -> None:
         """Serve the keys ``name/...`` through ``mount`` instead of the ``items/`` folder.
 
@@ -525,6 +520,7 @@ class Database(MutableMapping[Key, Any]):
             ) from None
         record = new_record(parts, chosen.name, meta_plain, extra)
         is_inline, inline_value = chosen.inline(value)
+        inline_info = chosen.inline_info(value) if is_inline else None
         item_dir = self._item_dir(parts)
         old: dict[str, Any] | None = None
         fresh = False
@@ -536,7 +532,7 @@ class Database(MutableMapping[Key, Any]):
                 if is_inline:
                     record.update(
                         payload=None,
-                        info=chosen.inline_info(value),
+                        info=inline_info,
                         inline=inline_value,
                         size=len(json.dumps(inline_value)),
                     )

@@ -53,7 +53,7 @@ class Backend:
         """How many chunks may be in flight at once."""
         return 1
 
-    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket) -> Any:
         return _Done(run_chunk(self.ctx, specs, ticket))
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> tuple[set[Any], set[Any]]:
@@ -107,7 +107,7 @@ class ProcessBackend(Backend):
     def window(self) -> int:
         return self.workers * 3
 
-    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket) -> Any:
         from concurrent.futures.process import BrokenProcessPool
 
         from neuroloom.study.worker import pool_chunk
@@ -224,7 +224,7 @@ class DaskBackend(Backend):
     def window(self) -> int:
         return self.workers * 3
 
-    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None) -> Any:
+    def submit(self, specs: Sequence[Sequence[Any]], ticket: Ticket) -> Any:
         from neuroloom.study.worker import dask_chunk
 
         return self.client.submit(dask_chunk, self.payload, ticket, list(specs), pure=False)

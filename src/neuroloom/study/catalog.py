@@ -211,16 +211,6 @@ class Catalog:
         value = self.con.execute("SELECT max(idx) FROM runs").fetchone()[0]
         return 0 if value is None else int(value) + 1
 
-    def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` are already runs of the study."""
-        found: set[str] = set()
-        step = 900
-        for i in range(0, len(ids), step):
-            chunk = ids[i : i + step]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.con.execute(f"SELECT id FROM runs WHERE id IN ({marks})", chunk))
-        return found
-
     def add_runs(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Insert pending runs: each row is ``(idx, id, *values of names)``."""
         self.ensure_params(names)
@@ -238,25 +228,21 @@ class Catalog:
 
     def run_states(self, indices: Sequence[int]) -> dict[int, tuple[str, int | None]]:
         """``idx -> (status, session that recorded it)`` for the runs of ``indices`` that exist."""
-        out: dict[int, tuple[str, int | None]] = {}
-        step = 900
-        for i in range(0, len(indices), step):
-            chunk = list(indices[i : i + step])
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT idx, status, session FROM runs WHERE idx IN ({marks})"
-            out.update({int(r[0]): (str(r[1]), r[2]) for r in self.con.execute(sql, chunk)})
-        return out
+        rows = self._rows_in("SELECT idx, status, session FROM runs WHERE idx IN ({})", indices)
+        return {int(r[0]): (str(r[1]), r[2]) for r in rows}
 
     def runs_by_id(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
         """``id -> (idx, status)`` of the runs of ``ids`` that exist."""
-        found: dict[str, tuple[int, str]] = {}
-        for i in range(0, len(ids), 900):
-            chunk = list(ids[i : i + 900])
-            rows = self.con.execute(
-                f"SELECT id, idx, status FROM runs WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall()
-            found.update({r[0]: (int(r[1]), r[2]) for r in rows})
-        return found
+        rows = self._rows_in("SELECT id, idx, status FROM runs WHERE id IN ({})", ids)
+        return {r[0]: (int(r[1]), r[2]) for r in rows}
+
+    def _rows_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (its ``IN ({})`` filled) for ``values``, in chunks of SQLite's parameter limit."""
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(values), 900):
+            chunk = list(values[i : i + 900])
+            rows += self.con.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+        return rows
 
     def done_indices(self) -> set[int]:
         """Indices of the runs that are done."""

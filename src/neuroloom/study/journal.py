@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from neuroloom._io.atomic import fsync_dir
+from neuroloom._io.names import ALIVE_FILE
+from neuroloom._io.names import JOURNAL_DIR as JOURNAL_DIR  # re-exported
 from neuroloom.errors import StudyLockedError
 from neuroloom.study.lock import held_by_someone
 from neuroloom.study.outcome import Outcome
@@ -55,8 +57,6 @@ from neuroloom.study.outcome import Outcome
 if TYPE_CHECKING:
     from neuroloom.study.catalog import Catalog
 
-JOURNAL_DIR = ".journal"  # dot: not a key of the study database
-ALIVE = "coordinator.alive"
 SESSION_PREFIX = "session_"
 DONE_PREFIX = "done-"
 SYNC_SECONDS = 0.05
@@ -185,7 +185,7 @@ def read_settled(path: Path, timeout: float = WAIT_SECONDS) -> tuple[dict[str, A
 
 def coordinator_alive(folder: Path) -> bool:
     """Whether the session owning ``folder`` still runs (its coordinator holds the flock)."""
-    return held_by_someone(folder / ALIVE)
+    return held_by_someone(folder / ALIVE_FILE)
 
 
 class ChunkWriter:
@@ -254,7 +254,7 @@ class SessionJournal:
         self.folder = root / f"{SESSION_PREFIX}{session:06d}-{secrets.token_hex(4)}"
         self.folder.mkdir()
         self.session = session
-        self.alive_fd = os.open(self.folder / ALIVE, os.O_RDWR | os.O_CREAT, 0o644)
+        self.alive_fd = os.open(self.folder / ALIVE_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self.alive_fd, fcntl.LOCK_EX)
         _ALIVE_FDS.add(self.alive_fd)
         fsync_dir(root)
@@ -288,7 +288,7 @@ class SessionJournal:
         folder is renamed to ``done-...`` and deleted in the background (one file
         per chunk takes a while to delete on a busy disk; what is left by an exit
         meanwhile goes at the next recovery); else only resolved chunks' files go."""
-        names = [p.name for p in self.folder.iterdir() if p.name != ALIVE]
+        names = [p.name for p in self.folder.iterdir() if p.name != ALIVE_FILE]
         unresolved = [n for n in names if _chunk_number(n) not in self.resolved]
         _ALIVE_FDS.discard(self.alive_fd)
         os.close(self.alive_fd)
@@ -377,7 +377,7 @@ def _remove(folder: Path, paths: Iterable[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
     for path in folder.iterdir():
-        if path.name == ALIVE or path.suffix == ".log":
+        if path.name == ALIVE_FILE or path.suffix == ".log":
             path.unlink(missing_ok=True)
     try:
         folder.rmdir()

@@ -90,9 +90,10 @@ def record_monitor(run: Recorder, monitor: Any, population: str | None, dtype: A
             values, unit = signal_unit(getattr(monitor, variable), f"{where} {variable!r}")
             run.record_signal(pop, variable, ids, _times(times, monitor), values.T, unit, dtype=dtype)
     elif kind == "PopulationRateMonitor":
-        values, _unit = signal_unit(monitor.rate[:], f"{where} rate")
-        if is_quantity(monitor.rate[:]):
-            values = np.asarray(split(monitor.rate[:], "Hz").magnitude)
+        rate = monitor.rate[:]
+        values = (
+            np.asarray(split(rate, "Hz").magnitude) if is_quantity(rate) else np.asarray(rate, np.float64)
+        )
         run.record_signal(pop, "rate", [0], _times(_ms(monitor.t[:]), monitor), values, "Hz", dtype=dtype)
     else:
         raise RecordingError(

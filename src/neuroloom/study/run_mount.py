@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from neuroloom._io.names import ITEMS_DIR
 from neuroloom.errors import CodecError, ItemNotFoundError, NeuroloomError, StudyError
 from neuroloom.store.keys import display_key
 from neuroloom.store.mount import HeldValue
@@ -45,7 +46,7 @@ class RunsMount:
         index = self._run(rest, 2)
         if index is None:
             return None
-        return run_folder(self.path, index).joinpath("items", *rest[1:])
+        return run_folder(self.path, index).joinpath(ITEMS_DIR, *rest[1:])
 
     def held(self, rest: tuple[str, ...]) -> HeldValue | None:
         """A run value the catalog holds, or one in the run's archive; None for item folders."""
@@ -54,10 +55,12 @@ class RunsMount:
             return None
         name = rest[1]
         row = self.catalog.result(name, index)
-        if row is not None and row[0] not in ("item", PACK_KIND):
+        if row is not None and row[0] == "item":
+            return None  # an item folder (a name stored there left the archive)
+        if row is not None and row[0] != PACK_KIND:
             return _catalog_value(rest, row[0], row[1])
         folder = run_folder(self.path, index)
-        if row is None or row[0] != PACK_KIND:  # not recorded in the catalog yet, or an item folder
+        if row is None:  # not recorded in the catalog yet: look in the archive
             record = packed_record(folder, name)
             if record is None:
                 return None

@@ -25,21 +25,24 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from neuroloom._io.atomic import tmp_name
+from neuroloom._io.names import ITEM_FILE
 from neuroloom._io.names import PACK_FILE as PACK_FILE
 from neuroloom.errors import CorruptItemError, PickleRefusedError
 from neuroloom.store.codecs import get_codec
 from neuroloom.store.codecs.base import Codec
+from neuroloom.store.item_files import now
 
 PACK_KIND = "pack"
 PACK_LIMIT = 4 << 20
 FLUSH_BYTES = 16 << 20  # packed values a run keeps in memory before it writes them
 PACKABLE = frozenset({"npy", "json", "parquet", "bytes"})
-ITEM_RECORD = "item.json"
+ITEM_RECORD = ITEM_FILE
 PACK_FORMAT = 1
 
 
@@ -60,16 +63,13 @@ def pack(name: str, value: Any, codec: Codec) -> Packed | None:
     then stores it as an item folder). Nothing is written: see :func:`write_archive`."""
     if codec.name not in PACKABLE:
         return None
-    record: dict[str, Any] = {
-        "format": PACK_FORMAT,
-        "key": [name],
-        "codec": codec.name,
-        "created": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-    }
+    if isinstance(value, np.ndarray) and value.nbytes > PACK_LIMIT:
+        return None  # its npy payload is at least nbytes: never written only to be thrown away
+    record: dict[str, Any] = {"format": PACK_FORMAT, "key": [name], "codec": codec.name, "created": now()}
     keep, inline = codec.inline(value)
     if keep:
         record["inline"] = inline
-        record["info"] = {}
+        record["info"] = codec.inline_info(value)  # e.g. where NaN and inf stand in a JSON value
         return record, []
     with tempfile.TemporaryDirectory(prefix="neuroloom-pack-") as tmp:
         payload = Path(tmp)

@@ -110,8 +110,8 @@ class Driver:
         report: RunReport,
         chunk_size: int | None,
         progress: bool,
-        on_recorded: Callable[[Sequence[Outcome]], None] | None = None,
-        journal: SessionJournal | None = None,
+        on_recorded: Callable[[Sequence[Outcome]], None] | None,
+        journal: SessionJournal,
     ) -> None:
         self.backend = backend
         self.on_recorded = on_recorded
@@ -189,8 +189,7 @@ class Driver:
     def _submit(self, specs: Sequence[Sequence[Any]], alone: bool) -> tuple[Any, Chunk]:
         chunk = Chunk(self.chunks, specs, alone)
         self.chunks += 1
-        ticket = self.journal.ticket(chunk.number) if self.journal is not None else None
-        return self.backend.submit(specs, ticket), chunk
+        return self.backend.submit(specs, self.journal.ticket(chunk.number)), chunk
 
     def _fill(
         self,
@@ -227,19 +226,17 @@ class Driver:
         if len(outcomes) < len(chunk.specs):
             seen = {o.idx for o in outcomes}
             todo.extendleft(reversed([s for s in chunk.specs if s[0] not in seen]))
-        if self.journal is not None:
-            self.journal.resolve(chunk.number)
+        self.journal.resolve(chunk.number)
 
     def _worker_lost(
         self, chunk: Chunk, why: str, todo: deque[Sequence[Any]], suspects: deque[Sequence[Any]]
     ) -> None:
         """Keep what the chunk journaled; its executing run becomes a suspect."""
-        started, salvaged = (True, []) if self.journal is None else self.journal.salvage(chunk.number)
+        started, salvaged = self.journal.salvage(chunk.number)
         wanted = {s[0] for s in chunk.specs}
         salvaged = [o for o in salvaged if o.idx in wanted]
         self._take(salvaged)
-        if self.journal is not None:
-            self.journal.resolve(chunk.number)
+        self.journal.resolve(chunk.number)
         seen = {o.idx for o in salvaged}
         remaining = [s for s in chunk.specs if s[0] not in seen]
         if not remaining:

@@ -246,7 +246,7 @@ class StudyCore(MutableMapping[Key, Any]):
             seen: dict[str, int] = {}
             for pos, run_id in enumerate(ids):
                 seen.setdefault(run_id, pos)
-            existing = self.catalog.existing_ids(list(seen))
+            existing = set(self.catalog.runs_by_id(list(seen)))
             keep = [pos for run_id, pos in seen.items() if run_id not in existing]
             start = self.catalog.next_index()
             stored = [_catalog_column(columns[n], defaults[n]) for n in names]
@@ -341,11 +341,11 @@ class StudyCore(MutableMapping[Key, Any]):
             return cached
         native = self.catalog.results_all_native(name)
         names, rows = self.catalog.results(name, with_kind=not native)
-        if not rows and name not in self.catalog.result_names():
-            known = [n for n in self.catalog.result_names() if not n.startswith("_")]  # _: internal
+        if not rows and name not in known:
+            public = [n for n in known if not n.startswith("_")]  # _: internal
             raise ItemNotFoundError(
                 f"no run of study {self.path} has a result {name!r}; "
-                f"results: {', '.join(known) or 'none yet'}"
+                f"results: {', '.join(public) or 'none yet'}"
             )
         columns = ["run", *names, *([] if native else [".kind"]), name]
         frame = pd.DataFrame.from_records(rows, columns=columns, index="run")
@@ -395,11 +395,7 @@ class StudyCore(MutableMapping[Key, Any]):
         if row is None:
             return ""
         if row[0] in ("item", PACK_KIND):  # a long log: an item of the run, or in its archive
-            data = decode_values(
-                self.store, LOG, np.asarray([index]), np.asarray([row[0]], dtype=object), [row[1]]
-            )[0]
-            data = data.load() if hasattr(data, "load") else data
-            return bytes(data).decode("utf-8")
+            return bytes(LazyItem(self.store, int(index), LOG, str(row[1])).load()).decode("utf-8")
         return str(row[1])
 
     def run_results(self, index: int) -> dict[str, Any]:

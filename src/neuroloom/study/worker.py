@@ -126,14 +126,10 @@ class ChunkInterrupted(KeyboardInterrupt):
         self.finished = finished
 
 
-def run_chunk(
-    ctx: WorkerContext, specs: Sequence[Sequence[Any]], ticket: Ticket | None = None
-) -> list[Outcome]:
-    """Run every spec of a chunk in order, journaling each outcome when ``ticket``
-    names the session's journal. Runs an earlier attempt of the same chunk
+def run_chunk(ctx: WorkerContext, specs: Sequence[Sequence[Any]], ticket: Ticket) -> list[Outcome]:
+    """Run every spec of a chunk in order, journaling each outcome in the session's
+    journal ``ticket`` names. Runs an earlier attempt of the same chunk
     finished are not run again; if the coordinator is gone, nothing runs."""
-    if ticket is None:
-        return _run_specs(ctx, specs, None, {})
     writer = ChunkWriter(ticket, _HOST, os.getpid())
     if not coordinator_alive(writer.folder):
         writer.close(discard=True)
@@ -145,7 +141,7 @@ def run_chunk(
 
 
 def _run_specs(
-    ctx: WorkerContext, specs: Sequence[Sequence[Any]], writer: ChunkWriter | None, done: dict[int, Outcome]
+    ctx: WorkerContext, specs: Sequence[Sequence[Any]], writer: ChunkWriter, done: dict[int, Outcome]
 ) -> list[Outcome]:
     out: list[Outcome] = []
     try:
@@ -155,8 +151,7 @@ def _run_specs(
                 out.append(earlier)
                 continue
             outcome = run_one(ctx, spec)
-            if writer is not None:
-                writer.add(outcome)
+            writer.add(outcome)
             out.append(outcome)
     except KeyboardInterrupt:
         raise ChunkInterrupted(out) from None
@@ -194,7 +189,7 @@ def init_worker(payload: bytes) -> None:
     _CONTEXT = pickle.loads(payload)
 
 
-def pool_chunk(ticket: Ticket | None, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
+def pool_chunk(ticket: Ticket, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
     """Task run in a pool worker."""
     assert _CONTEXT is not None, "init_worker was not called"
     return run_chunk(_CONTEXT, specs, ticket)
@@ -203,7 +198,7 @@ def pool_chunk(ticket: Ticket | None, specs: Sequence[Sequence[Any]]) -> list[Ou
 _DASK_CACHE: dict[int, WorkerContext] = {}
 
 
-def dask_chunk(payload: bytes, ticket: Ticket | None, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
+def dask_chunk(payload: bytes, ticket: Ticket, specs: Sequence[Sequence[Any]]) -> list[Outcome]:
     """Task run on a dask worker (the context is unpickled once per payload)."""
     import pickle
 
