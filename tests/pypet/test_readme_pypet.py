@@ -89,6 +89,11 @@ def test_every_neuroloom_call_of_the_table_exists() -> None:
     assert callable(nl.merge) and callable(nl.pypet.import_) and callable(sim_brian2.simulate)
     assert isinstance(nl.Study.comment, property)
     np.testing.assert_equal(len(re.findall(r"^\| `", _section(), flags=re.M)) > 20, True)
+    right = re.findall(r"^\| .*? \| (.*) \|$", _section(), flags=re.M)  # the neuroloom column
+    owners = {"study": nl.Study, "run": Run, "nl": nl}
+    named = [(o, n) for cell in right for o, n in re.findall(r"\b(study|run|nl)\.([A-Za-z_]\w*)", cell)]
+    assert len(named) > 20
+    assert [f"{o}.{n}" for o, n in named if not hasattr(owners[o], n)] == []
 
 
 def test_where_results_go_as_the_section_says() -> None:

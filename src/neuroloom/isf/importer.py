@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroloom._io.atomic import remove_path
+from neuroloom._io.atomic import remove_path, tmp_name
 from neuroloom.datastore.importers import add_batch_runs
 from neuroloom.datastore.study import Study
 from neuroloom.errors import CodecError, NeuroloomError, PickleRefusedError, StudyError
@@ -104,7 +103,7 @@ def import_(
     if not src.exists():
         raise ISFImportError(f"import-isf: {src} does not exist")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:12]}"
+    tmp = target.with_name(tmp_name("-" + target.name))
     try:
         study = Study(tmp)
         if _is_database(src):

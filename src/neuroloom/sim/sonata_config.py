@@ -27,6 +27,7 @@ from typing import Any
 
 from neuroloom.errors import SimulationError, SonataFormatError
 from neuroloom.sonata.config import SIM_PATH_KEYS, load_config
+from neuroloom.sonata.node_sets import read_node_sets
 
 __all__ = ["SimulationConfig", "is_simulation_config", "read_simulation_config"]
 
@@ -142,7 +143,10 @@ def _node_sets(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     sets: dict[str, Any] = {}
     file = data.get("node_sets_file")
     if file:
-        sets.update(_load_json(Path(str(file)), f"node_sets_file {file}"))
+        try:
+            sets.update(read_node_sets(Path(str(file))))
+        except SonataFormatError as exc:
+            raise ConfigError(f"{path}: node_sets_file: {exc}") from None
     inline = data.get("node_sets") or {}
     if not isinstance(inline, Mapping):
         raise ConfigError(f"{path}: node_sets: must be an object of name -> rule")
