@@ -8,7 +8,6 @@ import json
 import pickle
 import re
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from neuroloom.errors import NeuroloomError
 from neuroloom.isf.importer import storable
 
 from .isf_layout import new_db, new_key
+from .simrun_raw import raw_counts
 
 MANUAL = {
     "B1": 443, "B2": 212, "B3": 178, "C1": 669, "C2": 840,
@@ -111,16 +111,6 @@ def _raw_trace(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data[:, 0], data[:, 1:]
 
 
-def _raw_counts(path: Path) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for line in path.read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        fields = line.split("\t")
-        counts[fields[0]] += len([x for x in fields[-1].split(",") if x.strip()])
-    return counts
-
-
 @pytest.fixture(scope="module")
 def simrun_study(isf_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> nl.Study:
     dest = tmp_path_factory.mktemp("simrun") / "study"
@@ -171,7 +161,7 @@ def test_simrun_activation_tables(
 ) -> None:
     frame = simrun_study.view.table(table)
     for trial in range(6):
-        raw = _raw_counts(simrun_folder / pattern.format(trial))
+        raw = raw_counts(simrun_folder / pattern.format(trial))
         got = frame[frame["st_trial"] == trial].groupby(type_column).size().to_dict()
         assert got == dict(raw)
     assert frame["run"].nunique() == 6

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,8 @@ import pytest
 
 import neuroloom.isf as isf
 from neuroloom.isf import SimrunError
+
+from .simrun_raw import raw_counts
 
 CONDITION = "C2_evoked_UpState_INH_PW_1.0_SuW_0.5_C2center"
 
@@ -23,16 +24,6 @@ def _raw_spikes(path: Path, column: int, threshold: float = 0.0) -> list[float]:
     t = [float(r[0]) for r in rows]
     v = [float(r[column]) for r in rows]
     return [t[i] for i in range(1, len(t)) if v[i - 1] < threshold <= v[i]]
-
-
-def _raw_counts(path: Path) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for line in path.read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        fields = line.split("\t")
-        counts[fields[0]] += len([x for x in fields[-1].split(",") if x.strip()])
-    return counts
 
 
 def test_found_recursively_and_trial_ids(isf_corpus: Path, simrun_folder: Path) -> None:
@@ -85,7 +76,7 @@ def test_activation_counts_per_run_and_type(
 ) -> None:
     table = reader(simrun_folder)  # type: ignore[operator]
     for number, trial in enumerate(isf.trial_ids(simrun_folder)):
-        expected = _raw_counts(simrun_folder / pattern.format(number))
+        expected = raw_counts(simrun_folder / pattern.format(number))
         got = table[table.sim_trial_index == trial].groupby(type_column).size().to_dict()
         assert got == dict(expected)
 
