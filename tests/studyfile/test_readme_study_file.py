@@ -50,8 +50,10 @@ def test_readme_network_study_file_runs_with_input_reaching_the_network(tmp_path
     assert (report.done, report.failed) == (8, 0)
     assert not [m for m in messages if m.startswith("warning")]
     assert any("2 network point(s)" in m for m in messages), messages  # one network per conn.p
-    rates = study.results("rate_exc")["rate_exc"]
-    assert len(rates) == 8 and (rates > 0).all()  # the input reaches the network in every run
+    rates = study.results("rate_exc")  # with the parameter columns
+    assert len(rates) == 8 and (rates["rate_exc"] > 0).all()  # seeded: the input reaches every run
+    by_input = rates.pivot_table("rate_exc", index=["syn.g", "conn.p"], columns="input.rate")
+    assert (by_input[40.0] > by_input[30.0]).all(), by_input  # more input, more exc spikes
 
 
 def test_readme_job_study_file_runs(tmp_path: Path) -> None:
