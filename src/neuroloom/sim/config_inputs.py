@@ -13,9 +13,15 @@
 - ``"module": "poisson"`` (``rate`` Hz, optional ``start``/``stop`` ms):
   independent Poisson trains for the node set (a neuroloom extension; bmtk
   writes Poisson trains to a spike file with its ``PoissonSpikeGenerator``).
-- ``"input_type": "current_clamp"``, ``"module": "IClamp"``: ``amp`` (pA, as
+- ``"module": "IClamp"`` with ``"input_type": "current_clamp"``: ``amp`` (pA, as
   pointnet hands it to NEST's ``step_current_generator``), ``delay`` and
-  ``duration`` (ms), scalars or lists of steps.
+  ``duration`` (ms), scalars or lists of steps; with ``"input_type": "csv"``
+  (or ``"file"``): ``file``, a table of ``timestamps`` (ms) and ``amps`` (column
+  names ``timestamps_column``/``amplitudes_column``, ``separator``), each
+  amplitude held until the next row (the last until ``tstop``); with
+  ``"input_type": "nwb"`` (or ``"allen"``): ``file``, an Allen Cell Types NWB
+  file, and ``sweep_id`` (``downsample``, ``sweep_window``, ``delay`` as bmtk;
+  the file's amperes times 1e9 go to NEST as pA, as pointnet hands them on).
 """
 
 from __future__ import annotations
@@ -108,7 +114,8 @@ def node_set_ids(
     """Resolve a node set (name, rule or list) to ``{population: ids}``; populations are node sets too."""
     from neuroloom.sonata import resolve_node_set
 
-    sets = {name: {"population": name} for name in circuit.nodes}
+    sets: dict[str, Any] = {name: {"population": name} for name in circuit.nodes}
+    sets["all"] = sorted(circuit.nodes)  # bmtk's node set of every node (a clamp's default)
     sets.update(circuit.node_sets)
     sets.update(config.node_sets)
     if isinstance(node_set, str) and node_set not in sets:
@@ -168,11 +175,117 @@ def _spike_inputs(
     return out
 
 
+_CLAMP_FILES = ("csv", "file", "nwb", "allen")
+_MAX_STEPS = 5000  # steps of a clamp waveform read from a file (one current source each)
+
+
+def _csv_steps(config: SimulationConfig, name: str, spec: Mapping[str, Any], path: Path) -> tuple[Any, Any]:
+    """bmtk's current-clamp CSV: rows of ``timestamps`` (ms) and ``amps``, each held until the next row."""
+    sep = str(spec.get("separator", " "))
+    columns = (str(spec.get("timestamps_column", "timestamps")), str(spec.get("amplitudes_column", "amps")))
+    try:
+        frame = pd.read_csv(path, sep=r"\s+" if sep == " " else sep, engine="python")
+    except (ValueError, OSError) as exc:
+        raise config.error(f"inputs.{name}.file", f"{path} is not a readable CSV file ({exc})") from None
+    for key, column in zip(("timestamps_column", "amplitudes_column"), columns):
+        if column not in frame.columns:
+            raise config.error(
+                f"inputs.{name}.file",
+                f"{path} has no column {column!r} (columns: {list(frame.columns)}); name it with {key!r}",
+            )
+    if len(frame) < 2:
+        raise config.error(f"inputs.{name}.file", f"{path} must hold two or more rows (time, amplitude)")
+    return frame[columns[0]].to_numpy(np.float64), frame[columns[1]].to_numpy(np.float64)
+
+
+def _nwb_steps(config: SimulationConfig, name: str, spec: Mapping[str, Any], path: Path) -> tuple[Any, Any]:
+    """A sweep of an Allen Cell Types NWB file: ``epochs/Sweep_<id>/stimulus/timeseries``."""
+    if "sweep_id" not in spec:
+        raise config.error(f"inputs.{name}.sweep_id", "missing; name the sweep of the NWB file")
+    sweep = str(spec["sweep_id"])
+    sweep = f"Sweep_{int(float(sweep))}" if sweep.replace(".", "", 1).isdigit() else sweep
+    try:
+        with h5py.File(path, "r") as fh:
+            group = fh.get(f"epochs/{sweep}/stimulus/timeseries")
+            if not isinstance(group, h5py.Group) or "data" not in group or "starting_time" not in group:
+                raise config.error(
+                    f"inputs.{name}.sweep_id", f"{path} has no epochs/{sweep}/stimulus/timeseries with data"
+                )
+            step = 1000.0 / float(group["starting_time"].attrs["rate"])
+            amps = np.asarray(group["data"][()], np.float64).reshape(-1) * 1.0e9
+    except OSError as exc:
+        raise config.error(f"inputs.{name}.file", f"{path} is not an HDF5 (NWB 1) file ({exc})") from None
+    times = np.arange(amps.size) * step
+    down = spec.get("downsample")
+    if down is not None and float(down) > step:
+        stride = int(np.round(float(down) / step))
+        times, amps = times[::stride], amps[::stride]
+    window = spec.get("sweep_window")
+    if window is not None:
+        if len(window) != 2 or not 0 <= float(window[0]) < float(window[1]):
+            raise config.error(
+                f"inputs.{name}.sweep_window", "must be [start, stop] ms with 0 <= start < stop"
+            )
+        keep = (times >= float(window[0])) & (times <= float(window[1]))
+        times, amps = times[keep], amps[keep]
+    return times + float(spec.get("delay", 0.0)), amps
+
+
+def _file_clamps(config: SimulationConfig, name: str, spec: Mapping[str, Any], kind: str) -> Any:
+    """(amps, delays, durations) of a clamp waveform in a file: each value held until the next one."""
+    file = spec.get("file", spec.get("input_file"))
+    if not file:
+        raise config.error(
+            f"inputs.{name}.file", f"missing; a current clamp of input_type {kind!r} reads a file"
+        )
+    path = Path(str(file))
+    if not path.is_absolute():
+        path = config.path.parent / path  # bmtk takes it from the working directory: the config's folder
+    if not path.is_file():
+        raise config.error(f"inputs.{name}.file", f"current-clamp file {path} not found")
+    times, amps = (_csv_steps if kind in ("csv", "file") else _nwb_steps)(config, name, spec, path)
+    order = np.argsort(times, kind="stable")
+    times, amps = times[order], amps[order]
+    ends = np.append(times[1:], max(config.tstop, float(times[-1])))
+    change = np.flatnonzero(np.append(True, amps[1:] != amps[:-1]))  # merge runs of equal amplitude
+    stops = np.append(change[1:], times.size) - 1
+    times, amps, ends = times[change], amps[change], ends[stops]
+    on = amps != 0
+    if int(on.sum()) > _MAX_STEPS:
+        raise config.error(
+            f"inputs.{name}",
+            f"{path} gives {int(on.sum())} current steps; neuroloom takes at most {_MAX_STEPS} "
+            '(downsample the waveform, e.g. with "downsample" for an NWB sweep)',
+        )
+    return amps[on], times[on], (ends - times)[on]
+
+
+def _virtual(circuit: Any, population: str) -> bool:
+    nodes = circuit.nodes[population]
+    if nodes.type == "virtual":
+        return True
+    if "model_type" not in nodes.property_names:
+        return False
+    return bool(np.all(nodes.get(None, ["model_type"])["model_type"].to_numpy() == "virtual"))
+
+
 def _clamp_inputs(config: SimulationConfig, circuit: Any, name: str, spec: Mapping[str, Any]) -> list[Input]:
-    targets = node_set_ids(config, circuit, spec.get("node_set"), f"inputs.{name}.node_set")
-    amps = np.atleast_1d(np.asarray(spec.get("amp", 0.0), np.float64))
-    delays = np.atleast_1d(np.asarray(spec.get("delay", 0.0), np.float64))
-    durations = np.atleast_1d(np.asarray(spec.get("duration", config.tstop), np.float64))
+    targets = node_set_ids(config, circuit, spec.get("node_set", "all"), f"inputs.{name}.node_set")
+    if spec.get("node_set", "all") == "all" and "all" not in config.node_sets:
+        targets = {pop: ids for pop, ids in targets.items() if not _virtual(circuit, pop)}
+    kind = str(spec.get("input_type", "current_clamp")).lower()
+    if kind in _CLAMP_FILES:
+        amps, delays, durations = _file_clamps(config, name, spec, kind)
+    elif kind in ("current_clamp", ""):
+        amps = np.atleast_1d(np.asarray(spec.get("amp", 0.0), np.float64))
+        delays = np.atleast_1d(np.asarray(spec.get("delay", 0.0), np.float64))
+        durations = np.atleast_1d(np.asarray(spec.get("duration", config.tstop), np.float64))
+    else:
+        raise config.error(
+            f"inputs.{name}.input_type",
+            f"unknown current-clamp input_type {kind!r}; use current_clamp (amp, delay, duration), "
+            "csv (file of timestamps and amps) or nwb (file, sweep_id)",
+        )
     if not amps.size == delays.size == durations.size:
         raise config.error(f"inputs.{name}", "amp, delay and duration must have the same number of steps")
     return [
