@@ -42,6 +42,7 @@ networks or machines without a compiler).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import shutil
@@ -545,6 +546,14 @@ def check_models(net: PointNetwork) -> None:
             f"population {pop.name!r}: Brian2 has no model {pop.model.name!r}; {owner} has it. "
             f"Brian2 models: {', '.join(sorted(MODELS))}"
         )
+    for proj in net.projections:
+        if not proj.plain():
+            named = sorted({(m, json.dumps(p, sort_keys=True)) for m, p in proj.synapses})
+            raise UnsupportedModelError(
+                f"edge population {proj.name!r}: Brian2 here has static synapses only (weight, delay), and "
+                f"its edge types name {', '.join(f'{m} {p}' for m, p in named)} (model_template, "
+                "dynamics_params); NEST has them (simulator='nest')"
+            )
 
 
 @dataclass

@@ -72,11 +72,12 @@ def check_models(net: PointNetwork, nest: Any = None) -> None:
     available = set((nest if nest is not None else _nest()).node_models)
     for pop in net.neurons:
         assert pop.model is not None
-        if pop.model.name in available:
+        missing = [m for m in pop.model_names if m not in available]
+        if not missing:
             continue
         other = " NEURON has it (simulator='neuron')." if pop.model.synapse == "nrn" else ""
         raise UnsupportedModelError(
-            f"population {pop.name!r}: NEST has no model {pop.model.name!r}.{other} NEST's neuron models: "
+            f"population {pop.name!r}: NEST has no model {missing[0]!r}.{other} NEST's neuron models: "
             f"{', '.join(sorted(m for m in available if not m.endswith(('_generator', '_recorder'))))}"
         )
 
@@ -207,6 +208,8 @@ def _neuron_group(nest: Any, pop: Any) -> Any:
     ``set`` of scalars, shared values included, as a script sets a slice per
     type; otherwise shared values go in at ``Create`` and the rest as lists.
     """
+    if pop.node_models is not None:
+        return _mixed_group(nest, pop)
     uniform = {k: float(v[0]) for k, v in pop.params.items() if v.size and np.all(v == v[0])}
     uniform.update({k: v[0] for k, v in pop.extra.items() if all(x == v[0] for x in v)})
     varying = {k: v for k, v in pop.params.items() if k not in uniform and not np.all(np.isnan(v))}
@@ -228,6 +231,37 @@ def _neuron_group(nest: Any, pop: Any) -> Any:
         raise SimulationError(
             f"NEST refuses the parameters of population {pop.name!r} ({pop.model.name}): {exc}"
         ) from exc
+    return group
+
+
+def _mixed_group(nest: Any, pop: Any) -> Any:
+    """A population of several models: one ``Create`` per run of equal model, in node order.
+
+    NEST numbers nodes in creation order, so node ``i`` of the population is
+    still the ``i``-th node created; each node gets the values its own
+    ``dynamics_params`` file gives (the rest are the model's defaults).
+    """
+    models = np.asarray(pop.node_models, dtype=str)
+    bounds = [0, *(np.flatnonzero(models[1:] != models[:-1]) + 1).tolist(), models.size]
+    group = None
+    for start, stop in pairwise(bounds):
+        try:
+            part = nest.Create(str(models[start]), stop - start)
+            values: dict[str, Any] = {
+                k: v[start:stop].tolist()
+                for k, v in pop.params.items()
+                if not np.any(np.isnan(v[start:stop]))
+            }
+            values.update(
+                {k: v[start:stop] for k, v in pop.extra.items() if all(x is not None for x in v[start:stop])}
+            )
+            if values:
+                part.set(values)
+        except Exception as exc:
+            raise SimulationError(
+                f"NEST refuses nodes {start}..{stop - 1} of population {pop.name!r} ({models[start]}): {exc}"
+            ) from exc
+        group = part if group is None else group + part
     return group
 
 
@@ -260,22 +294,38 @@ def _clamps(nest: Any, group: Any, pop: Any, inputs: list[Input], dt: float) -> 
 
 
 def _connect(nest: Any, proj: Any, first: dict[str, int], p: float, dt: float) -> None:
-    """One ``nest.Connect`` of id arrays for an edge population."""
+    """One ``nest.Connect`` of id arrays per synapse model of an edge population (as bmtk pointnet)."""
     if proj.source_ids.size == 0:
         return
-    syn: dict[str, Any] = {
-        "synapse_model": "static_synapse" if p >= 1.0 else "bernoulli_synapse",
-        "weight": proj.weights,
-        "delay": np.maximum(proj.delays, dt),
-    }
+    sources, targets = proj.source_ids + first[proj.source], proj.target_ids + first[proj.target]
+    delays = np.maximum(proj.delays, dt)
+    if proj.plain():
+        syn: dict[str, Any] = {
+            "synapse_model": "static_synapse" if p >= 1.0 else "bernoulli_synapse",
+            "weight": proj.weights,
+            "delay": delays,
+        }
+        if p < 1.0:
+            syn["p_transmit"] = float(p)
+        nest.Connect(sources, targets, conn_spec="one_to_one", syn_spec=syn)
+        return
     if p < 1.0:
-        syn["p_transmit"] = float(p)
-    nest.Connect(
-        proj.source_ids + first[proj.source],
-        proj.target_ids + first[proj.target],
-        conn_spec="one_to_one",
-        syn_spec=syn,
-    )
+        raise SimulationError(
+            f"edge population {proj.name!r}: a release probability below 1 needs static synapses, and these "
+            f"edges name {sorted({m for m, _ in proj.synapses})}"
+        )
+    for k, (model, params) in enumerate(proj.synapses):
+        rows = np.flatnonzero(proj.synapse_index == k)
+        if not rows.size:
+            continue
+        syn = {**params, "synapse_model": model, "weight": proj.weights[rows], "delay": delays[rows]}
+        try:
+            nest.Connect(sources[rows], targets[rows], conn_spec="one_to_one", syn_spec=syn)
+        except Exception as exc:
+            raise SimulationError(
+                f"NEST refuses the synapses of edge population {proj.name!r} ({model} with {params}): {exc}; "
+                "check model_template and dynamics_params of its edge types"
+            ) from exc
 
 
 def _signal(net: PointNetwork, key: tuple[str, str], ids: np.ndarray, meter: Any, first: int) -> Signal:

@@ -159,6 +159,14 @@ class PointPopulation:
     model: PointModel | None = None
     params: dict[str, FloatArray] = field(default_factory=dict)
     extra: dict[str, list[Any]] = field(default_factory=dict)  # non-numeric values per node (generic models)
+    node_models: npt.NDArray[Any] | None = None  # per node, when node types of one population differ in model
+
+    @property
+    def model_names(self) -> list[str]:
+        """The NEST model names of the population (several for a mixed population)."""
+        if self.node_models is not None:
+            return sorted({str(m) for m in self.node_models})
+        return [] if self.model is None else [self.model.name]
 
 
 @dataclass
@@ -172,6 +180,17 @@ class PointProjection:
     target_ids: IntArray
     weights: FloatArray
     delays: FloatArray
+    # synapse models other than a plain static synapse: (NEST model, its dynamics_params) per
+    # group, and the group of each edge (``None``: every edge is a ``static_synapse``)
+    synapses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    synapse_index: IntArray | None = None
+
+    def plain(self) -> bool:
+        """True if every edge is a ``static_synapse`` with no parameters but weight and delay."""
+        return self.synapse_index is None or all(
+            model == "static_synapse" and not {k: v for k, v in params.items() if k != "receptor_type" or v}
+            for model, params in self.synapses
+        )
 
 
 @dataclass
@@ -236,8 +255,17 @@ def _generic_population(
             f"population {name!r} ({nodes.path}): model_template {template!r} is not a point-neuron model "
             f"(point models: {sorted(MODELS)}, any NEST model as nest:<name>, nrn:IntFire1)"
         )
-    params: dict[str, FloatArray] = {k: np.full(nodes.size, v) for k, v in model.defaults.items()}
+    params, extra = _file_params(circuit, name, nodes.size, files, model)
+    return PointPopulation(name, int(nodes.size), False, model, params, extra)
+
+
+def _file_params(
+    circuit: Any, name: str, size: int, files: npt.NDArray[Any] | None, model: PointModel
+) -> tuple[dict[str, FloatArray], dict[str, list[Any]]]:
+    """Per-node values of a generic model's ``dynamics_params`` files (NaN / None where a file lacks one)."""
+    params: dict[str, FloatArray] = {k: np.full(size, v) for k, v in model.defaults.items()}
     extra: dict[str, list[Any]] = {}
+    nodes_size = size
     if files is not None:
         folder = _models_dir(circuit)
         uniques, inverse = np.unique(np.asarray(files, dtype=str), return_inverse=True)
@@ -249,13 +277,33 @@ def _generic_population(
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     if model.synapse == "nrn":
                         continue  # bmtk's IntFire1 files carry a "type" label
-                    extra.setdefault(key, [None] * nodes.size)
+                    extra.setdefault(key, [None] * nodes_size)
                     for row in rows:
                         extra[key][row] = value
                     continue
                 scale = _SECONDS.get(key, 1.0) if model.synapse == "nrn" else 1.0
-                params.setdefault(key, np.full(nodes.size, np.nan))[rows] = float(value) * scale
-    return PointPopulation(name, int(nodes.size), False, model, params, extra)
+                params.setdefault(key, np.full(nodes_size, np.nan))[rows] = float(value) * scale
+    return params, extra
+
+
+_POINT_TYPES = {"point_neuron", "point_process", "point_soma", "virtual", "nan", "None", ""}
+
+
+def _mixed_population(
+    circuit: Any, name: str, nodes: Any, templates: npt.NDArray[Any], files: npt.NDArray[Any] | None
+) -> PointPopulation:
+    """A population whose node types name different NEST models (bmtk's V1 models mix GLIF and LIF)."""
+    prefixes = {_model_prefix(t) for t in pd.unique(pd.Series(templates))}
+    if prefixes != {"nest"}:
+        raise UnsupportedModelError(
+            f"population {name!r} ({nodes.path}) mixes models of several simulators "
+            f"{sorted(str(t) for t in pd.unique(pd.Series(templates)))}; give each its own population"
+        )
+    per_node = np.array([_model_name(t) for t in templates], dtype=object)
+    names = sorted({str(m) for m in per_node})
+    model = PointModel("+".join(names), "nest", "", {})
+    params, extra = _file_params(circuit, name, int(nodes.size), files, model)
+    return PointPopulation(name, int(nodes.size), False, model, params, extra, per_node)
 
 
 def _read_params(path: Path, population: str, model: PointModel) -> dict[str, float]:
@@ -303,14 +351,20 @@ def _population(circuit: Any, name: str) -> PointPopulation:
             f"population {name!r} ({nodes.path}) has no model_template; give one of "
             f"{['nest:' + m for m in MODELS]} in its node types table"
         )
+    if model_type is not None:
+        kinds = {str(k) for k in pd.unique(pd.Series(model_type))} - _POINT_TYPES
+        if kinds:
+            raise UnsupportedModelError(
+                f"population {name!r} ({nodes.path}) has model_type {sorted(kinds)}: neuroloom simulates "
+                "point "
+                "neurons (model_type point_neuron, point_process or virtual) with NEST, Brian2 or NEURON's "
+                "IntFire1; run multi-compartment cells with bmtk's bionet (or replace them by point models)"
+            )
     names = {_model_name(t) for t in pd.unique(pd.Series(templates))}
-    if len(names) > 1:
-        raise UnsupportedModelError(
-            f"population {name!r} ({nodes.path}) mixes models {sorted(names)}; "
-            "give each model its own population"
-        )
-    (model_name,) = names
     files = _column(frame, "dynamics_params")
+    if len(names) > 1:
+        return _mixed_population(circuit, name, nodes, templates, files)
+    (model_name,) = names
     if model_name not in MODELS or _model_prefix(templates[0]) != "nest":
         return _generic_population(circuit, name, nodes, templates, files)
     model = MODELS[model_name]
@@ -419,6 +473,8 @@ def _projection(
         raise DynamicsParamsError(
             f"edge population {name!r} ({edges.path}): syn_weight and delay must be finite and delay >= 0"
         )
+    _check_weight_function(edges, props)
+    synapses, index = _synapse_models(circuit, edges, props)
     return PointProjection(
         name,
         edges.source,
@@ -427,7 +483,51 @@ def _projection(
         frame["target_node_id"].to_numpy(np.int64),
         weights,
         delays,
+        synapses,
+        index,
     )
+
+
+_WEIGHT_FUNCTIONS = {"wmax", "default_weight_fnc", "set_syn_weight"}  # bmtk's own: syn_weight * nsyns
+_NO_FILE = {"", "nan", "None", "NULL"}
+
+
+def _check_weight_function(edges: Any, props: Any) -> None:
+    if "weight_function" not in props:
+        return
+    names = {str(v) for v in pd.unique(edges.get(None, ["weight_function"])["weight_function"])}
+    unknown = sorted(names - _WEIGHT_FUNCTIONS - _NO_FILE)
+    if unknown:
+        raise DynamicsParamsError(
+            f"edge population {edges.name!r} ({edges.path}): weight_function {unknown} is a Python function "
+            "registered in bmtk (add_weight_function), which neuroloom cannot call; write the weights it "
+            "computes into the edges' syn_weight and drop weight_function "
+            f"(built in: {sorted(_WEIGHT_FUNCTIONS)})"
+        )
+
+
+def _synapse_models(
+    circuit: Any, edges: Any, props: Any
+) -> tuple[list[tuple[str, dict[str, Any]]], IntArray | None]:
+    """Each edge's NEST synapse model and its ``dynamics_params`` (as bmtk pointnet passes them to NEST)."""
+    wanted = [c for c in ("model_template", "dynamics_params") if c in props]
+    if not wanted:
+        return [], None
+    frame = edges.get(None, wanted)
+    columns = [
+        frame[c].astype(str).to_numpy(dtype=str) if c in frame.columns else np.full(len(frame), "")
+        for c in ("model_template", "dynamics_params")
+    ]
+    pairs, index = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+    components = circuit.config.get("components", {}) or {}
+    folder = Path(components.get("synaptic_models_dir") or Path(circuit.config_path).resolve().parent)
+    synapses = []
+    for template, fname in pairs:
+        model = _model_name(template) if template not in _NO_FILE else "static_synapse"
+        params = {} if fname in _NO_FILE else _read_json_object(folder / fname, edges.name)
+        params = {k: v for k, v in params.items() if k not in ("weight", "delay", "synapse_model")}
+        synapses.append((model, params))
+    return synapses, np.asarray(index, np.int64).reshape(-1)
 
 
 def load_point_network(circuit: Any) -> PointNetwork:
