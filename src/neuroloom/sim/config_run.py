@@ -14,6 +14,7 @@ the simulator is ``simulator`` or the config's ``target_simulator`` (NEST ->
   ``membrane_report`` or ``multimeter_report`` (``variable_name`` in NEST's
   names, ``V_m`` for the membrane potential), file ``file_name`` or
   ``<report name>.h5``;
+- bmtk's ``weight_recorder`` reports are not written (a warning says so);
 - ``log_file`` (if named): the warnings of the run (e.g. edges that got the
   default delay) and a summary per population.
 
@@ -105,6 +106,21 @@ def _record(config: SimulationConfig, circuit: Any, net: PointNetwork) -> dict[s
     return spec
 
 
+_SKIPPED_REPORTS = ("weight_recorder",)  # bmtk pointnet's; neuroloom runs without writing them
+
+
+def _skipped_reports(config: SimulationConfig) -> list[str]:
+    """Warnings for the enabled reports neuroloom does not write (the run goes on without them)."""
+    return [
+        f"{config.path}: reports.{name}: module {report.get('module')!r} (bmtk's NEST weight recorder) is "
+        "not written by neuroloom; the run goes on without it"
+        for name, report in config.reports.items()
+        if isinstance(report, Mapping)
+        and report.get("enabled", True)
+        and report.get("module") in _SKIPPED_REPORTS
+    ]
+
+
 def _frame_reports(config: SimulationConfig) -> dict[str, Mapping[str, Any]]:
     out: dict[str, Mapping[str, Any]] = {}
     for name, report in config.reports.items():
@@ -113,7 +129,7 @@ def _frame_reports(config: SimulationConfig) -> dict[str, Mapping[str, Any]]:
         module = str(report.get("module", ""))
         if module in ("membrane_report", "multimeter_report"):
             out[name] = report
-        elif module != "spikes_report":
+        elif module not in ("spikes_report", *_SKIPPED_REPORTS):
             raise config.error(
                 f"reports.{name}.module",
                 f"unknown report module {module!r}; use membrane_report or multimeter_report",
@@ -260,7 +276,8 @@ def run_config(
     record = _record(config, circuit, net)
     folder = _output_dir(config, output_dir) if write else None
     result = _simulate(name, net, config, inputs, record, target, seed)
-    run = ConfigRun(config, name, result, warnings=list(net.warnings), neurons=[p.name for p in net.neurons])
+    warnings = [*net.warnings, *_skipped_reports(config)]
+    run = ConfigRun(config, name, result, warnings=warnings, neurons=[p.name for p in net.neurons])
     if folder is not None:
         _write_outputs(run, net, folder)
         _write_log(run, folder)
