@@ -155,11 +155,11 @@ def test_a_current_clamp_read_from_a_csv_file_equals_bmtk(tmp_path: Path) -> Non
     ours = _counts(run, "cells")
     assert ours[0] > 10 and ours[1] == 0  # the clamp drives the chosen cells only
     np.testing.assert_array_equal(ours, np.pad(reference, (0, 3 - reference.size)))
-    # the same steps as lists of amp, delay, duration give the same spikes
+    # the same steps as lists of amp, delay, duration give the same spikes (node_ids: bmtk's spelling)
     listed = {
         "input_type": "current_clamp",
         "module": "IClamp",
-        "node_set": clamp["node_set"],
+        "node_set": {"population": "cells", "node_ids": [0, 2]},
         "amp": [400.0, 500.0],
         "delay": [50.0, 250.0],
         "duration": [100.0, 250.0],

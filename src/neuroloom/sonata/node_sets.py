@@ -85,8 +85,12 @@ def resolve_node_set(
         if pop_name not in populations:
             raise SonataFormatError(f"node set names unknown population {pop_name!r}")
         population = populations[pop_name]
+        chosen = rule
+        if "node_ids" in rule and "node_ids" not in getattr(population, "property_names", ()):
+            # bmtk's spelling (its configs write both): the ids, as "node_id"
+            chosen = {("node_id" if k == "node_ids" else k): v for k, v in rule.items()}
         try:
-            result[pop_name] = np.sort(population.ids(rule))
+            result[pop_name] = np.sort(population.ids(chosen))
         except SonataFormatError:
             if wanted is not None:
                 raise
