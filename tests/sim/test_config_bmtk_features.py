@@ -386,3 +386,31 @@ def test_what_neuroloom_cannot_run_is_refused_with_what_to_do(
     for simulator in ("nest", "brian2"):
         with pytest.raises(NeuroloomError, match=match):
             run_config(config, simulator, write=False)
+
+
+def test_bmtk_only_spike_inputs_say_what_to_give_instead(tmp_path: Path) -> None:
+    """point_neuropixels samples Allen Neuropixels units (``ecephys_probe``): refused with the way out."""
+    _circuit(
+        tmp_path,
+        [
+            {
+                "node_type_id": 1,
+                "model_type": "point_neuron",
+                "model_template": "nest:iaf_psc_alpha",
+                "dynamics_params": "lif.json",
+            }
+        ],
+        [1],
+        files={"lif.json": LIF},
+    )
+    probe = {
+        "input_type": "spikes",
+        "module": "ecephys_probe",
+        "input_file": "session.nwb",
+        "node_set": "cells",
+    }
+    config = _config(tmp_path, {"lgn": probe})
+    with pytest.raises(
+        NeuroloomError, match=r"inputs\.lgn\.module.*ecephys_probe.*SONATA spike file.*sonata"
+    ):
+        run_config(config, "nest", write=False)

@@ -313,6 +313,8 @@ def config_inputs(config: SimulationConfig, circuit: Any, *, grid: bool = True) 
             out += _spike_inputs(config, circuit, name, spec, grid)
         elif module == "iclamp" or kind == "current_clamp":
             out += _clamp_inputs(config, circuit, name, spec)
+        elif module in _BMTK_ONLY:
+            raise config.error(f"inputs.{name}.module", f"{spec.get('module')!r}: {_BMTK_ONLY[module]}")
         else:
             raise config.error(
                 f"inputs.{name}.module",
@@ -320,3 +322,11 @@ def config_inputs(config: SimulationConfig, circuit: Any, *, grid: bool = True) 
                 f"use one of {list(SPIKE_MODULES)}, poisson or IClamp",
             )
     return out
+
+
+_BMTK_ONLY = {  # bmtk pointnet inputs neuroloom does not read, and what to give instead
+    "ecephys_probe": "bmtk's sampling of Allen Neuropixels (NWB) units is not read by neuroloom; "
+    "write the trains bmtk samples to a SONATA spike file and give it with module sonata",
+    "function": "a bmtk Python spike-train function cannot be called by neuroloom; write its trains "
+    "to a SONATA spike file and give it with module sonata",
+}
