@@ -414,3 +414,26 @@ def test_bmtk_only_spike_inputs_say_what_to_give_instead(tmp_path: Path) -> None
         NeuroloomError, match=r"inputs\.lgn\.module.*ecephys_probe.*SONATA spike file.*sonata"
     ):
         run_config(config, "nest", write=False)
+
+
+def test_a_clamp_from_time_zero_runs_and_warns_that_bmtk_drops_it(tmp_path: Path) -> None:
+    """pointnet skips clamp steps starting at t <= dt (NEST's step generator cannot start there)."""
+    _circuit(
+        tmp_path,
+        [
+            {
+                "node_type_id": 1,
+                "model_type": "point_neuron",
+                "model_template": "nest:iaf_psc_alpha",
+                "dynamics_params": "lif.json",
+            }
+        ],
+        [1],
+        files={"lif.json": LIF},
+    )
+    clamp = {"input_type": "current_clamp", "module": "IClamp", "amp": 450.0, "delay": 0.0, "duration": 200.0}
+    config = _config(tmp_path, {"clamp": clamp}, tstop=300.0)
+    reference = bmtk_pointnet(config, tmp_path / "bmtk").get("cells", np.zeros(1, np.int64))
+    run = run_config(config, "nest", write=False)
+    assert reference.sum() == 0 and _counts(run, "cells")[0] > 5
+    assert any("t <= dt" in w and "bmtk pointnet skips" in w for w in run.warnings)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from neuroloom._io.atomic import write_bytes
 from neuroloom.sim.config_inputs import config_inputs, node_set_ids
+from neuroloom.sim.inputs import CurrentClamp
 from neuroloom.sim.point import NEST_ALIASES, PointNetwork, load_point_network
 from neuroloom.sim.result import SimulationResult
 from neuroloom.sim.sonata_config import ConfigError, SimulationConfig, read_simulation_config
@@ -118,6 +119,18 @@ def _skipped_reports(config: SimulationConfig) -> list[str]:
         if isinstance(report, Mapping)
         and report.get("enabled", True)
         and report.get("module") in _SKIPPED_REPORTS
+    ]
+
+
+def _early_clamps(config: SimulationConfig, inputs: list[Any]) -> list[str]:
+    """A warning for clamp steps from t <= dt: neuroloom applies them, bmtk pointnet drops them."""
+    early = sorted({i.population for i in inputs if isinstance(i, CurrentClamp) and i.delay <= config.dt})
+    if not early:
+        return []
+    return [
+        f"{config.path}: inputs: current-clamp steps on {early} start at t <= dt ({config.dt} ms); "
+        "neuroloom applies them from the first step, bmtk pointnet skips them (give a delay > dt for "
+        "the same run in both)"
     ]
 
 
@@ -276,7 +289,7 @@ def run_config(
     record = _record(config, circuit, net)
     folder = _output_dir(config, output_dir) if write else None
     result = _simulate(name, net, config, inputs, record, target, seed)
-    warnings = [*net.warnings, *_skipped_reports(config)]
+    warnings = [*net.warnings, *_skipped_reports(config), *_early_clamps(config, inputs)]
     run = ConfigRun(config, name, result, warnings=warnings, neurons=[p.name for p in net.neurons])
     if folder is not None:
         _write_outputs(run, net, folder)
