@@ -437,3 +437,32 @@ def test_a_clamp_from_time_zero_runs_and_warns_that_bmtk_drops_it(tmp_path: Path
     run = run_config(config, "nest", write=False)
     assert reference.sum() == 0 and _counts(run, "cells")[0] > 5
     assert any("t <= dt" in w and "bmtk pointnet skips" in w for w in run.warnings)
+
+
+def test_a_missing_synapse_file_runs_with_nest_defaults_and_a_warning(tmp_path: Path) -> None:
+    _circuit(
+        tmp_path,
+        [
+            {
+                "node_type_id": 1,
+                "model_type": "point_neuron",
+                "model_template": "nest:iaf_psc_alpha",
+                "dynamics_params": "lif.json",
+            }
+        ],
+        [1, 1],
+        [
+            {
+                "edge_type_id": 1,
+                "syn_weight": 900.0,
+                "delay": 1.0,
+                "model_template": "static_synapse",
+                "dynamics_params": "ExcToExc.json",
+            }
+        ],
+        (np.arange(4), np.array([0, 1, 0, 1]), np.ones(4, np.int64)),
+        files={"lif.json": LIF},
+    )
+    run = run_config(_config(tmp_path, _spike_input(tmp_path)), "nest", write=False)
+    assert _counts(run, "cells").sum() > 0
+    assert any("ExcToExc.json" in w and "does not exist" in w for w in run.warnings)

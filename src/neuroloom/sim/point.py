@@ -474,7 +474,7 @@ def _projection(
             f"edge population {name!r} ({edges.path}): syn_weight and delay must be finite and delay >= 0"
         )
     _check_weight_function(edges, props)
-    synapses, index = _synapse_models(circuit, edges, props)
+    synapses, index = _synapse_models(circuit, edges, props, warnings)
     return PointProjection(
         name,
         edges.source,
@@ -507,7 +507,7 @@ def _check_weight_function(edges: Any, props: Any) -> None:
 
 
 def _synapse_models(
-    circuit: Any, edges: Any, props: Any
+    circuit: Any, edges: Any, props: Any, warnings: list[str]
 ) -> tuple[list[tuple[str, dict[str, Any]]], IntArray | None]:
     """Each edge's NEST synapse model and its ``dynamics_params`` (as bmtk pointnet passes them to NEST)."""
     wanted = [c for c in ("model_template", "dynamics_params") if c in props]
@@ -524,7 +524,14 @@ def _synapse_models(
     synapses = []
     for template, fname in pairs:
         model = _model_name(template) if template not in _NO_FILE else "static_synapse"
-        params = {} if fname in _NO_FILE else _read_json_object(folder / fname, edges.name)
+        params = {}
+        if fname not in _NO_FILE and not (folder / fname).is_file():
+            warnings.append(
+                f"edge population {edges.name!r} ({edges.path}): dynamics_params file {folder / fname} "
+                f"does not exist (components.synaptic_models_dir); its {model} edges get NEST's defaults"
+            )
+        elif fname not in _NO_FILE:
+            params = _read_json_object(folder / fname, edges.name)
         params = {k: v for k, v in params.items() if k not in ("weight", "delay", "synapse_model")}
         synapses.append((model, params))
     return synapses, np.asarray(index, np.int64).reshape(-1)
