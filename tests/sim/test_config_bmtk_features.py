@@ -369,6 +369,15 @@ def test_edge_synapse_models_and_their_dynamics_params_go_to_nest_as_bmtk(tmp_pa
             {"weight_function": "my_weights"},
             r"edge population 'inputs_to_cells'.*weight_function \['my_weights'\].*syn_weight",
         ),
+        (
+            {
+                "model_type": "point_neuron",
+                "model_template": "nest:glif_psc",
+                "dynamics_params": "allen_glif.json",
+            },
+            {},
+            r"population 'cells'.*allen_glif\.json.*Allen Cell Types GLIF.*glif_utils",
+        ),
     ],
 )
 def test_what_neuroloom_cannot_run_is_refused_with_what_to_do(
@@ -380,7 +389,7 @@ def test_what_neuroloom_cannot_run_is_refused_with_what_to_do(
         [1, 1],
         [{"edge_type_id": 1, "syn_weight": 5.0, "delay": 1.0, **edge_type}],
         (np.arange(4), np.array([0, 1, 0, 1]), np.ones(4, np.int64)),
-        files={"lif.json": LIF},
+        files={"lif.json": LIF, "allen_glif.json": {"type": "GLIF", "El": 0.0, "coeffs": {"G": 1.0}}},
     )
     config = _config(tmp_path, _spike_input(tmp_path))
     for simulator in ("nest", "brian2"):

@@ -273,7 +273,15 @@ def _file_params(
             rows = np.flatnonzero(inverse == k)
             if fname in {"", "nan", "None", "NULL"}:
                 continue
-            for key, value in _read_json_object(folder / fname, name).items():
+            data = _read_json_object(folder / fname, name)
+            if model.synapse == "nest" and data.get("type") == "GLIF":
+                raise UnsupportedModelError(
+                    f"population {name!r}: {folder / fname} holds Allen Cell Types GLIF parameters "
+                    '("type": "GLIF", SI units), which bmtk converts to NEST\'s glif_psc on loading; '
+                    "neuroloom reads NEST's parameter names and units: save the converted parameters "
+                    "(bmtk.simulator.pointnet.glif_utils) as the dynamics_params file"
+                )
+            for key, value in data.items():
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     if model.synapse == "nrn":
                         continue  # bmtk's IntFire1 files carry a "type" label
