@@ -94,6 +94,20 @@ def test_edge_type_ids_and_nsyns(tmp_path: Path) -> None:
     assert per_edge["k"].tolist() == per_edge["source_node_id"].tolist()
 
 
+def test_float_synapse_counts(tmp_path: Path) -> None:
+    """``nsyns=1e4`` (a float, as population scripts compute it) is 10000 synapses per pair, as in bmtk;
+    a fraction is refused."""
+    net = _net()
+    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, nsyns=1e4)
+    net.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=np.float64(3.0))
+    with pytest.raises(NetworkBuildError, match=r"2\.5 is not a whole number"):
+        net.add_edges(source={"ei": "e"}, target={"ei": "e"}, nsyns=2.5)
+    net.build(progress=False)
+    net.save(tmp_path)
+    frame = net.edges().to_frame()
+    assert frame.groupby("edge_type_id")["nsyns"].unique().map(list).to_dict() == {100: [10000], 101: [3]}
+
+
 def test_auxi_helpers_draw_like_bmtk() -> None:
     np.random.seed(3)
     pos = positions_columinar(N=50, center=[0, 10.0, 0], max_radius=50.0, height=200.0)

@@ -421,6 +421,8 @@ class Network:
             rule = connection_rule
         elif isinstance(connection_rule, (int, np.integer)) and not isinstance(connection_rule, bool):
             rule = AllToAll(int(connection_rule))
+        elif isinstance(connection_rule, (float, np.floating)):  # bmtk scripts write nsyns=1e4
+            rule = AllToAll(_whole_count(float(connection_rule)))
         elif callable(connection_rule):
             rule = CallbackRule(connection_rule, connection_params, iterator)
         elif isinstance(connection_rule, (list, np.ndarray)):
@@ -628,3 +630,13 @@ def _ids(selection: Any) -> np.ndarray | None:
     if isinstance(selection, NodePool):
         return selection.node_ids
     return np.atleast_1d(np.asarray(selection, dtype=np.int64))
+
+
+def _whole_count(value: float) -> int:
+    """A synapse count given as a float (``nsyns=1e4``): a whole number, or an error."""
+    if not (np.isfinite(value) and value >= 0 and value.is_integer()):
+        raise NetworkBuildError(
+            f"add_edges: connection_rule/nsyns {value!r} is not a whole number of synapses per pair; "
+            "give an int (e.g. nsyns=int(N / 4))"
+        )
+    return int(value)
