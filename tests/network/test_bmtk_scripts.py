@@ -10,7 +10,13 @@ from bmtk_compare import SCRIPTS, run_script, summarise
 pytest.importorskip("bmtk.builder", reason="bmtk (bench/dev extra) is the reference")
 
 #: scripts whose random draws neuroloom consumes in bmtk's order: counts must be equal
-SCRIPTS_EXACT = ["point_column.py", "stdp_feedforward.py", "bulk_rules.py"]
+SCRIPTS_EXACT = [
+    "point_column.py",
+    "stdp_feedforward.py",
+    "bulk_rules.py",
+    "population_counts.py",
+    "bio_synapses.py",
+]
 
 
 @pytest.mark.parametrize("name", SCRIPTS_EXACT)
