@@ -16,6 +16,7 @@ SCRIPTS_EXACT = [
     "bulk_rules.py",
     "population_counts.py",
     "bio_synapses.py",
+    "mixed_models.py",
 ]
 
 

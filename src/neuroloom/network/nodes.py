@@ -86,6 +86,21 @@ def csv_text(value: Any) -> Any:
     return f"({text[1:-1]})" if isinstance(value, tuple) else text
 
 
+def types_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A node or edge types table, one row per type, a column per property (``None`` where a type lacks it).
+
+    A column some types lack keeps its values as given (``d=10`` stays ``10``,
+    written ``10`` as bmtk writes it, not ``10.0`` as a float column with NaN would).
+    """
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        missing = any(name not in row for row in rows)
+        columns[name] = pd.Series(values, dtype=object) if missing else pd.Series(values)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+
+
 def _mixed_types(name: str, values: Sequence[Any]) -> None:
     kinds = {
         "str" if isinstance(v, (str, np.str_)) else "num"
