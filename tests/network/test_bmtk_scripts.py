@@ -17,6 +17,7 @@ SCRIPTS_EXACT = [
     "population_counts.py",
     "bio_synapses.py",
     "mixed_models.py",
+    "filter_cells.py",
 ]
 
 

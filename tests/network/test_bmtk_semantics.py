@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from neuroloom.errors import NetworkBuildError
@@ -106,6 +107,23 @@ def test_float_synapse_counts(tmp_path: Path) -> None:
     net.save(tmp_path)
     frame = net.edges().to_frame()
     assert frame.groupby("edge_type_id")["nsyns"].unique().map(list).to_dict() == {100: [10000], 101: [3]}
+
+
+def test_per_node_vectors_are_written_and_read_back(tmp_path: Path) -> None:
+    """An (N, k) node property (bmtk's filter models' kpeaks, weights) is one (N, k) dataset, as bmtk writes
+    it, and neuroloom's reader gives each node its row."""
+    from neuroloom.sonata import open_nodes
+
+    kpeaks = np.arange(8.0).reshape(4, 2)
+    net = NetworkBuilder("lgn")
+    net.add_nodes(N=4, model_type="virtual", kpeaks=kpeaks, sf_sep=None)
+    net.build()
+    net.save(tmp_path)
+    pop = open_nodes(tmp_path / "lgn_nodes.h5", tmp_path / "lgn_node_types.csv")["lgn"]
+    got = pop.get(None, "kpeaks")["kpeaks"].tolist()
+    np.testing.assert_array_equal(np.stack(got), kpeaks)
+    np.testing.assert_array_equal(pop.get([2], "kpeaks")["kpeaks"].iloc[0], kpeaks[2])
+    assert pd.isna(pop.get([0], "sf_sep")["sf_sep"].iloc[0])
 
 
 def test_auxi_helpers_draw_like_bmtk() -> None:
