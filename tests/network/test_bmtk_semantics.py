@@ -126,6 +126,33 @@ def test_per_node_vectors_are_written_and_read_back(tmp_path: Path) -> None:
     assert pd.isna(pop.get([0], "sf_sep")["sf_sep"].iloc[0])
 
 
+@pytest.mark.parametrize("compression", [None, "gzip"])
+def test_edge_indices_open_in_bmtk_libsonata_and_validate(tmp_path: Path, compression: str | None) -> None:
+    """bmtk's reader (so bionet/pointnet) looks indices up as node_id_to_range, SONATA and libsonata as
+    node_id_to_ranges: both names are one dataset, also after recompression."""
+    import h5py
+
+    from neuroloom.sonata.validate import validate
+
+    net = _net()
+    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=2, syn_weight=1.0)
+    net.build(progress=False)
+    net.save(tmp_path, compression=compression)
+    path = tmp_path / "v1_v1_edges.h5"
+    with h5py.File(path) as fh:
+        for direction in fh["edges/v1_to_v1/indices"].values():
+            assert direction["node_id_to_range"] == direction["node_id_to_ranges"]  # one dataset
+    assert [str(p) for p in validate(path) if "gzip-compressed" not in str(p)] == []
+    bmtk_sonata = pytest.importorskip("bmtk.utils.sonata", reason="bmtk's reader is the reference")
+    edges = bmtk_sonata.File(data_files=[str(path)], data_type_files=[str(tmp_path / "v1_v1_edge_types.csv")])
+    assert [e.source_node_id for e in edges.edges["v1_to_v1"].get_target(3)] == [0, 1, 2]
+    if compression:  # the libsonata wheel reads no gzip
+        return
+    libsonata = pytest.importorskip("libsonata")
+    pop = libsonata.EdgeStorage(str(path)).open_population("v1_to_v1")
+    assert pop.source_nodes(pop.afferent_edges([3])).tolist() == [0, 1, 2]
+
+
 def test_auxi_helpers_draw_like_bmtk() -> None:
     np.random.seed(3)
     pos = positions_columinar(N=50, center=[0, 10.0, 0], max_radius=50.0, height=200.0)

@@ -31,6 +31,7 @@ from neuroloom.network.generate import BuiltEdges
 from neuroloom.network.nodes import POSITION_NAMES, NodeSet, csv_text, types_table
 from neuroloom.sonata.config import write_circuit_config
 from neuroloom.sonata.edges import EdgePopulation
+from neuroloom.sonata.index import link_bmtk_name
 from neuroloom.sonata.nodes_write import write_node_groups
 from neuroloom.sonata.types_csv import write_types
 
@@ -222,7 +223,10 @@ def _recompress(src: Path, dst: Path, compression: str) -> None:
             else:
                 fout.require_group(name)
 
-        fin.visititems(copy)
+        fin.visititems(copy)  # visits a dataset once, under one of its names
+        for pop in fout.get("edges", {}).values():
+            for direction in pop.get("indices", {}).values():
+                link_bmtk_name(direction)
     tmp.replace(dst)
 
 
