@@ -153,6 +153,18 @@ def test_edge_indices_open_in_bmtk_libsonata_and_validate(tmp_path: Path, compre
     assert pop.source_nodes(pop.afferent_edges([3])).tolist() == [0, 1, 2]
 
 
+def test_a_build_script_runs_again_in_the_same_folder(tmp_path: Path) -> None:
+    """bmtk's save_nodes/save_edges replace the files of an earlier run (tutorial scripts call both)."""
+    for _ in range(2):
+        net = _net()
+        net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
+        net.build(progress=False)
+        net.save_nodes(output_dir=tmp_path)
+        net.save_edges(output_dir=tmp_path)
+    with pytest.raises(NetworkBuildError, match="exists; pass force_overwrite=True"):
+        net.save_edges(output_dir=tmp_path, force_overwrite=False)
+
+
 def test_auxi_helpers_draw_like_bmtk() -> None:
     np.random.seed(3)
     pos = positions_columinar(N=50, center=[0, 10.0, 0], max_radius=50.0, height=200.0)

@@ -574,10 +574,15 @@ class Network:
         trg_network: str | None = None,
         name: str | None = None,
         force_build: bool = True,
-        force_overwrite: bool = False,
+        force_overwrite: bool = True,
         compression: str | None = None,
     ) -> None:
-        """Write the edges of this network (optionally only one source/target network pair)."""
+        """Write the edges of this network (optionally only one source/target network pair).
+
+        Existing files are replaced, as bmtk replaces them (its ``force_overwrite=False``
+        default is not acted on), so a build script runs again in the same folder;
+        ``force_overwrite=False`` refuses to replace them.
+        """
         if force_build or self._built is None:
             self.build()
         assert self._built is not None
