@@ -46,6 +46,9 @@ def _types(path: Path, id_column: str) -> dict[int, dict[str, str]]:
     out = {}
     for row in table.to_dict("records"):
         key = int(row.pop(id_column))
+        row.pop(
+            "__class__", None
+        )  # bmtk's BioNetBuilder/PointNetBuilder/PopNetBuilder write their class name
         # spaces and quotes inside list values differ between writers, not the values; a property set to
         # None is written "" by bmtk and NULL by neuroloom (both read as missing, by bmtk's reader too)
         out[key] = {k: v.replace(" ", "").replace('"', "").replace("'", "") or "NULL" for k, v in row.items()}

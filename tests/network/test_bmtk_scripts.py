@@ -18,6 +18,7 @@ SCRIPTS_EXACT = [
     "bio_synapses.py",
     "mixed_models.py",
     "filter_cells.py",
+    "typed_builders.py",
 ]
 
 

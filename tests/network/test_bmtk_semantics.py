@@ -165,6 +165,29 @@ def test_a_build_script_runs_again_in_the_same_folder(tmp_path: Path) -> None:
         net.save_edges(output_dir=tmp_path, force_overwrite=False)
 
 
+def test_typed_builders_name_their_properties() -> None:
+    """BioNetBuilder/PointNetBuilder/PopNetBuilder: named arguments become properties unless None (their
+    add_edges works; bmtk's own pass ``self`` twice and raise TypeError)."""
+    from neuroloom.network import BioNetBuilder, PointNetBuilder, PopNetBuilder
+
+    bio = BioNetBuilder("bio")
+    bio.add_nodes(N=2, model_type="biophysical", morphology="c.swc", x=[0.0, 1.0], ei="e")
+    cm = bio.add_edges(connection_rule=1, syn_weight=0.5, target_sections=["soma"], delay=None, tag="x")
+    assert cm.edge_type_properties == {"tag": "x", "syn_weight": 0.5, "target_sections": ["soma"]}
+    assert list(bio.node_types.columns) == ["node_type_id", "ei", "model_type", "morphology"]
+    point = PointNetBuilder("point")
+    point.add_nodes(N=2, model_template="nest:iaf_psc_alpha")
+    point.add_edges(connection_rule=2, syn_weight=3.0, delay=1.0)
+    assert point.node_types["model_type"].tolist() == ["point_neuron"]
+    pops = PopNetBuilder("pops")
+    pops.add_nodes(pop_name="exc")
+    pops.add_nodes(pop_name="inh", model_type="virtual")
+    pops.add_edges(source={"pop_name": "exc"}, target={"pop_name": "inh"}, nsyns=7.0, syn_weight=0.1)
+    pops.build(progress=False)
+    assert pops.nnodes == 2 and pops.node_types["model_type"].tolist() == ["population", "virtual"]
+    assert pops.edges().to_frame()["nsyns"].tolist() == [7]
+
+
 def test_auxi_helpers_draw_like_bmtk() -> None:
     np.random.seed(3)
     pos = positions_columinar(N=50, center=[0, 10.0, 0], max_radius=50.0, height=200.0)
