@@ -188,6 +188,36 @@ def test_typed_builders_name_their_properties() -> None:
     assert pops.edges().to_frame()["nsyns"].tolist() == [7]
 
 
+def test_node_edge_and_map_attributes_of_bmtk() -> None:
+    """node.params / node.node_type_properties, edge.source_gid / target_gid, cm.source_nodes /
+    target_nodes / max_connections(), as bmtk's builder has them."""
+    builder = pytest.importorskip("bmtk.builder", reason="bmtk is the reference")
+    seen: dict[str, Any] = {}
+    for tool, cls in [("bmtk", builder.NetworkBuilder), ("neuroloom", NetworkBuilder)]:
+        net = cls("v1")
+        net.add_nodes(N=3, ei="e", tuning=[0.0, 1.0, 2.0], model_type="point_neuron")
+        net.add_nodes(N=2, ei="i", model_type="point_neuron")
+        got: dict[str, Any] = {}
+
+        def rule(s: Any, t: Any, got: dict[str, Any] = got) -> int:
+            got.setdefault(s.node_id, (s.params, s.node_type_properties))
+            return 1
+
+        cm = net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=rule)
+        net.build()
+        edge = net.edges()[0]
+        seen[tool] = (
+            got,
+            (edge.source_gid, edge.target_gid),
+            (
+                [n.node_id for n in cm.source_nodes],
+                [n.node_id for n in cm.target_nodes],
+                cm.max_connections(),
+            ),
+        )
+    assert seen["neuroloom"] == seen["bmtk"]
+
+
 def test_auxi_helpers_draw_like_bmtk() -> None:
     np.random.seed(3)
     pos = positions_columinar(N=50, center=[0, 10.0, 0], max_radius=50.0, height=200.0)

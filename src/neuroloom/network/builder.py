@@ -85,6 +85,16 @@ class Edge(Mapping[str, Any]):
         self.target_node_id = int(row["target_node_id"])
         self.edge_type_id = int(row["edge_type_id"])
 
+    @property
+    def source_gid(self) -> int:
+        """bmtk's older name of ``source_node_id``."""
+        return self.source_node_id
+
+    @property
+    def target_gid(self) -> int:
+        """bmtk's older name of ``target_node_id``."""
+        return self.target_node_id
+
     def __getitem__(self, name: str) -> Any:
         return self._row[name]
 
