@@ -235,6 +235,25 @@ def test_auxi_helpers_draw_like_bmtk() -> None:
     assert 0 <= connect_random(a, b, 0, 3) < 3
 
 
+def test_more_node_params_helpers_draw_as_bmtk() -> None:
+    """positions_ellipsoid, hcp and partition_locations: bmtk's values from the same seed."""
+    from neuroloom.network.auxi import node_params as ours
+
+    theirs = pytest.importorskip("bmtk.builder.auxi.node_params", reason="bmtk is the reference")
+    for module in (ours, theirs):
+        np.random.seed(9)
+        ell = module.positions_ellipsoid(N=40, center=[5.0, 50.0, -5.0], height=60.0, x_length=80.0)
+        parts = module.partition_locations(ell, [0.2, 0.5, 0.3])
+        lattice = module.hcp(3, 2, 4, 1.5)
+        if module is ours:
+            got = (ell, parts, lattice)
+    np.testing.assert_array_equal(got[0], ell)
+    for a, b in zip(got[1], parts):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(got[2], lattice):
+        np.testing.assert_allclose(a, b)
+
+
 def test_bad_callbacks_name_the_call_and_the_node() -> None:
     net = _net()
     net.add_edges(
