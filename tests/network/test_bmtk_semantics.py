@@ -254,6 +254,27 @@ def test_more_node_params_helpers_draw_as_bmtk() -> None:
         np.testing.assert_allclose(a, b)
 
 
+def test_nodes_iter_and_clear_as_bmtk() -> None:
+    """nodes_iter(ids) as bmtk's; clear() forgets the built edges, the next build draws them again from
+    numpy's global state (bmtk's clear also adds every node a second time on that build: not copied)."""
+    builder = pytest.importorskip("bmtk.builder", reason="bmtk is the reference")
+    seen = {}
+    for tool, cls in [("bmtk", builder.NetworkBuilder), ("neuroloom", NetworkBuilder)]:
+        np.random.seed(4)
+        net = cls("v1")
+        net.add_nodes(N=6, ei="e")
+        net.add_edges(connection_rule=lambda s, t: int(np.random.random() < 0.5))
+        net.build()
+        pairs = sorted((e.source_node_id, e.target_node_id) for e in net.edges())
+        seen[tool] = ([n.node_id for n in net.nodes_iter([1, 4])], len(net.nodes_iter()), pairs)
+    assert seen["neuroloom"] == seen["bmtk"]
+    net.clear()
+    assert not net.edges_built
+    net.build()
+    again = sorted((e.source_node_id, e.target_node_id) for e in net.edges())
+    assert net.nnodes == 6 and again != seen["neuroloom"][2] and 0 < len(again) < 36
+
+
 def test_bad_callbacks_name_the_call_and_the_node() -> None:
     net = _net()
     net.add_edges(

@@ -327,6 +327,21 @@ class Network:
             self._objects = [node for s in self._sets for node in s.node_objects(self._name)]
         return self._objects
 
+    def nodes_iter(self, node_ids: Any = None) -> list[Node]:
+        """bmtk's ``nodes_iter``: every node, or those whose id is in ``node_ids``, in id order."""
+        nodes = self.node_objects()
+        if node_ids is None:
+            return list(nodes)
+        wanted = set(np.atleast_1d(np.asarray(node_ids, dtype=np.int64)).tolist())
+        return [n for n in nodes if n.node_id in wanted]
+
+    def clear(self) -> None:
+        """Forget the built edges (bmtk's ``clear``): the next :meth:`build` or save draws them again."""
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+        self._work = None
+        self._built = None
+
     @property
     def node_types(self) -> pd.DataFrame:
         rows = [{"node_type_id": s.node_type_id, **s.type_props} for s in self._sets]
