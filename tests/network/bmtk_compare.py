@@ -46,8 +46,12 @@ def _types(path: Path, id_column: str) -> dict[int, dict[str, str]]:
     out = {}
     for row in table.to_dict("records"):
         key = int(row.pop(id_column))
-        # spaces and quotes inside list values differ between writers, not the values
-        out[key] = {k: v.replace(" ", "").replace('"', "").replace("'", "") for k, v in row.items()}
+        row.pop(
+            "__class__", None
+        )  # bmtk's BioNetBuilder/PointNetBuilder/PopNetBuilder write their class name
+        # spaces and quotes inside list values differ between writers, not the values; a property set to
+        # None is written "" by bmtk and NULL by neuroloom (both read as missing, by bmtk's reader too)
+        out[key] = {k: v.replace(" ", "").replace('"', "").replace("'", "") or "NULL" for k, v in row.items()}
     return out
 
 
@@ -103,3 +107,26 @@ def summarise(network: Path) -> dict[str, Any]:
                     ),
                 }
     return out
+
+
+def bmtk_reads(network: Path) -> None:
+    """bmtk's own reader (``bmtk.utils.sonata``, what bionet and pointnet load) opens every file with its
+    types table: all nodes as a frame, every edge of each population through its target index."""
+    from bmtk.utils.sonata import File
+
+    for path in sorted(network.glob("*_nodes.h5")):
+        nodes = File(
+            data_files=[str(path)], data_type_files=[str(path).replace("_nodes.h5", "_node_types.csv")]
+        )
+        for pop in nodes.nodes.population_names:
+            assert len(nodes.nodes[pop].to_dataframe()) == nodes.nodes[pop].n_nodes
+    for path in sorted(network.glob("*_edges.h5")):
+        edges = File(
+            data_files=[str(path)], data_type_files=[str(path).replace("_edges.h5", "_edge_types.csv")]
+        )
+        for pop_name in edges.edges.population_names:
+            pop = edges.edges[pop_name]
+            with h5py.File(path) as fh:
+                grp = fh["edges"][pop_name]
+                rows, targets = grp["target_node_id"].shape[0], np.unique(grp["target_node_id"][()])
+            assert sum(1 for t in targets for _ in pop.get_target(int(t))) == rows, pop_name

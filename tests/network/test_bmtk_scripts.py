@@ -5,17 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bmtk_compare import SCRIPTS, run_script, summarise
+from bmtk_compare import SCRIPTS, bmtk_reads, run_script, summarise
 
 pytest.importorskip("bmtk.builder", reason="bmtk (bench/dev extra) is the reference")
 
 #: scripts whose random draws neuroloom consumes in bmtk's order: counts must be equal
-SCRIPTS_EXACT = ["point_column.py", "stdp_feedforward.py", "bulk_rules.py"]
+SCRIPTS_EXACT = [
+    "point_column.py",
+    "stdp_feedforward.py",
+    "bulk_rules.py",
+    "population_counts.py",
+    "bio_synapses.py",
+    "mixed_models.py",
+    "filter_cells.py",
+    "typed_builders.py",
+]
 
 
 @pytest.mark.parametrize("name", SCRIPTS_EXACT)
 def test_script_gives_bmtk_network(name: str, tmp_path: Path) -> None:
-    ours = summarise(run_script(SCRIPTS / name, "neuroloom", tmp_path / "neuroloom"))
+    network = run_script(SCRIPTS / name, "neuroloom", tmp_path / "neuroloom")
+    bmtk_reads(network)
+    ours = summarise(network)
     ref = summarise(run_script(SCRIPTS / name, "bmtk", tmp_path / "bmtk"))
     assert ours["nodes"].keys() == ref["nodes"].keys()
     for pop, want in ref["nodes"].items():

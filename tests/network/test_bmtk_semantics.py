@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from neuroloom.errors import NetworkBuildError
@@ -94,6 +95,129 @@ def test_edge_type_ids_and_nsyns(tmp_path: Path) -> None:
     assert per_edge["k"].tolist() == per_edge["source_node_id"].tolist()
 
 
+def test_float_synapse_counts(tmp_path: Path) -> None:
+    """``nsyns=1e4`` (a float, as population scripts compute it) is 10000 synapses per pair, as in bmtk;
+    a fraction is refused."""
+    net = _net()
+    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, nsyns=1e4)
+    net.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=np.float64(3.0))
+    with pytest.raises(NetworkBuildError, match=r"2\.5 is not a whole number"):
+        net.add_edges(source={"ei": "e"}, target={"ei": "e"}, nsyns=2.5)
+    net.build(progress=False)
+    net.save(tmp_path)
+    frame = net.edges().to_frame()
+    assert frame.groupby("edge_type_id")["nsyns"].unique().map(list).to_dict() == {100: [10000], 101: [3]}
+
+
+def test_per_node_vectors_are_written_and_read_back(tmp_path: Path) -> None:
+    """An (N, k) node property (bmtk's filter models' kpeaks, weights) is one (N, k) dataset, as bmtk writes
+    it, and neuroloom's reader gives each node its row."""
+    from neuroloom.sonata import open_nodes
+
+    kpeaks = np.arange(8.0).reshape(4, 2)
+    net = NetworkBuilder("lgn")
+    net.add_nodes(N=4, model_type="virtual", kpeaks=kpeaks, sf_sep=None)
+    net.build()
+    net.save(tmp_path)
+    pop = open_nodes(tmp_path / "lgn_nodes.h5", tmp_path / "lgn_node_types.csv")["lgn"]
+    got = pop.get(None, "kpeaks")["kpeaks"].tolist()
+    np.testing.assert_array_equal(np.stack(got), kpeaks)
+    np.testing.assert_array_equal(pop.get([2], "kpeaks")["kpeaks"].iloc[0], kpeaks[2])
+    assert pd.isna(pop.get([0], "sf_sep")["sf_sep"].iloc[0])
+
+
+@pytest.mark.parametrize("compression", [None, "gzip"])
+def test_edge_indices_open_in_bmtk_libsonata_and_validate(tmp_path: Path, compression: str | None) -> None:
+    """bmtk's reader (so bionet/pointnet) looks indices up as node_id_to_range, SONATA and libsonata as
+    node_id_to_ranges: both names are one dataset, also after recompression."""
+    import h5py
+
+    from neuroloom.sonata.validate import validate
+
+    net = _net()
+    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=2, syn_weight=1.0)
+    net.build(progress=False)
+    net.save(tmp_path, compression=compression)
+    path = tmp_path / "v1_v1_edges.h5"
+    with h5py.File(path) as fh:
+        for direction in fh["edges/v1_to_v1/indices"].values():
+            assert direction["node_id_to_range"] == direction["node_id_to_ranges"]  # one dataset
+    assert [str(p) for p in validate(path) if "gzip-compressed" not in str(p)] == []
+    bmtk_sonata = pytest.importorskip("bmtk.utils.sonata", reason="bmtk's reader is the reference")
+    edges = bmtk_sonata.File(data_files=[str(path)], data_type_files=[str(tmp_path / "v1_v1_edge_types.csv")])
+    assert [e.source_node_id for e in edges.edges["v1_to_v1"].get_target(3)] == [0, 1, 2]
+    if compression:  # the libsonata wheel reads no gzip
+        return
+    libsonata = pytest.importorskip("libsonata")
+    pop = libsonata.EdgeStorage(str(path)).open_population("v1_to_v1")
+    assert pop.source_nodes(pop.afferent_edges([3])).tolist() == [0, 1, 2]
+
+
+def test_a_build_script_runs_again_in_the_same_folder(tmp_path: Path) -> None:
+    """bmtk's save_nodes/save_edges replace the files of an earlier run (tutorial scripts call both)."""
+    for _ in range(2):
+        net = _net()
+        net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
+        net.build(progress=False)
+        net.save_nodes(output_dir=tmp_path)
+        net.save_edges(output_dir=tmp_path)
+    with pytest.raises(NetworkBuildError, match="exists; pass force_overwrite=True"):
+        net.save_edges(output_dir=tmp_path, force_overwrite=False)
+
+
+def test_typed_builders_name_their_properties() -> None:
+    """BioNetBuilder/PointNetBuilder/PopNetBuilder: named arguments become properties unless None (their
+    add_edges works; bmtk's own pass ``self`` twice and raise TypeError)."""
+    from neuroloom.network import BioNetBuilder, PointNetBuilder, PopNetBuilder
+
+    bio = BioNetBuilder("bio")
+    bio.add_nodes(N=2, model_type="biophysical", morphology="c.swc", x=[0.0, 1.0], ei="e")
+    cm = bio.add_edges(connection_rule=1, syn_weight=0.5, target_sections=["soma"], delay=None, tag="x")
+    assert cm.edge_type_properties == {"tag": "x", "syn_weight": 0.5, "target_sections": ["soma"]}
+    assert list(bio.node_types.columns) == ["node_type_id", "ei", "model_type", "morphology"]
+    point = PointNetBuilder("point")
+    point.add_nodes(N=2, model_template="nest:iaf_psc_alpha")
+    point.add_edges(connection_rule=2, syn_weight=3.0, delay=1.0)
+    assert point.node_types["model_type"].tolist() == ["point_neuron"]
+    pops = PopNetBuilder("pops")
+    pops.add_nodes(pop_name="exc")
+    pops.add_nodes(pop_name="inh", model_type="virtual")
+    pops.add_edges(source={"pop_name": "exc"}, target={"pop_name": "inh"}, nsyns=7.0, syn_weight=0.1)
+    pops.build(progress=False)
+    assert pops.nnodes == 2 and pops.node_types["model_type"].tolist() == ["population", "virtual"]
+    assert pops.edges().to_frame()["nsyns"].tolist() == [7]
+
+
+def test_node_edge_and_map_attributes_of_bmtk() -> None:
+    """node.params / node.node_type_properties, edge.source_gid / target_gid, cm.source_nodes /
+    target_nodes / max_connections(), as bmtk's builder has them."""
+    builder = pytest.importorskip("bmtk.builder", reason="bmtk is the reference")
+    seen: dict[str, Any] = {}
+    for tool, cls in [("bmtk", builder.NetworkBuilder), ("neuroloom", NetworkBuilder)]:
+        net = cls("v1")
+        net.add_nodes(N=3, ei="e", tuning=[0.0, 1.0, 2.0], model_type="point_neuron")
+        net.add_nodes(N=2, ei="i", model_type="point_neuron")
+        got: dict[str, Any] = {}
+
+        def rule(s: Any, t: Any, got: dict[str, Any] = got) -> int:
+            got.setdefault(s.node_id, (s.params, s.node_type_properties))
+            return 1
+
+        cm = net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=rule)
+        net.build()
+        edge = net.edges()[0]
+        seen[tool] = (
+            got,
+            (edge.source_gid, edge.target_gid),
+            (
+                [n.node_id for n in cm.source_nodes],
+                [n.node_id for n in cm.target_nodes],
+                cm.max_connections(),
+            ),
+        )
+    assert seen["neuroloom"] == seen["bmtk"]
+
+
 def test_auxi_helpers_draw_like_bmtk() -> None:
     np.random.seed(3)
     pos = positions_columinar(N=50, center=[0, 10.0, 0], max_radius=50.0, height=200.0)
@@ -109,6 +233,46 @@ def test_auxi_helpers_draw_like_bmtk() -> None:
     assert distance_connector(a, a, 0.0, 1.0, 10.0, 1, 3) is None
     assert distance_connector(a, b, 1.0, 1.0, 10.0, 2, 2) == 2
     assert 0 <= connect_random(a, b, 0, 3) < 3
+
+
+def test_more_node_params_helpers_draw_as_bmtk() -> None:
+    """positions_ellipsoid, hcp and partition_locations: bmtk's values from the same seed."""
+    from neuroloom.network.auxi import node_params as ours
+
+    theirs = pytest.importorskip("bmtk.builder.auxi.node_params", reason="bmtk is the reference")
+    for module in (ours, theirs):
+        np.random.seed(9)
+        ell = module.positions_ellipsoid(N=40, center=[5.0, 50.0, -5.0], height=60.0, x_length=80.0)
+        parts = module.partition_locations(ell, [0.2, 0.5, 0.3])
+        lattice = module.hcp(3, 2, 4, 1.5)
+        if module is ours:
+            got = (ell, parts, lattice)
+    np.testing.assert_array_equal(got[0], ell)
+    for a, b in zip(got[1], parts):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(got[2], lattice):
+        np.testing.assert_allclose(a, b)
+
+
+def test_nodes_iter_and_clear_as_bmtk() -> None:
+    """nodes_iter(ids) as bmtk's; clear() forgets the built edges, the next build draws them again from
+    numpy's global state (bmtk's clear also adds every node a second time on that build: not copied)."""
+    builder = pytest.importorskip("bmtk.builder", reason="bmtk is the reference")
+    seen = {}
+    for tool, cls in [("bmtk", builder.NetworkBuilder), ("neuroloom", NetworkBuilder)]:
+        np.random.seed(4)
+        net = cls("v1")
+        net.add_nodes(N=6, ei="e")
+        net.add_edges(connection_rule=lambda s, t: int(np.random.random() < 0.5))
+        net.build()
+        pairs = sorted((e.source_node_id, e.target_node_id) for e in net.edges())
+        seen[tool] = ([n.node_id for n in net.nodes_iter([1, 4])], len(net.nodes_iter()), pairs)
+    assert seen["neuroloom"] == seen["bmtk"]
+    net.clear()
+    assert not net.edges_built
+    net.build()
+    again = sorted((e.source_node_id, e.target_node_id) for e in net.edges())
+    assert net.nnodes == 6 and again != seen["neuroloom"][2] and 0 < len(again) < 36
 
 
 def test_bad_callbacks_name_the_call_and_the_node() -> None:

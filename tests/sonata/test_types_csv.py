@@ -90,3 +90,33 @@ def test_a_group_without_a_property_takes_the_types_value(tmp_path: Path) -> Non
     layer = got["layer"].tolist()  # no types value: missing where group 0 has none
     assert layer[1] == "L4" and layer[3] == "L5" and all(pd.isna(layer[i]) for i in (0, 2, 4))
     assert pop.get([3], "model_name")["model_name"].tolist() == ["from_types_101"]
+
+
+def test_bmtk_empty_fields_stay_in_their_columns(tmp_path: Path) -> None:
+    """bmtk writes a property set to None as nothing (two spaces in a row), also as the last field."""
+    path = tmp_path / "lgn_node_types.csv"
+    path.write_bytes(
+        b"node_type_id model_template sf_sep model_type dynamics_params ei\r\n"
+        b"100 lgnmodel:tOFF  virtual tOFF.json e\r\n"
+        b"101 lgnmodel:sONsOFF 6.0 virtual sOFF.json \r\n"
+        b'102 "lgn model" 4.0 virtual  i\r\n'
+    )
+    got = read_types(path, "node_type_id")
+    assert got["model_type"].tolist() == ["virtual"] * 3
+    assert got["sf_sep"].tolist()[1:] == [6.0, 4.0] and pd.isna(got.loc[100, "sf_sep"])
+    assert got["dynamics_params"].tolist()[:2] == ["tOFF.json", "sOFF.json"]
+    assert pd.isna(got.loc[102, "dynamics_params"]) and pd.isna(got.loc[101, "ei"])
+    assert got.loc[102, "model_template"] == "lgn model"
+
+
+def test_reads_what_bmtk_writes_for_none(tmp_path: Path) -> None:
+    builder = pytest.importorskip("bmtk.builder", reason="bmtk is the reference writer")
+    net = builder.NetworkBuilder("lgn")
+    net.add_nodes(N=2, model_type="virtual", sf_sep=None, non_dom_params=None, ei="e")
+    net.add_nodes(N=1, model_type="virtual", sf_sep=6.0, non_dom_params="sON.json", ei="e")
+    net.build()
+    net.save_nodes(output_dir=str(tmp_path))
+    got = read_types(tmp_path / "lgn_node_types.csv", "node_type_id")
+    assert got["ei"].tolist() == ["e", "e"] and got["model_type"].tolist() == ["virtual", "virtual"]
+    assert pd.isna(got["sf_sep"].iloc[0]) and got["sf_sep"].iloc[1] == 6.0
+    assert pd.isna(got["non_dom_params"].iloc[0]) and got["non_dom_params"].iloc[1] == "sON.json"

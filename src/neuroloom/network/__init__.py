@@ -15,7 +15,12 @@ from __future__ import annotations
 from neuroloom.network import partition, rules
 from neuroloom.network.builder import Edge, EdgeList, Network
 from neuroloom.network.connections import ConnectionMap
-from neuroloom.network.networks import NetworkBuilder  # bmtk's class name
+from neuroloom.network.networks import (  # bmtk's class names
+    BioNetBuilder,
+    NetworkBuilder,
+    PointNetBuilder,
+    PopNetBuilder,
+)
 from neuroloom.network.nodes import Node, NodePool
 from neuroloom.network.rules import (
     AllToAll,
@@ -30,6 +35,7 @@ from neuroloom.network.rules import (
 __all__ = [
     "AllToAll",
     "ArrayRule",
+    "BioNetBuilder",
     "ConnectionMap",
     "Edge",
     "EdgeList",
@@ -42,6 +48,8 @@ __all__ = [
     "Node",
     "NodePool",
     "OneToOne",
+    "PointNetBuilder",
+    "PopNetBuilder",
     "partition",
     "rules",
 ]

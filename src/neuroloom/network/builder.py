@@ -85,6 +85,16 @@ class Edge(Mapping[str, Any]):
         self.target_node_id = int(row["target_node_id"])
         self.edge_type_id = int(row["edge_type_id"])
 
+    @property
+    def source_gid(self) -> int:
+        """bmtk's older name of ``source_node_id``."""
+        return self.source_node_id
+
+    @property
+    def target_gid(self) -> int:
+        """bmtk's older name of ``target_node_id``."""
+        return self.target_node_id
+
     def __getitem__(self, name: str) -> Any:
         return self._row[name]
 
@@ -317,6 +327,21 @@ class Network:
             self._objects = [node for s in self._sets for node in s.node_objects(self._name)]
         return self._objects
 
+    def nodes_iter(self, node_ids: Any = None) -> list[Node]:
+        """bmtk's ``nodes_iter``: every node, or those whose id is in ``node_ids``, in id order."""
+        nodes = self.node_objects()
+        if node_ids is None:
+            return list(nodes)
+        wanted = set(np.atleast_1d(np.asarray(node_ids, dtype=np.int64)).tolist())
+        return [n for n in nodes if n.node_id in wanted]
+
+    def clear(self) -> None:
+        """Forget the built edges (bmtk's ``clear``): the next :meth:`build` or save draws them again."""
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+        self._work = None
+        self._built = None
+
     @property
     def node_types(self) -> pd.DataFrame:
         rows = [{"node_type_id": s.node_type_id, **s.type_props} for s in self._sets]
@@ -421,6 +446,8 @@ class Network:
             rule = connection_rule
         elif isinstance(connection_rule, (int, np.integer)) and not isinstance(connection_rule, bool):
             rule = AllToAll(int(connection_rule))
+        elif isinstance(connection_rule, (float, np.floating)):  # bmtk scripts write nsyns=1e4
+            rule = AllToAll(_whole_count(float(connection_rule)))
         elif callable(connection_rule):
             rule = CallbackRule(connection_rule, connection_params, iterator)
         elif isinstance(connection_rule, (list, np.ndarray)):
@@ -572,10 +599,15 @@ class Network:
         trg_network: str | None = None,
         name: str | None = None,
         force_build: bool = True,
-        force_overwrite: bool = False,
+        force_overwrite: bool = True,
         compression: str | None = None,
     ) -> None:
-        """Write the edges of this network (optionally only one source/target network pair)."""
+        """Write the edges of this network (optionally only one source/target network pair).
+
+        Existing files are replaced, as bmtk replaces them (its ``force_overwrite=False``
+        default is not acted on), so a build script runs again in the same folder;
+        ``force_overwrite=False`` refuses to replace them.
+        """
         if force_build or self._built is None:
             self.build()
         assert self._built is not None
@@ -628,3 +660,13 @@ def _ids(selection: Any) -> np.ndarray | None:
     if isinstance(selection, NodePool):
         return selection.node_ids
     return np.atleast_1d(np.asarray(selection, dtype=np.int64))
+
+
+def _whole_count(value: float) -> int:
+    """A synapse count given as a float (``nsyns=1e4``): a whole number, or an error."""
+    if not (np.isfinite(value) and value >= 0 and value.is_integer()):
+        raise NetworkBuildError(
+            f"add_edges: connection_rule/nsyns {value!r} is not a whole number of synapses per pair; "
+            "give an int (e.g. nsyns=int(N / 4))"
+        )
+    return int(value)

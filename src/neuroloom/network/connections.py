@@ -79,6 +79,20 @@ class ConnectionMap:
         return [n for r in self.property_rules for n in r.names]
 
     @property
+    def source_nodes(self) -> NodePool:
+        """The source selection (bmtk's name)."""
+        return self.source
+
+    @property
+    def target_nodes(self) -> NodePool:
+        """The target selection (bmtk's name)."""
+        return self.target
+
+    def max_connections(self) -> int:
+        """Number of (source, target) pairs the rule is asked about."""
+        return len(self.source) * len(self.target)
+
+    @property
     def source_network_name(self) -> str:
         return self.source.network.name
 

@@ -42,7 +42,7 @@ import pandas as pd
 from neuroloom.errors import NetworkBuildError
 from neuroloom.network.callbacks import CALLBACK_BLOCK, CallbackRule, pairs_of_counts, seed_globals
 from neuroloom.network.connections import ConnectionMap
-from neuroloom.network.nodes import Node, csv_text
+from neuroloom.network.nodes import Node, csv_text, types_table
 from neuroloom.network.rules import AllToAll, ArrayRule, Block, NodeArrays, NodeColumns, wants_rng
 from neuroloom.sonata.edges_write import EdgeFileWriter
 from neuroloom.sonata.index import stable_order
@@ -139,7 +139,7 @@ def edge_types_table(cmaps: list[ConnectionMap]) -> pd.DataFrame:
         for key, value in cm.edge_type_properties.items():
             row[key] = csv_text(value)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return types_table(rows)
 
 
 def _pairs_of(jobs: list[EdgeJob]) -> dict[tuple[str, str], list[EdgeJob]]:

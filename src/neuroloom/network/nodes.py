@@ -43,13 +43,31 @@ class Node(dict[str, Any]):
     it; ``node['missing']`` raises ``KeyError``.
     """
 
-    __slots__ = ("network", "node_id", "node_type_id")
+    __slots__ = ("_type_keys", "network", "node_id", "node_type_id")
 
-    def __init__(self, values: Mapping[str, Any], node_id: int, node_type_id: int, network: str = "") -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        node_id: int,
+        node_type_id: int,
+        network: str = "",
+        type_keys: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(values)
         self.node_id = int(node_id)
         self.node_type_id = int(node_type_id)
         self.network = network
+        self._type_keys = type_keys | {"node_type_id"}
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """This node's own values (its ``add_nodes`` arrays and ``node_id``), as bmtk's ``Node.params``."""
+        return {k: v for k, v in self.items() if k not in self._type_keys}
+
+    @property
+    def node_type_properties(self) -> dict[str, Any]:
+        """The values its node type shares, with ``node_type_id`` (bmtk's ``Node.node_type_properties``)."""
+        return {k: v for k, v in self.items() if k in self._type_keys}
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(self.node_id)
@@ -84,6 +102,21 @@ def csv_text(value: Any) -> Any:
     except (TypeError, ValueError):
         return str(value).replace(" ", "")
     return f"({text[1:-1]})" if isinstance(value, tuple) else text
+
+
+def types_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A node or edge types table, one row per type, a column per property (``None`` where a type lacks it).
+
+    A column some types lack keeps its values as given (``d=10`` stays ``10``,
+    written ``10`` as bmtk writes it, not ``10.0`` as a float column with NaN would).
+    """
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        missing = any(name not in row for row in rows)
+        columns[name] = pd.Series(values, dtype=object) if missing else pd.Series(values)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
 
 
 def _mixed_types(name: str, values: Sequence[Any]) -> None:
@@ -166,6 +199,7 @@ class NodeSet:
         if self._nodes is None:
             shared = dict(self.type_props)
             shared["node_type_id"] = self.node_type_id
+            type_keys = frozenset(shared)
             columns = {k: (v if v.ndim > 1 else v.tolist()) for k, v in self.params.items()}
             nodes = []
             for i in range(self.n):
@@ -173,7 +207,7 @@ class NodeSet:
                 for key, col in columns.items():
                     values[key] = col[i]
                 values["node_id"] = self.start + i
-                nodes.append(Node(values, self.start + i, self.node_type_id, network))
+                nodes.append(Node(values, self.start + i, self.node_type_id, network, type_keys))
             self._nodes = nodes
         return self._nodes
 

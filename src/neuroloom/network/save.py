@@ -28,9 +28,10 @@ import pandas as pd
 from neuroloom._io.atomic import tmp_name
 from neuroloom.errors import NetworkBuildError, SonataFormatError
 from neuroloom.network.generate import BuiltEdges
-from neuroloom.network.nodes import POSITION_NAMES, NodeSet, csv_text
+from neuroloom.network.nodes import POSITION_NAMES, NodeSet, csv_text, types_table
 from neuroloom.sonata.config import write_circuit_config
 from neuroloom.sonata.edges import EdgePopulation
+from neuroloom.sonata.index import link_bmtk_name
 from neuroloom.sonata.nodes_write import write_node_groups
 from neuroloom.sonata.types_csv import write_types
 
@@ -144,7 +145,7 @@ def node_types_frame(sets: Sequence[NodeSet]) -> pd.DataFrame:
         for key, value in s.type_props.items():
             row[key] = csv_text(value)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return types_table(rows)
 
 
 def save_nodes(
@@ -222,7 +223,10 @@ def _recompress(src: Path, dst: Path, compression: str) -> None:
             else:
                 fout.require_group(name)
 
-        fin.visititems(copy)
+        fin.visititems(copy)  # visits a dataset once, under one of its names
+        for pop in fout.get("edges", {}).values():
+            for direction in pop.get("indices", {}).values():
+                link_bmtk_name(direction)
     tmp.replace(dst)
 
 
@@ -388,7 +392,7 @@ def built_edges(
             frame = pop.get(pop.pathway_edges(source_ids, target_ids))
         finally:
             pop.close()
-        types = info.types.set_index("edge_type_id")
+        types = info.types.set_index("edge_type_id").infer_objects()
         known.update(types.columns)
         for col in types.columns:
             if col not in frame.columns:

@@ -111,6 +111,16 @@ def check_column(ds: h5py.Dataset, expected: int | None) -> None:
         )
 
 
+def _vectors_per_row(ds: h5py.Dataset, expected: int | None) -> bool:
+    """A numeric (N, k) dataset: one vector per row (bmtk writes an (N, k) node property so)."""
+    return (
+        ds.shape is not None
+        and len(ds.shape) == 2
+        and ds.dtype.kind in NUMERIC_KINDS
+        and (expected is None or ds.shape[0] == expected)
+    )
+
+
 def read_column(group: h5py.Group, name: str, rows: np.ndarray | None, expected: int | None = None) -> Any:
     """Read column ``name`` of an attribute group for ``rows`` (``None``: all rows).
 
@@ -119,6 +129,11 @@ def read_column(group: h5py.Group, name: str, rows: np.ndarray | None, expected:
     ``expected`` is the group's number of rows (checked when given).
     """
     ds = group[name]
+    if _vectors_per_row(ds, expected):  # bmtk's filter models: kpeaks, weights, delays as (N, 2)
+        block = read_all(ds) if rows is None else read_rows(ds, rows)
+        per_row = np.empty(block.shape[0], dtype=object)
+        per_row[:] = list(block)
+        return per_row
     check_column(ds, expected)
     values = read_all(ds) if rows is None else read_rows(ds, rows)
     if is_enum(group, name):

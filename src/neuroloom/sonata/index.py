@@ -88,15 +88,33 @@ def build_index(node_ids: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndar
     return _block_ranges(node_ids[order], order, 0, n_nodes)
 
 
+#: the name bmtk's reader (``bmtk.utils.sonata``, so bionet and pointnet) looks an index up by
+BMTK_NODE_ID_TO_RANGE = "node_id_to_range"
+
+
+def link_bmtk_name(direction: h5py.Group) -> None:
+    """Give an index direction group both names of its node-to-ranges table, one dataset.
+
+    SONATA (and libsonata) name it ``node_id_to_ranges``; bmtk's reader refuses
+    an index without ``node_id_to_range``. A hard link costs no space, and
+    either name present is linked to the other.
+    """
+    if "node_id_to_ranges" in direction and BMTK_NODE_ID_TO_RANGE not in direction:
+        direction[BMTK_NODE_ID_TO_RANGE] = direction["node_id_to_ranges"]
+    elif BMTK_NODE_ID_TO_RANGE in direction and "node_id_to_ranges" not in direction:
+        direction["node_id_to_ranges"] = direction[BMTK_NODE_ID_TO_RANGE]
+
+
 def write_index_arrays(group: h5py.Group, direction: str, node_ids: np.ndarray, n_nodes: int) -> None:
     """Write ``indices/<direction>`` from the node ids of every edge held in memory."""
     n2r, r2e = build_index(node_ids, n_nodes)
     out = group.require_group("indices").require_group(direction)
-    for name in ("node_id_to_ranges", "range_to_edge_id"):
+    for name in ("node_id_to_ranges", BMTK_NODE_ID_TO_RANGE, "range_to_edge_id"):
         if name in out:
             del out[name]
     out.create_dataset("node_id_to_ranges", data=n2r)
     out.create_dataset("range_to_edge_id", data=r2e)
+    link_bmtk_name(out)
 
 
 def write_index(
@@ -121,10 +139,11 @@ def write_index(
     n_edges = ids_ds.shape[0]
     counts, is_sorted = _count_node_ids(group, ids_ds, n_nodes, scan_rows)
     out = group.require_group("indices").require_group(direction)
-    for name in ("node_id_to_ranges", "range_to_edge_id"):
+    for name in ("node_id_to_ranges", BMTK_NODE_ID_TO_RANGE, "range_to_edge_id"):
         if name in out:
             del out[name]
     n2r = out.create_dataset("node_id_to_ranges", shape=(n_nodes, 2), dtype=np.uint64)
+    link_bmtk_name(out)
     r2e = out.create_dataset(
         "range_to_edge_id",
         shape=(0, 2),

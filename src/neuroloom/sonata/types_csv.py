@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -55,17 +56,39 @@ def by_type(column: pd.Series, type_ids: np.ndarray) -> np.ndarray:
     return np.asarray(column.reindex(ids).to_numpy())
 
 
+def _fields(line: str) -> list[str]:
+    return next(csv.reader([line], delimiter=" ", quotechar='"', doublequote=True))
+
+
 def _parse(text: str) -> pd.DataFrame:
-    """Space-separated columns (runs of spaces count as one), ``"..."`` quoting a value
-    with spaces (as the writer below and bmtk's ``pd.read_csv(sep=' ')`` do); a file
-    separated by tabs is split on any whitespace."""
-    lines = "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
-    if "\t" in lines:
+    """Space-separated columns, ``"..."`` quoting a value with spaces.
+
+    bmtk writes one space between fields and nothing for a property set to
+    ``None`` (two spaces in a row, read as missing as bmtk's
+    ``pd.read_csv(sep=' ')`` does); a file whose rows do not split that way
+    into the header's columns is aligned by hand, and runs of spaces count as
+    one. A file separated by tabs is split on any whitespace.
+    """
+    lines = [line.rstrip("\r\n") for line in text.splitlines() if line.strip()]
+    if any("\t" in line for line in lines):
         return pd.read_csv(
-            io.StringIO(lines), sep=r"\s+", engine="python", na_values=["NULL"], keep_default_na=False
+            io.StringIO("\n".join(line.rstrip() for line in lines)),
+            sep=r"\s+",
+            engine="python",
+            na_values=["NULL"],
+            keep_default_na=False,
+        )
+    header = _fields(lines[0]) if lines else []
+    if header and "" not in header and all(len(_fields(line)) == len(header) for line in lines[1:]):
+        return pd.read_csv(
+            io.StringIO("\n".join(lines)), sep=" ", na_values=["NULL", ""], keep_default_na=False
         )
     return pd.read_csv(
-        io.StringIO(lines), sep=" ", skipinitialspace=True, na_values=["NULL"], keep_default_na=False
+        io.StringIO("\n".join(line.rstrip() for line in lines)),
+        sep=" ",
+        skipinitialspace=True,
+        na_values=["NULL"],
+        keep_default_na=False,
     )
 
 

@@ -50,6 +50,44 @@ def positions_rect_prism(
     return np.column_stack((x, y, z))
 
 
+def positions_ellipsoid(
+    N: int = 1,  # noqa: N803
+    center: Sequence[float] = (0.0, 50.0, 0.0),
+    height: float = 50,
+    x_length: float = 100.0,
+    z_length: float = 200.0,
+    plot: bool = False,
+) -> np.ndarray:
+    """Up to ``N`` points uniform in an ellipsoid (axes ``x_length``, ``height`` along y, ``z_length``).
+
+    Draws ``3 N`` points in the bounding box (:func:`positions_rect_prism`) and keeps
+    the first ``N`` inside, so the same draws as bmtk's (fewer than ``N`` points if
+    fewer than ``N`` of them fall inside).
+    """
+    del plot
+    box = positions_rect_prism(3 * N, center, height, x_length, z_length)
+    semi = np.array([x_length, height, z_length], dtype=np.float64) / 2.0
+    inside = (((box - np.asarray(center, dtype=np.float64)) / semi) ** 2).sum(axis=1) < 1
+    kept: np.ndarray = box[inside][:N]
+    return kept
+
+
+def hcp(x_n: int, y_n: int, z_n: int, r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hexagonal close packing of spheres of radius ``r``: ``x, y, z`` arrays of shape ``(x_n, y_n, z_n)``."""
+    i, j, k = np.meshgrid(np.arange(x_n), np.arange(y_n), np.arange(z_n), indexing="ij")
+    x = 2 * r * i + r * ((j + k) % 2)
+    y = r * np.sqrt(3) * (j + (k % 2) / 3)
+    z = 2 * r * np.sqrt(6) / 3 * k + 0.0 * i
+    return x.astype(np.float64), y.astype(np.float64), z.astype(np.float64)
+
+
+def partition_locations(positions: np.ndarray, partitions: Sequence[float]) -> list[np.ndarray]:
+    """Split ``positions`` among subpopulations, each row to subpopulation ``i`` with probability
+    ``partitions[i]`` (one ``np.random.choice`` draw, as bmtk)."""
+    which = np.random.choice(range(len(partitions)), positions.shape[0], p=partitions)
+    return [positions[which == i, :] for i in range(len(partitions))]
+
+
 def positions_cuboid(
     N: int = 1,  # noqa: N803
     center: Sequence[float] = (0.0, 0.0, 0.0),
