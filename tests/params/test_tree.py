@@ -118,3 +118,20 @@ def test_set_params_before_runs_replaces_and_after_runs_refuses_a_change(tmp_pat
     changed.add("x", 5.0)
     with pytest.raises(ParameterError, match=r"study.toml: parameter 'x' differs"):
         study.marker.set_params(changed, source="study.toml")
+
+
+def test_a_group_is_found_by_a_unique_suffix_as_pypet_finds_it() -> None:
+    """pypet's example 2: ``traj.characters`` is the group ``starwars.characters``; a second
+    ``characters`` group makes the short name ambiguous. Inside a group, a suffix works too."""
+    tree = ParamTree()
+    tree.add("starwars.characters.han_solo", "Harrison Ford")
+    tree.add("starwars.characters.luke_skywalker", "Mark Hamill")
+    assert dict(tree.characters) == {"han_solo": "Harrison Ford", "luke_skywalker": "Mark Hamill"}
+    assert tree["characters"].luke_skywalker == "Mark Hamill"
+    assert tree.starwars.luke_skywalker == "Mark Hamill"  # a suffix below the group
+    tree.add("spaceballs.characters.dark_helmet", "Rick Moranis")
+    with pytest.raises(ParameterError, match=r"ambiguous.*'spaceballs.characters', 'starwars.characters'"):
+        _ = tree.characters
+    assert tree.starwars.characters.han_solo == "Harrison Ford"
+    with pytest.raises(ParameterError, match="unknown parameter 'nobody'"):
+        _ = tree.nobody

@@ -111,14 +111,32 @@ class Namespace(Mapping[str, Any]):
         object.__setattr__(self, "_prefix", prefix)
 
     def _lookup(self, name: str) -> Any:
+        """A parameter or a group: its name relative to this group, or a unique suffix of one
+        (pypet's natural naming: ``params.characters`` for the group ``starwars.characters``)."""
         full = self._prefix + name
         values = self._values
         if full in values:
             return values[full]
         if full in self._groups:
             return Namespace(values, self._groups, full + ".")
-        below = [k for k in values if k.startswith(self._prefix)] if self._prefix else values
-        return values[resolve(full, below)]
+        n = len(self._prefix)
+        below = [k[n:] for k in values if k.startswith(self._prefix)]
+        groups = [g[n:] for g in self._groups if g.startswith(self._prefix)]
+        try:
+            return values[self._prefix + resolve(name, below)]
+        except ParameterError as exc:
+            matches = [g for g in groups if g.endswith("." + name)]
+            if "ambiguous" in str(exc):
+                raise
+            if not matches:  # unknown: the message names full names
+                resolve(full, [self._prefix + k for k in below])
+                raise
+        if len(matches) > 1:
+            raise ParameterError(
+                f"group name {name!r} is ambiguous: it ends {len(matches)} groups "
+                f"({', '.join(repr(self._prefix + g) for g in sorted(matches))}); write more of the name"
+            )
+        return Namespace(values, self._groups, self._prefix + matches[0] + ".")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
