@@ -21,7 +21,9 @@ What goes where:
   stay pending (``study.run(job)`` runs them);
 - the trajectory's comment -> ``study.comment``; config, trajectory-level
   results and derived parameters, group comments, links and pypet's run
-  metadata -> study items under ``pypet/`` (``study["pypet", "config"]`` ...).
+  metadata -> study items under ``pypet/`` (``study["pypet", "config"]`` ...);
+  a trajectory-level result's items are ``study["pypet", "results.<name>", item]``,
+  its comment in their metadata (``study.metadata(key)["meta"]["comment"]``).
 
 The study is written in a temporary folder next to ``dest`` and renamed to
 ``dest`` only when the import succeeded: nothing is left at ``dest`` otherwise.
@@ -266,17 +268,18 @@ def _store_extras(study: StudyCore, traj: Trajectory, allow_pickle: bool) -> Non
     if traj.derived_parameters:
         study["pypet", "derived_parameters"] = _json_items(traj.derived_parameters)
     for name, result in traj.results.items():
+        meta = {"comment": result.comment} if result.comment else None
         for item, value in result.items.items():
             key = ("pypet", name, item)
             try:
-                study.set(key, plain(value))
+                study.set(key, plain(value), meta=meta)
             except CodecError:
                 if not allow_pickle:
                     raise PypetImportError(
                         f"trajectory result {name!r} item {item!r} ({type(value).__name__}) has no neuroloom "
                         "codec; import with allow_pickle=True (--allow-pickle) to keep it pickled"
                     ) from None
-                study.set(key, plain(value), codec="pickle")
+                study.set(key, plain(value), codec="pickle", meta=meta)
 
 
 def _build(path: Path, traj: Trajectory, allow_pickle: bool, seed: int | None) -> None:
