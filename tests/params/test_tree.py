@@ -135,3 +135,32 @@ def test_a_group_is_found_by_a_unique_suffix_as_pypet_finds_it() -> None:
     assert tree.starwars.characters.han_solo == "Harrison Ford"
     with pytest.raises(ParameterError, match="unknown parameter 'nobody'"):
         _ = tree.nobody
+
+
+def _add_attractor(study: nl.Study) -> None:
+    """pypet's example 6: the parameters added depend on one added first."""
+    study.params.add("diff_name", "diff_lorenz")
+    if study.params.diff_name == "diff_lorenz":
+        study.params.add("func_params.sigma", 10.0)
+    else:
+        study.params.add("func_params.a", 0.1)
+    study.params.add("steps", 100)
+
+
+def test_preset_chooses_a_value_before_the_parameter_is_added(tmp_path: Path) -> None:
+    """``traj.f_preset_parameter("diff_name", "diff_roessler")`` is ``study.params.preset(...)``."""
+    study = nl.Study(tmp_path / "s", seed=1)
+    study.params.preset("diff_name", "diff_roessler")
+    study.params.preset("steps", 20.0)  # coerced to the default's type
+    _add_attractor(study)
+    assert study.params.names() == ["diff_name", "func_params.a", "steps"]
+    assert study.params.steps == 20 and type(study.params.steps) is int
+    study.params.preset("steps", 30)  # already added: set at once
+    assert study.params.steps == 30
+    study.params.preset("dif_name", "diff_roessler")  # a typo is found when the runs start
+    study.explore([{}])
+    with pytest.raises(ParameterError, match="'dif_name' were preset but never added"):
+        study.run(lambda run: None, backend="serial", progress=False)
+    with pytest.raises(ParameterError, match=r"preset of parameter 'x'.*holds a int"):
+        study.params.preset("x", "text")
+        study.params.add("x", 1)

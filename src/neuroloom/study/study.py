@@ -509,6 +509,7 @@ class StudyCore(MutableMapping[Key, Any]):
             message=f"neuroloom: code of study {self.path.name} ({self.id})",
             code_files=job_files(job),
         )
+        self.params.check_presets()
         self.marker.lock_params()
         chosen = make_backend(backend, workers, address, client)
         provenance = session_provenance(git, chosen.name, chosen.workers)
