@@ -102,6 +102,14 @@ def test_runs_table_where_find_and_seeds(tmp_path: Path) -> None:
         runs.where(z=1)
 
 
+def test_explored_names_the_explored_parameters(tmp_path: Path) -> None:
+    """pypet's ``traj.f_get_explored_parameters()`` (example 17 names its plots by them)."""
+    study = make(tmp_path / "s")
+    assert study.explored == ["x", "y"]
+    names = ["__".join(f"{n}_{row[n]}" for n in study.explored) for _, row in study.runs.iterrows()]
+    assert names[:2] == ["x_0__y_1.0", "x_0__y_2.0"]
+
+
 def test_derived_parameters(tmp_path: Path) -> None:
     study = make(tmp_path / "s", n=2)
     study.params.derive("derived.xy", lambda p: p.x + p.y)

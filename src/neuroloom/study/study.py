@@ -120,6 +120,12 @@ class StudyCore(MutableMapping[Key, Any]):
         self.marker.comment = text
 
     @property
+    def explored(self) -> list[str]:
+        """Full names of the explored parameters (pypet ``traj.f_get_explored_parameters()``);
+        each run's values are the columns of the same names in :attr:`runs`."""
+        return list(self.catalog.param_names())
+
+    @property
     def explorations(self) -> list[dict[str, Any]]:
         """What each ``explore`` call added (kind, ranges, counts, time)."""
         return self.marker.explorations
