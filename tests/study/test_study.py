@@ -102,6 +102,15 @@ def test_runs_table_where_find_and_seeds(tmp_path: Path) -> None:
         runs.where(z=1)
 
 
+def test_an_int_parameter_stays_int_where_some_runs_leave_it_at_its_default(tmp_path: Path) -> None:
+    """Before, a NULL (default) in the catalog column made pandas turn every value of it into a float."""
+    study = make(tmp_path / "s", n=2)
+    study.explore(nl.grid(y=[5.0]))  # x not explored: stored as NULL, read as its default 0
+    runs = study.runs
+    assert runs["x"].tolist() == [0, 0, 1, 1, 0] and runs["x"].dtype == np.int64
+    assert all(type(x) is int for x in runs["x"].tolist())
+
+
 def test_explored_names_the_explored_parameters(tmp_path: Path) -> None:
     """pypet's ``traj.f_get_explored_parameters()`` (example 17 names its plots by them)."""
     study = make(tmp_path / "s")

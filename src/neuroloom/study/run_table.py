@@ -100,7 +100,9 @@ def decode_params(frame: pd.DataFrame, names: Sequence[str], defaults: dict[str,
             continue
         if conv is None or conv is bool:
             values = column.astype(object).where(column.notna(), None).tolist()
-            out = [default if v is None else (bool(v) if conv is bool else v) for v in values]
+            if type(default) is int:
+                conv = int  # pandas made the column float to hold NULL
+            out = [default if v is None else (conv(v) if conv is not None else v) for v in values]
         else:
             out = [default if v is None else conv(v) for v in column.astype(object).tolist()]
         series = pd.Series(out, index=frame.index)
