@@ -72,3 +72,17 @@ def test_a_file_written_under_python_2_imports_with_its_texts(tmp_path: Path) ->
     prefix = f"config.environment.{env}.versions."
     assert decode(config[prefix + "Sumatra"]["value"]) == "N/A"
     assert decode(config[prefix + "numpy"]["value"]) == np.bytes_(b"1.26.4")
+
+
+def test_derived_parameters_of_a_run_are_parameters_of_its_view(tmp_path: Path) -> None:
+    """example_24: ``traj.f_add_derived_parameter("connections.clusters", ...)`` inside a run; after
+    ``traj.v_idx = 0`` pypet reads it as ``traj.clusters``."""
+    path = _copy(tmp_path)
+    with h5py.File(path, "a") as h5:
+        traj = h5["FirstSteps"]
+        traj.create_group("derived_parameters/runs/run_00000000/connections")
+        traj.copy(traj["parameters/x"], "derived_parameters/runs/run_00000000/connections/clusters")
+    study = nl.pypet.import_(path, tmp_path / "s")
+    view = study.run_view(0)
+    assert view.params.clusters == study.params.x  # the copied parameter's default value
+    assert view.results["derived_parameters.connections.clusters"] == view.params.clusters

@@ -31,8 +31,9 @@ class RunView:
         As in ``study.runs``.
     params
         Every parameter's value in this run (explored ones take the run's
-        value; quantities come back as quantities): ``rv.params.neuron.tau_m``,
-        ``rv.params["tau_m"]`` (a unique suffix is enough).
+        value; quantities come back as quantities; derived parameters
+        included): ``rv.params.neuron.tau_m``, ``rv.params["tau_m"]`` (a
+        unique suffix is enough).
     """
 
     def __init__(self, study: StudyCore, view: View, index: int) -> None:
@@ -56,6 +57,7 @@ class RunView:
             info = study.params.info(name)
             if info.library:
                 values[name] = join(values[name], info.unit, info.library)
+        values.update(study.derived_values(self.index))
         self.params = Namespace(values)
 
     def __repr__(self) -> str:

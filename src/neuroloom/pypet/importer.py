@@ -16,7 +16,9 @@ What goes where:
   ``neuron.nspikes``); comments are kept; Brian2 monitor results are also
   recorded as spikes (``SpikeMonitor``) and signals (``StateMonitor``,
   ``PopulationRateMonitor``) of the monitored group;
-- each run's derived parameters -> results of the run (``derived_parameters.<name>``);
+- each run's derived parameters -> derived parameters of the run: results
+  ``derived_parameters.<name>``, and parameters of ``study.run_view(i).params``
+  (``traj.v_idx = 3; traj.clusters`` is ``study.run_view(3).params.clusters``);
 - finished runs -> done, with pypet's start and finish times; unfinished runs
   stay pending (``study.run(job)`` runs them);
 - the trajectory's comment -> ``study.comment``; config, trajectory-level
@@ -153,16 +155,19 @@ def _save_result(run: Run, name: str, result: Result, allow_pickle: bool) -> Non
         run.comment(name, result.comment)
 
 
-def _save(run: Run, name: str, value: Any, comment: str, allow_pickle: bool) -> None:
+def _save(
+    run: Run, name: str, value: Any, comment: str, allow_pickle: bool, *, derived: bool = False
+) -> None:
+    store = run.derive if derived else run.save
     try:
-        run.save(name, value, comment=comment)
+        store(name, value, comment=comment)
     except CodecError:
         if not allow_pickle:
             raise PypetImportError(
                 f"{run.name}: result {name!r} is a {type(value).__module__}.{type(value).__qualname__} "
                 "that no neuroloom codec stores; import with allow_pickle=True (--allow-pickle) to pickle it"
             ) from None
-        run.save(name, value, codec="pickle", comment=comment)
+        store(name, value, codec="pickle", comment=comment)
 
 
 def _ms(value: Any) -> np.ndarray:
@@ -226,8 +231,9 @@ def _write_runs(study: Study, traj: Trajectory, explored: list[str], allow_pickl
                 for name, result in prun.results.items():
                     _save_result(run, name, result, allow_pickle)
                 for name, derived in prun.derived_parameters.items():
+                    value = plain(derived.value)
                     _save(
-                        run, f"derived_parameters.{name}", plain(derived.value), derived.comment, allow_pickle
+                        run, f"derived_parameters.{name}", value, derived.comment, allow_pickle, derived=True
                     )
                 run.save("pypet.run_time", prun.time)
                 run.save("pypet.runtime", prun.runtime)

@@ -34,7 +34,7 @@ from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.marker import STUDY_KIND, StudyMarker
 from neuroloom.study.provenance import job_files, prepare_git, session_provenance
-from neuroloom.study.run import COMMENTS, RUNS_DIR, Run, run_name, run_seed
+from neuroloom.study.run import COMMENTS, DERIVED, RUNS_DIR, Run, run_name, run_seed
 from neuroloom.study.run_mount import RunsMount
 from neuroloom.study.run_pack import PACK_KIND
 from neuroloom.study.run_table import (
@@ -403,6 +403,20 @@ class StudyCore(MutableMapping[Key, Any]):
         if row[0] in ("item", PACK_KIND):  # a long log: an item of the run, or in its archive
             return bytes(LazyItem(self.store, int(index), LOG, str(row[1])).load()).decode("utf-8")
         return str(row[1])
+
+    def run_result(self, index: int, name: str, default: Any = None) -> Any:
+        """Result ``name`` of run ``index`` (an item read from its folder), ``default`` if it has none."""
+        row = self.catalog.result(name, int(index))
+        if row is None:
+            return default
+        value = decode_values(
+            self.store, name, np.asarray([int(index)]), np.asarray([row[0]], dtype=object), [row[1]]
+        )[0]
+        return value.load() if hasattr(value, "load") else value
+
+    def derived_values(self, index: int) -> dict[str, Any]:
+        """Derived parameters of run ``index`` (``study.params.derive``, ``run.derive``): name -> value."""
+        return {name: self.run_result(index, name) for name in self.run_result(index, DERIVED, [])}
 
     def run_results(self, index: int) -> dict[str, Any]:
         """Every result of run ``index`` (items read from its folder)."""
