@@ -111,6 +111,15 @@ def test_an_int_parameter_stays_int_where_some_runs_leave_it_at_its_default(tmp_
     assert all(type(x) is int for x in runs["x"].tolist())
 
 
+def test_find_takes_one_name_without_a_list(tmp_path: Path) -> None:
+    """pypet's ``f_find_idx('x', lambda x: ...)`` takes a single name; before, ``study.find(fn, "x")``
+    took the string's characters as names."""
+    study = nl.Study(tmp_path / "s", seed=1)
+    study.params.add("neuron.rate", 0.0)
+    study.explore(nl.grid(rate=[1.0, 2.0, 3.0]))
+    assert study.find(lambda v: v >= 2, "neuron.rate") == study.find(lambda v: v >= 2, ["rate"]) == [1, 2]
+
+
 def test_explored_names_the_explored_parameters(tmp_path: Path) -> None:
     """pypet's ``traj.f_get_explored_parameters()`` (example 17 names its plots by them)."""
     study = make(tmp_path / "s")

@@ -131,7 +131,7 @@ def decode_values(store: Database, name: str, idx: np.ndarray, kinds: np.ndarray
     ]
 
 
-def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[str] | None) -> list[int]:
+def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[str] | str | None) -> list[int]:
     """Indices of the runs for which ``fn(*values)`` is true (pypet ``f_find_idx``).
 
     Without ``names``, the function's argument names select the parameters: an
@@ -139,6 +139,8 @@ def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[st
     unique suffix (the one naming rule, :func:`neuroloom.params.tree.resolve`).
     """
     columns = [c for c in frame.columns if c not in RESERVED]
+    if isinstance(names, str):  # one name, as pypet's f_find_idx('x', lambda x: ...)
+        names = [names]
     wanted = list(inspect.signature(fn).parameters) if names is None else list(names)
     try:
         names = [resolve_keyword(arg, columns, "explored parameter") for arg in wanted]

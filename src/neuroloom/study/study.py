@@ -300,11 +300,12 @@ class StudyCore(MutableMapping[Key, Any]):
         ]
         return RunTable(frame[order])
 
-    def find(self, fn: Callable[..., Any], names: Sequence[str] | None = None) -> list[int]:
+    def find(self, fn: Callable[..., Any], names: Sequence[str] | str | None = None) -> list[int]:
         """Indices of runs whose explored values satisfy ``fn`` (pypet ``f_find_idx``).
 
         ``study.find(lambda x, y: x == 2 or y == 8)``: argument names select
-        parameters (full name with ``_`` for ``.``, or the last component).
+        parameters (full name with ``_`` for ``.``, or the last component);
+        ``names`` (a list, or one name) selects them instead, in order.
         """
         return find_indices(self.runs, fn, names)
 
