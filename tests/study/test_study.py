@@ -111,6 +111,18 @@ def test_an_int_parameter_stays_int_where_some_runs_leave_it_at_its_default(tmp_
     assert all(type(x) is int for x in runs["x"].tolist())
 
 
+def test_runs_of_two_explorations_of_list_parameters(tmp_path: Path) -> None:
+    """A list/tuple/dict parameter left at its default in some runs (NULL in the catalog); before,
+    ``study.runs`` raised ``TypeError: the JSON object must be str ..., not float``."""
+    study = nl.Study(tmp_path / "s", seed=1)
+    study.params.add("w", [0, 0])
+    study.params.add("t", (1, 2))
+    assert study.explore({"w": [[1, 2], [3, 4]]}) == 2 and study.explore({"t": [(5, 6)]}) == 1
+    runs = study.runs
+    assert runs["w"].tolist() == [[1, 2], [3, 4], [0, 0]] and runs["t"].tolist() == [(1, 2), (1, 2), (5, 6)]
+    assert study.find(lambda w: w == [3, 4]) == [1]
+
+
 def test_find_takes_one_name_without_a_list(tmp_path: Path) -> None:
     """pypet's ``f_find_idx('x', lambda x: ...)`` takes a single name; before, ``study.find(fn, "x")``
     took the string's characters as names."""

@@ -98,13 +98,10 @@ def decode_params(frame: pd.DataFrame, names: Sequence[str], defaults: dict[str,
         has_null = column.isna().any()
         if conv is None and not has_null:
             continue
-        if conv is None or conv is bool:
-            values = column.astype(object).where(column.notna(), None).tolist()
-            if type(default) is int:
-                conv = int  # pandas made the column float to hold NULL
-            out = [default if v is None else (conv(v) if conv is not None else v) for v in values]
-        else:
-            out = [default if v is None else conv(v) for v in column.astype(object).tolist()]
+        values = column.astype(object).where(column.notna(), None).tolist()  # NULL (NaN here) -> None
+        if type(default) is int:
+            conv = int  # pandas made the column float to hold NULL
+        out = [default if v is None else (conv(v) if conv is not None else v) for v in values]
         series = pd.Series(out, index=frame.index)
         if isinstance(default, (bool, int, float, str)) and not isinstance(default, np.generic):
             series = series.infer_objects()
