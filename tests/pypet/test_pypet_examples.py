@@ -86,3 +86,22 @@ def test_derived_parameters_of_a_run_are_parameters_of_its_view(tmp_path: Path) 
     view = study.run_view(0)
     assert view.params.clusters == study.params.x  # the copied parameter's default value
     assert view.results["derived_parameters.connections.clusters"] == view.params.clusters
+
+
+def test_two_imported_trajectories_merge_as_pypets_f_merge(tmp_path: Path) -> None:
+    """example_03 on old files: import both with one seed (``--seed``), then ``nl.merge``."""
+    from click.testing import CliRunner
+
+    from neuroloom.cli import main
+
+    a = nl.pypet.import_(DATA / "merged.hdf5", tmp_path / "a", "MergeA", seed=5)
+    out = CliRunner().invoke(
+        main,
+        ["import-pypet", str(DATA / "merged.hdf5"), str(tmp_path / "b"), "--name", "MergeB", "--seed", "5"],
+    )
+    assert out.exit_code == 0, out.output
+    b = nl.Study(tmp_path / "b")
+    merged = nl.merge(a, b, into=tmp_path / "m")
+    z = {x: v for s in (a, b) for x, v in zip(s.results("z")["x"], s.results("z")["z"])}
+    assert len(merged.runs) == len(z) == 3 and merged.seed == 5  # MergeB explores two of its points again
+    assert dict(zip(merged.results("z")["x"], merged.results("z")["z"])) == z
