@@ -46,6 +46,15 @@ def test_merge_refuses_a_result_stored_differently_in_both(tmp_path: Path) -> No
     assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
 
 
+def test_merge_keeps_the_comment_of_the_first(tmp_path: Path) -> None:
+    """pypet's example 3: the merged trajectory keeps traj1's comment; before, the merged study had none."""
+    a, b = make(tmp_path / "a", [0]), make(tmp_path / "b", [1])
+    a.comment, b.comment = "I will be increased!", "I am going to be merged"
+    assert nl.merge(a, b, into=tmp_path / "m").comment == "I will be increased!"
+    a.comment = ""
+    assert nl.merge(a, b, into=tmp_path / "m2").comment == "I am going to be merged"
+
+
 def test_merge_refuses_different_seeds(tmp_path: Path) -> None:
     a, b = make(tmp_path / "a", [0, 1], seed=1), make(tmp_path / "b", [2], seed=2)
     with pytest.raises(StudyError, match=r"seed 1.*seed 2"):

@@ -118,3 +118,49 @@ def test_set_params_before_runs_replaces_and_after_runs_refuses_a_change(tmp_pat
     changed.add("x", 5.0)
     with pytest.raises(ParameterError, match=r"study.toml: parameter 'x' differs"):
         study.marker.set_params(changed, source="study.toml")
+
+
+def test_a_group_is_found_by_a_unique_suffix_as_pypet_finds_it() -> None:
+    """pypet's example 2: ``traj.characters`` is the group ``starwars.characters``; a second
+    ``characters`` group makes the short name ambiguous. Inside a group, a suffix works too."""
+    tree = ParamTree()
+    tree.add("starwars.characters.han_solo", "Harrison Ford")
+    tree.add("starwars.characters.luke_skywalker", "Mark Hamill")
+    assert dict(tree.characters) == {"han_solo": "Harrison Ford", "luke_skywalker": "Mark Hamill"}
+    assert tree["characters"].luke_skywalker == "Mark Hamill"
+    assert tree.starwars.luke_skywalker == "Mark Hamill"  # a suffix below the group
+    tree.add("spaceballs.characters.dark_helmet", "Rick Moranis")
+    with pytest.raises(ParameterError, match=r"ambiguous.*'spaceballs.characters', 'starwars.characters'"):
+        _ = tree.characters
+    assert tree.starwars.characters.han_solo == "Harrison Ford"
+    with pytest.raises(ParameterError, match="unknown parameter 'nobody'"):
+        _ = tree.nobody
+
+
+def _add_attractor(study: nl.Study) -> None:
+    """pypet's example 6: the parameters added depend on one added first."""
+    study.params.add("diff_name", "diff_lorenz")
+    if study.params.diff_name == "diff_lorenz":
+        study.params.add("func_params.sigma", 10.0)
+    else:
+        study.params.add("func_params.a", 0.1)
+    study.params.add("steps", 100)
+
+
+def test_preset_chooses_a_value_before_the_parameter_is_added(tmp_path: Path) -> None:
+    """``traj.f_preset_parameter("diff_name", "diff_roessler")`` is ``study.params.preset(...)``."""
+    study = nl.Study(tmp_path / "s", seed=1)
+    study.params.preset("diff_name", "diff_roessler")
+    study.params.preset("steps", 20.0)  # coerced to the default's type
+    _add_attractor(study)
+    assert study.params.names() == ["diff_name", "func_params.a", "steps"]
+    assert study.params.steps == 20 and type(study.params.steps) is int
+    study.params.preset("steps", 30)  # already added: set at once
+    assert study.params.steps == 30
+    study.params.preset("dif_name", "diff_roessler")  # a typo is found when the runs start
+    study.explore([{}])
+    with pytest.raises(ParameterError, match="'dif_name' were preset but never added"):
+        study.run(lambda run: None, backend="serial", progress=False)
+    with pytest.raises(ParameterError, match=r"preset of parameter 'x'.*holds a int"):
+        study.params.preset("x", "text")
+        study.params.add("x", 1)

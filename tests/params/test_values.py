@@ -19,7 +19,10 @@ def test_float_rounding_noise_is_the_same_point() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [True, 3, 2.5, 1 + 2j, "abc", np.float32(1.5), np.arange(3), (1, 2.0, "x"), float("nan")],
+    [
+        *(True, 3, 2.5, 1 + 2j, "abc", np.float32(1.5), np.arange(3), (1, 2.0, "x"), float("nan")),
+        *(b"0.7.1", np.bytes_(b"ab"), np.array([b"a", b"bc"]), {"v": b"\xff"}),  # pypet files hold bytes
+    ],
 )
 def test_supported_values_round_trip_through_json(value: object) -> None:
     assert check_value("p", value) is value
@@ -51,3 +54,21 @@ def test_coerce_to_declared_type() -> None:
         coerce("x", 1.0, "fast")
     with pytest.raises(ExplorationError, match=r"'flag'"):
         coerce("flag", True, 1)
+
+
+def test_bytes_are_values_of_their_own() -> None:
+    """A pypet file written by Python 2 holds byte strings (saga_0.hdf5's ``versions.Sumatra``);
+    before, encode() raised TypeError on them and np.bytes_ passed the check but could not be stored."""
+    import json
+
+    from neuroloom.params.tree import ParamTree
+
+    assert canonical(b"ab") != canonical("ab") and canonical(b"ab") == canonical(b"ab")
+    tree = ParamTree()
+    tree.add("versions.sumatra", b"0.7.1")
+    tree.add("versions.tag", np.bytes_(b"v1"))
+    back = ParamTree.from_json(json.loads(json.dumps(tree.to_json())))
+    assert back.values() == {"versions.sumatra": b"0.7.1", "versions.tag": np.bytes_(b"v1")}
+    assert coerce("p", b"x", b"y") == b"y"
+    with pytest.raises(ExplorationError, match="bytes"):
+        coerce("p", b"x", "y")

@@ -102,6 +102,44 @@ def test_runs_table_where_find_and_seeds(tmp_path: Path) -> None:
         runs.where(z=1)
 
 
+def test_an_int_parameter_stays_int_where_some_runs_leave_it_at_its_default(tmp_path: Path) -> None:
+    """Before, a NULL (default) in the catalog column made pandas turn every value of it into a float."""
+    study = make(tmp_path / "s", n=2)
+    study.explore(nl.grid(y=[5.0]))  # x not explored: stored as NULL, read as its default 0
+    runs = study.runs
+    assert runs["x"].tolist() == [0, 0, 1, 1, 0] and runs["x"].dtype == np.int64
+    assert all(type(x) is int for x in runs["x"].tolist())
+
+
+def test_runs_of_two_explorations_of_list_parameters(tmp_path: Path) -> None:
+    """A list/tuple/dict parameter left at its default in some runs (NULL in the catalog); before,
+    ``study.runs`` raised ``TypeError: the JSON object must be str ..., not float``."""
+    study = nl.Study(tmp_path / "s", seed=1)
+    study.params.add("w", [0, 0])
+    study.params.add("t", (1, 2))
+    assert study.explore({"w": [[1, 2], [3, 4]]}) == 2 and study.explore({"t": [(5, 6)]}) == 1
+    runs = study.runs
+    assert runs["w"].tolist() == [[1, 2], [3, 4], [0, 0]] and runs["t"].tolist() == [(1, 2), (1, 2), (5, 6)]
+    assert study.find(lambda w: w == [3, 4]) == [1]
+
+
+def test_find_takes_one_name_without_a_list(tmp_path: Path) -> None:
+    """pypet's ``f_find_idx('x', lambda x: ...)`` takes a single name; before, ``study.find(fn, "x")``
+    took the string's characters as names."""
+    study = nl.Study(tmp_path / "s", seed=1)
+    study.params.add("neuron.rate", 0.0)
+    study.explore(nl.grid(rate=[1.0, 2.0, 3.0]))
+    assert study.find(lambda v: v >= 2, "neuron.rate") == study.find(lambda v: v >= 2, ["rate"]) == [1, 2]
+
+
+def test_explored_names_the_explored_parameters(tmp_path: Path) -> None:
+    """pypet's ``traj.f_get_explored_parameters()`` (example 17 names its plots by them)."""
+    study = make(tmp_path / "s")
+    assert study.explored == ["x", "y"]
+    names = ["__".join(f"{n}_{row[n]}" for n in study.explored) for _, row in study.runs.iterrows()]
+    assert names[:2] == ["x_0__y_1.0", "x_0__y_2.0"]
+
+
 def test_derived_parameters(tmp_path: Path) -> None:
     study = make(tmp_path / "s", n=2)
     study.params.derive("derived.xy", lambda p: p.x + p.y)

@@ -13,7 +13,12 @@ from neuroloom.cli.group import main
 @click.option("--name", "name", default=None, help="The trajectory (when the file holds several).")
 @click.option("--list", "list_only", is_flag=True, help="List the file's trajectories and stop.")
 @click.option("--allow-pickle", is_flag=True, help="Read items pypet pickled (only for files you trust).")
-def import_pypet_command(file: str, dest: str, name: str | None, list_only: bool, allow_pickle: bool) -> None:
+@click.option(
+    "--seed", type=int, default=None, help="Seed of the new study (to merge imports: give all one)."
+)
+def import_pypet_command(
+    file: str, dest: str, name: str | None, list_only: bool, allow_pickle: bool, seed: int | None
+) -> None:
     """Import trajectory NAME of the pypet file FILE as a new study at DEST.
 
     Parameters (values, units, comments, explored ranges), one run per explored
@@ -27,7 +32,7 @@ def import_pypet_command(file: str, dest: str, name: str | None, list_only: bool
         for trajectory in list_trajectories(file):
             click.echo(trajectory)
         return
-    study = import_(file, dest, name, allow_pickle=allow_pickle)
+    study = import_(file, dest, name, allow_pickle=allow_pickle, seed=seed)
     counts = study.catalog.counts()
     click.echo(
         f"imported {file} into {study.path}: {len(study.params)} parameters, "

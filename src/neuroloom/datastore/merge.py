@@ -91,7 +91,8 @@ def merge(
     timing, errors, results and run folders are copied; runs get new indices
     and keep their seeds (both studies have one seed). The study items of ``a``
     are copied, then those of ``b`` with other keys; every analysis result of
-    both is kept, and the network (``network/``) is carried.
+    both is kept, and the network (``network/``) is carried. The comment is
+    ``a``'s (``b``'s if ``a`` has none), as pypet's ``f_merge`` keeps its own.
 
     Raises
     ------
@@ -117,6 +118,7 @@ def merge(
                 "params": sa.params.to_json(),
                 "locked": sa.params.locked or sb.params.locked,
                 "merged_from": [str(sa.path), str(sb.path)],
+                "comment": sa.comment or sb.comment,
                 "explorations": [{**e, "from": str(s.path)} for s in (sa, sb) for e in s.explorations],
             }
         )

@@ -31,8 +31,9 @@ class RunView:
         As in ``study.runs``.
     params
         Every parameter's value in this run (explored ones take the run's
-        value; quantities come back as quantities): ``rv.params.neuron.tau_m``,
-        ``rv.params["tau_m"]`` (a unique suffix is enough).
+        value; quantities come back as quantities; derived parameters
+        included): ``rv.params.neuron.tau_m``, ``rv.params["tau_m"]`` (a
+        unique suffix is enough).
     """
 
     def __init__(self, study: StudyCore, view: View, index: int) -> None:
@@ -56,15 +57,21 @@ class RunView:
             info = study.params.info(name)
             if info.library:
                 values[name] = join(values[name], info.unit, info.library)
+        values.update(study.derived_values(self.index))
         self.params = Namespace(values)
 
     def __repr__(self) -> str:
         return f"RunView({self.name}, status={self.status})"
 
     @cached_property
-    def results(self) -> dict[str, Any]:
-        """Every result of the run (grouped members as ``"group.member"``), internal ones left out."""
-        return {k: v for k, v in self._study.run_results(self.index).items() if not k.startswith("_")}
+    def results(self) -> RunResults:
+        """Every result of the run (grouped members as ``"group.member"``), internal ones left out.
+
+        ``rv.results["neuron"]`` of a grouped result (``run.save("neuron", V=..., nspikes=...)``)
+        is ``{"V": ..., "nspikes": ...}``, as pypet's ``traj.results.neuron.crun``.
+        """
+        found = self._study.run_results(self.index)
+        return RunResults(self.name, {k: v for k, v in found.items() if not k.startswith("_")})
 
     @property
     def log(self) -> str:
@@ -80,3 +87,18 @@ class RunView:
         """The run's traces of ``variable`` in ``population`` (rows node ids, columns time in ms)."""
         frame: pd.DataFrame = self._view.filter(run=self.index).signals(population, variable)
         return frame
+
+
+class RunResults(dict[str, Any]):
+    """A run's results by name; a group's name gives its members as a dict."""
+
+    def __init__(self, run: str, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.run = run
+
+    def __missing__(self, name: str) -> dict[str, Any]:
+        prefix = f"{name}."
+        members = {k[len(prefix) :]: v for k, v in self.items() if k.startswith(prefix)}
+        if not members:
+            raise KeyError(f"{self.run} has no result {name!r}; it has {', '.join(self) or 'none'}")
+        return members

@@ -111,14 +111,32 @@ class Namespace(Mapping[str, Any]):
         object.__setattr__(self, "_prefix", prefix)
 
     def _lookup(self, name: str) -> Any:
+        """A parameter or a group: its name relative to this group, or a unique suffix of one
+        (pypet's natural naming: ``params.characters`` for the group ``starwars.characters``)."""
         full = self._prefix + name
         values = self._values
         if full in values:
             return values[full]
         if full in self._groups:
             return Namespace(values, self._groups, full + ".")
-        below = [k for k in values if k.startswith(self._prefix)] if self._prefix else values
-        return values[resolve(full, below)]
+        n = len(self._prefix)
+        below = [k[n:] for k in values if k.startswith(self._prefix)]
+        groups = [g[n:] for g in self._groups if g.startswith(self._prefix)]
+        try:
+            return values[self._prefix + resolve(name, below)]
+        except ParameterError as exc:
+            matches = [g for g in groups if g.endswith("." + name)]
+            if "ambiguous" in str(exc):
+                raise
+            if not matches:  # unknown: the message names full names
+                resolve(full, [self._prefix + k for k in below])
+                raise
+        if len(matches) > 1:
+            raise ParameterError(
+                f"group name {name!r} is ambiguous: it ends {len(matches)} groups "
+                f"({', '.join(repr(self._prefix + g) for g in sorted(matches))}); write more of the name"
+            )
+        return Namespace(values, self._groups, self._prefix + matches[0] + ".")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -223,7 +241,7 @@ class Param:
 _METHODS = frozenset(
     {
         "add", "load", "override", "update", "names", "info", "values", "to_dict", "locked", "derived",
-        "derive", "resolve", "quantities", "plain",
+        "derive", "resolve", "quantities", "plain", "preset", "check_presets",
     }
 )  # fmt: skip
 
@@ -242,6 +260,7 @@ class ParamTree:
         self._locked_reason: str | None = None
         self._on_change = on_change
         self._derived: dict[str, tuple[Callable[[Namespace], Any], str, str]] = {}
+        self._presets: dict[str, Any] = {}
 
     # ------------------------------------------------------------- writing
     def _commit(self, params: list[Param], source: str) -> None:
@@ -285,9 +304,45 @@ class ParamTree:
         kept as a number in ``unit`` (default: the quantity's own unit) and
         given back to jobs as a quantity. On a locked tree, adding the same
         value again does nothing; a different value is refused. An unstorable
-        value is refused before anything changes.
+        value is refused before anything changes. A value given first with
+        :meth:`preset` replaces ``value``.
         """
+        if name in self._presets:
+            value = self._preset_value(name, value)
         self._commit([self._make(name, value, unit, comment)], "")
+
+    def preset(self, name: str, value: Any) -> None:
+        """Give parameter ``name`` the value ``value`` when it is added (pypet's ``f_preset_parameter``).
+
+        For scripts whose function adding the parameters reads one of them to
+        choose the others: ``study.params.preset("diff_name", "diff_roessler")``
+        before ``add_parameters(study)``. The preset value is coerced to the type
+        of the default given to :meth:`add`. A parameter already added is set at
+        once. ``study.run`` refuses to start while a preset was never used.
+        """
+        check_name(name)
+        if name in self._params:
+            self[name] = value
+            return
+        self._presets[name] = value
+
+    def _preset_value(self, name: str, default: Any) -> Any:
+        value = self._presets.pop(name)
+        if is_quantity(value) or is_quantity(default):
+            return value
+        try:
+            return coerce(name, default, value)
+        except ExplorationError as exc:
+            raise ParameterError(f"preset of parameter {name!r}: {exc}") from None
+
+    def check_presets(self) -> None:
+        """Raise :class:`~neuroloom.errors.ParameterError` if a :meth:`preset` value was never used."""
+        if self._presets:
+            names = ", ".join(map(repr, sorted(self._presets)))
+            raise ParameterError(
+                f"parameter(s) {names} were preset but never added; add them with "
+                "study.params.add(name, default) (or check the spelling of the preset name)"
+            )
 
     def _make(self, name: str, value: Any, unit: str, comment: str, library: str = "") -> Param:
         """A checked :class:`Param` (nothing is changed)."""

@@ -1,6 +1,6 @@
 """Parameter values: which types are allowed, how they are coerced, encoded and hashed.
 
-Supported types: ``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, numpy
+Supported types: ``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, ``bytes``, numpy
 scalars and arrays (numeric, bool or str dtypes, up to :data:`MAX_ARRAY_ELEMENTS`
 elements), and tuples, lists and dicts (string keys) of those values, nested.
 Quantities (Brian2, ``quantities``, ``pint``) are split into a value and a unit by
@@ -21,6 +21,7 @@ sorted, so the order in which a dict was written does not matter.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 from collections.abc import Callable
@@ -32,12 +33,12 @@ from neuroloom.errors import ExplorationError, ParameterError
 from neuroloom.params.units import is_quantity, join, split
 
 SUPPORTED = (
-    "None, bool, int, float, complex, str, numpy scalars and arrays (numeric, bool or str dtype, "
+    "None, bool, int, float, complex, str, bytes, numpy scalars and arrays (numeric, bool or str dtype, "
     "at most 100,000 elements), scipy sparse matrices, and tuples, lists and dicts (str keys) of those, "
     "or a Brian2/quantities/pint quantity"
 )
 MAX_ARRAY_ELEMENTS = 100_000
-_SCALARS = (bool, int, float, complex, str)
+_SCALARS = (bool, int, float, complex, str, bytes)
 
 
 def _is_scalar(value: object) -> bool:
@@ -178,6 +179,10 @@ def _coerce_scalar(default: Any, value: Any, refuse: Callable[[str], Exploration
         if isinstance(value, (int, float, complex)) and not isinstance(value, bool):
             return complex(value)
         raise refuse("complex")
+    if isinstance(default, bytes):
+        if isinstance(value, bytes):
+            return value
+        raise refuse("bytes")
     if isinstance(value, str):
         return value
     raise refuse("str")
@@ -192,13 +197,16 @@ def encode(value: Any) -> Any:
         return value
     if isinstance(value, complex):
         return {"__complex__": [value.real, value.imag]}
+    if isinstance(value, bytes) and not isinstance(value, np.generic):
+        return {"__bytes__": base64.b64encode(value).decode("ascii")}
     if is_quantity(value):
         magnitude, unit, library = split(value)
         return {"__quantity__": encode(magnitude), "unit": unit, "library": library}
     if is_sparse(value):
         return {"__sparse__": {k: encode(v) for k, v in _sparse_parts(value).items()}}
     if isinstance(value, np.ndarray):
-        return {"__array__": value.tolist(), "dtype": value.dtype.str}
+        items = value.tolist()
+        return {"__array__": encode(items) if value.dtype.kind == "S" else items, "dtype": value.dtype.str}
     if isinstance(value, np.generic):
         return {"__numpy__": encode(value.item()), "dtype": value.dtype.str}
     if isinstance(value, tuple):
@@ -219,7 +227,12 @@ def decode(data: Any) -> Any:
             re, im = data["__complex__"]
             return complex(re, im)
         if "__array__" in data:
-            return np.asarray(data["__array__"], dtype=np.dtype(data["dtype"]))
+            dtype = np.dtype(data["dtype"])
+            return np.asarray(
+                decode(data["__array__"]) if dtype.kind == "S" else data["__array__"], dtype=dtype
+            )
+        if "__bytes__" in data:
+            return base64.b64decode(data["__bytes__"])
         if "__numpy__" in data:
             return np.dtype(data["dtype"]).type(decode(data["__numpy__"]))
         if "__tuple__" in data:
@@ -264,6 +277,8 @@ def canonical(value: Any) -> str:
         return "f" + _canon_float(value)
     if isinstance(value, str):
         return "s" + repr(value)
+    if isinstance(value, bytes) and not isinstance(value, np.generic):
+        return "y" + value.hex()
     if isinstance(value, complex):
         return f"c{_canon_float(value.real)},{_canon_float(value.imag)}"
     if isinstance(value, np.ndarray):

@@ -29,11 +29,17 @@ def import_(
     dest: str | os.PathLike[str],
     name: str | None = None,
     allow_pickle: bool = False,
+    *,
+    seed: int | None = None,
 ) -> Study:
-    """Import a pypet trajectory as a new study (see :func:`neuroloom.pypet.importer.import_`)."""
+    """Import a pypet trajectory as a new study (see :func:`neuroloom.pypet.importer.import_`).
+
+    ``seed`` is the new study's seed (random when omitted); trajectories imported
+    with one seed can be merged (``nl.merge``, pypet's ``f_merge``).
+    """
     from neuroloom.pypet.importer import import_ as run_import
 
-    return run_import(file, dest, name, allow_pickle=allow_pickle)
+    return run_import(file, dest, name, allow_pickle=allow_pickle, seed=seed)
 
 
 __all__ = [

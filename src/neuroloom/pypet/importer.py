@@ -16,12 +16,16 @@ What goes where:
   ``neuron.nspikes``); comments are kept; Brian2 monitor results are also
   recorded as spikes (``SpikeMonitor``) and signals (``StateMonitor``,
   ``PopulationRateMonitor``) of the monitored group;
-- each run's derived parameters -> results of the run (``derived_parameters.<name>``);
+- each run's derived parameters -> derived parameters of the run: results
+  ``derived_parameters.<name>``, and parameters of ``study.run_view(i).params``
+  (``traj.v_idx = 3; traj.clusters`` is ``study.run_view(3).params.clusters``);
 - finished runs -> done, with pypet's start and finish times; unfinished runs
   stay pending (``study.run(job)`` runs them);
 - the trajectory's comment -> ``study.comment``; config, trajectory-level
   results and derived parameters, group comments, links and pypet's run
-  metadata -> study items under ``pypet/`` (``study["pypet", "config"]`` ...).
+  metadata -> study items under ``pypet/`` (``study["pypet", "config"]`` ...);
+  a trajectory-level result's items are ``study["pypet", "results.<name>", item]``,
+  its comment in their metadata (``study.metadata(key)["meta"]["comment"]``).
 
 The study is written in a temporary folder next to ``dest`` and renamed to
 ``dest`` only when the import succeeded: nothing is left at ``dest`` otherwise.
@@ -151,16 +155,19 @@ def _save_result(run: Run, name: str, result: Result, allow_pickle: bool) -> Non
         run.comment(name, result.comment)
 
 
-def _save(run: Run, name: str, value: Any, comment: str, allow_pickle: bool) -> None:
+def _save(
+    run: Run, name: str, value: Any, comment: str, allow_pickle: bool, *, derived: bool = False
+) -> None:
+    store = run.derive if derived else run.save
     try:
-        run.save(name, value, comment=comment)
+        store(name, value, comment=comment)
     except CodecError:
         if not allow_pickle:
             raise PypetImportError(
                 f"{run.name}: result {name!r} is a {type(value).__module__}.{type(value).__qualname__} "
                 "that no neuroloom codec stores; import with allow_pickle=True (--allow-pickle) to pickle it"
             ) from None
-        run.save(name, value, codec="pickle", comment=comment)
+        store(name, value, codec="pickle", comment=comment)
 
 
 def _ms(value: Any) -> np.ndarray:
@@ -224,8 +231,9 @@ def _write_runs(study: Study, traj: Trajectory, explored: list[str], allow_pickl
                 for name, result in prun.results.items():
                     _save_result(run, name, result, allow_pickle)
                 for name, derived in prun.derived_parameters.items():
+                    value = plain(derived.value)
                     _save(
-                        run, f"derived_parameters.{name}", plain(derived.value), derived.comment, allow_pickle
+                        run, f"derived_parameters.{name}", value, derived.comment, allow_pickle, derived=True
                     )
                 run.save("pypet.run_time", prun.time)
                 run.save("pypet.runtime", prun.runtime)
@@ -266,17 +274,18 @@ def _store_extras(study: StudyCore, traj: Trajectory, allow_pickle: bool) -> Non
     if traj.derived_parameters:
         study["pypet", "derived_parameters"] = _json_items(traj.derived_parameters)
     for name, result in traj.results.items():
+        meta = {"comment": result.comment} if result.comment else None
         for item, value in result.items.items():
             key = ("pypet", name, item)
             try:
-                study.set(key, plain(value))
+                study.set(key, plain(value), meta=meta)
             except CodecError:
                 if not allow_pickle:
                     raise PypetImportError(
                         f"trajectory result {name!r} item {item!r} ({type(value).__name__}) has no neuroloom "
                         "codec; import with allow_pickle=True (--allow-pickle) to keep it pickled"
                     ) from None
-                study.set(key, plain(value), codec="pickle")
+                study.set(key, plain(value), codec="pickle", meta=meta)
 
 
 def _build(path: Path, traj: Trajectory, allow_pickle: bool, seed: int | None) -> None:

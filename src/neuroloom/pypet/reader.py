@@ -275,8 +275,20 @@ def read_trajectory(path: str | Path, name: str | None = None, *, allow_pickle: 
                 read = read_result if branch == "results" else read_parameter
                 leaf = read(leaf_group, full_name, str(path), allow_pickle=allow_pickle)
                 _assign(trajectory, leaf, branch, by_name, path)
+        _root_links(root, trajectory)
         trajectory.explored = _explored(overview, trajectory.parameters)
     return trajectory
+
+
+def _root_links(root: h5py.Group, trajectory: Trajectory) -> None:
+    """Links made at the top of the trajectory (``traj.f_add_link("mylink", traj.f_get("x"))``)."""
+    top = root.name.split("/")[1]
+    for key in root:
+        link = root.get(key, getlink=True)
+        if isinstance(link, h5py.SoftLink):
+            target = _link_target(link, top)
+            if target is not None:
+                trajectory.links[key] = target
 
 
 def node_comment(group: h5py.Group) -> str:

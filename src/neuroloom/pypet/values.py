@@ -30,6 +30,7 @@ _PYTHON_TYPES: dict[str, type] = {
     "float": float,
     "int": int,
     "str": str,
+    "unicode": str,  # Python 2's text type, in files pypet wrote under Python 2
     "bytes": bytes,
     "bool_": np.bool_,
 }

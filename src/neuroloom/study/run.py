@@ -37,6 +37,7 @@ from neuroloom.study.run_pack import FLUSH_BYTES, PACK_KIND, Packed, pack, write
 
 SHARD_SIZE = 1000
 COMMENTS = "_comments"  # internal result: {result name: comment}
+DERIVED = "_derived"  # internal result: names of the run's derived parameters
 _GROUP: Any = object()  # no single value given: members follow
 INLINE_JSON_LIMIT = 4096
 INLINE_ARRAY_ELEMENTS = 256  # arrays of at most this many elements live in the catalog, not in files
@@ -321,9 +322,17 @@ class Run(RunRecordings):
         comments[name] = str(comment)
         self._results[COMMENTS] = ("j", json.dumps(comments, separators=(",", ":")))
 
-    def derive(self, name: str, value: Any) -> None:
-        """Store a parameter computed during the run (pypet's derived parameter)."""
-        self.save(name, value)
+    def derive(self, name: str, value: Any, *, codec: str | None = None, comment: str = "") -> None:
+        """Store a parameter computed during the run (pypet's derived parameter).
+
+        It is a result of the run (``study.results(name)``) and, in
+        ``study.run_view(i).params``, one of the run's parameters.
+        """
+        self.save(name, value, codec=codec, comment=comment)
+        _kind, text = self._results.get(DERIVED, ("j", "[]"))
+        names = json.loads(text)
+        if name not in names:
+            self._results[DERIVED] = ("j", json.dumps([*names, name], separators=(",", ":")))
 
     def _not_packed(self, name: str) -> None:
         """``name`` is stored elsewhere now: no value of it stays in the run's archive."""

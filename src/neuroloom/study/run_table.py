@@ -98,11 +98,10 @@ def decode_params(frame: pd.DataFrame, names: Sequence[str], defaults: dict[str,
         has_null = column.isna().any()
         if conv is None and not has_null:
             continue
-        if conv is None or conv is bool:
-            values = column.astype(object).where(column.notna(), None).tolist()
-            out = [default if v is None else (bool(v) if conv is bool else v) for v in values]
-        else:
-            out = [default if v is None else conv(v) for v in column.astype(object).tolist()]
+        values = column.astype(object).where(column.notna(), None).tolist()  # NULL (NaN here) -> None
+        if type(default) is int:
+            conv = int  # pandas made the column float to hold NULL
+        out = [default if v is None else (conv(v) if conv is not None else v) for v in values]
         series = pd.Series(out, index=frame.index)
         if isinstance(default, (bool, int, float, str)) and not isinstance(default, np.generic):
             series = series.infer_objects()
@@ -129,7 +128,7 @@ def decode_values(store: Database, name: str, idx: np.ndarray, kinds: np.ndarray
     ]
 
 
-def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[str] | None) -> list[int]:
+def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[str] | str | None) -> list[int]:
     """Indices of the runs for which ``fn(*values)`` is true (pypet ``f_find_idx``).
 
     Without ``names``, the function's argument names select the parameters: an
@@ -137,6 +136,8 @@ def find_indices(frame: pd.DataFrame, fn: Callable[..., Any], names: Sequence[st
     unique suffix (the one naming rule, :func:`neuroloom.params.tree.resolve`).
     """
     columns = [c for c in frame.columns if c not in RESERVED]
+    if isinstance(names, str):  # one name, as pypet's f_find_idx('x', lambda x: ...)
+        names = [names]
     wanted = list(inspect.signature(fn).parameters) if names is None else list(names)
     try:
         names = [resolve_keyword(arg, columns, "explored parameter") for arg in wanted]

@@ -34,7 +34,7 @@ from neuroloom.study.catalog import Catalog
 from neuroloom.study.lock import StudyLock
 from neuroloom.study.marker import STUDY_KIND, StudyMarker
 from neuroloom.study.provenance import job_files, prepare_git, session_provenance
-from neuroloom.study.run import COMMENTS, RUNS_DIR, Run, run_name, run_seed
+from neuroloom.study.run import COMMENTS, DERIVED, RUNS_DIR, Run, run_name, run_seed
 from neuroloom.study.run_mount import RunsMount
 from neuroloom.study.run_pack import PACK_KIND
 from neuroloom.study.run_table import (
@@ -118,6 +118,12 @@ class StudyCore(MutableMapping[Key, Any]):
     @comment.setter
     def comment(self, text: str) -> None:
         self.marker.comment = text
+
+    @property
+    def explored(self) -> list[str]:
+        """Full names of the explored parameters (pypet ``traj.f_get_explored_parameters()``);
+        each run's values are the columns of the same names in :attr:`runs`."""
+        return list(self.catalog.param_names())
 
     @property
     def explorations(self) -> list[dict[str, Any]]:
@@ -294,11 +300,12 @@ class StudyCore(MutableMapping[Key, Any]):
         ]
         return RunTable(frame[order])
 
-    def find(self, fn: Callable[..., Any], names: Sequence[str] | None = None) -> list[int]:
+    def find(self, fn: Callable[..., Any], names: Sequence[str] | str | None = None) -> list[int]:
         """Indices of runs whose explored values satisfy ``fn`` (pypet ``f_find_idx``).
 
         ``study.find(lambda x, y: x == 2 or y == 8)``: argument names select
-        parameters (full name with ``_`` for ``.``, or the last component).
+        parameters (full name with ``_`` for ``.``, or the last component);
+        ``names`` (a list, or one name) selects them instead, in order.
         """
         return find_indices(self.runs, fn, names)
 
@@ -397,6 +404,20 @@ class StudyCore(MutableMapping[Key, Any]):
         if row[0] in ("item", PACK_KIND):  # a long log: an item of the run, or in its archive
             return bytes(LazyItem(self.store, int(index), LOG, str(row[1])).load()).decode("utf-8")
         return str(row[1])
+
+    def run_result(self, index: int, name: str, default: Any = None) -> Any:
+        """Result ``name`` of run ``index`` (an item read from its folder), ``default`` if it has none."""
+        row = self.catalog.result(name, int(index))
+        if row is None:
+            return default
+        value = decode_values(
+            self.store, name, np.asarray([int(index)]), np.asarray([row[0]], dtype=object), [row[1]]
+        )[0]
+        return value.load() if hasattr(value, "load") else value
+
+    def derived_values(self, index: int) -> dict[str, Any]:
+        """Derived parameters of run ``index`` (``study.params.derive``, ``run.derive``): name -> value."""
+        return {name: self.run_result(index, name) for name in self.run_result(index, DERIVED, [])}
 
     def run_results(self, index: int) -> dict[str, Any]:
         """Every result of run ``index`` (items read from its folder)."""
@@ -509,6 +530,7 @@ class StudyCore(MutableMapping[Key, Any]):
             message=f"neuroloom: code of study {self.path.name} ({self.id})",
             code_files=job_files(job),
         )
+        self.params.check_presets()
         self.marker.lock_params()
         chosen = make_backend(backend, workers, address, client)
         provenance = session_provenance(git, chosen.name, chosen.workers)

@@ -76,7 +76,7 @@ def _call(ctx: WorkerContext, run: Run, params: dict[str, Any], ns: Namespace) -
     for name, fn in ctx.derived.items():
         value = fn(ns)
         params[name] = value
-        run.save(name, value)
+        run.derive(name, value)
     return ctx.job(run)
 
 
