@@ -73,10 +73,6 @@ def _circuit(
             target_size=len(type_ids),
             edge_type_id=etype,
         )
-        with h5py.File(folder / f"{name}.h5", "r+") as fh:
-            # this bmtk reads indices named node_id_to_range (its writer's name), not the
-            # spec's node_id_to_ranges; without indices it builds its own
-            del fh[f"edges/{name}/indices"]
         used = table[table["edge_type_id"].isin(np.unique(etype))]
         write_types(folder / f"{name}_types.csv", used, "edge_type_id")
         edge_entries.append({"edges_file": f"{name}.h5", "edge_types_file": f"{name}_types.csv"})
