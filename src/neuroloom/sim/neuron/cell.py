@@ -29,6 +29,7 @@ from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes,
 from neuroloom.sim.neuron.biophysics import apply_biophysics
 from neuroloom.sim.neuron.mechanisms import load_mechanisms
 from neuroloom.sim.neuron.morphology import Morphology, load_morphology
+from neuroloom.sim.neuron.stepping import advance_to
 from neuroloom.sim.neuron.synapses import SynapseGroup, activations, make_synapse, place_synapses
 from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
@@ -255,7 +256,7 @@ def _run(h: Any, v_init: float, dt: float, duration: float) -> float:
     h.steps_per_ms = 1.0 / dt
     started = _time.perf_counter()
     h.finitialize(v_init)
-    h.continuerun(duration)
+    advance_to(h, duration)
     return _time.perf_counter() - started
 
 

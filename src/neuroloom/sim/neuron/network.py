@@ -27,6 +27,7 @@ from neuroloom.errors import (
     UnsupportedModelError,
 )
 from neuroloom.sim.inputs import Input, check_inputs, clamps_for, merged_spikes
+from neuroloom.sim.neuron.stepping import advance_to
 from neuroloom.sim.point import INTFIRE1, PointNetwork, check_input_targets, load_point_network, record_spec
 from neuroloom.sim.result import Signal, SimulationResult, concat_spike_tables, spike_table
 
@@ -171,9 +172,8 @@ def simulate(
     h.dt = dt
     build_seconds = _time.perf_counter() - started
     started = _time.perf_counter()
-    h.load_file("stdrun.hoc")
     h.finitialize()
-    h.continuerun(duration)  # one process: events go straight from sources to NetCons (zero delays allowed)
+    advance_to(h, duration)  # one process: events go straight from sources to NetCons (zero delays allowed)
     run_seconds = _time.perf_counter() - started
     times = np.asarray(spike_t.as_numpy(), np.float64).copy()
     gids = np.asarray(spike_gid.as_numpy(), np.float64).astype(np.int64)
