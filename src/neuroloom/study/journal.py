@@ -47,6 +47,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from neuroloom._io import held_files
 from neuroloom._io.atomic import fsync_dir
 from neuroloom._io.names import ALIVE_FILE
 from neuroloom._io.names import JOURNAL_DIR as JOURNAL_DIR  # re-exported
@@ -66,7 +67,6 @@ _MAX_RECORD = 1 << 30
 _MARSHAL_VERSION = 4
 _LAST_SYNC = 0.0  # monotonic time of this process's last journal fsync
 _SYNC_COST = 0.0  # how long it took
-_ALIVE_FDS: set[int] = set()  # coordinator.alive descriptors this process holds
 
 
 class Ticket(NamedTuple):
@@ -256,7 +256,7 @@ class SessionJournal:
         self.session = session
         self.alive_fd = os.open(self.folder / ALIVE_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self.alive_fd, fcntl.LOCK_EX)
-        _ALIVE_FDS.add(self.alive_fd)
+        held_files.hold(self.alive_fd)
         fsync_dir(root)
         self.resolved: set[int] = set()
 
@@ -290,7 +290,7 @@ class SessionJournal:
         meanwhile goes at the next recovery); else only resolved chunks' files go."""
         names = [p.name for p in self.folder.iterdir() if p.name != ALIVE_FILE]
         unresolved = [n for n in names if _chunk_number(n) not in self.resolved]
-        _ALIVE_FDS.discard(self.alive_fd)
+        held_files.release(self.alive_fd)
         os.close(self.alive_fd)
         if unresolved:
             for name in names:
@@ -305,17 +305,6 @@ class SessionJournal:
 def _chunk_number(name: str) -> int | None:
     number = name[1:].split(".", 1)[0]
     return int(number) if name.startswith("c") and number.isdigit() else None
-
-
-def drop_inherited() -> None:
-    """In a forked child (a pool worker): close the ``coordinator.alive`` descriptors
-    copied from the parent, so its ``flock`` goes when the parent dies."""
-    for fd in _ALIVE_FDS:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _ALIVE_FDS.clear()
 
 
 def _stale_sessions(root: Path, own: Path | None) -> list[Path]:

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from neuroloom._io import held_files
 from neuroloom._io.names import LOCK_FILE as LOCK_FILE  # re-exported
 from neuroloom._io.processes import MAIN_GUARD, spawned_import
 from neuroloom.errors import StudyLockedError
@@ -165,6 +166,7 @@ class StudyLock:
         for _ in range(100):
             fd = self._try()
             if fd is not None:
+                held_files.hold(fd)
                 self._held[self.study_path] = (1, fd)
                 return self
         raise StudyLockedError(f"could not take the lock {self.path}; try again")
@@ -178,17 +180,11 @@ class StudyLock:
             return
         self._held.pop(self.study_path, None)
         if fd >= 0:
+            held_files.release(fd)
             if _same_file(fd, self.path):
                 self.path.unlink(missing_ok=True)  # while still holding the flock
             os.close(fd)
 
 
-def drop_inherited() -> None:
-    """In a forked child (a pool worker): close the lock file descriptors copied
-    from the parent, so the lock goes when the parent dies, not when its children do."""
-    for _depth, fd in StudyLock._held.values():
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    StudyLock._held.clear()
+# a forked child does not hold its parent's lock (held_files closes its copy of the descriptor)
+os.register_at_fork(after_in_child=StudyLock._held.clear)

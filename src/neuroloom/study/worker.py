@@ -179,12 +179,8 @@ def init_worker(payload: bytes) -> None:
     import signal
     import threading
 
-    from neuroloom.study import journal, lock
-
     global _CONTEXT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    journal.drop_inherited()
-    lock.drop_inherited()
     threading.Thread(target=_watch_coordinator, args=(os.getppid(),), daemon=True).start()
     _CONTEXT = pickle.loads(payload)
 
